@@ -1,0 +1,54 @@
+# Every target bootstraps what it needs from nothing: a pinned uv in .tools/,
+# then the locked environment in .venv/ (uv.lock). Only python3 (>= 3.11) is assumed.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+RUN := $(UV) run --locked --no-python-downloads
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: demo test test-fast integration_test record lint format type bench check clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --locked --no-python-downloads --all-groups
+	touch $@
+
+## demo: the quickstart example, replaying recorded HTTP unless BASETEN_API_KEY is set
+demo: .venv/.synced
+	$(RUN) python examples/quickstart.py
+
+## test: the offline suite (unit, local-server end to end, cassette replay, standard suites)
+test: .venv/.synced
+	$(RUN) pytest tests/unit_tests $(PYTEST_ARGS)
+
+## integration_test: live against Baseten (needs BASETEN_API_KEY; skipped without)
+integration_test: .venv/.synced
+	$(RUN) pytest tests/integration_tests --block-network=false $(PYTEST_ARGS)
+
+## record: re-record the cassettes against live Baseten (needs BASETEN_API_KEY)
+record: .venv/.synced
+	@test -n "$$BASETEN_API_KEY" || { echo "record needs BASETEN_API_KEY" >&2; exit 2; }
+	$(RUN) pytest tests/unit_tests -m vcr --record-mode=rewrite --allowed-hosts=127.0.0.1,localhost,::1,inference.baseten.co $(PYTEST_ARGS)
+
+lint: .venv/.synced
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: .venv/.synced
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+type: .venv/.synced
+	$(RUN) mypy
+
+bench: .venv/.synced
+	$(RUN) python bench/run.py $(BENCH_ARGS)
+
+check: lint type test
+
+clean:
+	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache
