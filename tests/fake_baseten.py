@@ -1,0 +1,818 @@
+"""A local, Baseten-compatible HTTP server for tests (standard library only).
+
+It speaks the wire format of Baseten's OpenAI-compatible inference APIs (see
+``/work/shared/reference/baseten-api.md``): ``chat/completions`` (plain and SSE
+streaming), ``models`` and ``embeddings`` under any path prefix, so both the
+Model API (``/v1/...``) and dedicated deployments
+(``/environments/production/sync/v1/...``) work.
+
+Usage::
+
+    with fake_baseten_server() as server:
+        server.enqueue(chat("Hi there"), stream("one two", usage_mode="cumulative"))
+        client = openai.OpenAI(base_url=server.url("/v1"), api_key="k")
+        ...
+        assert server.requests[0].json()["model"] == "openai/gpt-oss-120b"
+
+Scripted replies (:meth:`FakeBaseten.enqueue`) answer requests in FIFO order, one
+per request, whatever the path, and skip every check (auth, JSON, routing). With
+an empty queue the server answers by itself: an echo of the last user message,
+streamed when the request asks for it (see :func:`default_reply`).
+
+The server binds ``127.0.0.1`` on an ephemeral port, serves HTTP/1.1 with
+keep-alive, streams with chunked transfer encoding, and every sleep or socket
+wait is bounded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import json
+import math
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import deque
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socketserver import TCPServer
+from typing import TYPE_CHECKING, Any, Literal, Self
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+__all__ = [
+    "FakeBaseten",
+    "RecordedRequest",
+    "Reply",
+    "chat",
+    "default_reply",
+    "embeddings",
+    "error",
+    "fake_baseten_server",
+    "models",
+    "raw",
+    "stall",
+    "stream",
+]
+
+#: Upper bound for any scripted sleep (``stall``, ``stream(stall_after=...)``).
+MAX_STALL_SECONDS = 60.0
+#: Idle keep-alive connections (and slow request bodies) time out after this.
+CONNECTION_TIMEOUT_SECONDS = 60.0
+#: How long :meth:`FakeBaseten.close` waits for the worker threads in total.
+CLOSE_TIMEOUT_SECONDS = 10.0
+
+DEFAULT_MODELS = ["openai/gpt-oss-120b", "deepseek-ai/DeepSeek-V3.1"]
+DEFAULT_MODEL = DEFAULT_MODELS[0]
+DEFAULT_REASONING = "thinking about it"
+DEFAULT_EMBEDDING_DIMENSIONS = 8
+SYSTEM_FINGERPRINT = "fp_fake_baseten"
+
+#: What Baseten's gateway says for each status when no body is given.
+ERROR_MESSAGES = {
+    400: "Bad request: the request body is invalid",
+    401: "Invalid API key. Check BASETEN_API_KEY and try again.",
+    402: "Payment required: add a payment method to your Baseten account",
+    403: "Forbidden: this API key cannot access this model",
+    404: "Model not found",
+    405: "Method not allowed",
+    413: "Request entity too large",
+    422: "Unprocessable entity",
+    429: "Rate limit exceeded. Please retry after some time.",
+    500: "Internal server error",
+    502: "Bad gateway: the model container restarted",
+    503: "Service unavailable: the model is loading, please retry",
+    504: "Gateway timeout: the request took longer than 1200 seconds",
+}
+
+UsageMode = Literal["cumulative", "final_chunk", "both", "none"]
+
+
+class _Default:
+    """Sentinel type: "compute a realistic usage block from the request"."""
+
+    def __repr__(self) -> str:
+        return "<default>"
+
+
+DEFAULT: Any = _Default()
+
+
+# ---------------------------------------------------------------- recorded requests
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the server received it."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+
+    def json(self) -> Any:
+        """The body parsed as JSON (raises ``ValueError`` if it is not JSON)."""
+        return json.loads(self.body)
+
+    def json_or_none(self) -> Any:
+        """The body parsed as JSON, or ``None`` when it is empty or not JSON."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return None
+
+
+# ---------------------------------------------------------------- replies
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A scripted answer: ``render`` writes one HTTP response for a request."""
+
+    render: Callable[[_Exchange], None] = field(repr=False)
+    description: str = "reply"
+
+
+class _Dropped(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Raised inside a handler to close the connection abruptly."""
+
+
+class _Exchange:
+    """One request and the means to answer it (used by :class:`Reply` renderers)."""
+
+    def __init__(
+        self, handler: _Handler, request: RecordedRequest, request_id: str, server: FakeBaseten
+    ) -> None:
+        self.handler = handler
+        self.request = request
+        self.request_id = request_id
+        self.server = server
+        self.body: Any = request.json_or_none()
+
+    # -- request facts
+
+    @property
+    def model(self) -> str:
+        """The body's ``model`` (or a default)."""
+        if isinstance(self.body, dict) and isinstance(self.body.get("model"), str):
+            return str(self.body["model"])
+        return DEFAULT_MODEL
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep (bounded), waking early when the server closes."""
+        self.server.closing.wait(max(0.0, min(seconds, MAX_STALL_SECONDS)))
+
+    # -- writing
+
+    def _start(self, status: int, content_type: str, extra: dict[str, str] | None) -> None:
+        headers = {"content-type": content_type, "x-baseten-request-id": self.request_id}
+        headers.update({k.lower(): v for k, v in (extra or {}).items()})
+        self.handler.send_response(status)
+        for name, value in headers.items():
+            self.handler.send_header(name, value)
+
+    def send_bytes(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        """Send a complete (``content-length``) response."""
+        self._start(status, content_type, headers)
+        self.handler.send_header("content-length", str(len(body)))
+        self.handler.end_headers()
+        if self.request.method != "HEAD":
+            self.handler.wfile.write(body)
+
+    def send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        """Send ``payload`` as a JSON response."""
+        self.send_bytes(status, json.dumps(payload).encode(), "application/json", headers)
+
+    def start_stream(self, headers: dict[str, str] | None = None) -> None:
+        """Send the headers of a chunked ``text/event-stream`` response."""
+        self._start(200, "text/event-stream", {"cache-control": "no-cache", **(headers or {})})
+        self.handler.send_header("transfer-encoding", "chunked")
+        self.handler.end_headers()
+
+    def send_event(self, data: str) -> None:
+        """Send one SSE event (``data: ...``) as one HTTP chunk."""
+        payload = f"data: {data}\n\n".encode()
+        self.handler.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
+
+    def end_stream(self) -> None:
+        """Send the terminating zero-length chunk."""
+        self.handler.wfile.write(b"0\r\n\r\n")
+
+
+def _words(*texts: str | None) -> int:
+    """Whitespace-separated words: the fake's token count."""
+    return sum(len(t.split()) for t in texts if t)
+
+
+def _message_text(content: Any) -> str:
+    """The text of a message's ``content`` (a string or a list of parts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
+        )
+    return ""
+
+
+def _messages(body: Any) -> list[dict[str, Any]]:
+    if isinstance(body, dict) and isinstance(body.get("messages"), list):
+        return [m for m in body["messages"] if isinstance(m, dict)]
+    return []
+
+
+def _prompt_tokens(body: Any) -> int:
+    return sum(_words(_message_text(m.get("content"))) for m in _messages(body))
+
+
+def _last_user_text(body: Any) -> str:
+    for message in reversed(_messages(body)):
+        if message.get("role") == "user":
+            return _message_text(message.get("content"))
+    return ""
+
+
+def _tool_call_text(tool_calls: list[dict[str, Any]] | None) -> str:
+    parts = []
+    for call in tool_calls or []:
+        function = call.get("function") or {}
+        parts += [str(function.get("name") or ""), str(function.get("arguments") or "")]
+    return " ".join(parts)
+
+
+def make_usage(
+    prompt_tokens: int, completion_tokens: int, *, reasoning_tokens: int = 0, cached_tokens: int = 0
+) -> dict[str, Any]:
+    """A Baseten usage block (with the cached and reasoning token details)."""
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": cached_tokens},
+        "completion_tokens_details": {"reasoning_tokens": reasoning_tokens},
+    }
+
+
+def _computed_usage(body: Any, completion: str | None, reasoning: str | None) -> dict[str, Any]:
+    """Usage from the request and the answer: prompt and reply words (reasoning included)."""
+    reasoning_tokens = _words(reasoning)
+    return make_usage(
+        _prompt_tokens(body),
+        _words(completion) + reasoning_tokens,
+        reasoning_tokens=reasoning_tokens,
+    )
+
+
+def _scale_usage(usage: dict[str, Any], fraction: float) -> dict[str, Any]:
+    """Cumulative usage after ``fraction`` of the completion (prompt counts stay whole)."""
+    scaled: dict[str, Any] = json.loads(json.dumps(usage))
+    if isinstance(scaled.get("completion_tokens"), int):
+        scaled["completion_tokens"] = round(scaled["completion_tokens"] * fraction)
+    details = scaled.get("completion_tokens_details")
+    if isinstance(details, dict):
+        for key, value in details.items():
+            if isinstance(value, int):
+                details[key] = round(value * fraction)
+    if isinstance(scaled.get("prompt_tokens"), int) and isinstance(
+        scaled.get("completion_tokens"), int
+    ):
+        scaled["total_tokens"] = scaled["prompt_tokens"] + scaled["completion_tokens"]
+    return scaled
+
+
+def _completion_id(exchange: _Exchange) -> str:
+    return "chatcmpl-" + exchange.request_id.removeprefix("req-")
+
+
+def _split_pieces(text: str | None) -> list[str]:
+    """Word-ish stream deltas: ``"Hello world!"`` -> ``["Hello", " world!"]``."""
+    return re.findall(r"\s*\S+|\s+$", text) if text else []
+
+
+def chat(
+    content: str | None = "Hello!",
+    *,
+    reasoning: str | None = None,
+    reasoning_key: str = "reasoning_content",
+    tool_calls: list[dict[str, Any]] | None = None,
+    finish_reason: str | None = None,
+    usage: dict[str, Any] | None = DEFAULT,
+    model: str | None = None,
+    logprobs: dict[str, Any] | None = None,
+    extra_message: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    status: int = 200,
+) -> Reply:
+    """A non-streaming ``chat.completion``.
+
+    ``usage`` defaults to one computed from the request (prompt words) and the
+    answer (content + reasoning words; reasoning words also as
+    ``reasoning_tokens``); ``None`` leaves usage out. ``model`` defaults to the
+    request's. ``finish_reason`` defaults to ``"tool_calls"`` with tool calls,
+    else ``"stop"``. ``extra_message`` / ``extra`` add keys to the message / the
+    top-level object.
+    """
+
+    def render(exchange: _Exchange) -> None:
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        if reasoning is not None:
+            message[reasoning_key] = reasoning
+        if tool_calls is not None:
+            message["tool_calls"] = tool_calls
+        message.update(extra_message or {})
+        payload: dict[str, Any] = {
+            "id": _completion_id(exchange),
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model or exchange.model,
+            "system_fingerprint": SYSTEM_FINGERPRINT,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "logprobs": logprobs,
+                    "finish_reason": finish_reason or ("tool_calls" if tool_calls else "stop"),
+                }
+            ],
+        }
+        if usage is DEFAULT:
+            text = " ".join(filter(None, [content, _tool_call_text(tool_calls)]))
+            payload["usage"] = _computed_usage(exchange.body, text, reasoning)
+        elif usage is not None:
+            payload["usage"] = usage
+        payload.update(extra or {})
+        exchange.send_json(status, payload, headers)
+
+    return Reply(render, f"chat({content!r})")
+
+
+def _stream_events(
+    exchange: _Exchange,
+    *,
+    pieces: list[str],
+    reasoning_pieces: list[str],
+    reasoning_key: str,
+    tool_call_deltas: list[list[dict[str, Any]]],
+    usage: dict[str, Any] | None,
+    usage_mode: UsageMode,
+    finish_reason: str,
+    stop_reason: Any,
+    model: str,
+) -> list[str]:
+    """The ``data:`` payloads of one streamed completion (without ``[DONE]``)."""
+    deltas: list[dict[str, Any]] = [{reasoning_key: p} for p in reasoning_pieces]
+    deltas += [{"content": p} for p in pieces]
+    deltas += [{"tool_calls": calls} for calls in tool_call_deltas]
+    deltas.append({})  # the finish chunk
+    deltas[0] = {"role": "assistant", **deltas[0]}
+    base = {
+        "id": _completion_id(exchange),
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+    }
+    events = []
+    for number, delta in enumerate(deltas, start=1):
+        last = number == len(deltas)
+        choice: dict[str, Any] = {
+            "index": 0,
+            "delta": delta,
+            "logprobs": None,
+            "finish_reason": finish_reason if last else None,
+        }
+        if last and stop_reason is not None:
+            choice["stop_reason"] = stop_reason
+        chunk: dict[str, Any] = {**base, "choices": [choice]}
+        if usage is not None and usage_mode in {"cumulative", "both"}:
+            chunk["usage"] = _scale_usage(usage, number / len(deltas))
+        events.append(json.dumps(chunk))
+    if usage is not None and usage_mode in {"final_chunk", "both"}:
+        events.append(json.dumps({**base, "choices": [], "usage": usage}))
+    return events
+
+
+def stream(
+    content: str | None = "Hello world!",
+    *,
+    pieces: list[str] | None = None,
+    reasoning: str | None = None,
+    reasoning_key: str = "reasoning_content",
+    tool_call_deltas: list[list[dict[str, Any]]] | None = None,
+    usage: dict[str, Any] | None = DEFAULT,
+    usage_mode: UsageMode = "both",
+    finish_reason: str | None = None,
+    stop_reason: Any = None,
+    done: bool = True,
+    drop_after: int | None = None,
+    stall_after: int | None = None,
+    stall_seconds: float = 0.0,
+    raw_events: list[str] | None = None,
+    model: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """A streamed (SSE) completion.
+
+    Events, in order: one chunk per reasoning piece, per content piece (``pieces``,
+    or ``content`` split into words) and per ``tool_call_deltas`` entry (each is
+    the ``delta.tool_calls`` list of one event); a finish chunk (empty delta,
+    ``finish_reason`` and ``stop_reason``); with ``usage_mode`` "final_chunk" or
+    "both" a usage-only chunk (``choices: []``); then ``[DONE]`` when ``done``.
+    The first chunk's delta carries ``role: assistant``.
+
+    With ``usage_mode`` "cumulative" or "both" every choice chunk carries the
+    usage so far (completion counts grow; the finish chunk has the full usage),
+    like Baseten's ``continuous_usage_stats``. ``usage`` defaults to one computed
+    from the request and the answer; ``None`` means no usage anywhere.
+
+    ``drop_after=N`` closes the connection abruptly after N events (``[DONE]``
+    counts as one). ``stall_after=N`` sleeps ``stall_seconds`` (bounded) after N
+    events, before the next one. ``raw_events`` replaces the generated payloads
+    with these exact strings (``[DONE]`` is still added when ``done``).
+    """
+    content_pieces = pieces if pieces is not None else _split_pieces(content)
+
+    def render(exchange: _Exchange) -> None:
+        if raw_events is not None:
+            events = list(raw_events)
+        else:
+            resolved_usage = usage
+            if usage is DEFAULT:
+                text = (
+                    "".join(content_pieces)
+                    + " "
+                    + _tool_call_text([c for calls in tool_call_deltas or [] for c in calls])
+                )
+                resolved_usage = _computed_usage(exchange.body, text, reasoning)
+            events = _stream_events(
+                exchange,
+                pieces=content_pieces,
+                reasoning_pieces=_split_pieces(reasoning),
+                reasoning_key=reasoning_key,
+                tool_call_deltas=tool_call_deltas or [],
+                usage=resolved_usage,
+                usage_mode=usage_mode,
+                finish_reason=finish_reason or ("tool_calls" if tool_call_deltas else "stop"),
+                stop_reason=stop_reason,
+                model=model or exchange.model,
+            )
+        if done:
+            events.append("[DONE]")
+        exchange.start_stream(headers)
+        for number, event in enumerate(events):
+            if number == stall_after:
+                exchange.sleep(stall_seconds)
+            if number == drop_after:
+                raise _Dropped
+            exchange.send_event(event)
+        if drop_after is not None:
+            raise _Dropped
+        exchange.end_stream()
+
+    return Reply(render, f"stream({content_pieces!r})")
+
+
+def error(status: int, body: Any = None, *, headers: dict[str, str] | None = None) -> Reply:
+    """An error response.
+
+    ``body``: a dict or list is sent as JSON; a string is sent as-is
+    (``text/html`` when it starts with ``<``, else ``text/plain``); ``None`` sends
+    Baseten's ``{"error": "<message for this status>"}``.
+    """
+    if body is None:
+        body = {"error": ERROR_MESSAGES.get(status, f"HTTP error {status}")}
+
+    def render(exchange: _Exchange) -> None:
+        if isinstance(body, str):
+            kind = "text/html" if body.lstrip().startswith("<") else "text/plain"
+            exchange.send_bytes(status, body.encode(), f"{kind}; charset=utf-8", headers)
+        else:
+            exchange.send_json(status, body, headers)
+
+    return Reply(render, f"error({status})")
+
+
+def raw(
+    status: int,
+    body: bytes,
+    *,
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """Exactly these bytes, with this status and content type."""
+    return Reply(
+        lambda exchange: exchange.send_bytes(status, body, content_type, headers),
+        f"raw({status})",
+    )
+
+
+def stall(seconds: float) -> Reply:
+    """Sleep ``seconds`` (bounded), then answer as the server would by default."""
+
+    def render(exchange: _Exchange) -> None:
+        exchange.sleep(seconds)
+        default_reply(exchange.request).render(exchange)
+
+    return Reply(render, f"stall({seconds})")
+
+
+def models(ids: list[str]) -> Reply:
+    """A ``GET /models`` list."""
+    payload = {
+        "object": "list",
+        "data": [
+            {"id": model_id, "object": "model", "created": 1_700_000_000, "owned_by": "baseten"}
+            for model_id in ids
+        ],
+    }
+    return Reply(lambda exchange: exchange.send_json(200, payload), f"models({ids!r})")
+
+
+def fake_vector(text: str, dimensions: int = DEFAULT_EMBEDDING_DIMENSIONS) -> list[float]:
+    """A deterministic unit vector derived from a SHA-256 hash of ``text``."""
+    values: list[float] = []
+    for block in itertools.count():
+        if len(values) >= dimensions:
+            break
+        digest = hashlib.sha256(f"{block}:{text}".encode()).digest()
+        values += [(b / 127.5) - 1.0 for b in digest]
+    values = values[:dimensions]
+    norm = math.sqrt(sum(v * v for v in values)) or 1.0
+    return [v / norm for v in values]
+
+
+def embeddings(vectors: list[list[float]] | None = None) -> Reply:
+    """An ``embeddings`` response: these vectors, or one :func:`fake_vector` per input.
+
+    Honors the request's ``dimensions`` and ``encoding_format: "base64"``
+    (little-endian float32, what the openai client asks for by default).
+    """
+
+    def render(exchange: _Exchange) -> None:
+        body = exchange.body if isinstance(exchange.body, dict) else {}
+        inputs = body.get("input", [])
+        inputs = [inputs] if isinstance(inputs, str) else [str(i) for i in inputs]
+        dimensions = body.get("dimensions") or DEFAULT_EMBEDDING_DIMENSIONS
+        result = vectors if vectors is not None else [fake_vector(t, dimensions) for t in inputs]
+        as_base64 = body.get("encoding_format") == "base64"
+        data = [
+            {
+                "object": "embedding",
+                "index": index,
+                "embedding": (
+                    base64.b64encode(struct.pack(f"<{len(v)}f", *v)).decode() if as_base64 else v
+                ),
+            }
+            for index, v in enumerate(result)
+        ]
+        tokens = _words(*inputs)
+        exchange.send_json(
+            200,
+            {
+                "object": "list",
+                "data": data,
+                "model": exchange.model,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            },
+        )
+
+    return Reply(render, "embeddings()")
+
+
+def _has_credentials(request: RecordedRequest) -> bool:
+    scheme, _, key = request.headers.get("authorization", "").strip().partition(" ")
+    return scheme.lower() in {"bearer", "api-key"} and bool(key.strip())
+
+
+def default_reply(request: RecordedRequest) -> Reply:  # noqa: PLR0911 - one return per route
+    """What the server answers when no reply is scripted.
+
+    * no ``Authorization: Bearer <key>`` (or legacy ``Api-Key <key>``) -> 401
+    * ``.../chat/completions`` (POST): ``"echo: <last user message>"``, with
+      reasoning ``"thinking about it"`` when the model name contains
+      "reasoning" or "gpt-oss"; streamed when ``"stream": true`` (usage mode
+      "both", or "none" with ``stream_options.include_usage: false``)
+    * ``.../models`` (GET): :func:`models` of :data:`DEFAULT_MODELS`
+    * ``.../embeddings`` (POST): :func:`embeddings`
+    * invalid JSON body -> 400; wrong method -> 405; any other path -> 404
+    """
+    if not _has_credentials(request):
+        return error(401, {"error": ERROR_MESSAGES[401]})
+    routes = {"/chat/completions": "POST", "/models": "GET", "/embeddings": "POST"}
+    route = next((r for r in routes if request.path.rstrip("/").endswith(r)), None)
+    if route is None:
+        return error(404, {"error": f"Not found: {request.method} {request.path}"})
+    if request.method != routes[route]:
+        return error(405, {"error": f"Method not allowed: {request.method} {request.path}"})
+    if route == "/models":
+        return models(DEFAULT_MODELS)
+    body = request.json_or_none()
+    if not isinstance(body, dict):
+        return error(400, {"error": "Invalid request: the body is not a JSON object"})
+    if route == "/embeddings":
+        return embeddings()
+    model = str(body.get("model") or "")
+    reasoning = DEFAULT_REASONING if "reasoning" in model or "gpt-oss" in model else None
+    content = "echo: " + _last_user_text(body)
+    if body.get("stream") is True:
+        options = body.get("stream_options")
+        include_usage = not (isinstance(options, dict) and options.get("include_usage") is False)
+        return stream(content, reasoning=reasoning, usage_mode="both" if include_usage else "none")
+    return chat(content, reasoning=reasoning)
+
+
+# ---------------------------------------------------------------- the server
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Reads one request, records it, and lets a :class:`Reply` answer it."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeBaseten/1.0"
+    sys_version = ""
+    timeout = CONNECTION_TIMEOUT_SECONDS
+    server: _Server
+
+    def setup(self) -> None:
+        """Send small writes (headers, SSE events) at once: no Nagle delay."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Stay quiet."""
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("transfer-encoding", "").lower():
+            body = bytearray()
+            while size := int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16):
+                body += self.rfile.read(size)
+                self.rfile.readline(65537)
+            while self.rfile.readline(65537) not in {b"\r\n", b"\n", b""}:
+                pass  # trailers
+            return bytes(body)
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _handle(self) -> None:
+        path, _, query = self.path.partition("?")
+        request = RecordedRequest(
+            method=self.command,
+            path=path,
+            query=query,
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=self._read_body(),
+        )
+        fake = self.server.fake
+        request_id = fake.record(request)
+        reply = fake.next_reply() or default_reply(request)
+        try:
+            reply.render(_Exchange(self, request, request_id, fake))
+        except _Dropped:
+            self.close_connection = True
+            with suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True  # the client went away
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle  # noqa: N815
+
+
+class _Server(ThreadingHTTPServer):
+    """A threading server that tracks its connections so it can close them."""
+
+    daemon_threads = True
+    block_on_close = False  # FakeBaseten.close joins the threads itself, with a deadline
+    request_queue_size = 512
+
+    def __init__(self, fake: FakeBaseten) -> None:
+        self.fake = fake
+        self.connections: dict[threading.Thread, socket.socket] = {}
+        self.connections_lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    def server_bind(self) -> None:
+        """Bind without ``HTTPServer``'s reverse DNS lookup."""
+        TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve each connection in a tracked daemon thread."""
+        thread = threading.Thread(
+            target=self._serve_connection,
+            args=(request, client_address),
+            name=f"fake-baseten-conn-{client_address[1]}",
+            daemon=True,
+        )
+        with self.connections_lock:
+            self.connections[thread] = request
+        thread.start()
+
+    def _serve_connection(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self.connections_lock:
+                self.connections.pop(threading.current_thread(), None)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore connection errors (clients hanging up, shutdown); report the rest."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
+class FakeBaseten:
+    """A running fake Baseten server (see the module docstring)."""
+
+    def __init__(self) -> None:
+        """Start serving on ``127.0.0.1`` on an ephemeral port."""
+        self.requests: list[RecordedRequest] = []
+        self.closing = threading.Event()
+        self._lock = threading.Lock()
+        self._queue: deque[Reply] = deque()
+        self._request_ids = itertools.count(1)
+        self._server = _Server(self)
+        port = self._server.server_port
+        self.base_url = f"http://{self._server.server_name}:{port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name=f"fake-baseten-{port}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def url(self, path: str) -> str:
+        """``base_url + path`` (``path`` should start with ``/``)."""
+        return self.base_url + path
+
+    def enqueue(self, *replies: Reply) -> None:
+        """Script replies: consumed FIFO, one per request, whatever the path."""
+        with self._lock:
+            self._queue.extend(replies)
+
+    @property
+    def pending(self) -> int:
+        """How many scripted replies are still queued."""
+        with self._lock:
+            return len(self._queue)
+
+    def reset(self) -> None:
+        """Forget the recorded requests and the scripted replies."""
+        with self._lock:
+            self.requests.clear()
+            self._queue.clear()
+
+    def record(self, request: RecordedRequest) -> str:
+        """Record ``request``; return its ``x-baseten-request-id``."""
+        with self._lock:
+            self.requests.append(request)
+            return f"req-{next(self._request_ids)}"
+
+    def next_reply(self) -> Reply | None:
+        """The next scripted reply, if any."""
+        with self._lock:
+            return self._queue.popleft() if self._queue else None
+
+    def close(self) -> None:
+        """Stop serving, drop open connections and join every thread (bounded)."""
+        if self.closing.is_set():
+            return
+        self.closing.set()
+        self._server.shutdown()
+        self._thread.join(CLOSE_TIMEOUT_SECONDS)
+        with self._server.connections_lock:
+            connections = list(self._server.connections.items())
+        for _, connection in connections:
+            with suppress(OSError):  # already closed
+                connection.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + CLOSE_TIMEOUT_SECONDS
+        for thread, _ in connections:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+@contextmanager
+def fake_baseten_server() -> Iterator[FakeBaseten]:
+    """Run a :class:`FakeBaseten` for the duration of the ``with`` block."""
+    server = FakeBaseten()
+    try:
+        yield server
+    finally:
+        server.close()

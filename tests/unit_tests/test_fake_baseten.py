@@ -1,0 +1,467 @@
+"""The local Baseten-compatible test server itself, checked with plain HTTP clients."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import http.client
+import json
+import math
+import struct
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx2
+import pytest
+
+from tests import fake_baseten as fb
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+AUTH = {"authorization": "Bearer test-key"}
+DEDICATED = "/environments/production/sync/v1"
+
+
+@pytest.fixture
+def server() -> Iterator[fb.FakeBaseten]:
+    with fb.fake_baseten_server() as s:
+        yield s
+
+
+@pytest.fixture
+def client(server: fb.FakeBaseten) -> Iterator[httpx2.Client]:
+    with httpx2.Client(base_url=server.base_url, headers=AUTH, timeout=10) as c:
+        yield c
+
+
+def _chat_body(
+    text: str = "hello there", model: str = "deepseek-ai/DeepSeek-V3.1", **kw: Any
+) -> dict[str, Any]:
+    return {
+        "model": model,
+        "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": text}],
+        **kw,
+    }
+
+
+def _events(client: httpx2.Client, path: str, body: dict[str, Any]) -> list[Any]:
+    """POST a streaming request; return the parsed `data:` payloads (``"[DONE]"`` kept as is)."""
+    with client.stream("POST", path, json=body) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/event-stream"
+        lines = [line for line in response.iter_lines() if line]
+    assert all(line.startswith("data: ") for line in lines)
+    payloads = [line.removeprefix("data: ") for line in lines]
+    return [p if p == "[DONE]" else json.loads(p) for p in payloads]
+
+
+def _usage(prompt: int, completion: int, reasoning: int = 0) -> dict[str, Any]:
+    return fb.make_usage(prompt, completion, reasoning_tokens=reasoning)
+
+
+# ---------------------------------------------------------------- defaults
+
+
+@pytest.mark.parametrize("prefix", ["/v1", DEDICATED, "/deployment/xyz/sync/v1"])
+def test_default_chat_echoes_the_last_user_message(client: httpx2.Client, prefix: str) -> None:
+    response = client.post(prefix + "/chat/completions", json=_chat_body("hello there"))
+    assert response.status_code == 200
+    assert response.headers["x-baseten-request-id"].startswith("req-")
+    body = response.json()
+    assert body["object"] == "chat.completion"
+    assert body["system_fingerprint"]
+    assert body["model"] == "deepseek-ai/DeepSeek-V3.1"
+    (choice,) = body["choices"]
+    assert choice["message"] == {"role": "assistant", "content": "echo: hello there"}
+    assert choice["finish_reason"] == "stop"
+    # prompt: "be brief" + "hello there"; completion: "echo: hello there"
+    assert body["usage"] == _usage(4, 3)
+
+
+def test_default_chat_reasons_for_reasoning_models(client: httpx2.Client) -> None:
+    body = client.post(
+        "/v1/chat/completions", json=_chat_body("hi", model="openai/gpt-oss-120b")
+    ).json()
+    message = body["choices"][0]["message"]
+    assert message["reasoning_content"] == fb.DEFAULT_REASONING
+    assert message["content"] == "echo: hi"
+    assert body["usage"] == _usage(3, 2 + 3, reasoning=3)
+
+
+def test_request_ids_are_unique(client: httpx2.Client) -> None:
+    ids = {client.get("/v1/models").headers["x-baseten-request-id"] for _ in range(5)}
+    assert len(ids) == 5
+
+
+def test_default_stream_carries_cumulative_usage_and_a_final_usage_chunk(
+    client: httpx2.Client,
+) -> None:
+    events = _events(client, "/v1/chat/completions", _chat_body("one two three", stream=True))
+    assert events[-1] == "[DONE]"
+    *choice_chunks, usage_chunk, _ = events
+    assert all(c["object"] == "chat.completion.chunk" for c in choice_chunks)
+    assert choice_chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    text = "".join(c["choices"][0]["delta"].get("content", "") for c in choice_chunks)
+    assert text == "echo: one two three"
+    assert [c["choices"][0]["finish_reason"] for c in choice_chunks][-2:] == [None, "stop"]
+    completions = [c["usage"]["completion_tokens"] for c in choice_chunks]
+    assert completions == sorted(completions)
+    assert choice_chunks[-1]["usage"] == _usage(5, 4)
+    assert usage_chunk["choices"] == []
+    assert usage_chunk["usage"] == _usage(5, 4)
+
+
+def test_default_stream_without_usage_when_include_usage_is_false(client: httpx2.Client) -> None:
+    body = _chat_body("x", stream=True, stream_options={"include_usage": False})
+    events = _events(client, "/v1/chat/completions", body)
+    assert events[-1] == "[DONE]"
+    assert all("usage" not in e and e["choices"] for e in events[:-1])
+
+
+def test_default_stream_reasoning_comes_first(client: httpx2.Client) -> None:
+    events = _events(
+        client, "/v1/chat/completions", _chat_body("hi", model="my-reasoning-model", stream=True)
+    )
+    deltas = [e["choices"][0]["delta"] for e in events[:-1] if e["choices"]]
+    kinds = [next(k for k in ("reasoning_content", "content") if k in d) for d in deltas[:-1]]
+    assert kinds == ["reasoning_content"] * 3 + ["content"] * 2
+    assert events[-2]["usage"]["completion_tokens_details"]["reasoning_tokens"] == 3
+
+
+def test_default_models(client: httpx2.Client) -> None:
+    for path in ("/v1/models", DEDICATED + "/models"):
+        body = client.get(path).json()
+        assert body["object"] == "list"
+        assert [m["id"] for m in body["data"]] == fb.DEFAULT_MODELS
+        assert all(m["owned_by"] == "baseten" for m in body["data"])
+
+
+def test_default_embeddings_are_deterministic_unit_vectors(client: httpx2.Client) -> None:
+    body = client.post(
+        DEDICATED + "/embeddings", json={"model": "bei", "input": ["a b", "c"]}
+    ).json()
+    vectors = [d["embedding"] for d in body["data"]]
+    assert [d["index"] for d in body["data"]] == [0, 1]
+    assert all(len(v) == fb.DEFAULT_EMBEDDING_DIMENSIONS for v in vectors)
+    assert all(math.isclose(math.fsum(x * x for x in v), 1.0) for v in vectors)
+    assert vectors[0] != vectors[1]
+    assert body["usage"] == {"prompt_tokens": 3, "total_tokens": 3}
+    again = client.post(
+        "/v1/embeddings", json={"model": "bei", "input": "a b", "dimensions": 40}
+    ).json()
+    (single,) = again["data"]
+    assert len(single["embedding"]) == 40
+    assert single["embedding"] == fb.fake_vector("a b", 40)
+
+
+def test_embeddings_base64_encoding(client: httpx2.Client) -> None:
+    body = client.post(
+        "/v1/embeddings", json={"model": "m", "input": ["q"], "encoding_format": "base64"}
+    ).json()
+    raw = base64.b64decode(body["data"][0]["embedding"])
+    decoded = struct.unpack(f"<{len(raw) // 4}f", raw)
+    assert decoded == pytest.approx(fb.fake_vector("q"), abs=1e-6)
+
+
+# ---------------------------------------------------------------- default errors
+
+
+def test_missing_or_empty_key_is_401_and_still_recorded(server: fb.FakeBaseten) -> None:
+    with httpx2.Client(base_url=server.base_url) as bare:
+        for headers in ({}, {"authorization": "Bearer"}, {"authorization": "Basic abc"}):
+            response = bare.post("/v1/chat/completions", json=_chat_body(), headers=headers)
+            assert response.status_code == 401
+            assert isinstance(response.json()["error"], str)
+        legacy = bare.post(
+            "/v1/chat/completions", json=_chat_body(), headers={"authorization": "Api-Key k"}
+        )
+        assert legacy.status_code == 200
+    assert len(server.requests) == 4
+
+
+def test_invalid_json_unknown_path_and_wrong_method(client: httpx2.Client) -> None:
+    bad = client.post(
+        "/v1/chat/completions", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert bad.status_code == 400
+    assert "error" in bad.json()
+    missing = client.post("/v1/completions", json={})
+    assert missing.status_code == 404
+    assert "/v1/completions" in missing.json()["error"]
+    assert client.get("/v1/chat/completions").status_code == 405
+
+
+# ---------------------------------------------------------------- recording and scripting
+
+
+def test_requests_are_recorded_in_order(server: fb.FakeBaseten, client: httpx2.Client) -> None:
+    client.post(
+        "/v1/chat/completions?x=1",
+        json=_chat_body("first"),
+        headers={"X-Session-Affinity": "user-1"},
+    )
+    client.get("/v1/models")
+    first, second = server.requests
+    assert (first.method, first.path, first.query) == ("POST", "/v1/chat/completions", "x=1")
+    assert first.headers["x-session-affinity"] == "user-1"
+    assert first.headers["authorization"] == "Bearer test-key"
+    assert first.json()["messages"][-1]["content"] == "first"
+    assert (second.method, second.path, second.body) == ("GET", "/v1/models", b"")
+    server.reset()
+    assert server.requests == []
+
+
+def test_chunked_request_bodies_are_read(server: fb.FakeBaseten, client: httpx2.Client) -> None:
+    def body() -> Iterator[bytes]:
+        yield b'{"model": "m", "messages": '
+        yield b'[{"role": "user", "content": "chunked"}]}'
+
+    response = client.post("/v1/chat/completions", content=body())
+    assert response.json()["choices"][0]["message"]["content"] == "echo: chunked"
+    assert server.requests[0].headers["transfer-encoding"] == "chunked"
+
+
+def test_scripted_replies_are_fifo_across_paths_and_skip_checks(server: fb.FakeBaseten) -> None:
+    server.enqueue(fb.models(["a"]), fb.chat("scripted", model="other", usage=None))
+    assert server.pending == 2
+    with httpx2.Client(base_url=server.base_url) as bare:  # no key: scripted replies do not check
+        assert bare.post("/anything", json={}).json()["data"][0]["id"] == "a"
+        body = bare.post("/v1/chat/completions", json=_chat_body()).json()
+        assert body["choices"][0]["message"]["content"] == "scripted"
+        assert body["model"] == "other"
+        assert "usage" not in body
+        assert bare.post("/v1/chat/completions", json=_chat_body()).status_code == 401
+    server.enqueue(fb.chat())
+    server.reset()
+    assert server.pending == 0
+
+
+def test_chat_reply_options(server: fb.FakeBaseten, client: httpx2.Client) -> None:
+    tool_call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    server.enqueue(
+        fb.chat(
+            None,
+            reasoning="hmm",
+            reasoning_key="reasoning",
+            tool_calls=[tool_call],
+            logprobs={"content": []},
+            extra_message={"refusal": None},
+            extra={"service_tier": "default"},
+            headers={"x-baseten-request-id": "req-custom", "retry-after": "2"},
+            status=201,
+        )
+    )
+    response = client.post("/v1/chat/completions", json=_chat_body())
+    assert response.status_code == 201
+    assert response.headers["x-baseten-request-id"] == "req-custom"
+    assert response.headers["retry-after"] == "2"
+    body = response.json()
+    choice = body["choices"][0]
+    assert choice["message"] == {
+        "role": "assistant",
+        "content": None,
+        "reasoning": "hmm",
+        "tool_calls": [tool_call],
+        "refusal": None,
+    }
+    assert choice["finish_reason"] == "tool_calls"
+    assert choice["logprobs"] == {"content": []}
+    assert body["service_tier"] == "default"
+    assert body["usage"]["completion_tokens_details"]["reasoning_tokens"] == 1
+
+
+@pytest.mark.parametrize("usage_mode", ["cumulative", "final_chunk", "both", "none"])
+def test_stream_usage_modes(server: fb.FakeBaseten, client: httpx2.Client, usage_mode: str) -> None:
+    usage = _usage(5, 4)
+    server.enqueue(fb.stream(pieces=["a", "b", "c"], usage=usage, usage_mode=usage_mode))  # type: ignore[arg-type]
+    events = _events(client, "/v1/chat/completions", _chat_body(stream=True))
+    assert events[-1] == "[DONE]"
+    chunks = events[:-1]
+    choice_chunks = [c for c in chunks if c["choices"]]
+    usage_only = [c for c in chunks if not c["choices"]]
+    assert [c["choices"][0]["delta"].get("content") for c in choice_chunks] == ["a", "b", "c", None]
+    if usage_mode in {"cumulative", "both"}:
+        assert [c["usage"]["completion_tokens"] for c in choice_chunks] == [1, 2, 3, 4]
+        assert [c["usage"]["prompt_tokens"] for c in choice_chunks] == [5] * 4
+        assert choice_chunks[-1]["usage"] == usage
+    else:
+        assert all("usage" not in c for c in choice_chunks)
+    if usage_mode in {"final_chunk", "both"}:
+        assert [c["usage"] for c in usage_only] == [usage]
+        assert chunks[-1] is usage_only[0]
+    else:
+        assert usage_only == []
+
+
+def test_stream_tool_call_deltas_stop_reason_and_no_done(
+    server: fb.FakeBaseten, client: httpx2.Client
+) -> None:
+    event = [
+        {
+            "index": 0,
+            "id": "call_a",
+            "type": "function",
+            "function": {"name": "get", "arguments": ""},
+        },
+        {"index": 0, "id": "call_b", "function": {"arguments": '{"x": 1}'}},
+    ]
+    server.enqueue(
+        fb.stream(None, tool_call_deltas=[event], stop_reason=128009, done=False, usage_mode="none")
+    )
+    events = _events(client, "/v1/chat/completions", _chat_body(stream=True))
+    assert "[DONE]" not in events
+    first, last = events
+    assert first["choices"][0]["delta"] == {"role": "assistant", "tool_calls": event}
+    assert last["choices"][0]["finish_reason"] == "tool_calls"
+    assert last["choices"][0]["stop_reason"] == 128009
+
+
+def test_stream_raw_events(server: fb.FakeBaseten, client: httpx2.Client) -> None:
+    server.enqueue(fb.stream(raw_events=["{not json", '{"choices": []}'], done=True))
+    with client.stream("POST", "/v1/chat/completions", json=_chat_body(stream=True)) as response:
+        lines = [line for line in response.iter_lines() if line]
+    assert lines == ["data: {not json", 'data: {"choices": []}', "data: [DONE]"]
+
+
+def test_drop_after_breaks_the_stream(server: fb.FakeBaseten, client: httpx2.Client) -> None:
+    server.enqueue(fb.stream(pieces=["par", "tial", " answer"], drop_after=2))
+    received: list[str] = []
+    with (
+        pytest.raises(httpx2.RemoteProtocolError),
+        client.stream("POST", "/v1/chat/completions", json=_chat_body(stream=True)) as response,
+    ):
+        received.extend(line for line in response.iter_lines() if line)
+    assert len(received) <= 2
+    assert all("[DONE]" not in line for line in received)
+    # the client recovers on a new connection
+    assert client.post("/v1/chat/completions", json=_chat_body("again")).status_code == 200
+
+
+def test_stall_delays_the_answer(server: fb.FakeBaseten, client: httpx2.Client) -> None:
+    server.enqueue(fb.stall(0.3))
+    start = time.monotonic()
+    body = client.post("/v1/chat/completions", json=_chat_body("late")).json()
+    assert time.monotonic() - start >= 0.3
+    assert body["choices"][0]["message"]["content"] == "echo: late"
+    server.enqueue(fb.stall(5))
+    with pytest.raises(httpx2.ReadTimeout):
+        client.post("/v1/chat/completions", json=_chat_body(), timeout=0.2)
+
+
+def test_stall_after_pauses_mid_stream(server: fb.FakeBaseten, client: httpx2.Client) -> None:
+    server.enqueue(fb.stream(pieces=["a", "b"], stall_after=1, stall_seconds=0.3))
+    times: list[float] = []
+    with client.stream("POST", "/v1/chat/completions", json=_chat_body(stream=True)) as response:
+        for line in response.iter_lines():
+            if line:
+                times.append(time.monotonic())
+    assert times[1] - times[0] >= 0.25
+
+
+def test_error_replies(server: fb.FakeBaseten, client: httpx2.Client) -> None:
+    server.enqueue(
+        fb.error(429),
+        fb.error(
+            404, {"error": "Model not found: x"}, headers={"x-baseten-request-id": "req-err-1"}
+        ),
+        fb.error(422, {"detail": [{"loc": ["body"], "msg": "bad"}]}),
+        fb.error(413, "<html><body>Request Entity Too Large</body></html>"),
+        fb.error(502, "upstream restarted"),
+        fb.raw(500, b'{"error": {"message": "nested", "type": "X"}}'),
+        fb.raw(200, b"\x00\x01", content_type="application/octet-stream"),
+    )
+    post = lambda: client.post("/v1/chat/completions", json=_chat_body())  # noqa: E731
+    rate = post()
+    assert (rate.status_code, rate.json()) == (429, {"error": fb.ERROR_MESSAGES[429]})
+    missing = post()
+    assert (missing.status_code, missing.json()) == (404, {"error": "Model not found: x"})
+    assert missing.headers["x-baseten-request-id"] == "req-err-1"
+    assert post().json()["detail"][0]["msg"] == "bad"
+    html = post()
+    assert html.status_code == 413
+    assert html.headers["content-type"].startswith("text/html")
+    assert "Too Large" in html.text
+    text = post()
+    assert (text.status_code, text.text) == (502, "upstream restarted")
+    assert text.headers["content-type"].startswith("text/plain")
+    assert post().json()["error"]["message"] == "nested"
+    binary = post()
+    assert (binary.content, binary.headers["content-type"]) == (
+        b"\x00\x01",
+        "application/octet-stream",
+    )
+
+
+# ---------------------------------------------------------------- connections and lifecycle
+
+
+def test_keep_alive_reuses_the_connection(server: fb.FakeBaseten) -> None:
+    port = int(server.base_url.rsplit(":", 1)[1])
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        for _ in range(3):
+            connection.request("GET", "/v1/models", headers=AUTH)
+            response = connection.getresponse()
+            assert response.status == 200
+            response.read()
+            sock = connection.sock
+            assert sock is not None
+        connection.request(
+            "POST", "/v1/chat/completions", body=json.dumps(_chat_body(stream=True)), headers=AUTH
+        )
+        response = connection.getresponse()
+        assert b"data: [DONE]" in response.read()
+        assert connection.sock is sock  # same socket throughout, streams included
+    finally:
+        connection.close()
+
+
+def test_200_concurrent_streams(server: fb.FakeBaseten) -> None:
+    async def one(client: httpx2.AsyncClient, i: int) -> str:
+        body = _chat_body(f"q{i}", stream=True)
+        parts: list[str] = []
+        async with client.stream("POST", "/v1/chat/completions", json=body) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("data: {"):
+                    chunk = json.loads(line[6:])
+                    parts += [c["delta"].get("content") or "" for c in chunk["choices"]]
+        return "".join(parts)
+
+    async def main() -> list[str]:
+        limits = httpx2.Limits(max_connections=200)
+        async with httpx2.AsyncClient(
+            base_url=server.base_url, headers=AUTH, timeout=30, limits=limits
+        ) as client:
+            return await asyncio.gather(*(one(client, i) for i in range(200)))
+
+    assert asyncio.run(main()) == [f"echo: q{i}" for i in range(200)]
+    assert len(server.requests) == 200
+
+
+def test_close_is_fast_and_leaves_no_threads() -> None:
+    before = set(threading.enumerate())
+    server = fb.FakeBaseten()
+    assert server.base_url.startswith("http://127.0.0.1:")
+    idle = httpx2.Client(
+        base_url=server.base_url, headers=AUTH
+    )  # keeps a keep-alive connection open
+    idle.get("/v1/models")
+    server.enqueue(fb.stall(30))
+    stalled = threading.Thread(target=lambda: _swallow(idle.get, "/v1/models"), daemon=True)
+    stalled.start()
+    time.sleep(0.1)
+    start = time.monotonic()
+    server.close()
+    assert time.monotonic() - start < 3
+    server.close()  # idempotent
+    stalled.join(5)
+    idle.close()
+    assert set(threading.enumerate()) <= before
+
+
+def _swallow(call: Any, *args: Any) -> None:
+    with contextlib.suppress(Exception):  # the server closing under it is the point
+        call(*args)
