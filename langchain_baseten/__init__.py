@@ -1,1 +1,19 @@
-"""x"""
+"""LangChain integration for Baseten: Model APIs and dedicated deployments.
+
+``ChatBaseten`` is a LangChain chat model over Baseten's OpenAI-compatible
+inference API; one ``model`` string picks the endpoint (see
+:mod:`langchain_baseten.routing`).
+"""
+
+from langchain_baseten._version import __version__
+from langchain_baseten.chat_models import ChatBaseten
+from langchain_baseten.errors import BasetenResponseError, BasetenStreamError
+from langchain_baseten.routing import BasetenRoutingError
+
+__all__ = [
+    "BasetenResponseError",
+    "BasetenRoutingError",
+    "BasetenStreamError",
+    "ChatBaseten",
+    "__version__",
+]

@@ -1,0 +1,778 @@
+"""``ChatBaseten``: Baseten's Model APIs and dedicated deployments as a LangChain chat model."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from functools import lru_cache
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.language_models.chat_models import (
+    BaseChatModel,
+    LangSmithParams,
+    agenerate_from_stream,
+    generate_from_stream,
+)
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages.utils import count_tokens_approximately
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import RunnableMap, RunnablePassthrough
+from langchain_core.utils import secret_from_env
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    model_validator,
+)
+
+from langchain_baseten.errors import BasetenStreamError
+from langchain_baseten.messages import StreamParser, message_from_wire, messages_to_wire
+from langchain_baseten.parameters import BASETEN_EXTRA_PARAMS, check_request_params
+from langchain_baseten.routing import Endpoint, Route, resolve_endpoint
+from langchain_baseten.structured_output import (
+    StructuredOutputMethod,
+    check_method,
+    output_parser,
+    response_format,
+    tool_name,
+)
+from langchain_baseten.tools import ToolChoice, format_tools, tool_choice_to_wire
+from langchain_baseten.transport import ClientSettings, Transport
+from langchain_baseten.usage import combine_token_usage
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+
+    import httpx2
+    from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+    from langchain_core.language_models import LanguageModelInput
+    from langchain_core.runnables import Runnable
+    from langchain_core.tools import BaseTool
+
+__all__ = ["ChatBaseten"]
+
+_CHAT_PATH = "/chat/completions"
+_API_KEY_ENV = "BASETEN_API_KEY"
+_BASE_URL_ENV = "BASETEN_BASE_URL"
+# Instance fields sent as request parameters when set.
+_SAMPLING_FIELDS = (
+    "temperature",
+    "max_tokens",
+    "top_p",
+    "seed",
+    "frequency_penalty",
+    "presence_penalty",
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+    "reasoning_effort",
+)
+# Call-time keyword arguments that steer this class and never go in the body.
+_CONTROL_KWARGS = frozenset({"stream", "stream_usage"})
+
+
+@lru_cache(maxsize=256)
+def _resolve_cached(
+    model: str | None,
+    route: Route,
+    base_url: str | None,
+    environment: str | None,
+    deployment_id: str | None,
+) -> Endpoint:
+    """Resolve a per-call ``model=`` override (cached: agents repeat the same one)."""
+    return resolve_endpoint(
+        model,
+        route=route,
+        base_url=base_url,
+        environment=environment,
+        deployment_id=deployment_id,
+    )
+
+
+def _closing_chunk(parser: StreamParser, response: httpx2.Response) -> ChatGenerationChunk:
+    """The stream's last chunk; a stream that never finished is an error, not an answer."""
+    if not parser.finished:
+        msg = (
+            f"The stream from {response.request.url.host} ended before the model finished "
+            "(no finish_reason was sent), so the partial answer was discarded. The "
+            "connection dropped or a proxy cut the stream; retrying usually helps."
+        )
+        raise BasetenStreamError(msg, response.request, body=None)
+    return parser.finish()
+
+
+class ChatBaseten(BaseChatModel):
+    """Chat model for Baseten's Model APIs and dedicated deployments.
+
+    One ``model`` string picks the endpoint: a Model API slug
+    (``"baseten/openai/gpt-oss-120b"`` or ``"openai/gpt-oss-120b"``) goes to
+    ``https://inference.baseten.co/v1``; an 8-character model ID
+    (``"baseten/abcd1234"``) goes to that dedicated deployment's production
+    environment. ``.base_url`` shows the endpoint after construction.
+
+    Setup:
+        Install ``langchain-baseten`` and set ``BASETEN_API_KEY``:
+
+        .. code-block:: bash
+
+            pip install -U langchain-baseten
+            export BASETEN_API_KEY="your-api-key"
+
+    Key init args — endpoint:
+        model: A Model API slug, or an 8-character dedicated model ID (an optional
+            leading ``baseten/`` is stripped). Alias: ``model_name``.
+        route: ``"auto"`` (default), ``"model_api"`` to send an 8-character name to
+            the Model APIs, or ``"dedicated"`` to insist on a model ID.
+        environment: Dedicated deployments: the environment (default ``production``).
+        deployment_id: Dedicated deployments: one specific deployment.
+        model_url: A deployment URL copied from Baseten's dashboard (``/predict``,
+            ``/sync``, ``/sync/v1`` ...), normalised to its ``/sync/v1`` base.
+        base_url: Replaces the endpoint entirely (a gateway or a local server).
+            Env: ``BASETEN_BASE_URL`` (used when no ``model_url``/``base_url`` is given).
+        served_model_name: The body ``model`` a dedicated deployment receives.
+        api_key: Baseten API key. Alias ``baseten_api_key``. Env: ``BASETEN_API_KEY``
+            (``OPENAI_API_KEY`` is never read).
+
+    Key init args — completion params:
+        temperature, max_tokens (alias ``max_completion_tokens``), top_p, stop (alias
+        ``stop_sequences``), seed, frequency_penalty, presence_penalty, logit_bias,
+        logprobs, top_logprobs, reasoning_effort, n (must be 1), streaming,
+        stream_usage (default ``True``). Baseten's extra sampling keys (``top_k``,
+        ``min_p``, ``repetition_penalty``, ``chat_template_args`` ...) are accepted
+        as keyword arguments and sent as top-level body keys.
+
+    Key init args — client params:
+        timeout, max_retries (default 2), default_headers, default_query,
+        http_client, http_async_client, model_kwargs, extra_body.
+
+    Instantiate:
+        .. code-block:: python
+
+            from langchain_baseten import ChatBaseten
+
+            llm = ChatBaseten(model="baseten/openai/gpt-oss-120b", temperature=0)
+            llm.base_url  # 'https://inference.baseten.co/v1'
+
+            dedicated = ChatBaseten(model="baseten/abcd1234")
+            dedicated.base_url
+            # 'https://model-abcd1234.api.baseten.co/environments/production/sync/v1'
+
+    Invoke:
+        .. code-block:: python
+
+            messages = [
+                ("system", "You are a helpful translator. Translate to French."),
+                ("human", "I love programming."),
+            ]
+            llm.invoke(messages).content  # "J'adore la programmation."
+
+    Stream:
+        .. code-block:: python
+
+            for chunk in llm.stream(messages):
+                print(chunk.text, end="")
+
+    Async:
+        .. code-block:: python
+
+            await llm.ainvoke(messages)
+            async for chunk in llm.astream(messages):
+                print(chunk.text, end="")
+            await llm.abatch([messages, messages])
+
+    Tool calling:
+        .. code-block:: python
+
+            from pydantic import BaseModel, Field
+
+            class GetWeather(BaseModel):
+                '''Get the current weather in a given location.'''
+
+                location: str = Field(..., description="City, e.g. Paris")
+
+            llm_with_tools = llm.bind_tools([GetWeather])
+            llm_with_tools.invoke("What's the weather in Paris?").tool_calls
+
+    Structured output:
+        .. code-block:: python
+
+            class Joke(BaseModel):
+                setup: str
+                punchline: str
+
+            llm.with_structured_output(Joke).invoke("Tell me a joke about cats")
+
+    Reasoning:
+        .. code-block:: python
+
+            msg = llm.invoke("What is 17 * 23?", reasoning_effort="low")
+            msg.additional_kwargs["reasoning_content"]  # the model's reasoning text
+            [b["type"] for b in msg.content_blocks]  # ['reasoning', 'text']
+
+    Token usage:
+        .. code-block:: python
+
+            msg = llm.invoke(messages)
+            msg.usage_metadata
+            # {'input_tokens': 28, 'output_tokens': 5, 'total_tokens': 33,
+            #  'output_token_details': {'reasoning': 0}}
+
+    Response metadata:
+        .. code-block:: python
+
+            msg.response_metadata
+            # {'model_provider': 'baseten', 'model_name': 'openai/gpt-oss-120b',
+            #  'finish_reason': 'stop', 'id': 'chatcmpl-...',
+            #  'baseten_request_id': '...'}
+    """
+
+    model: str | None = Field(default=None, validation_alias=AliasChoices("model", "model_name"))
+    """Model API slug or dedicated model ID, optionally prefixed ``baseten/``."""
+    route: Route = "auto"
+    """``auto``, ``model_api`` or ``dedicated``: how ``model`` is routed."""
+    model_url: str | None = None
+    """A dedicated deployment URL as copied from Baseten's dashboard."""
+    base_url: str | None = None
+    """After construction: the resolved endpoint. As an argument: a custom endpoint."""
+    environment: str | None = None
+    """Dedicated deployments: the environment name (``production`` by default)."""
+    deployment_id: str | None = None
+    """Dedicated deployments: a specific deployment instead of an environment."""
+    served_model_name: str | None = None
+    """The body ``model`` for dedicated deployments and custom endpoints."""
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env(_API_KEY_ENV, default=None),
+        validation_alias=AliasChoices("api_key", "baseten_api_key"),
+    )
+    """Baseten API key; read from ``BASETEN_API_KEY`` when not given."""
+
+    temperature: float | None = None
+    max_tokens: int | None = Field(
+        default=None, validation_alias=AliasChoices("max_tokens", "max_completion_tokens")
+    )
+    top_p: float | None = None
+    stop: list[str] | None = Field(
+        default=None, validation_alias=AliasChoices("stop", "stop_sequences")
+    )
+    seed: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    logit_bias: dict[str, float] | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+    reasoning_effort: str | None = None
+    """Passed through as given; the allowed values differ per model."""
+    n: int = 1
+    """Baseten returns one choice per request; anything but 1 is an error."""
+
+    streaming: bool = False
+    """Stream responses internally even for ``invoke``."""
+    stream_usage: bool = True
+    """Report token usage (once) on streamed responses."""
+    timeout: float | None = Field(
+        default=None, validation_alias=AliasChoices("timeout", "request_timeout")
+    )
+    """Seconds per request (the openai client's default, 600 s, when ``None``)."""
+    max_retries: int = Field(default=2, ge=0)
+    """Retries with backoff (honouring ``Retry-After``) on 408/409/429/5xx and lost connections."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra body keys for every request (unknown init kwargs land here)."""
+    extra_body: dict[str, Any] | None = None
+    """Extra top-level body keys, as with the openai client's ``extra_body``."""
+    default_headers: dict[str, str] | None = None
+    default_query: dict[str, str] | None = None
+    http_client: Any | None = Field(default=None, exclude=True)
+    """An ``httpx2.Client`` to use instead of the shared connection pool."""
+    http_async_client: Any | None = Field(default=None, exclude=True)
+    """An ``httpx2.AsyncClient`` to use instead of the shared connection pool."""
+
+    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
+
+    _endpoint: Endpoint = PrivateAttr()
+    _transport: Transport = PrivateAttr()
+    _base_url_given: bool = PrivateAttr(default=False)
+
+    # ------------------------------------------------------------------ validation
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_extra_kwargs(cls, values: Any) -> Any:
+        """Move unknown keyword arguments into ``model_kwargs``."""
+        if not isinstance(values, dict):
+            return values
+        known: set[str] = set()
+        for name, info in cls.model_fields.items():
+            known.add(name)
+            if isinstance(info.validation_alias, AliasChoices):
+                known.update(str(choice) for choice in info.validation_alias.choices)
+        extra = {key: values[key] for key in list(values) if key not in known}
+        if not extra:
+            return values
+        values = {key: value for key, value in values.items() if key in known}
+        model_kwargs = dict(values.get("model_kwargs") or {})
+        for key, value in extra.items():
+            if key in model_kwargs:
+                msg = f"{key!r} was given both as a keyword argument and in model_kwargs."
+                raise ValueError(msg)
+            if key not in BASETEN_EXTRA_PARAMS:
+                warnings.warn(
+                    f"{key!r} is not a known ChatBaseten parameter; it is sent as a request "
+                    "body key. Pass it in model_kwargs to silence this warning.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+            model_kwargs[key] = value
+        clash = set(model_kwargs) & known
+        if clash:
+            msg = f"model_kwargs may not hold {sorted(clash)}: pass them as arguments instead."
+            raise ValueError(msg)
+        values["model_kwargs"] = model_kwargs
+        return values
+
+    @model_validator(mode="after")
+    def _resolve_endpoint_and_client(self) -> ChatBaseten:
+        """Resolve the endpoint, check the key and parameters, prepare the transport."""
+        self._base_url_given = self.base_url is not None
+        base_url = self.base_url
+        if base_url is None and self.model_url is None:
+            base_url = os.environ.get(_BASE_URL_ENV) or None
+        self._endpoint = resolve_endpoint(
+            self.model,
+            route=self.route,
+            model_url=self.model_url,
+            base_url=base_url,
+            environment=self.environment,
+            deployment_id=self.deployment_id,
+            served_model_name=self.served_model_name,
+        )
+        self.base_url = self._endpoint.base_url
+        if self.api_key is None or not self.api_key.get_secret_value().strip():
+            msg = (
+                "No Baseten API key: pass api_key=... or set the BASETEN_API_KEY environment "
+                "variable (OPENAI_API_KEY is never used for Baseten). Keys are at "
+                "https://app.baseten.co/settings/api_keys."
+            )
+            raise ValueError(msg)
+        check_request_params({**self._sampling_params(), "n": self.n, "stop": self.stop})
+        if self.timeout is not None and self.timeout <= 0:
+            msg = f"timeout must be a positive number of seconds, got {self.timeout!r}."
+            raise ValueError(msg)
+        self._transport = Transport(
+            ClientSettings(
+                base_url=self._endpoint.base_url,
+                api_key=self.api_key.get_secret_value(),
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                default_headers=tuple(sorted((self.default_headers or {}).items())),
+                default_query=tuple(sorted((self.default_query or {}).items())),
+            ),
+            http_client=self.http_client,
+            http_async_client=self.http_async_client,
+        )
+        return self
+
+    # ------------------------------------------------------------------ LangChain hooks
+
+    @property
+    def _llm_type(self) -> str:
+        return "baseten-chat"
+
+    @property
+    def model_name(self) -> str:
+        """The model name sent in request bodies (ChatOpenAI-compatible spelling)."""
+        return self._endpoint.model
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The resolved endpoint: base URL, body model, kind and deployment details."""
+        return self._endpoint
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """Return ``True``: the model round-trips through ``dumpd``/``load``."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """Return ``["langchain_baseten", "chat_models"]``."""
+        return ["langchain_baseten", "chat_models"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """The API key is serialized as a reference to ``BASETEN_API_KEY``."""
+        return {"api_key": _API_KEY_ENV}
+
+    def to_json(self) -> Any:
+        """Serialize, leaving out ``base_url`` when it was resolved rather than given."""
+        serialized = super().to_json()
+        if not self._base_url_given and serialized.get("type") == "constructor":
+            serialized["kwargs"].pop("base_url", None)
+        return serialized
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model_name": self._endpoint.model,
+            "base_url": self._endpoint.base_url,
+            **self._sampling_params(),
+        }
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="baseten",
+            ls_model_name=self._endpoint.model,
+            ls_model_type="chat",
+        )
+        override = kwargs.get("model")
+        if isinstance(override, str):
+            try:
+                params["ls_model_name"] = self._endpoint_for(override).model
+            except ValueError:
+                params["ls_model_name"] = override
+        temperature = kwargs.get("temperature", self.temperature)
+        if isinstance(temperature, (int, float)):
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if isinstance(max_tokens, int):
+            params["ls_max_tokens"] = max_tokens
+        if ls_stop := stop or kwargs.get("stop") or self.stop:
+            params["ls_stop"] = ls_stop if isinstance(ls_stop, list) else [ls_stop]
+        return params
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
+        token_usage: dict[str, Any] = {}
+        model_name = None
+        for output in llm_outputs:
+            if not output:
+                continue
+            combine_token_usage(token_usage, output.get("token_usage") or {})
+            model_name = model_name or output.get("model_name")
+        return {"token_usage": token_usage, "model_name": model_name or self._endpoint.model}
+
+    # ------------------------------------------------------------------ requests
+
+    def _sampling_params(self) -> dict[str, Any]:
+        return {
+            name: value for name in _SAMPLING_FIELDS if (value := getattr(self, name)) is not None
+        }
+
+    def _endpoint_for(self, model: str | None) -> Endpoint:
+        if model is None or model in {self.model, self._endpoint.model}:
+            return self._endpoint
+        return _resolve_cached(
+            model,
+            self.route,
+            self.base_url if self._base_url_given else None,
+            self.environment,
+            self.deployment_id,
+        )
+
+    def _request(
+        self,
+        messages: Sequence[BaseMessage],
+        stop: list[str] | None,
+        kwargs: Mapping[str, Any],
+        *,
+        stream: bool,
+    ) -> tuple[Transport, dict[str, Any], bool]:
+        """Build the request body; return (transport, body, stream_usage)."""
+        call = dict(kwargs)
+        stream_usage = bool(call.pop("stream_usage", self.stream_usage))
+        for key in _CONTROL_KWARGS:
+            call.pop(key, None)
+        endpoint = self._endpoint_for(call.pop("model", None))
+        body: dict[str, Any] = {"model": endpoint.model, "messages": messages_to_wire(messages)}
+        body.update(self._sampling_params())
+        if self.stop:
+            body["stop"] = self.stop
+        body.update(self.model_kwargs)
+        if self.extra_body:
+            body.update(self.extra_body)
+        if stop is not None:
+            body["stop"] = stop
+        extra_body = call.pop("extra_body", None)
+        body.update(call)
+        if extra_body:
+            body.update(extra_body)
+        if not body.get("stop"):
+            body.pop("stop", None)
+        check_request_params(body)
+        body.pop("n", None)
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": stream_usage}
+        transport = self._transport
+        if endpoint.base_url != self._endpoint.base_url:
+            transport = Transport(
+                ClientSettings(
+                    base_url=endpoint.base_url,
+                    api_key=transport.settings.api_key,
+                    timeout=transport.settings.timeout,
+                    max_retries=transport.settings.max_retries,
+                    default_headers=transport.settings.default_headers,
+                    default_query=transport.settings.default_query,
+                ),
+                http_client=self.http_client,
+                http_async_client=self.http_async_client,
+            )
+        return transport, body, stream_usage
+
+    def _chat_result(self, response: Mapping[str, Any], headers: Mapping[str, str]) -> ChatResult:
+        message = message_from_wire(response, headers)
+        usage = response.get("usage")
+        llm_output = {
+            "token_usage": dict(usage) if isinstance(usage, dict) else {},
+            "model_name": message.response_metadata.get("model_name", self._endpoint.model),
+            "system_fingerprint": response.get("system_fingerprint"),
+        }
+        info = {
+            k: message.response_metadata[k]
+            for k in ("finish_reason", "logprobs")
+            if k in message.response_metadata
+        }
+        return ChatResult(
+            generations=[ChatGeneration(message=message, generation_info=info or None)],
+            llm_output=llm_output,
+        )
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        transport, body, _ = self._request(messages, stop, kwargs, stream=False)
+        response = transport.post(_CHAT_PATH, body)
+        return self._chat_result(response.data, response.headers)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
+        transport, body, _ = self._request(messages, stop, kwargs, stream=False)
+        response = await transport.apost(_CHAT_PATH, body)
+        return self._chat_result(response.data, response.headers)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        transport, body, stream_usage = self._request(messages, stop, kwargs, stream=True)
+        with transport.stream(_CHAT_PATH, body) as (events, response):
+            parser = StreamParser(response.headers, stream_usage=stream_usage)
+            for event in events:
+                chunk = parser.feed(event)
+                if chunk is not None:
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+            chunk = _closing_chunk(parser, response)
+            if run_manager:
+                run_manager.on_llm_new_token("", chunk=chunk)
+            yield chunk
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        transport, body, stream_usage = self._request(messages, stop, kwargs, stream=True)
+        async with transport.astream(_CHAT_PATH, body) as (events, response):
+            parser = StreamParser(response.headers, stream_usage=stream_usage)
+            async for event in events:
+                chunk = parser.feed(event)
+                if chunk is not None:
+                    if run_manager:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+            chunk = _closing_chunk(parser, response)
+            if run_manager:
+                await run_manager.on_llm_new_token("", chunk=chunk)
+            yield chunk
+
+    # ------------------------------------------------------------------ tools and structure
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: ToolChoice = None,
+        strict: bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (Pydantic models, TypedDicts, functions, ``@tool``s, OpenAI dicts).
+
+        Args:
+            tools: The tools the model may call.
+            tool_choice: ``"auto"``, ``"none"``, ``"any"``/``"required"``/``True``
+                (must call a tool), a tool's name (must call that one), or an OpenAI
+                ``tool_choice`` dict. ``None`` leaves it to the server (``auto``).
+            strict: Ask the server to follow the tool schemas exactly.
+            parallel_tool_calls: Allow (``True``) or forbid (``False``) several
+                calls in one turn; ``None`` leaves the server's default.
+            **kwargs: Further request parameters bound alongside.
+
+        Returns:
+            The model with the tools bound.
+
+        Raises:
+            ValueError: For a tool that cannot be converted or a bad ``tool_choice``.
+
+        Example:
+            .. code-block:: python
+
+                from langchain_core.tools import tool
+
+                @tool
+                def get_weather(city: str) -> str:
+                    '''Get the weather for a city.'''
+                    return "sunny"
+
+                llm = ChatBaseten(model="baseten/openai/gpt-oss-120b")
+                msg = llm.bind_tools([get_weather], tool_choice="any").invoke("Paris?")
+                msg.tool_calls  # [{'name': 'get_weather', 'args': {'city': 'Paris'}, ...}]
+        """
+        formatted = format_tools(tools, strict=strict)
+        choice = tool_choice_to_wire(tool_choice, [t["function"]["name"] for t in formatted])
+        if choice is not None and not formatted and choice != "none":
+            msg = f"tool_choice={tool_choice!r} needs at least one tool; none were given."
+            raise ValueError(msg)
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type,
+        *,
+        method: StructuredOutputMethod = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
+        """Return a runnable whose answers follow ``schema``.
+
+        The default method, ``function_calling``, binds the schema as the only tool
+        and forces the model to call it: every Model API model on Baseten supports
+        tool calling, whereas ``json_schema`` (constrained decoding through
+        ``response_format``) and ``json_mode`` vary by model and engine. Use
+        ``json_schema`` where the model supports it for exact schema adherence.
+
+        Args:
+            schema: A Pydantic class (answers are instances), a TypedDict or a
+                JSON-schema / OpenAI tool dict (answers are dicts).
+            method: ``function_calling``, ``json_schema`` or ``json_mode``.
+            include_raw: Return ``{"raw", "parsed", "parsing_error"}`` instead of
+                raising on a parse failure.
+            strict: Ask the server to follow the schema exactly (not for json_mode).
+            **kwargs: Further request parameters.
+
+        Returns:
+            A runnable producing the structured answer; streaming it yields partial
+            objects as the JSON arrives.
+
+        Raises:
+            ValueError: For an unknown method, or ``strict`` with ``json_mode``.
+
+        Example:
+            .. code-block:: python
+
+                from pydantic import BaseModel
+
+                class Answer(BaseModel):
+                    city: str
+                    country: str
+
+                llm = ChatBaseten(model="baseten/openai/gpt-oss-120b")
+                llm.with_structured_output(Answer).invoke("Where is the Eiffel Tower?")
+                # Answer(city='Paris', country='France')
+        """
+        check_method(method)
+        if method == "json_mode" and strict:
+            msg = "strict=True does not apply to method='json_mode'; use method='json_schema'."
+            raise ValueError(msg)
+        ls_format = {
+            "kwargs": {"method": method, "strict": strict},
+            "schema": convert_to_openai_tool(schema),
+        }
+        if method == "function_calling":
+            llm = self.bind_tools(
+                [schema],
+                tool_choice=tool_name(schema),
+                strict=strict,
+                parallel_tool_calls=False,
+                ls_structured_output_format=ls_format,
+                **kwargs,
+            )
+        else:
+            llm = self.bind(
+                response_format=response_format(schema, method, strict=strict),
+                ls_structured_output_format=ls_format,
+                **kwargs,
+            )
+        parser = output_parser(schema, method)
+        if not include_raw:
+            return llm | parser
+        parse = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
+        keep_error = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | parse.with_fallbacks(
+            [keep_error], exception_key="parsing_error"
+        )
+
+    # ------------------------------------------------------------------ token counting
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: list[BaseMessage],
+        tools: Sequence[Any] | None = None,
+    ) -> int:
+        """Estimate the prompt's token count offline, without downloading a tokenizer.
+
+        Uses langchain-core's ``count_tokens_approximately`` (about four characters
+        per token, plus a few tokens per message and for tool schemas). Baseten
+        serves models with many different tokenizers, so this is an estimate,
+        typically within 10-20 % for English text; the exact count is in
+        ``usage_metadata["input_tokens"]`` of a response.
+
+        Args:
+            messages: The messages to count.
+            tools: Tool schemas that would be sent with them.
+
+        Returns:
+            The estimated number of input tokens.
+        """
+        return count_tokens_approximately(messages, tools=tools)
+
+    def get_num_tokens(self, text: str) -> int:
+        """Estimate the token count of a text offline (about four characters per token).
+
+        Args:
+            text: The text.
+
+        Returns:
+            The estimated number of tokens.
+        """
+        return count_tokens_approximately([AIMessage(content=text)], extra_tokens_per_message=0)

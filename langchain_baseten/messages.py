@@ -1,0 +1,475 @@
+"""Message conversion between LangChain messages and Baseten's chat wire format.
+
+* :func:`messages_to_wire` turns LangChain messages into the ``messages`` list of
+  a ``/chat/completions`` request, raising :class:`MessageConversionError` (a
+  ``ValueError``) for anything the API cannot take, before a request is sent.
+* :func:`message_from_wire` turns a response's ``choices[0].message`` into an
+  ``AIMessage``.
+* :class:`StreamParser` turns streamed ``chat.completion.chunk`` events into
+  ``AIMessageChunk`` objects, fixing Baseten's streaming quirks on the way:
+  cumulative usage is reported once, and TensorRT-LLM's tool-call deltas (several
+  per event for one index, each with its own id) merge into one call per index.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    ChatMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+    is_data_content_block,
+)
+from langchain_core.messages.block_translators.openai import convert_to_openai_data_block
+from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
+from langchain_core.outputs import ChatGenerationChunk
+
+from langchain_baseten.usage import usage_metadata_from_wire
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from langchain_core.messages.tool import InvalidToolCall, ToolCall, ToolCallChunk
+
+__all__ = [
+    "PROVIDER",
+    "MessageConversionError",
+    "StreamParser",
+    "message_from_wire",
+    "messages_to_wire",
+    "response_metadata_from_wire",
+]
+
+PROVIDER = "baseten"
+REQUEST_ID_HEADER = "x-baseten-request-id"
+
+_WIRE_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
+_USER_PART_TYPES = frozenset({"text", "image_url", "input_audio"})
+_SKIPPED_AI_BLOCKS = frozenset({"tool_call", "tool_call_chunk", "invalid_tool_call", "reasoning"})
+
+
+class MessageConversionError(ValueError):
+    """A message cannot be expressed in Baseten's chat API; the text says how to fix it."""
+
+
+# --------------------------------------------------------------------------- to wire
+
+
+def _text_only(content: str | list[Any], role: str) -> str:
+    """Join text blocks; reject anything that is not text."""
+    if isinstance(content, str):
+        return content
+    texts: list[str] = []
+    for block in content:
+        if isinstance(block, str):
+            texts.append(block)
+        elif isinstance(block, dict) and block.get("type") == "text":
+            texts.append(str(block.get("text", "")))
+        else:
+            kind = block.get("type") if isinstance(block, dict) else type(block).__name__
+            msg = (
+                f"{role} messages sent to Baseten may only contain text, but one has a "
+                f"{kind!r} content block. Images, audio and files go in a HumanMessage; "
+                "for a tool result, return text (e.g. a description or a URL), then send "
+                "the image in a following HumanMessage."
+            )
+            raise MessageConversionError(msg)
+    return "".join(texts)
+
+
+def _user_part(block: Any) -> dict[str, Any]:
+    if isinstance(block, str):
+        return {"type": "text", "text": block}
+    if not isinstance(block, dict):
+        msg = f"Unsupported content part of type {type(block).__name__}; use a dict or a string."
+        raise MessageConversionError(msg)
+    kind = block.get("type")
+    if kind == "text":
+        return {"type": "text", "text": block.get("text", "")}
+    if kind in _USER_PART_TYPES:
+        return block
+    if kind in {"image", "audio"} and is_data_content_block(block):
+        try:
+            return convert_to_openai_data_block(block)
+        except (ValueError, KeyError) as exc:
+            msg = f"Cannot send this {kind} content block to Baseten: {exc}"
+            raise MessageConversionError(msg) from exc
+    if kind in {"file", "video"}:
+        msg = (
+            f"Baseten's chat API accepts text, image and audio content, not {kind!r} blocks. "
+            "Extract the text (or render pages as images) and send that instead."
+        )
+        raise MessageConversionError(msg)
+    msg = (
+        f"Unknown content block type {kind!r}. Baseten's chat API accepts 'text', "
+        "'image_url', 'input_audio', and LangChain's standard 'image' and 'audio' blocks."
+    )
+    raise MessageConversionError(msg)
+
+
+def _user_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
+    if isinstance(content, str):
+        return content
+    return [_user_part(block) for block in content]
+
+
+def _tool_call_to_wire(call: ToolCall | InvalidToolCall, *, valid: bool) -> dict[str, Any]:
+    args = call.get("args")
+    arguments = json.dumps(args, ensure_ascii=False) if valid else (args or "")
+    return {
+        "id": call.get("id"),
+        "type": "function",
+        "function": {"name": call.get("name"), "arguments": arguments},
+    }
+
+
+def _ai_text_and_reasoning(message: AIMessage) -> tuple[str, str | None]:
+    reasoning = message.additional_kwargs.get("reasoning_content")
+    content = message.content
+    if isinstance(content, str):
+        return content, reasoning if isinstance(reasoning, str) else None
+    texts: list[str] = []
+    reasoning_parts: list[str] = []
+    for block in content:
+        if isinstance(block, str):
+            texts.append(block)
+            continue
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "text":
+            texts.append(str(block.get("text", "")))
+        elif kind == "reasoning" and isinstance(block.get("reasoning"), str):
+            reasoning_parts.append(block["reasoning"])
+        elif kind not in _SKIPPED_AI_BLOCKS:
+            msg = (
+                f"AIMessage content block of type {kind!r} cannot be sent back to Baseten; "
+                "assistant turns carry text, tool calls and reasoning only."
+            )
+            raise MessageConversionError(msg)
+    if not isinstance(reasoning, str) and reasoning_parts:
+        reasoning = "".join(reasoning_parts)
+    return "".join(texts), reasoning if isinstance(reasoning, str) else None
+
+
+def _ai_to_wire(message: AIMessage) -> dict[str, Any]:
+    text, reasoning = _ai_text_and_reasoning(message)
+    calls = [_tool_call_to_wire(call, valid=True) for call in message.tool_calls]
+    calls += [_tool_call_to_wire(call, valid=False) for call in message.invalid_tool_calls]
+    wire: dict[str, Any] = {"role": "assistant", "content": text or (None if calls else "")}
+    if calls:
+        wire["tool_calls"] = calls
+        # Thinking models (Kimi with thinking on) reject a tool-call turn without
+        # the reasoning that produced it.
+        if reasoning:
+            wire["reasoning_content"] = reasoning
+    if message.name:
+        wire["name"] = message.name
+    return wire
+
+
+def message_to_wire(message: BaseMessage) -> dict[str, Any]:
+    """Convert one LangChain message to a chat-completions message dict.
+
+    Args:
+        message: A system, human, AI, tool or chat message.
+
+    Returns:
+        The wire dict.
+
+    Raises:
+        MessageConversionError: For message types or content the API cannot take.
+    """
+    wire: dict[str, Any]
+    if isinstance(message, HumanMessage):
+        wire = {"role": "user", "content": _user_content(message.content)}
+    elif isinstance(message, AIMessage):
+        return _ai_to_wire(message)
+    elif isinstance(message, SystemMessage):
+        wire = {"role": "system", "content": _text_only(message.content, "System")}
+    elif isinstance(message, ToolMessage):
+        return {
+            "role": "tool",
+            "tool_call_id": message.tool_call_id,
+            "content": _text_only(message.content, "Tool"),
+        }
+    elif isinstance(message, ChatMessage):
+        if message.role not in _WIRE_ROLES:
+            msg = (
+                f"ChatMessage role {message.role!r} is not a chat-completions role; use one "
+                f"of {sorted(_WIRE_ROLES)} (or SystemMessage/HumanMessage/AIMessage)."
+            )
+            raise MessageConversionError(msg)
+        content = (
+            _user_content(message.content)
+            if message.role == "user"
+            else _text_only(message.content, message.role.capitalize())
+        )
+        wire = {"role": message.role, "content": content}
+    else:
+        msg = (
+            f"{type(message).__name__} cannot be sent to Baseten. Use SystemMessage, "
+            "HumanMessage, AIMessage or ToolMessage (FunctionMessage: use ToolMessage)."
+        )
+        raise MessageConversionError(msg)
+    if message.name:
+        wire["name"] = message.name
+    return wire
+
+
+def messages_to_wire(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """Convert a conversation to the request's ``messages`` list.
+
+    Args:
+        messages: The conversation, oldest first.
+
+    Returns:
+        One wire dict per message, in order.
+
+    Raises:
+        MessageConversionError: When the list is empty or a message cannot be sent.
+    """
+    if not messages:
+        msg = "No messages to send: pass at least one message (e.g. a HumanMessage)."
+        raise MessageConversionError(msg)
+    return [message_to_wire(message) for message in messages]
+
+
+# --------------------------------------------------------------------------- from wire
+
+
+def _wire_text(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in content
+        )
+    return str(content)
+
+
+def _reasoning_of(message: Mapping[str, Any]) -> str | None:
+    reasoning = message.get("reasoning_content")
+    if reasoning is None:
+        reasoning = message.get("reasoning")
+    return reasoning if isinstance(reasoning, str) and reasoning else None
+
+
+def response_metadata_from_wire(
+    response: Mapping[str, Any],
+    choice: Mapping[str, Any] | None,
+    headers: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    """Build ``response_metadata`` from a response (or the last stream state).
+
+    Args:
+        response: The response body (or a dict with ``id``, ``model``,
+            ``system_fingerprint`` gathered from a stream).
+        choice: The choice with ``finish_reason``, ``logprobs`` and ``stop_reason``.
+        headers: The HTTP response headers (for Baseten's request id).
+
+    Returns:
+        ``model_name``, ``model_provider``, ``finish_reason``, ``id``,
+        ``system_fingerprint``, ``logprobs``, ``stop_reason`` and
+        ``baseten_request_id``, each only when known.
+    """
+    metadata: dict[str, Any] = {"model_provider": PROVIDER}
+    if response.get("model"):
+        metadata["model_name"] = response["model"]
+    for key in ("id", "system_fingerprint"):
+        if response.get(key) is not None:
+            metadata[key] = response[key]
+    if choice is not None:
+        for key in ("finish_reason", "logprobs", "stop_reason"):
+            if choice.get(key) is not None:
+                metadata[key] = choice[key]
+    if headers is not None and (request_id := headers.get(REQUEST_ID_HEADER)):
+        metadata["baseten_request_id"] = request_id
+    return metadata
+
+
+def _parse_tool_calls(
+    raw_calls: list[dict[str, Any]],
+) -> tuple[list[ToolCall], list[InvalidToolCall]]:
+    tool_calls: list[ToolCall] = []
+    invalid: list[InvalidToolCall] = []
+    for raw in raw_calls:
+        function = raw.get("function") or {}
+        try:
+            parsed = parse_tool_call(raw, return_id=True)
+        except Exception as exc:  # noqa: BLE001  # the parser raises several kinds
+            invalid.append(make_invalid_tool_call(raw, str(exc)))
+            continue
+        if parsed is None or not function.get("name"):
+            invalid.append(make_invalid_tool_call(raw, "tool call without a function name"))
+        else:
+            tool_calls.append(parsed)  # type: ignore[arg-type]
+    return tool_calls, invalid
+
+
+def message_from_wire(
+    response: Mapping[str, Any], headers: Mapping[str, str] | None = None
+) -> AIMessage:
+    """Convert a ``chat.completion`` response body to an ``AIMessage``.
+
+    Args:
+        response: The decoded response body.
+        headers: The HTTP response headers.
+
+    Returns:
+        The message with content, reasoning (``additional_kwargs["reasoning_content"]``),
+        tool calls, usage and response metadata.
+
+    Raises:
+        ValueError: When the response has no choices.
+    """
+    choices = response.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        msg = f"Baseten's response has no choices: {json.dumps(response)[:300]}"
+        raise ValueError(msg)
+    choice = choices[0]
+    wire = choice.get("message") or {}
+    additional_kwargs: dict[str, Any] = {}
+    if reasoning := _reasoning_of(wire):
+        additional_kwargs["reasoning_content"] = reasoning
+    tool_calls, invalid_tool_calls = _parse_tool_calls(wire.get("tool_calls") or [])
+    usage = response.get("usage")
+    return AIMessage(
+        content=_wire_text(wire.get("content")),
+        additional_kwargs=additional_kwargs,
+        tool_calls=tool_calls,
+        invalid_tool_calls=invalid_tool_calls,
+        usage_metadata=usage_metadata_from_wire(usage) if isinstance(usage, dict) else None,
+        response_metadata=response_metadata_from_wire(response, choice, headers),
+        id=response.get("id"),
+    )
+
+
+class StreamParser:
+    """Turns streamed chunk events into ``ChatGenerationChunk`` objects.
+
+    One parser serves one stream. Feed each event to :meth:`feed`; when the
+    stream ends call :meth:`finish` for the closing chunk, which carries the
+    finish reason, response metadata and (once, for the whole stream) the usage.
+
+    Args:
+        headers: The HTTP response headers (for Baseten's request id).
+        stream_usage: Whether to attach usage to the closing chunk.
+    """
+
+    __slots__ = (
+        "_call_ids",
+        "_call_names",
+        "_choice",
+        "_headers",
+        "_response",
+        "_stream_usage",
+        "_usage",
+    )
+
+    def __init__(self, headers: Mapping[str, str] | None, *, stream_usage: bool) -> None:
+        """Start an empty stream."""
+        self._headers = headers
+        self._stream_usage = stream_usage
+        self._usage: dict[str, Any] | None = None
+        self._response: dict[str, Any] = {}
+        self._choice: dict[str, Any] = {}
+        self._call_ids: dict[int, str] = {}
+        self._call_names: set[int] = set()
+
+    @property
+    def finished(self) -> bool:
+        """Whether the server has sent a finish reason."""
+        return self._choice.get("finish_reason") is not None
+
+    def _tool_call_chunks(self, deltas: list[dict[str, Any]]) -> list[ToolCallChunk]:
+        """Merge this event's deltas per index; a call's id and name are sent once.
+
+        TensorRT-LLM may put several deltas for one index in one event, each with
+        its own id; LangChain would treat differing ids as different calls, so only
+        the first id (and name) seen for an index in the whole stream is kept.
+        """
+        merged: dict[int, ToolCallChunk] = {}
+        for position, delta in enumerate(deltas):
+            index = delta.get("index")
+            if not isinstance(index, int):
+                index = position
+            function = delta.get("function") or {}
+            arguments = function.get("arguments") or ""
+            if not isinstance(arguments, str):
+                arguments = json.dumps(arguments, ensure_ascii=False)
+            chunk = merged.setdefault(
+                index,
+                {"type": "tool_call_chunk", "index": index, "id": None, "name": None, "args": ""},
+            )
+            chunk["args"] = (chunk["args"] or "") + arguments
+            if self._call_ids.get(index) is None and delta.get("id"):
+                self._call_ids[index] = chunk["id"] = delta["id"]
+            if index not in self._call_names and function.get("name"):
+                self._call_names.add(index)
+                chunk["name"] = function["name"]
+        return list(merged.values())
+
+    def feed(self, event: Mapping[str, Any]) -> ChatGenerationChunk | None:
+        """Parse one event; return a chunk to hand out, or ``None`` if it has no delta."""
+        for key in ("id", "model", "system_fingerprint"):
+            if event.get(key):
+                self._response[key] = event[key]
+        usage = event.get("usage")
+        if isinstance(usage, dict):
+            self._usage = usage  # cumulative: the latest report is the total so far
+        choices = event.get("choices")
+        if not choices:
+            return None
+        choice = choices[0]
+        for key in ("finish_reason", "stop_reason"):
+            if choice.get(key) is not None:
+                self._choice[key] = choice[key]
+        delta = choice.get("delta") or {}
+        content = _wire_text(delta.get("content"))
+        reasoning = _reasoning_of(delta)
+        raw_calls = delta.get("tool_calls")
+        logprobs = choice.get("logprobs")
+        if not content and not reasoning and not raw_calls and not logprobs:
+            return None
+        message = AIMessageChunk(
+            content=content,
+            additional_kwargs={"reasoning_content": reasoning} if reasoning else {},
+            tool_call_chunks=self._tool_call_chunks(raw_calls) if raw_calls else [],
+            response_metadata=(
+                {"model_provider": PROVIDER, "logprobs": logprobs}
+                if logprobs
+                else {"model_provider": PROVIDER}
+            ),
+            id=self._response.get("id"),
+        )
+        return ChatGenerationChunk(message=message)
+
+    def finish(self) -> ChatGenerationChunk:
+        """Return the closing chunk: finish reason, metadata and the stream's usage once.
+
+        Returns:
+            An empty-content chunk with ``chunk_position="last"``.
+        """
+        metadata = response_metadata_from_wire(self._response, self._choice, self._headers)
+        usage = self._usage if self._stream_usage else None
+        message = AIMessageChunk(
+            content="",
+            response_metadata=metadata,
+            usage_metadata=usage_metadata_from_wire(usage) if usage else None,
+            id=self._response.get("id"),
+            chunk_position="last",
+        )
+        info = {k: metadata[k] for k in ("finish_reason", "model_name") if k in metadata}
+        return ChatGenerationChunk(message=message, generation_info=info or None)
+
+    @property
+    def response(self) -> Mapping[str, Any]:
+        """The id, model and fingerprint seen so far."""
+        return self._response

@@ -1,0 +1,145 @@
+"""Structured output: the request settings and the parser for each method.
+
+Three methods, all built from langchain-core's output parsers:
+
+* ``function_calling`` (the default): the schema is bound as the only tool and the
+  model is made to call it. Every model on Baseten's Model APIs supports tool
+  calling, on TensorRT-LLM, vLLM and SGLang servers alike, so this works on the
+  most models.
+* ``json_schema``: ``response_format={"type": "json_schema", ...}``; the server
+  constrains decoding to the schema. Exact where supported, but support varies
+  by model and engine.
+* ``json_mode``: ``response_format={"type": "json_object"}``; valid JSON, shape
+  guided only by the prompt (describe the schema in the prompt).
+
+A parse failure raises ``OutputParserException`` showing what the model
+returned (or, with ``include_raw=True``, is returned as ``parsing_error``); a
+model that answers in text instead of calling the forced tool is a parse
+failure too, never a silent ``None``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from langchain_core.exceptions import OutputParserException
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.openai_tools import (
+    JsonOutputKeyToolsParser,
+    PydanticToolsParser,
+)
+from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
+
+if TYPE_CHECKING:
+    from langchain_core.outputs import Generation
+    from langchain_core.runnables import Runnable
+
+__all__ = ["StructuredOutputMethod", "output_parser", "response_format"]
+
+StructuredOutputMethod = Literal["function_calling", "json_schema", "json_mode"]
+METHODS: tuple[str, ...] = ("function_calling", "json_schema", "json_mode")
+
+
+def _returned(result: list[Generation]) -> str:
+    message = getattr(result[0], "message", None) if result else None
+    text = getattr(message, "text", None) or (result[0].text if result else "")
+    return str(text)[:500]
+
+
+class _ForcedToolParser(JsonOutputKeyToolsParser):
+    """``JsonOutputKeyToolsParser`` that fails loudly when the tool was not called."""
+
+    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
+        parsed = super().parse_result(result, partial=partial)
+        if parsed is None and not partial:
+            returned = _returned(result)
+            msg = (
+                f"The model did not call the {self.key_name!r} tool that carries the "
+                f"structured answer; it replied with text instead: {returned!r}"
+            )
+            raise OutputParserException(msg, llm_output=returned)
+        return parsed
+
+
+class _ForcedPydanticToolParser(PydanticToolsParser):
+    """``PydanticToolsParser`` that fails loudly when the tool was not called."""
+
+    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
+        parsed = super().parse_result(result, partial=partial)
+        if parsed is None and not partial:
+            returned = _returned(result)
+            msg = (
+                "The model did not call the tool that carries the structured answer; "
+                f"it replied with text instead: {returned!r}"
+            )
+            raise OutputParserException(msg, llm_output=returned)
+        return parsed
+
+
+def _is_pydantic(schema: Any) -> bool:
+    return isinstance(schema, type) and is_basemodel_subclass(schema)
+
+
+def check_method(method: str) -> None:
+    """Reject an unknown method name with the list of valid ones.
+
+    Args:
+        method: The requested method.
+
+    Raises:
+        ValueError: If the method is unknown.
+    """
+    if method not in METHODS:
+        msg = f"Unknown structured-output method {method!r}; use one of {list(METHODS)}."
+        raise ValueError(msg)
+
+
+def tool_name(schema: Any) -> str:
+    """The function name the schema gets as a tool."""
+    return str(convert_to_openai_tool(schema)["function"]["name"])
+
+
+def response_format(schema: Any, method: str, *, strict: bool | None) -> dict[str, Any]:
+    """The ``response_format`` body value for the ``json_schema``/``json_mode`` methods.
+
+    Args:
+        schema: Pydantic class, TypedDict or JSON-schema dict.
+        method: ``json_schema`` or ``json_mode``.
+        strict: Sent as ``json_schema.strict`` when not ``None``.
+
+    Returns:
+        The ``response_format`` dict.
+    """
+    if method == "json_mode":
+        return {"type": "json_object"}
+    json_schema = convert_to_json_schema(schema)
+    spec: dict[str, Any] = {
+        "name": json_schema.get("title") or tool_name(schema),
+        "schema": json_schema,
+    }
+    if json_schema.get("description"):
+        spec["description"] = json_schema["description"]
+    if strict is not None:
+        spec["strict"] = strict
+    return {"type": "json_schema", "json_schema": spec}
+
+
+def output_parser(schema: Any, method: str) -> Runnable[Any, Any]:
+    """The parser that turns the model's message into the structured answer.
+
+    Args:
+        schema: Pydantic class (answers are instances), or TypedDict / JSON
+            schema (answers are dicts).
+        method: One of :data:`METHODS`.
+
+    Returns:
+        A langchain-core output parser (streams partial objects where it can).
+    """
+    if method == "function_calling":
+        if _is_pydantic(schema):
+            return _ForcedPydanticToolParser(tools=[schema], first_tool_only=True)
+        return _ForcedToolParser(key_name=tool_name(schema), first_tool_only=True)
+    if _is_pydantic(schema):
+        return PydanticOutputParser(pydantic_object=schema)
+    return JsonOutputParser()

@@ -1,0 +1,387 @@
+"""End to end: ChatBaseten -> the real openai client -> real HTTP -> a local Baseten-compatible server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import openai
+import pytest
+from langchain_core.callbacks import BaseCallbackHandler, UsageMetadataCallbackHandler
+from langchain_core.callbacks.usage import get_usage_metadata_callback
+from langchain_core.messages import AIMessageChunk, HumanMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+
+from langchain_baseten import BasetenStreamError, ChatBaseten
+from tests import fake_baseten as fb
+
+KEY = "bt-test-key-e2e-0001"
+
+
+@pytest.fixture
+def llm(fake_baseten: fb.FakeBaseten) -> ChatBaseten:
+    return ChatBaseten(
+        model="baseten/openai/gpt-oss-120b",
+        base_url=fake_baseten.url("/v1"),
+        api_key=KEY,
+        max_retries=0,
+    )
+
+
+def _usage(prompt: int, completion: int) -> dict[str, int]:
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+# ---------------------------------------------------------------- requests on the wire
+
+
+def test_invoke_sends_the_expected_request(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.chat("Hi there", usage=_usage(9, 2)))
+    result = llm.invoke(
+        "Hello", temperature=0.2, top_k=40, chat_template_args={"enable_thinking": True}
+    )
+    assert result.content == "Hi there"
+    (request,) = fake_baseten.requests
+    assert request.path == "/v1/chat/completions"
+    assert request.headers["authorization"] == f"Bearer {KEY}"
+    body = request.json()
+    assert body["model"] == "openai/gpt-oss-120b"
+    assert body["messages"] == [{"role": "user", "content": "Hello"}]
+    assert body["temperature"] == 0.2
+    assert body["top_k"] == 40
+    assert body["chat_template_args"] == {"enable_thinking": True}
+    assert "stream" not in body
+    assert "n" not in body
+    assert result.usage_metadata == {"input_tokens": 9, "output_tokens": 2, "total_tokens": 11}
+    assert result.response_metadata["model_provider"] == "baseten"
+    assert result.response_metadata["baseten_request_id"].startswith("req-")
+
+
+def test_instance_params_model_kwargs_and_extra_body(fake_baseten: fb.FakeBaseten) -> None:
+    with pytest.warns(UserWarning, match="not a known ChatBaseten parameter"):
+        llm = ChatBaseten(
+            model="openai/gpt-oss-120b",
+            base_url=fake_baseten.url("/v1"),
+            api_key=KEY,
+            max_completion_tokens=50,
+            stop_sequences=["END"],
+            seed=7,
+            reasoning_effort="high",
+            min_p=0.05,  # a known Baseten extra: no warning
+            my_custom_flag=True,  # unknown: warns, still sent
+            extra_body={"repetition_penalty": 1.1},
+            default_headers={"x-session-affinity": "user-1"},
+        )
+    llm.invoke("hi")
+    body = fake_baseten.requests[0].json()
+    assert body["max_tokens"] == 50
+    assert body["stop"] == ["END"]
+    assert body["seed"] == 7
+    assert body["reasoning_effort"] == "high"
+    assert body["min_p"] == 0.05
+    assert body["my_custom_flag"] is True
+    assert body["repetition_penalty"] == 1.1
+    assert fake_baseten.requests[0].headers["x-session-affinity"] == "user-1"
+
+
+def test_call_kwargs_override_instance_and_stop_argument(fake_baseten: fb.FakeBaseten) -> None:
+    llm = ChatBaseten(
+        model="openai/gpt-oss-120b",
+        base_url=fake_baseten.url("/v1"),
+        api_key=KEY,
+        temperature=0.9,
+        stop=["A"],
+    )
+    llm.invoke("hi", temperature=0.1, stop=["B"], model="deepseek-ai/DeepSeek-V3.1")
+    body = fake_baseten.requests[0].json()
+    assert body["temperature"] == 0.1
+    assert body["stop"] == ["B"]
+    assert body["model"] == "deepseek-ai/DeepSeek-V3.1"
+
+
+def test_bind_and_batch(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
+    results = llm.bind(temperature=0).batch(["one", "two", "three"])
+    assert sorted(r.content for r in results) == ["echo: one", "echo: three", "echo: two"]
+    assert len(fake_baseten.requests) == 3
+    assert all(r.json()["temperature"] == 0 for r in fake_baseten.requests)
+
+
+def test_lcel_chain(llm: ChatBaseten) -> None:
+    prompt = ChatPromptTemplate.from_messages([("system", "be nice"), ("human", "{q}")])
+    chain = prompt | llm | StrOutputParser()
+    assert chain.invoke({"q": "ping"}) == "echo: ping"
+
+
+# ---------------------------------------------------------------- streaming
+
+
+@pytest.mark.parametrize("usage_mode", ["cumulative", "final_chunk", "both"])
+def test_stream_usage_counted_once(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, usage_mode: str
+) -> None:
+    fake_baseten.enqueue(fb.stream("one two three", usage=_usage(5, 3), usage_mode=usage_mode))  # type: ignore[arg-type]
+    chunks = list(llm.stream("hi"))
+    assert sum(1 for c in chunks if c.usage_metadata) == 1
+    total = chunks[0]
+    for chunk in chunks[1:]:
+        total += chunk
+    assert isinstance(total, AIMessageChunk)
+    assert total.content == "one two three"
+    assert total.usage_metadata is not None
+    assert total.usage_metadata["input_tokens"] == 5
+    assert total.usage_metadata["output_tokens"] == 3
+    assert total.response_metadata["finish_reason"] == "stop"
+    body = fake_baseten.requests[0].json()
+    assert body["stream"] is True
+    assert body["stream_options"] == {"include_usage": True}
+
+
+def test_stream_reasoning_then_content(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.stream("4", reasoning="two plus two"))
+    total = None
+    for chunk in llm.stream("2+2?"):
+        total = chunk if total is None else total + chunk
+    assert total is not None
+    assert total.content == "4"
+    assert total.additional_kwargs["reasoning_content"] == "two plus two"
+    assert [b["type"] for b in total.content_blocks] == ["reasoning", "text"]
+
+
+def test_stream_usage_false(fake_baseten: fb.FakeBaseten) -> None:
+    llm = ChatBaseten(
+        model="openai/gpt-oss-120b",
+        base_url=fake_baseten.url("/v1"),
+        api_key=KEY,
+        stream_usage=False,
+    )
+    chunks = list(llm.stream("hi"))
+    assert all(c.usage_metadata is None for c in chunks)
+    assert fake_baseten.requests[0].json()["stream_options"] == {"include_usage": False}
+
+
+def test_streaming_true_invoke_uses_stream(fake_baseten: fb.FakeBaseten) -> None:
+    llm = ChatBaseten(
+        model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"), api_key=KEY, streaming=True
+    )
+    result = llm.invoke("streamed")
+    assert result.content == "echo: streamed"
+    assert result.usage_metadata is not None
+    assert fake_baseten.requests[0].json()["stream"] is True
+
+
+def test_on_llm_new_token_for_every_token(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
+    tokens: list[str] = []
+
+    class Collector(BaseCallbackHandler):
+        def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+            tokens.append(token)
+
+    fake_baseten.enqueue(fb.stream(pieces=["a", "b", "c"]))
+    list(llm.stream("x", config={"callbacks": [Collector()]}))
+    assert [t for t in tokens if t] == ["a", "b", "c"]
+
+
+def test_dropped_stream_raises_and_never_returns_partial_text(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    fake_baseten.enqueue(fb.stream(pieces=["par", "tial", " answer"], drop_after=2))
+    seen: list[str] = []
+
+    def consume() -> None:
+        for chunk in llm.stream("x"):
+            seen.append(chunk.text)
+
+    with pytest.raises((openai.APIConnectionError, BasetenStreamError)):
+        consume()
+    assert "".join(seen) in {"", "par", "partial"}  # what arrived, never marked complete
+    fake_baseten.enqueue(fb.stream(pieces=["par", "tial", " answer"], drop_after=2))
+    with pytest.raises((openai.APIConnectionError, BasetenStreamError)):
+        llm.invoke("x", stream=True)
+
+
+def test_stream_without_finish_reason_or_done_is_an_error(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    fake_baseten.enqueue(
+        fb.stream(
+            raw_events=[
+                '{"id":"c","model":"m","choices":[{"index":0,"delta":{"content":"half"},"finish_reason":null}]}'
+            ],
+            done=False,
+        )
+    )
+    with pytest.raises(BasetenStreamError, match="ended before the model finished"):
+        list(llm.stream("x"))
+
+
+# ---------------------------------------------------------------- async
+
+
+async def test_ainvoke_astream_abatch(llm: ChatBaseten) -> None:
+    result = await llm.ainvoke("async hi")
+    assert result.content == "echo: async hi"
+    chunks = [c async for c in llm.astream("async stream")]
+    assert "".join(c.text for c in chunks) == "echo: async stream"
+    assert sum(1 for c in chunks if c.usage_metadata) == 1
+    batch = await llm.abatch(["a1", "a2"])
+    assert [m.content for m in batch] == ["echo: a1", "echo: a2"]
+
+
+async def test_concurrent_ainvoke_each_get_their_own_answer(llm: ChatBaseten) -> None:
+    results = await asyncio.gather(*(llm.ainvoke(f"q{i}") for i in range(20)))
+    assert [r.content for r in results] == [f"echo: q{i}" for i in range(20)]
+
+
+def test_async_client_survives_a_new_event_loop(llm: ChatBaseten) -> None:
+    assert asyncio.run(llm.ainvoke("loop one")).content == "echo: loop one"
+    assert asyncio.run(llm.ainvoke("loop two")).content == "echo: loop two"
+
+
+# ---------------------------------------------------------------- usage in callbacks
+
+
+def test_usage_callbacks_report_true_totals(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
+    handler = UsageMetadataCallbackHandler()
+    fake_baseten.enqueue(
+        fb.chat("x", usage=_usage(10, 1)),
+        fb.stream("y z", usage=_usage(20, 2), usage_mode="both"),
+    )
+    with get_usage_metadata_callback() as cb:
+        llm.invoke("a", config={"callbacks": [handler]})
+        list(llm.stream("b", config={"callbacks": [handler]}))
+    for usage in (cb.usage_metadata, handler.usage_metadata):
+        (model_usage,) = usage.values()
+        assert model_usage["input_tokens"] == 30
+        assert model_usage["output_tokens"] == 3
+        assert model_usage["total_tokens"] == 33
+
+
+async def test_usage_callback_async_and_batch(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    fake_baseten.enqueue(
+        fb.chat("x", usage=_usage(1, 1)),
+        fb.stream("y", usage=_usage(2, 2), usage_mode="cumulative"),
+        fb.chat("z", usage=_usage(3, 3)),
+        fb.chat("z", usage=_usage(3, 3)),
+    )
+    with get_usage_metadata_callback() as cb:
+        await llm.ainvoke("a")
+        [c async for c in llm.astream("b")]
+        llm.batch(["c", "d"])
+    (model_usage,) = cb.usage_metadata.values()
+    assert model_usage["input_tokens"] == 9
+    assert model_usage["output_tokens"] == 9
+
+
+def test_llm_output_for_on_llm_end_handlers(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.chat("x", usage=_usage(4, 2)))
+    result = llm.generate([[HumanMessage("hi")]])
+    assert result.llm_output is not None
+    assert result.llm_output["token_usage"]["prompt_tokens"] == 4
+    assert result.llm_output["model_name"] == "openai/gpt-oss-120b"
+
+
+# ---------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "exc_type", "fragments"),
+    [
+        (
+            404,
+            {"error": "Model not found: openai/nope"},
+            openai.NotFoundError,
+            ["HTTP 404", "Model not found: openai/nope", "8-character model ID"],
+        ),
+        (
+            401,
+            {"error": "Invalid API key"},
+            openai.AuthenticationError,
+            ["Invalid API key", "BASETEN_API_KEY"],
+        ),
+        (
+            402,
+            {"error": "Payment required"},
+            openai.APIStatusError,
+            ["billing", "Payment required"],
+        ),
+        (
+            400,
+            {"error": {"message": "max_tokens too large", "type": "BadRequestError"}},
+            openai.BadRequestError,
+            ["max_tokens too large"],
+        ),
+        (
+            422,
+            {"detail": [{"loc": ["body", "temperature"], "msg": "too high"}]},
+            openai.UnprocessableEntityError,
+            ["body.temperature: too high"],
+        ),
+        (
+            413,
+            "<html><body>Request Entity Too Large</body></html>",
+            openai.APIStatusError,
+            ["HTML page", "too large"],
+        ),
+        (
+            429,
+            {"error": "Rate limit exceeded"},
+            openai.RateLimitError,
+            ["Rate limit exceeded", "rate limited"],
+        ),
+        (500, {"error": "CUDA out of memory"}, openai.InternalServerError, ["CUDA out of memory"]),
+    ],
+)
+def test_errors_show_baseten_message_status_and_request_id(
+    llm: ChatBaseten,
+    fake_baseten: fb.FakeBaseten,
+    status: int,
+    body: Any,
+    exc_type: type[Exception],
+    fragments: list[str],
+) -> None:
+    fake_baseten.enqueue(fb.error(status, body, headers={"x-baseten-request-id": "req-err-1"}))
+    with pytest.raises(exc_type) as info:
+        llm.invoke("hi")
+    text = str(info.value)
+    for fragment in fragments:
+        assert fragment in text
+    assert "req-err-1" in text
+    assert getattr(info.value, "baseten_request_id", None) == "req-err-1"
+    assert KEY not in text
+
+
+async def test_async_errors_are_enriched_too(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    fake_baseten.enqueue(fb.error(404, {"error": "no such model"}))
+    with pytest.raises(openai.NotFoundError, match="no such model"):
+        await llm.ainvoke("hi")
+
+
+def test_stream_error_status_is_enriched(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.error(503, {"error": "model is loading"}))
+    with pytest.raises(openai.InternalServerError, match="model is loading"):
+        list(llm.stream("hi"))
+
+
+def test_key_never_logged(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        caplog.at_level(logging.DEBUG, logger="openai"),
+        caplog.at_level(logging.DEBUG, logger="httpx2"),
+    ):
+        llm.invoke("hi")
+        fake_baseten.enqueue(fb.error(401, {"error": "bad key"}))
+        with pytest.raises(openai.AuthenticationError):
+            llm.invoke("hi")
+    assert caplog.records, "expected DEBUG logs from the openai client"
+    assert KEY not in caplog.text
