@@ -6,14 +6,20 @@ inference API; one ``model`` string picks the endpoint (see
 """
 
 from langchain_baseten._version import __version__
+from langchain_baseten.callbacks import BasetenCallbackHandler, get_baseten_callback
 from langchain_baseten.chat_models import ChatBaseten
 from langchain_baseten.errors import BasetenResponseError, BasetenStreamError
+from langchain_baseten.pricing import ModelPrice, register_price
 from langchain_baseten.routing import BasetenRoutingError
 
 __all__ = [
+    "BasetenCallbackHandler",
     "BasetenResponseError",
     "BasetenRoutingError",
     "BasetenStreamError",
     "ChatBaseten",
+    "ModelPrice",
     "__version__",
+    "get_baseten_callback",
+    "register_price",
 ]

@@ -33,6 +33,7 @@ from pydantic import (
 from langchain_baseten.errors import BasetenStreamError
 from langchain_baseten.messages import StreamParser, message_from_wire, messages_to_wire
 from langchain_baseten.parameters import BASETEN_EXTRA_PARAMS, check_request_params
+from langchain_baseten.profiles import get_model_profile, model_ids
 from langchain_baseten.routing import Endpoint, Route, resolve_endpoint
 from langchain_baseten.structured_output import (
     StructuredOutputMethod,
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 
     import httpx2
     from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-    from langchain_core.language_models import LanguageModelInput
+    from langchain_core.language_models import LanguageModelInput, ModelProfile
     from langchain_core.runnables import Runnable
     from langchain_core.tools import BaseTool
 
@@ -376,7 +377,26 @@ class ChatBaseten(BaseChatModel):
         )
         return self
 
+    @model_validator(mode="after")
+    def _fill_profile(self) -> ChatBaseten:
+        """Fill ``profile`` now that the endpoint is known (core's validator runs earlier)."""
+        if self.profile is None and (profile := self._resolve_model_profile()) is not None:
+            self.profile = profile
+        return self
+
     # ------------------------------------------------------------------ LangChain hooks
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        """The shipped profile of a Model API slug; ``None`` for anything else.
+
+        Dedicated deployments, custom ``base_url`` endpoints and slugs missing from
+        ``langchain_baseten/data/model_profiles.json`` get ``None``, not a guess.
+        """
+        private = self.__pydantic_private__ or {}
+        endpoint = private.get("_endpoint")  # unset while core's own validators run
+        if endpoint is None or endpoint.kind != "model_api":
+            return None
+        return get_model_profile(endpoint.model)
 
     @property
     def _llm_type(self) -> str:
@@ -607,6 +627,45 @@ class ChatBaseten(BaseChatModel):
             if run_manager:
                 await run_manager.on_llm_new_token("", chunk=chunk)
             yield chunk
+
+    # ------------------------------------------------------------------ discovery
+
+    def list_models(self) -> list[str]:
+        """List the models this endpoint serves, from its ``GET /models``.
+
+        On the Model APIs that is Baseten's current catalogue of slugs; on a
+        dedicated deployment (``.../sync/v1/models``) it is the served model name,
+        the body ``model`` a vLLM or SGLang server expects (``served_model_name=``).
+        Nothing is requested until this is called. Only the endpoint matters: any
+        Model API instance lists the whole catalogue, and
+        ``ChatBaseten(model_url=...).list_models()`` (no ``model`` needed) asks a
+        deployment what it serves.
+
+        Returns:
+            The model ids, in the server's order.
+
+        Raises:
+            openai.APIError: The request failed (the message shows Baseten's own
+                error, the likely cause and the request id).
+            ValueError: The answer had no ``data`` list.
+
+        Example:
+            .. code-block:: python
+
+                ChatBaseten(model="baseten/openai/gpt-oss-120b").list_models()
+                # ['openai/gpt-oss-120b', 'moonshotai/Kimi-K2.6', ...]
+        """
+        response = self._transport.get("/models")
+        return model_ids(response.data, f"GET {self._endpoint.base_url}/models")
+
+    async def alist_models(self) -> list[str]:
+        """Async twin of :meth:`list_models`.
+
+        Returns:
+            The model ids, in the server's order.
+        """
+        response = await self._transport.aget("/models")
+        return model_ids(response.data, f"GET {self._endpoint.base_url}/models")
 
     # ------------------------------------------------------------------ tools and structure
 
