@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 RUN := $(UV) run --locked --no-python-downloads
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-fast integration_test record lint format type bench check clean
+.PHONY: demo test integration_test record record-local examples lint format type bench check clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -27,12 +27,24 @@ test: .venv/.synced
 
 ## integration_test: live against Baseten (needs BASETEN_API_KEY; skipped without)
 integration_test: .venv/.synced
-	$(RUN) pytest tests/integration_tests --block-network=false $(PYTEST_ARGS)
+	$(RUN) pytest tests/integration_tests -o addopts="--strict-markers --strict-config" $(PYTEST_ARGS)
 
-## record: re-record the cassettes against live Baseten (needs BASETEN_API_KEY)
+EXAMPLES := $(filter-out examples/_replay.py,$(wildcard examples/*.py))
+
+## record: re-record every cassette from live Baseten (needs BASETEN_API_KEY)
 record: .venv/.synced
 	@test -n "$$BASETEN_API_KEY" || { echo "record needs BASETEN_API_KEY" >&2; exit 2; }
-	$(RUN) pytest tests/unit_tests -m vcr --record-mode=rewrite --allowed-hosts=127.0.0.1,localhost,::1,inference.baseten.co $(PYTEST_ARGS)
+	$(RUN) pytest tests/unit_tests -m vcr --record-mode=rewrite $(PYTEST_ARGS)
+	for example in $(EXAMPLES); do BASETEN_RECORD=1 $(RUN) python $$example || exit 1; done
+
+## record-local: re-record every cassette from the local Baseten-compatible test server
+record-local: .venv/.synced
+	BASETEN_RECORD=local $(RUN) pytest tests/unit_tests -m vcr --record-mode=rewrite $(PYTEST_ARGS)
+	for example in $(EXAMPLES); do env -u BASETEN_API_KEY BASETEN_RECORD=local $(RUN) python $$example || exit 1; done
+
+## examples: run every example (replaying recorded HTTP without BASETEN_API_KEY)
+examples: .venv/.synced
+	for example in $(EXAMPLES); do $(RUN) python $$example || exit 1; done
 
 lint: .venv/.synced
 	$(RUN) ruff check .

@@ -35,7 +35,7 @@ from langchain_baseten.usage import usage_metadata_from_wire
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from langchain_core.messages.tool import InvalidToolCall, ToolCall, ToolCallChunk
+    from langchain_core.messages import InvalidToolCall, ToolCall, ToolCallChunk
 
 __all__ = [
     "PROVIDER",

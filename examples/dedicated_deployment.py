@@ -1,0 +1,19 @@
+"""A dedicated deployment: an 8-character model ID routes to your own GPUs.
+
+Replace ``abcd1234`` with your model ID (Baseten dashboard -> your model). For
+vLLM/SGLang servers, pass ``served_model_name=`` if the server validates the
+body ``model``. Run: ``.venv/bin/python examples/dedicated_deployment.py``.
+"""
+
+from _replay import live_or_replay
+
+from langchain_baseten import ChatBaseten
+
+with live_or_replay("dedicated_deployment"):
+    llm = ChatBaseten(model="baseten/abcd1234", temperature=0, max_tokens=200)
+    print(f"endpoint: {llm.base_url}")
+    staging = ChatBaseten(model="baseten/abcd1234", environment="staging")
+    print(f"staging endpoint: {staging.base_url}")
+    reply = llm.invoke("Say hello from a dedicated deployment.")
+    print(f"answer: {reply.content}")
+    print(f"usage: {reply.usage_metadata}")

@@ -1,0 +1,24 @@
+"""Quickstart: one question to a Baseten Model API, answered with token usage.
+
+Run: ``make demo`` (replays recorded HTTP without BASETEN_API_KEY; live with it).
+"""
+
+from _replay import live_or_replay
+
+from langchain_baseten import ChatBaseten
+
+with live_or_replay("quickstart"):
+    llm = ChatBaseten(model="baseten/openai/gpt-oss-120b", temperature=0, max_tokens=256)
+    print(f"endpoint: {llm.base_url}  model: {llm.model_name}")
+    reply = llm.invoke(
+        [
+            ("system", "You are a concise assistant."),
+            ("human", "In one sentence, what is Baseten?"),
+        ]
+    )
+    reasoning = reply.additional_kwargs.get("reasoning_content")
+    if reasoning:
+        print(f"reasoning: {reasoning}")
+    print(f"answer: {reply.content}")
+    print(f"usage: {reply.usage_metadata}")
+    print(f"request id: {reply.response_metadata.get('baseten_request_id')}")
