@@ -48,7 +48,6 @@ def live_or_replay(name: str) -> Iterator[None]:
     with ExitStack() as stack:
         if record == "local":
             from tests.fake_baseten import fake_baseten_server
-
             from tests.recording import redirect_baseten_to
 
             server = stack.enter_context(fake_baseten_server())

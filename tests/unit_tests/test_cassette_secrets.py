@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import os
 import re
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
 
 from tests.recording import CASSETTE_DIR, SECRET_HEADERS
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CASSETTES = sorted(CASSETTE_DIR.rglob("*.yaml"))
 
@@ -37,10 +40,8 @@ def _decoded_texts(value: Any) -> list[str]:
         return [raw.decode("utf-8", errors="replace")]
     if isinstance(value, str):
         texts = [value]
-        try:
+        with contextlib.suppress(ValueError):
             texts.append(base64.b64decode(value, validate=True).decode("utf-8", errors="replace"))
-        except ValueError:
-            pass
         return texts
     return []
 
