@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from langchain_core.language_models import LangSmithParams
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
-    LangSmithParams,
     agenerate_from_stream,
     generate_from_stream,
 )
@@ -30,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from langchain_baseten._config import resolve_from_fields, transport_from_fields
 from langchain_baseten.errors import BasetenStreamError
 from langchain_baseten.messages import StreamParser, message_from_wire, messages_to_wire
 from langchain_baseten.parameters import BASETEN_EXTRA_PARAMS, check_request_params
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     import httpx2
     from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
     from langchain_core.language_models import LanguageModelInput, ModelProfile
+    from langchain_core.load.serializable import SerializedConstructor, SerializedNotImplemented
     from langchain_core.runnables import Runnable
     from langchain_core.tools import BaseTool
 
@@ -59,7 +60,6 @@ __all__ = ["ChatBaseten"]
 
 _CHAT_PATH = "/chat/completions"
 _API_KEY_ENV = "BASETEN_API_KEY"
-_BASE_URL_ENV = "BASETEN_BASE_URL"
 # Instance fields sent as request parameters when set.
 _SAMPLING_FIELDS = (
     "temperature",
@@ -312,10 +312,10 @@ class ChatBaseten(BaseChatModel):
             if isinstance(info.validation_alias, AliasChoices):
                 known.update(str(choice) for choice in info.validation_alias.choices)
         extra = {key: values[key] for key in list(values) if key not in known}
-        if not extra:
+        model_kwargs = dict(values.get("model_kwargs") or {})
+        if not extra and not model_kwargs:
             return values
         values = {key: value for key, value in values.items() if key in known}
-        model_kwargs = dict(values.get("model_kwargs") or {})
         for key, value in extra.items():
             if key in model_kwargs:
                 msg = f"{key!r} was given both as a keyword argument and in model_kwargs."
@@ -339,42 +339,10 @@ class ChatBaseten(BaseChatModel):
     def _resolve_endpoint_and_client(self) -> ChatBaseten:
         """Resolve the endpoint, check the key and parameters, prepare the transport."""
         self._base_url_given = self.base_url is not None
-        base_url = self.base_url
-        if base_url is None and self.model_url is None:
-            base_url = os.environ.get(_BASE_URL_ENV) or None
-        self._endpoint = resolve_endpoint(
-            self.model,
-            route=self.route,
-            model_url=self.model_url,
-            base_url=base_url,
-            environment=self.environment,
-            deployment_id=self.deployment_id,
-            served_model_name=self.served_model_name,
-        )
+        self._endpoint = resolve_from_fields(self)
         self.base_url = self._endpoint.base_url
-        if self.api_key is None or not self.api_key.get_secret_value().strip():
-            msg = (
-                "No Baseten API key: pass api_key=... or set the BASETEN_API_KEY environment "
-                "variable (OPENAI_API_KEY is never used for Baseten). Keys are at "
-                "https://app.baseten.co/settings/api_keys."
-            )
-            raise ValueError(msg)
+        self._transport = transport_from_fields(self, self._endpoint)
         check_request_params({**self._sampling_params(), "n": self.n, "stop": self.stop})
-        if self.timeout is not None and self.timeout <= 0:
-            msg = f"timeout must be a positive number of seconds, got {self.timeout!r}."
-            raise ValueError(msg)
-        self._transport = Transport(
-            ClientSettings(
-                base_url=self._endpoint.base_url,
-                api_key=self.api_key.get_secret_value(),
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                default_headers=tuple(sorted((self.default_headers or {}).items())),
-                default_query=tuple(sorted((self.default_query or {}).items())),
-            ),
-            http_client=self.http_client,
-            http_async_client=self.http_async_client,
-        )
         return self
 
     @model_validator(mode="after")
@@ -427,10 +395,10 @@ class ChatBaseten(BaseChatModel):
         """The API key is serialized as a reference to ``BASETEN_API_KEY``."""
         return {"api_key": _API_KEY_ENV}
 
-    def to_json(self) -> Any:
+    def to_json(self) -> SerializedConstructor | SerializedNotImplemented:
         """Serialize, leaving out ``base_url`` when it was resolved rather than given."""
         serialized = super().to_json()
-        if not self._base_url_given and serialized.get("type") == "constructor":
+        if not self._base_url_given and serialized["type"] == "constructor":
             serialized["kwargs"].pop("base_url", None)
         return serialized
 
@@ -823,7 +791,7 @@ class ChatBaseten(BaseChatModel):
         Returns:
             The estimated number of input tokens.
         """
-        return count_tokens_approximately(messages, tools=tools)
+        return count_tokens_approximately(messages, tools=list(tools) if tools else None)
 
     def get_num_tokens(self, text: str) -> int:
         """Estimate the token count of a text offline (about four characters per token).

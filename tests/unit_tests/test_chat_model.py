@@ -1,0 +1,219 @@
+"""ChatBaseten construction, configuration, tracing params, serialization and client sharing."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import pytest
+from langchain.chat_models import init_chat_model
+from langchain_core.load import dumpd, dumps, load
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import ValidationError
+
+from langchain_baseten import ChatBaseten
+from langchain_baseten.transport import shared_sync_client
+
+KEY = "bt-unit-key-0001"
+
+
+def test_init_chat_model_returns_chat_baseten(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASETEN_API_KEY", KEY)
+    llm = init_chat_model("baseten:openai/gpt-oss-120b", temperature=0)
+    assert isinstance(llm, ChatBaseten)
+    assert llm.base_url == "https://inference.baseten.co/v1"
+    assert llm.model_name == "openai/gpt-oss-120b"
+    assert llm.temperature == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "base_url", "body_model"),
+    [
+        (
+            {"model": "baseten/openai/gpt-oss-120b"},
+            "https://inference.baseten.co/v1",
+            "openai/gpt-oss-120b",
+        ),
+        (
+            {"model_name": "deepseek-ai/DeepSeek-V3.1"},
+            "https://inference.baseten.co/v1",
+            "deepseek-ai/DeepSeek-V3.1",
+        ),
+        (
+            {"model": "baseten/abcd1234"},
+            "https://model-abcd1234.api.baseten.co/environments/production/sync/v1",
+            "abcd1234",
+        ),
+        (
+            {"model": "abcd1234", "environment": "staging", "served_model_name": "llama"},
+            "https://model-abcd1234.api.baseten.co/environments/staging/sync/v1",
+            "llama",
+        ),
+        (
+            {"model_url": "https://model-abcd1234.api.baseten.co/deployment/q3x9z7w/predict"},
+            "https://model-abcd1234.api.baseten.co/deployment/q3x9z7w/sync/v1",
+            "abcd1234",
+        ),
+        (
+            {"model": "abcd1234", "route": "model_api"},
+            "https://inference.baseten.co/v1",
+            "abcd1234",
+        ),
+    ],
+)
+def test_base_url_shows_the_resolved_endpoint(
+    kwargs: dict[str, Any], base_url: str, body_model: str
+) -> None:
+    llm = ChatBaseten(api_key=KEY, **kwargs)
+    assert llm.base_url == base_url
+    assert llm.model_name == body_model
+    assert llm._get_ls_params()["ls_model_name"] == body_model
+
+
+def test_base_url_from_environment_and_explicit_settings_win(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BASETEN_BASE_URL", "http://127.0.0.1:9/v1/")
+    assert ChatBaseten(model="m", api_key=KEY).base_url == "http://127.0.0.1:9/v1"
+    explicit = ChatBaseten(
+        model_url="https://model-abcd1234.api.baseten.co/production/sync/v1", api_key=KEY
+    )
+    assert explicit.base_url == "https://model-abcd1234.api.baseten.co/production/sync/v1"
+
+
+def test_conflicting_endpoint_settings_say_which_to_keep() -> None:
+    with pytest.raises(ValidationError, match="keep model_url .* or base_url"):
+        ChatBaseten(
+            model_url="https://model-abcd1234.api.baseten.co/production/predict",
+            base_url="http://127.0.0.1:1/v1",
+            api_key=KEY,
+        )
+
+
+def test_missing_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BASETEN_API_KEY", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-should-not-be-used")
+    with pytest.raises(ValidationError, match="BASETEN_API_KEY"):
+        ChatBaseten(model="openai/gpt-oss-120b")
+
+
+def test_key_aliases_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert ChatBaseten(model="m/x", baseten_api_key=KEY).api_key.get_secret_value() == KEY  # type: ignore[union-attr]
+    monkeypatch.setenv("BASETEN_API_KEY", "from-env")
+    assert ChatBaseten(model="m/x").api_key.get_secret_value() == "from-env"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"n": 2}, "n=2 is not supported"),
+        ({"temperature": 3}, "temperature=3.0 is out of range"),
+        ({"top_p": 1.5}, "top_p=1.5 is out of range"),
+        ({"max_tokens": 0}, "max_tokens=0 is out of range"),
+        ({"stop": [str(i) for i in range(33)]}, "at most 32"),
+        ({"timeout": 0}, "timeout must be a positive number"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"model_kwargs": {"temperature": 1}}, "model_kwargs may not hold"),
+    ],
+)
+def test_bad_parameters_fail_at_construction(kwargs: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(ValidationError, match=fragment):
+        ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY, **kwargs)
+
+
+def test_baseten_extras_go_to_model_kwargs_without_warning(
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    llm = ChatBaseten(
+        model="m/x", api_key=KEY, top_k=20, chat_template_args={"enable_thinking": True}
+    )
+    assert llm.model_kwargs == {"top_k": 20, "chat_template_args": {"enable_thinking": True}}
+    assert not [w for w in recwarn if "ChatBaseten parameter" in str(w.message)]
+
+
+def test_ls_params_for_tracing() -> None:
+    llm = ChatBaseten(
+        model="baseten/openai/gpt-oss-120b", api_key=KEY, temperature=0.3, max_tokens=9, stop=["x"]
+    )
+    params = llm._get_ls_params()
+    assert params == {
+        "ls_provider": "baseten",
+        "ls_model_name": "openai/gpt-oss-120b",
+        "ls_model_type": "chat",
+        "ls_temperature": 0.3,
+        "ls_max_tokens": 9,
+        "ls_stop": ["x"],
+    }
+    assert llm._get_ls_params(model="baseten/deepseek-ai/DeepSeek-V3.1")["ls_model_name"] == (
+        "deepseek-ai/DeepSeek-V3.1"
+    )
+    assert KEY not in str(params)
+
+
+@pytest.mark.filterwarnings("ignore::langchain_core._api.beta_decorator.LangChainBetaWarning")
+def test_serialization_round_trip_keeps_routing_and_hides_the_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    llm = ChatBaseten(model="baseten/abcd1234", environment="staging", api_key=KEY, temperature=0.5)
+    text = dumps(llm)
+    assert KEY not in text
+    assert "BASETEN_API_KEY" in text
+    assert "base_url" not in dumpd(llm)["kwargs"]  # resolved, not given: re-resolved on load
+    monkeypatch.setenv("BASETEN_API_KEY", KEY)
+    loaded = load(
+        dumpd(llm),
+        secrets_from_env=True,
+        valid_namespaces=["langchain_baseten"],
+        allowed_objects="all",
+    )
+    assert isinstance(loaded, ChatBaseten)
+    assert loaded.base_url == llm.base_url
+    assert loaded.model_name == llm.model_name
+    assert loaded.temperature == 0.5
+
+
+def test_explicit_base_url_is_serialized() -> None:
+    llm = ChatBaseten(model="m", base_url="http://127.0.0.1:8000/v1", api_key=KEY)
+    assert dumpd(llm)["kwargs"]["base_url"] == "http://127.0.0.1:8000/v1"
+
+
+def test_repr_and_dump_hide_the_key() -> None:
+    llm = ChatBaseten(model="m/x", api_key=KEY)
+    assert KEY not in repr(llm)
+    assert KEY not in str(llm.model_dump())
+    assert KEY not in llm.model_dump_json()
+
+
+def test_construction_builds_no_client_and_no_ssl_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    created: list[object] = []
+    original = ssl.SSLContext.__new__
+
+    def counting_new(cls: type[ssl.SSLContext], *args: Any, **kwargs: Any) -> ssl.SSLContext:
+        created.append(cls)
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "__new__", counting_new)
+    for i in range(20):
+        ChatBaseten(model="baseten/openai/gpt-oss-120b", api_key=f"{KEY}-{i}")
+    assert created == []
+
+
+def test_equal_settings_share_one_client_different_keys_do_not() -> None:
+    a = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY)
+    b = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY)
+    c = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY + "-other")
+    assert a._transport.sync_client is b._transport.sync_client
+    assert a._transport.sync_client is not c._transport.sync_client
+    assert a._transport.sync_client._client is c._transport.sync_client._client  # one pool
+    assert shared_sync_client(c._transport.settings).api_key == KEY + "-other"
+
+
+def test_num_tokens_offline_estimate() -> None:
+    llm = ChatBaseten(model="m/x", api_key=KEY)
+    short = llm.get_num_tokens_from_messages([HumanMessage("hi")])
+    long = llm.get_num_tokens_from_messages(
+        [SystemMessage("be brief"), HumanMessage("hello " * 100)]
+    )
+    assert 0 < short < long
+    assert 100 <= long <= 400
+    assert 100 <= llm.get_num_tokens("a" * 400) <= 105
