@@ -82,7 +82,7 @@ def test_base_url_from_environment_and_explicit_settings_win(
 
 
 def test_conflicting_endpoint_settings_say_which_to_keep() -> None:
-    with pytest.raises(ValidationError, match="keep model_url .* or base_url"):
+    with pytest.raises(ValidationError, match=r"keep model_url .* or base_url"):
         ChatBaseten(
             model_url="https://model-abcd1234.api.baseten.co/production/predict",
             base_url="http://127.0.0.1:1/v1",
