@@ -2,18 +2,21 @@
 
 ``ChatBaseten`` is a LangChain chat model over Baseten's OpenAI-compatible
 inference API; one ``model`` string picks the endpoint (see
-:mod:`langchain_baseten.routing`).
+:mod:`langchain_baseten.routing`). ``BasetenEmbeddings`` embeds text on a
+dedicated deployment through the same router.
 """
 
 from langchain_baseten._version import __version__
 from langchain_baseten.callbacks import BasetenCallbackHandler, get_baseten_callback
 from langchain_baseten.chat_models import ChatBaseten
+from langchain_baseten.embeddings import BasetenEmbeddings
 from langchain_baseten.errors import BasetenResponseError, BasetenStreamError
 from langchain_baseten.pricing import ModelPrice, register_price
 from langchain_baseten.routing import BasetenRoutingError
 
 __all__ = [
     "BasetenCallbackHandler",
+    "BasetenEmbeddings",
     "BasetenResponseError",
     "BasetenRoutingError",
     "BasetenStreamError",
