@@ -30,7 +30,9 @@ REPLAY_KEY = "replay-placeholder-key"
 
 
 @pytest.fixture(autouse=True)
-def recording_source(vcr: object, record_mode: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def recording_source(
+    vcr: object, record_mode: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """Replay needs no key; recording needs a key (live) or the local server."""
     if os.environ.get("BASETEN_RECORD") == "local" and record_mode != "none":
         from tests.fake_baseten import fake_baseten_server

@@ -45,7 +45,11 @@ OPENAI_DICT = {
     "function": {
         "name": "lookup",
         "description": "Look something up.",
-        "parameters": {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]},
+        "parameters": {
+            "type": "object",
+            "properties": {"q": {"type": "string"}},
+            "required": ["q"],
+        },
     },
 }
 
@@ -65,7 +69,9 @@ def test_every_tool_kind_is_converted() -> None:
         "lookup",
     ]
     assert all(t["type"] == "function" for t in formatted)
-    assert formatted[0]["function"]["parameters"]["properties"]["city"]["description"] == "City name"
+    assert (
+        formatted[0]["function"]["parameters"]["properties"]["city"]["description"] == "City name"
+    )
 
 
 def test_strict_is_set_per_tool() -> None:
@@ -153,14 +159,19 @@ def test_structured_output_unknown_method_and_strict_json_mode(llm: ChatBaseten)
 
 
 def _tool_message(name: str, args: dict[str, Any]) -> AIMessage:
-    return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": "c1", "type": "tool_call"}])
+    return AIMessage(
+        content="", tool_calls=[{"name": name, "args": args, "id": "c1", "type": "tool_call"}]
+    )
 
 
 def test_function_calling_parsers_for_each_schema_kind() -> None:
     message = _tool_message("GetWeather", {"city": "Paris"})
     assert output_parser(GetWeather, "function_calling").invoke(message) == GetWeather(city="Paris")
     movie = _tool_message("Movie", {"title": "Alien", "year": 1979})
-    assert output_parser(Movie, "function_calling").invoke(movie) == {"title": "Alien", "year": 1979}
+    assert output_parser(Movie, "function_calling").invoke(movie) == {
+        "title": "Alien",
+        "year": 1979,
+    }
 
 
 @pytest.mark.parametrize("schema", [GetWeather, Movie])
@@ -172,7 +183,9 @@ def test_no_tool_call_is_a_clear_error_not_none(schema: Any) -> None:
 def test_json_parsers_show_what_the_model_returned() -> None:
     parser = output_parser(GetWeather, "json_schema")
     assert parser.invoke(AIMessage('{"city": "Oslo"}')) == GetWeather(city="Oslo")
-    assert output_parser(Movie, "json_mode").invoke(AIMessage('```json\n{"title": "Up", "year": 2009}\n```')) == {
+    assert output_parser(Movie, "json_mode").invoke(
+        AIMessage('```json\n{"title": "Up", "year": 2009}\n```')
+    ) == {
         "title": "Up",
         "year": 2009,
     }
