@@ -455,7 +455,7 @@ class ChatBaseten(BaseChatModel):
         return _resolve_cached(
             model,
             self.route,
-            self.base_url if self._base_url_given else None,
+            self._endpoint.base_url if self._endpoint.kind == "custom" else None,
             self.environment,
             self.deployment_id,
         )

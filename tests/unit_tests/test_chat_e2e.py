@@ -385,3 +385,13 @@ def test_key_never_logged(
             llm.invoke("hi")
     assert caplog.records, "expected DEBUG logs from the openai client"
     assert KEY not in caplog.text
+
+
+def test_model_override_stays_on_a_custom_endpoint_from_the_environment(
+    fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BASETEN_BASE_URL", fake_baseten.url("/v1"))
+    llm = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY)
+    assert llm.invoke("hi", model="baseten/deepseek-ai/DeepSeek-V3.1").content == "echo: hi"
+    (request,) = fake_baseten.requests
+    assert request.json()["model"] == "deepseek-ai/DeepSeek-V3.1"
