@@ -18,20 +18,13 @@ recovered), not exact values, so that a live recording passes too.
 from __future__ import annotations
 
 import math
-import os
-from typing import TYPE_CHECKING
 
 import pytest
 
 from langchain_baseten import BasetenEmbeddings
-from tests.recording import redirect_baseten_to
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
+pytestmark = [pytest.mark.vcr, pytest.mark.usefixtures("recording_source")]
 
-pytestmark = pytest.mark.vcr
-
-REPLAY_KEY = "replay-placeholder-key"
 MODEL = "baseten/abcd1234"
 DOCUMENTS = [
     "Baseten runs machine learning models in production.",
@@ -40,25 +33,6 @@ DOCUMENTS = [
     "The Eiffel Tower is in Paris.",
     "BEI is Baseten's embeddings inference engine.",
 ]
-
-
-@pytest.fixture(autouse=True)
-def recording_source(
-    vcr: object, record_mode: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
-    """Replay needs no key; recording needs a key (live) or the local server."""
-    if os.environ.get("BASETEN_RECORD") == "local" and record_mode != "none":
-        from tests.fake_baseten import fake_baseten_server
-
-        monkeypatch.setenv("BASETEN_API_KEY", REPLAY_KEY)
-        with fake_baseten_server() as server, redirect_baseten_to(server.base_url):
-            yield
-        return
-    if record_mode == "none":
-        monkeypatch.setenv("BASETEN_API_KEY", REPLAY_KEY)
-    elif not os.environ.get("BASETEN_API_KEY"):
-        pytest.fail("Recording live needs BASETEN_API_KEY (or BASETEN_RECORD=local).")
-    yield
 
 
 def _cosine(a: list[float], b: list[float]) -> float:
