@@ -206,9 +206,22 @@ def _decode(response: httpx2.Response) -> JsonResponse:
     return JsonResponse(data=data, headers=response.headers)
 
 
-def _bad_event(stream: openai.Stream[Any] | openai.AsyncStream[Any], exc: Exception) -> Exception:
-    msg = f"Baseten sent a stream event that is not JSON: {exc}"
-    return BasetenResponseError(msg, stream.response.request, body=None)
+@contextmanager
+def _readable_errors(
+    url: str, stream: openai.Stream[Any] | openai.AsyncStream[Any] | None = None
+) -> Iterator[None]:
+    """Re-raise the SDK's errors with Baseten's message (and bad SSE lines clearly)."""
+    try:
+        yield
+    except json.JSONDecodeError as exc:
+        if stream is None:
+            raise
+        msg = f"Baseten sent a stream event that is not JSON: {exc}"
+        raise BasetenResponseError(msg, stream.response.request, body=None) from exc
+    except BasetenStreamError:
+        raise
+    except openai.APIError as err:
+        raise enrich_api_error(err, url=url) from err.__cause__
 
 
 class Transport:
@@ -259,34 +272,26 @@ class Transport:
 
     def post(self, path: str, body: Mapping[str, Any]) -> JsonResponse:
         """POST a JSON body and return the decoded JSON answer with its headers."""
-        try:
+        with _readable_errors(self._url(path)):
             response = self.sync_client.post(path, body=body, cast_to=httpx2.Response)
-        except openai.APIError as err:
-            raise enrich_api_error(err, url=self._url(path)) from err.__cause__
         return _decode(response)
 
     async def apost(self, path: str, body: Mapping[str, Any]) -> JsonResponse:
         """Async twin of :meth:`post`."""
-        try:
+        with _readable_errors(self._url(path)):
             response = await self.async_client.post(path, body=body, cast_to=httpx2.Response)
-        except openai.APIError as err:
-            raise enrich_api_error(err, url=self._url(path)) from err.__cause__
         return _decode(response)
 
     def get(self, path: str) -> JsonResponse:
         """GET a path and return the decoded JSON answer with its headers."""
-        try:
+        with _readable_errors(self._url(path)):
             response = self.sync_client.get(path, cast_to=httpx2.Response)
-        except openai.APIError as err:
-            raise enrich_api_error(err, url=self._url(path)) from err.__cause__
         return _decode(response)
 
     async def aget(self, path: str) -> JsonResponse:
         """Async twin of :meth:`get`."""
-        try:
+        with _readable_errors(self._url(path)):
             response = await self.async_client.get(path, cast_to=httpx2.Response)
-        except openai.APIError as err:
-            raise enrich_api_error(err, url=self._url(path)) from err.__cause__
         return _decode(response)
 
     @contextmanager
@@ -298,24 +303,16 @@ class Transport:
         The response is closed when the ``with`` block ends, also on error.
         """
         url = self._url(path)
-        try:
+        with _readable_errors(url):
             stream = self.sync_client.post(
                 path, body=body, cast_to=object, stream=True, stream_cls=openai.Stream[object]
             )
-        except openai.APIError as err:
-            raise enrich_api_error(err, url=url) from err.__cause__
 
         def events() -> Iterator[dict[str, Any]]:
-            try:
+            with _readable_errors(url, stream):
                 for event in stream:
                     if isinstance(event, dict):
                         yield event
-            except json.JSONDecodeError as exc:
-                raise _bad_event(stream, exc) from exc
-            except BasetenStreamError:
-                raise
-            except openai.APIError as err:
-                raise enrich_api_error(err, url=url) from err.__cause__
 
         try:
             yield events(), stream.response
@@ -328,24 +325,16 @@ class Transport:
     ) -> AsyncIterator[tuple[AsyncIterator[dict[str, Any]], httpx2.Response]]:
         """Async twin of :meth:`stream`."""
         url = self._url(path)
-        try:
+        with _readable_errors(url):
             stream = await self.async_client.post(
                 path, body=body, cast_to=object, stream=True, stream_cls=openai.AsyncStream[object]
             )
-        except openai.APIError as err:
-            raise enrich_api_error(err, url=url) from err.__cause__
 
         async def events() -> AsyncIterator[dict[str, Any]]:
-            try:
+            with _readable_errors(url, stream):
                 async for event in stream:
                     if isinstance(event, dict):
                         yield event
-            except json.JSONDecodeError as exc:
-                raise _bad_event(stream, exc) from exc
-            except BasetenStreamError:
-                raise
-            except openai.APIError as err:
-                raise enrich_api_error(err, url=url) from err.__cause__
 
         try:
             yield events(), stream.response
