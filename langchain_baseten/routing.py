@@ -177,12 +177,15 @@ def normalize_model_url(url: str) -> tuple[str, str | None]:  # noqa: C901
             )
             raise _fail(msg)
         return f"https://{host}/sync/v1", model_id
+    kinds = {"environments": "environment", "deployment": "deployment_id"}
     if len(segments) == 1 and segments[0] in {"production", "development"}:
         target = segments[0]
-    elif len(segments) == 2 and segments[0] == "environments":  # noqa: PLR2004
-        target = f"environments/{_check_name(segments[1], 'environment')}"
-    elif len(segments) == 2 and segments[0] == "deployment":  # noqa: PLR2004
-        target = f"deployment/{_check_name(segments[1], 'deployment_id')}"
+    elif len(segments) == 2 and segments[0] in kinds:  # noqa: PLR2004
+        try:
+            target = f"{segments[0]}/{_check_name(segments[1], kinds[segments[0]])}"
+        except BasetenRoutingError as exc:
+            msg = f"model_url={_show(url)}: {exc}"
+            raise _fail(msg) from exc
     elif not segments:
         target = "environments/production"
     else:
@@ -284,11 +287,12 @@ def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
                 "it; put the full URL in base_url or drop base_url."
             )
             raise _fail(msg)
+        custom = _custom_base(base_url)
         body_model = served_model_name or name
         if not body_model:
             msg = "base_url= needs a body model name: pass model= or served_model_name=."
             raise _fail(msg)
-        return Endpoint(base_url=_custom_base(base_url), model=body_model, kind="custom")
+        return Endpoint(base_url=custom, model=body_model, kind="custom")
 
     if model_url is not None:
         if environment is not None or deployment_id is not None:
