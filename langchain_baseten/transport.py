@@ -252,10 +252,12 @@ class Transport:
     @property
     def sync_client(self) -> openai.OpenAI:
         """The openai client used for synchronous requests."""
-        if self._http_client is None:
-            return shared_sync_client(self.settings)
         if self._sync_client is None:
-            self._sync_client = _new_sync_client(self.settings, self._http_client)
+            self._sync_client = (
+                shared_sync_client(self.settings)
+                if self._http_client is None
+                else _new_sync_client(self.settings, self._http_client)
+            )
         return self._sync_client
 
     @property
