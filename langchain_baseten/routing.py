@@ -4,15 +4,20 @@ Pure functions, no I/O. The rules:
 
 * ``"baseten/openai/gpt-oss-120b"`` / ``"openai/gpt-oss-120b"``: a Model API slug,
   sent to ``https://inference.baseten.co/v1`` with body model ``openai/gpt-oss-120b``.
+  Exactly one leading ``baseten/`` is removed (``baseten/baseten/x`` -> ``baseten/x``).
 * ``"baseten/abcd1234"`` / ``"abcd1234"``: exactly 8 ASCII letters/digits after at
   most one leading ``baseten/`` is a dedicated deployment:
   ``https://model-abcd1234.api.baseten.co/environments/production/sync/v1``.
-* ``route="model_api"`` sends an 8-character name to the Model APIs instead;
-  ``route="dedicated"`` insists on a model ID.
+  Baseten's model IDs are lowercase; an uppercase ID (``ABCD1234``) is accepted
+  and lower-cased, in the host and in ``Endpoint.model_id``.
+* ``route="model_api"`` sends an 8-character name to the Model APIs instead (the
+  escape hatch for a slug without ``/``); ``route="dedicated"`` insists on a
+  model ID.
 * ``environment=`` / ``deployment_id=`` pick another target of a deployment.
 * ``model_url=`` takes a deployment URL copied from Baseten's dashboard and
   normalises it to its ``/sync/v1`` base.
-* ``base_url=`` replaces all of this: a gateway or a local server.
+* ``base_url=`` replaces all of this: a gateway or a local server (``route``
+  does not apply to it).
 
 Everything that ends up in a hostname or path is validated strictly, so no
 input can make a request go to a host other than Baseten's (or the user's own
@@ -23,8 +28,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
-from urllib.parse import urlsplit
+from typing import Literal, NamedTuple
+from urllib.parse import SplitResult, urlsplit
 
 __all__ = [
     "MODEL_API_BASE_URL",
@@ -45,8 +50,17 @@ _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:+-]*")
 _HOST = re.compile(
     r"model-([a-z0-9]{8})(?:-([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?))?\.api\.baseten\.co"
 )
+# Whitespace, control characters and the backslash (which some URL parsers read as
+# "/" and others do not) never belong in a URL given to us.
+_BAD_URL_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ROUTES = ("auto", "model_api", "dedicated")
 _PATH_TAILS = ("/chat/completions", "/completions", "/embeddings", "/models")
+_MODEL_URL_HINT = (
+    "model_url must be a Baseten deployment URL such as "
+    "'https://model-abcd1234.api.baseten.co/environments/production/predict'; "
+    "for a gateway or local server pass it as base_url= instead."
+)
 
 
 class BasetenRoutingError(ValueError):
@@ -74,6 +88,13 @@ class Endpoint:
     deployment_id: str | None = None
 
 
+class _ModelUrl(NamedTuple):
+    base_url: str
+    model_id: str
+    environment: str | None
+    deployment_id: str | None
+
+
 def _show(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."  # noqa: PLR2004
@@ -91,11 +112,27 @@ def _is_model_id(name: str) -> bool:
     return _MODEL_ID.fullmatch(name) is not None
 
 
-def _check_name(value: str, what: str) -> str:
-    if not _NAME.fullmatch(value):
+def _check_name(value: object, what: str) -> str:
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
         msg = (
             f"{what}={_show(value)} is not a valid Baseten {what.replace('_', ' ')}: use "
             "lowercase letters, digits, '-' and '_' only (as shown in Baseten's dashboard)."
+        )
+        raise _fail(msg)
+    return value
+
+
+def _check_served_name(value: object) -> str:
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or value != value.strip()
+        or _CONTROL.search(value)
+    ):
+        msg = (
+            f"served_model_name={_show(value)} is empty or has surrounding whitespace or "
+            "control characters; pass the name the server was started with (e.g. vLLM's "
+            "--served-model-name), or leave it unset."
         )
         raise _fail(msg)
     return value
@@ -116,51 +153,59 @@ def _strip_tail(path: str) -> str:
     return path
 
 
-def normalize_model_url(url: str) -> tuple[str, str | None]:  # noqa: C901
-    """Turn a deployment URL copied from Baseten's dashboard into its ``/sync/v1`` base.
+def _split(url: str, what: str, hint: str) -> tuple[SplitResult, int | None]:
+    """``urlsplit`` and the port, with its ``ValueError``s turned into routing errors."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        msg = f"{what}={_show(url)} is not a valid URL ({exc}). {hint}"
+        raise _fail(msg) from exc
+    return parts, port
 
-    Accepts ``.../predict``, ``.../async_predict``, ``.../sync``, ``.../sync/v1``,
-    a pasted ``.../sync/v1/chat/completions`` and trailing slashes, for the
-    targets ``environments/<env>``, ``production``, ``development`` and
-    ``deployment/<id>``, on ``model-<id>.api.baseten.co`` and on regional hosts
-    ``model-<id>-<env>.api.baseten.co`` (whose paths carry no target).
 
-    Args:
-        url: The copied URL.
+def _target(segments: list[str], url: str, path: str) -> tuple[str, str | None, str | None]:
+    """The path target of a non-regional deployment URL: (target, environment, deployment_id)."""
+    if not segments:
+        return "environments/production", "production", None
+    if len(segments) == 1 and segments[0] in {"production", "development"}:
+        return segments[0], ("production" if segments[0] == "production" else None), None
+    if len(segments) == 2 and segments[0] in {"environments", "deployment"}:  # noqa: PLR2004
+        kind, value = segments
+        what = "environment" if kind == "environments" else "deployment_id"
+        try:
+            _check_name(value, what)
+        except BasetenRoutingError as exc:
+            msg = f"model_url={_show(url)}: {exc}"
+            raise _fail(msg) from exc
+        if kind == "environments":
+            return f"{kind}/{value}", value, None
+        return f"{kind}/{value}", None, value
+    msg = f"model_url={_show(url)} has an unrecognised path {path!r}. {_MODEL_URL_HINT}"
+    raise _fail(msg)
 
-    Returns:
-        ``(base_url, model_id)``.
 
-    Raises:
-        BasetenRoutingError: For anything that is not an https Baseten deployment URL.
-
-    Example:
-        >>> normalize_model_url("https://model-abcd1234.api.baseten.co/production/predict")
-        ('https://model-abcd1234.api.baseten.co/production/sync/v1', 'abcd1234')
-    """
-    hint = (
-        "model_url must be a Baseten deployment URL such as "
-        "'https://model-abcd1234.api.baseten.co/environments/production/predict'; "
-        "for a gateway or local server pass it as base_url= instead."
-    )
-    if not isinstance(url, str) or not url.isascii() or any(c in url for c in " \t\r\n\\"):
-        msg = f"model_url={_show(url)} is not a plain ASCII URL. {hint}"
+def _parse_model_url(url: object) -> _ModelUrl:
+    if not isinstance(url, str) or not url.isascii() or _BAD_URL_CHARS.search(url):
+        msg = (
+            f"model_url={_show(url)} is not a plain ASCII URL (no spaces, control "
+            f"characters or backslashes). {_MODEL_URL_HINT}"
+        )
         raise _fail(msg)
-    parts = urlsplit(url.strip())
+    parts, port = _split(url, "model_url", _MODEL_URL_HINT)
     host = parts.hostname or ""
     match = _HOST.fullmatch(host)
     if (
-        parts.scheme != "https"
+        parts.scheme.lower() != "https"
         or match is None
         or parts.username is not None
         or parts.password is not None
-        or parts.port is not None
-        or parts.query
-        or parts.fragment
-        or "@" in parts.netloc
-        or parts.netloc != host
+        or port is not None
+        or "?" in url
+        or "#" in url
+        or parts.netloc.lower() != host
     ):
-        msg = f"model_url={_show(url)} is not an https Baseten deployment URL. {hint}"
+        msg = f"model_url={_show(url)} is not an https Baseten deployment URL. {_MODEL_URL_HINT}"
         raise _fail(msg)
     model_id, regional_env = match.group(1), match.group(2)
     segments = [s for s in _strip_tail(parts.path).split("/") if s]
@@ -173,42 +218,76 @@ def normalize_model_url(url: str) -> tuple[str, str | None]:  # noqa: C901
         if segments:
             msg = (
                 f"model_url={_show(url)}: regional hosts (model-<id>-<env>) take bare paths "
-                f"such as '/sync/v1', not {'/'.join(segments)!r}. {hint}"
+                f"such as '/sync/v1', not {'/'.join(segments)!r}. {_MODEL_URL_HINT}"
             )
             raise _fail(msg)
-        return f"https://{host}/sync/v1", model_id
-    kinds = {"environments": "environment", "deployment": "deployment_id"}
-    if len(segments) == 1 and segments[0] in {"production", "development"}:
-        target = segments[0]
-    elif len(segments) == 2 and segments[0] in kinds:  # noqa: PLR2004
-        try:
-            target = f"{segments[0]}/{_check_name(segments[1], kinds[segments[0]])}"
-        except BasetenRoutingError as exc:
-            msg = f"model_url={_show(url)}: {exc}"
-            raise _fail(msg) from exc
-    elif not segments:
-        target = "environments/production"
-    else:
-        msg = f"model_url={_show(url)} has an unrecognised path {parts.path!r}. {hint}"
-        raise _fail(msg)
-    return f"https://{host}/{target}/sync/v1", model_id
+        return _ModelUrl(f"https://{host}/sync/v1", model_id, regional_env, None)
+    target, environment, deployment_id = _target(segments, url, parts.path)
+    return _ModelUrl(f"https://{host}/{target}/sync/v1", model_id, environment, deployment_id)
 
 
-def _custom_base(base_url: str) -> str:
+def normalize_model_url(url: str) -> tuple[str, str | None]:
+    """Turn a deployment URL copied from Baseten's dashboard into its ``/sync/v1`` base.
+
+    Accepts ``.../predict``, ``.../async_predict``, ``.../sync``, ``.../sync/v1``,
+    a pasted ``.../sync/v1/chat/completions`` and trailing slashes, for the
+    targets ``environments/<env>``, ``production``, ``development`` and
+    ``deployment/<id>`` (kept as given; a bare host means
+    ``environments/production``), on ``model-<id>.api.baseten.co`` and on
+    regional hosts ``model-<id>-<env>.api.baseten.co`` (whose paths carry no
+    target). The host is case-insensitive and returned lowercase. Only https,
+    no user info, port, query or fragment.
+
+    Args:
+        url: The copied URL.
+
+    Returns:
+        ``(base_url, model_id)``; the model ID is always known for an accepted URL
+        (the ``None`` in the type is for callers that treat the pair generically).
+
+    Raises:
+        BasetenRoutingError: For anything that is not an https Baseten deployment URL.
+
+    Example:
+        >>> normalize_model_url("https://model-abcd1234.api.baseten.co/production/predict")
+        ('https://model-abcd1234.api.baseten.co/production/sync/v1', 'abcd1234')
+    """
+    parsed = _parse_model_url(url)
+    return parsed.base_url, parsed.model_id
+
+
+def _custom_base(base_url: object) -> str:
+    example = "Pass e.g. 'https://gateway.example.com/v1' or 'http://127.0.0.1:8000/v1'."
     if not isinstance(base_url, str) or not base_url.strip():
-        msg = "base_url is empty; pass a URL like 'http://127.0.0.1:8000/v1' or leave it unset."
+        msg = f"base_url={_show(base_url)} is empty. {example} Or leave it unset."
         raise _fail(msg)
-    parts = urlsplit(base_url.strip())
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    if _BAD_URL_CHARS.search(base_url):
         msg = (
-            f"base_url={_show(base_url)} is not an http(s) URL; pass e.g. "
-            "'https://gateway.example.com/v1' or 'http://127.0.0.1:8000/v1'."
+            f"base_url={_show(base_url)} contains whitespace, control characters or a "
+            f"backslash; remove them. {example}"
         )
         raise _fail(msg)
-    if any(c in base_url for c in " \t\r\n"):
-        msg = f"base_url={_show(base_url)} contains whitespace; remove it."
+    parts, _ = _split(base_url, "base_url", example)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        msg = f"base_url={_show(base_url)} is not an http(s) URL. {example}"
         raise _fail(msg)
-    return _strip_tail(base_url.strip())
+    if parts.query or parts.fragment or base_url.endswith(("?", "#")):
+        msg = (
+            f"base_url={_show(base_url)} has a query or fragment, which the OpenAI client "
+            "would put before the route (.../v1?x=1/chat/completions); pass the URL "
+            "without it and put query parameters in default_query=."
+        )
+        raise _fail(msg)
+    return _strip_tail(base_url)
+
+
+def _body_model_for_custom(name: str | None, served_model_name: str | None) -> str:
+    if served_model_name is not None:
+        return served_model_name
+    if name is None:
+        msg = "base_url= needs a body model name: pass model= or served_model_name=."
+        raise _fail(msg)
+    return name
 
 
 def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
@@ -225,18 +304,27 @@ def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
 
     Args:
         model: A Model API slug or an 8-character model ID, optionally prefixed
-            ``baseten/`` (only one leading prefix is removed).
+            ``baseten/`` (only one leading prefix is removed). An uppercase model
+            ID is accepted and lower-cased (Baseten's IDs are lowercase).
         route: ``auto``, ``model_api`` (an 8-character name is a slug too) or
-            ``dedicated`` (``model`` must be a model ID).
+            ``dedicated`` (``model`` must be a model ID). Not used with ``base_url``.
         model_url: A deployment URL from Baseten's dashboard.
         base_url: A custom endpoint (gateway, local server); replaces routing.
         environment: Dedicated deployments: the environment (default ``production``).
         deployment_id: Dedicated deployments: one specific deployment.
         served_model_name: The body ``model`` for dedicated deployments and custom
-            endpoints. Default for a dedicated deployment: the model ID. Engine-
-            Builder (TensorRT-LLM) servers ignore the body model; vLLM/SGLang
-            servers check it against their ``--served-model-name``, which is the
-            name to pass here.
+            endpoints. Default for a dedicated deployment: the model ID. The name
+            a deployment expects is set inside it (Baseten's OpenAI-compatible
+            endpoint docs describe it as "typically the Hugging Face repo name ...
+            or another default specified by your inference engine", and their
+            vLLM examples pass whatever ``vllm serve``/``--served-model-name``
+            was given), so it cannot be derived from the ID. The ID is the
+            placeholder that works where the name is not checked: Engine-Builder
+            (TensorRT-LLM) servers ignore the body model, and it is what
+            LiteLLM and Baseten's own ``baseten/<id>`` convention send. vLLM and
+            SGLang servers check it against their served model name, which is
+            then the value to pass here. For a custom endpoint the default is
+            ``model`` without its ``baseten/`` prefix.
 
     Returns:
         The resolved :class:`Endpoint`.
@@ -258,15 +346,24 @@ def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
         raise _fail(msg)
     if environment is not None and deployment_id is not None:
         msg = (
-            "environment= and deployment_id= both target a deployment; keep one: "
-            "environment for a named environment, deployment_id for one deployment."
+            f"environment={_show(environment)} and deployment_id={_show(deployment_id)} "
+            "both target a deployment; keep one: environment for a named environment, "
+            "deployment_id for one deployment."
         )
         raise _fail(msg)
     if environment is not None:
         _check_name(environment, "environment")
     if deployment_id is not None:
         _check_name(deployment_id, "deployment_id")
+    if served_model_name is not None:
+        _check_served_name(served_model_name)
     name = _strip_prefix(model) if model is not None else None
+    if name == "":
+        msg = (
+            f"model={_show(model)} is empty after the 'baseten/' prefix; pass e.g. "
+            "'baseten/openai/gpt-oss-120b' or 'baseten/abcd1234'."
+        )
+        raise _fail(msg)
     if name is not None and (not name.isascii() or not _SLUG.fullmatch(name)):
         msg = (
             f"model={_show(model)} contains characters no Baseten model name has; pass a "
@@ -277,8 +374,9 @@ def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
     if base_url is not None:
         if model_url is not None:
             msg = (
-                "model_url= and base_url= both set the endpoint; keep model_url for a "
-                "Baseten deployment, or base_url for a gateway or local server."
+                f"model_url={_show(model_url)} and base_url={_show(base_url)} both set the "
+                "endpoint; keep model_url for a Baseten deployment, or base_url for a "
+                "gateway or local server."
             )
             raise _fail(msg)
         if environment is not None or deployment_id is not None:
@@ -288,11 +386,9 @@ def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
             )
             raise _fail(msg)
         custom = _custom_base(base_url)
-        body_model = served_model_name or name
-        if not body_model:
-            msg = "base_url= needs a body model name: pass model= or served_model_name=."
-            raise _fail(msg)
-        return Endpoint(base_url=custom, model=body_model, kind="custom")
+        return Endpoint(
+            base_url=custom, model=_body_model_for_custom(name, served_model_name), kind="custom"
+        )
 
     if model_url is not None:
         if environment is not None or deployment_id is not None:
@@ -301,8 +397,14 @@ def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
                 "environment=/deployment_id= or drop model_url and pass model=."
             )
             raise _fail(msg)
-        url_base, url_id = normalize_model_url(model_url)
-        if name is not None and _is_model_id(name) and name.lower() != url_id:
+        if route == "model_api":
+            msg = (
+                f"route='model_api' contradicts model_url={_show(model_url)}, a dedicated "
+                "deployment; drop route= (or drop model_url and pass the Model API slug)."
+            )
+            raise _fail(msg)
+        parsed = _parse_model_url(model_url)
+        if name is not None and _is_model_id(name) and name.lower() != parsed.model_id:
             msg = (
                 f"model={_show(model)} and model_url={_show(model_url)} name different "
                 "deployments; keep one of them."
@@ -311,14 +413,17 @@ def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
         if name is not None and not _is_model_id(name):
             msg = (
                 f"model={_show(model)} is not a model ID, but model_url= points at a "
-                "dedicated deployment; drop model= or pass served_model_name=."
+                "dedicated deployment; drop model= (pass the server's model name as "
+                "served_model_name= if it needs one)."
             )
             raise _fail(msg)
         return Endpoint(
-            base_url=url_base,
-            model=served_model_name or str(url_id),
+            base_url=parsed.base_url,
+            model=served_model_name or parsed.model_id,
             kind="dedicated",
-            model_id=url_id,
+            model_id=parsed.model_id,
+            environment=parsed.environment,
+            deployment_id=parsed.deployment_id,
         )
 
     if name is None:
@@ -356,8 +461,9 @@ def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
         raise _fail(msg)
     if served_model_name is not None:
         msg = (
-            "served_model_name= is for dedicated deployments and custom endpoints; on the "
-            f"Model APIs the slug {_show(name)} is the model name. Drop served_model_name."
+            f"served_model_name={_show(served_model_name)} is for dedicated deployments "
+            f"and custom endpoints; on the Model APIs the slug {_show(name)} is the model "
+            "name. Drop served_model_name."
         )
         raise _fail(msg)
     return Endpoint(base_url=MODEL_API_BASE_URL, model=name, kind="model_api")

@@ -66,6 +66,39 @@ ROUTES: list[tuple[str | None, dict[str, Any], str, str, str]] = [
         "abcd1234",
         "dedicated",
     ),
+    # An uppercase ID in model= matches the (lowercase) host of model_url.
+    ("ABCD1234", {"model_url": f"{HOST}/predict"}, PROD, "abcd1234", "dedicated"),
+    (
+        None,
+        {"model_url": f"{HOST}/predict", "served_model_name": "llama"},
+        PROD,
+        "llama",
+        "dedicated",
+    ),
+    (None, {"model_url": f"{HOST}/predict", "route": "dedicated"}, PROD, "abcd1234", "dedicated"),
+    # route does not apply to base_url (it replaces routing).
+    ("m", {"base_url": "http://x/v1", "route": "dedicated"}, "http://x/v1", "m", "custom"),
+    (
+        "baseten/baseten/foo",
+        {"base_url": "http://[::1]:8000/v1/chat/completions/"},
+        "http://[::1]:8000/v1",
+        "baseten/foo",
+        "custom",
+    ),
+    (
+        "abcd1234",
+        {"served_model_name": "Qwen/Qwen2.5-3B-Instruct"},
+        PROD,
+        "Qwen/Qwen2.5-3B-Instruct",
+        "dedicated",
+    ),
+    (
+        "abcd1234",
+        {"environment": "prod_2-eu"},
+        f"{HOST}/environments/prod_2-eu/sync/v1",
+        "abcd1234",
+        "dedicated",
+    ),
 ]
 
 
@@ -100,6 +133,19 @@ DASHBOARD_URLS = [
         "https://model-abcd1234-staging.api.baseten.co/sync/v1/",
         "https://model-abcd1234-staging.api.baseten.co/sync/v1",
     ),
+    (
+        "https://model-abcd1234-staging.api.baseten.co/sync/v1/chat/completions",
+        "https://model-abcd1234-staging.api.baseten.co/sync/v1",
+    ),
+    (
+        "https://model-abcd1234-staging.api.baseten.co",
+        "https://model-abcd1234-staging.api.baseten.co/sync/v1",
+    ),
+    (f"{HOST}/development/sync/v1/models", f"{HOST}/development/sync/v1"),
+    (f"{HOST}/environments/staging/async_predict/", f"{HOST}/environments/staging/sync/v1"),
+    # Hostnames are case-insensitive: accepted and lower-cased.
+    ("https://MODEL-ABCD1234.API.BASETEN.CO/production/predict", f"{HOST}/production/sync/v1"),
+    ("HTTPS://model-abcd1234.api.baseten.co/predict", PROD),
 ]
 
 
@@ -107,6 +153,51 @@ DASHBOARD_URLS = [
 def test_dashboard_urls_normalise_to_sync_v1(url: str, base: str) -> None:
     assert normalize_model_url(url) == (base, "abcd1234")
     assert not base.endswith("/v1/v1")
+
+
+@pytest.mark.parametrize(
+    ("settings", "environment", "deployment_id"),
+    [
+        ({"model_url": f"{HOST}/environments/staging/predict"}, "staging", None),
+        ({"model_url": f"{HOST}/production/predict"}, "production", None),
+        ({"model_url": HOST}, "production", None),
+        ({"model_url": f"{HOST}/development/predict"}, None, None),
+        ({"model_url": f"{HOST}/deployment/q3x9z7w/predict"}, None, "q3x9z7w"),
+        ({"model_url": "https://model-abcd1234-eu.api.baseten.co/predict"}, "eu", None),
+        ({}, "production", None),
+        ({"environment": "staging"}, "staging", None),
+        ({"deployment_id": "q3x9z7w"}, None, "q3x9z7w"),
+    ],
+)
+def test_dedicated_endpoint_fields(
+    settings: dict[str, Any], environment: str | None, deployment_id: str | None
+) -> None:
+    model = None if "model_url" in settings else "baseten/ABCD1234"
+    endpoint = resolve_endpoint(model, **settings)
+    assert endpoint.kind == "dedicated"
+    assert endpoint.model_id == "abcd1234"
+    assert endpoint.environment == environment
+    assert endpoint.deployment_id == deployment_id
+
+
+def test_model_api_and_custom_endpoints_carry_no_deployment_fields() -> None:
+    for endpoint in (
+        resolve_endpoint("openai/gpt-oss-120b"),
+        resolve_endpoint("abcd1234", base_url="http://x/v1"),
+    ):
+        assert endpoint.model_id is None
+        assert endpoint.environment is None
+        assert endpoint.deployment_id is None
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    from langchain_baseten import routing
+
+    result = doctest.testmod(routing)
+    assert result.attempted >= 3
+    assert result.failed == 0
 
 
 ERRORS: list[tuple[str | None, dict[str, Any], str]] = [
@@ -130,8 +221,30 @@ ERRORS: list[tuple[str | None, dict[str, Any], str]] = [
     ("zzzz9999", {"model_url": f"{HOST}/predict"}, "different deployments"),
     ("openai/gpt-oss-120b", {"model_url": f"{HOST}/predict"}, "not a model ID"),
     (None, {"base_url": "ftp://x/v1"}, "not an http(s) URL"),
-    (None, {"base_url": ""}, "base_url is empty"),
+    (None, {"base_url": ""}, "base_url='' is empty"),
     (None, {"base_url": "http://x/v1"}, "needs a body model name"),
+    ("baseten/", {}, "is empty after the 'baseten/' prefix"),
+    ("baseten/abcd1234\x00", {}, "contains characters"),
+    ("abcd1234", {"environment": ""}, "not a valid Baseten environment"),
+    ("abcd1234", {"environment": "Staging"}, "lowercase letters"),
+    ("abcd1234", {"environment": "staging\n"}, "not a valid Baseten environment"),
+    ("abcd1234", {"deployment_id": "q3x%2F9"}, "not a valid Baseten deployment id"),
+    ("abcd1234", {"deployment_id": "q3x9z7w.evil.com"}, "not a valid Baseten deployment id"),
+    ("abcd1234", {"served_model_name": ""}, "served_model_name=''"),
+    ("abcd1234", {"served_model_name": " llama "}, "surrounding whitespace"),
+    ("abcd1234", {"served_model_name": "llama\n"}, "control characters"),
+    ("abcd1234", {"route": "model_api", "served_model_name": "x"}, "Drop served_model_name"),
+    ("abcd1234", {"model_url": f"{HOST}/predict", "route": "model_api"}, "contradicts model_url"),
+    (None, {"model_url": f"{HOST}:99999/predict"}, "is not a valid URL"),
+    (None, {"model_url": "https://[model-abcd1234.api.baseten.co/predict"}, "is not a valid URL"),
+    (None, {"base_url": "http://x:99999/v1"}, "is not a valid URL"),
+    (None, {"base_url": "http://[::1/v1"}, "is not a valid URL"),
+    ("m", {"base_url": "http://x/v1?api-version=1"}, "query or fragment"),
+    ("m", {"base_url": "http://x/v1#frag"}, "query or fragment"),
+    ("m", {"base_url": "http://x/v1\n"}, "whitespace, control characters"),
+    ("m", {"base_url": "http://evil.com\\@x/v1"}, "backslash"),
+    ("m", {"base_url": "127.0.0.1:8000/v1"}, "not an http(s) URL"),
+    ("m", {"base_url": "http:///v1"}, "not an http(s) URL"),
 ]
 
 
@@ -142,6 +255,24 @@ def test_errors_name_the_problem_and_the_fix(
     with pytest.raises(BasetenRoutingError) as info:
         resolve_endpoint(model, **settings)
     assert fragment in str(info.value)
+    assert isinstance(info.value, ValueError)  # callers may catch ValueError
+
+
+def test_error_messages_show_a_truncated_repr() -> None:
+    long_model = "x/" + "y" * 500 + " z"
+    with pytest.raises(BasetenRoutingError) as info:
+        resolve_endpoint(long_model)
+    message = str(info.value)
+    assert "model='x/yyy" in message
+    assert "..." in message
+    assert len(message) < 300
+
+
+def test_error_messages_name_both_conflicting_values() -> None:
+    with pytest.raises(BasetenRoutingError) as info:
+        resolve_endpoint("abcd1234", environment="staging", deployment_id="q3x9z7w")
+    assert "'staging'" in str(info.value)
+    assert "'q3x9z7w'" in str(info.value)
 
 
 HOSTILE_MODEL_URLS = [
@@ -162,6 +293,21 @@ HOSTILE_MODEL_URLS = [
     "https://model-abcd1234.api.baseten.co/something/else/entirely",
     "https://model-abcd1234.api.b\u0430seten.co/predict",  # Cyrillic a
     "https://model-abcd1234.api.baseten.co/production/predict\n",
+    " https://model-abcd1234.api.baseten.co/production/predict",
+    "https://model-abcd1234.api.baseten.co/production/predict?",
+    "https://model-abcd1234.api.baseten.co:99999/predict",
+    "https://model-abcd1234.api.baseten.co:/predict",
+    "https://[model-abcd1234.api.baseten.co]/predict",
+    "https://model-abcd1234.api.baseten.co%2Fevil.com/predict",
+    "https://model-abcd1234.api.baseten.co./predict",  # trailing dot: not the exact host
+    "https://model-abcd1234-.api.baseten.co/predict",
+    "https://model-abcd1234-stag_ing.api.baseten.co/predict",
+    "https://api.baseten.co/model-abcd1234/predict",
+    "https://inference.baseten.co/v1",
+    "https://model-abcd1234.api.baseten.co/environments/production/sync/v2",
+    "https://model-abcd1234.api.baseten.co/./production/predict",
+    "model-abcd1234.api.baseten.co/production/predict",  # no scheme
+    "//model-abcd1234.api.baseten.co/production/predict",
     "",
 ]
 
