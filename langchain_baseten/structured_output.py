@@ -41,10 +41,17 @@ StructuredOutputMethod = Literal["function_calling", "json_schema", "json_mode"]
 METHODS: tuple[str, ...] = ("function_calling", "json_schema", "json_mode")
 
 
-def _returned(result: list[Generation]) -> str:
+def _require_tool_call(parsed: Any, result: list[Generation], *, partial: bool) -> Any:
+    """Turn "the forced tool was not called" (the parsers' ``None``) into a clear error."""
+    if parsed is not None or partial:
+        return parsed
     message = getattr(result[0], "message", None) if result else None
-    text = getattr(message, "text", None) or (result[0].text if result else "")
-    return str(text)[:500]
+    returned = str(getattr(message, "text", None) or (result[0].text if result else ""))[:500]
+    msg = (
+        "The model did not call the tool that carries the structured answer; it replied "
+        f"with text instead: {returned!r}"
+    )
+    raise OutputParserException(msg, llm_output=returned)
 
 
 class _ForcedToolParser(JsonOutputKeyToolsParser):
@@ -52,14 +59,7 @@ class _ForcedToolParser(JsonOutputKeyToolsParser):
 
     def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
         parsed = super().parse_result(result, partial=partial)
-        if parsed is None and not partial:
-            returned = _returned(result)
-            msg = (
-                f"The model did not call the {self.key_name!r} tool that carries the "
-                f"structured answer; it replied with text instead: {returned!r}"
-            )
-            raise OutputParserException(msg, llm_output=returned)
-        return parsed
+        return _require_tool_call(parsed, result, partial=partial)
 
 
 class _ForcedPydanticToolParser(PydanticToolsParser):
@@ -67,14 +67,7 @@ class _ForcedPydanticToolParser(PydanticToolsParser):
 
     def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
         parsed = super().parse_result(result, partial=partial)
-        if parsed is None and not partial:
-            returned = _returned(result)
-            msg = (
-                "The model did not call the tool that carries the structured answer; "
-                f"it replied with text instead: {returned!r}"
-            )
-            raise OutputParserException(msg, llm_output=returned)
-        return parsed
+        return _require_tool_call(parsed, result, partial=partial)
 
 
 def _is_pydantic(schema: Any) -> bool:
