@@ -206,6 +206,19 @@ def _decode(response: httpx2.Response) -> JsonResponse:
     return JsonResponse(data=data, headers=response.headers)
 
 
+def _check_event_stream(response: httpx2.Response) -> None:
+    """A streaming request answered with plain JSON is a server or proxy fault: say so."""
+    content_type = response.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        msg = (
+            f"Asked {response.request.url.host} for a stream (stream=true) but got a JSON "
+            "body instead of server-sent events; the server or a proxy ignores streaming. "
+            "Call without streaming (streaming=False) or fix the endpoint."
+        )
+        response.close()
+        raise BasetenResponseError(msg, response.request, body=None)
+
+
 @contextmanager
 def _readable_errors(
     url: str, stream: openai.Stream[Any] | openai.AsyncStream[Any] | None = None
@@ -310,6 +323,8 @@ class Transport:
                 path, body=body, cast_to=object, stream=True, stream_cls=openai.Stream[object]
             )
 
+        _check_event_stream(stream.response)
+
         def events() -> Iterator[dict[str, Any]]:
             with _readable_errors(url, stream):
                 for event in stream:
@@ -331,6 +346,8 @@ class Transport:
             stream = await self.async_client.post(
                 path, body=body, cast_to=object, stream=True, stream_cls=openai.AsyncStream[object]
             )
+
+        _check_event_stream(stream.response)
 
         async def events() -> AsyncIterator[dict[str, Any]]:
             with _readable_errors(url, stream):

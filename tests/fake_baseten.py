@@ -594,11 +594,127 @@ def _has_credentials(request: RecordedRequest) -> bool:
     return scheme.lower() in {"bearer", "api-key"} and bool(key.strip())
 
 
+# ---------------------------------------------------------------- tools and JSON, by default
+
+
+def _value_for(schema: Any, word: str, depth: int = 0) -> Any:  # noqa: PLR0911 - one per JSON type
+    """A deterministic value that satisfies a (simple) JSON schema."""
+    if not isinstance(schema, dict) or depth > 4:
+        return word
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if schema.get(key):
+            return _value_for(schema[key][0], word, depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "string")
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1.0
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return []
+    if kind == "object" or "properties" in schema:
+        return _object_for(schema, word, depth + 1)
+    return word
+
+
+def _object_for(schema: dict[str, Any], word: str, depth: int = 0) -> dict[str, Any]:
+    properties = schema.get("properties") or {}
+    required = schema.get("required") or list(properties)
+    return {name: _value_for(properties.get(name), word, depth) for name in required}
+
+
+def _last_word(body: Any) -> str:
+    words = re.findall(r"[A-Za-z][A-Za-z-]+", _last_user_text(body))
+    return words[-1] if words else "example"
+
+
+def _forced_tool(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The tool a model would call now: the named ``tool_choice``, else the first tool."""
+    tools = [t.get("function") or {} for t in body.get("tools") or [] if isinstance(t, dict)]
+    choice = body.get("tool_choice")
+    if not tools or choice == "none":
+        return None
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name")
+        return next((t for t in tools if t.get("name") == name), tools[0])
+    return tools[0]
+
+
+def _tool_or_json_reply(body: dict[str, Any], reasoning: str | None) -> Reply | None:
+    """Behave like a model with tools or a response format; ``None`` when neither applies.
+
+    * tools bound and the last message is not a tool result: call the forced (or
+      first) tool with arguments made from its schema (strings: the last word of
+      the user's message);
+    * the last message is a tool result: ``"Based on the tool: <result>"``;
+    * ``response_format`` json_schema: a JSON object made from the schema;
+      json_object: ``{"answer": <the user's message>}``.
+    """
+    messages = _messages(body)
+    last_role = messages[-1].get("role") if messages else None
+    streaming = body.get("stream") is True
+    if last_role == "tool":
+        content = "Based on the tool: " + _message_text(messages[-1].get("content"))
+        return (
+            stream(content, reasoning=reasoning)
+            if streaming
+            else chat(content, reasoning=reasoning)
+        )
+    tool = _forced_tool(body)
+    if tool is not None:
+        arguments = json.dumps(_object_for(tool.get("parameters") or {}, _last_word(body)))
+        digest = hashlib.sha256(f"{tool.get('name')}:{arguments}".encode()).hexdigest()
+        call_id = f"call_{digest[:12]}"  # deterministic: recordings must replay
+        call = {
+            "id": call_id,
+            "type": "function",
+            "function": {"name": tool.get("name"), "arguments": arguments},
+        }
+        if not streaming:
+            return chat(None, reasoning=reasoning, tool_calls=[call])
+        half = len(arguments) // 2
+        deltas = [
+            [
+                {
+                    "index": 0,
+                    "id": call_id,
+                    "type": "function",
+                    "function": {"name": tool.get("name"), "arguments": arguments[:half]},
+                }
+            ],
+            [{"index": 0, "function": {"arguments": arguments[half:]}}],
+        ]
+        return stream(
+            None, reasoning=reasoning, tool_call_deltas=deltas, finish_reason="tool_calls"
+        )
+    response_format = body.get("response_format")
+    if isinstance(response_format, dict) and response_format.get("type") in {
+        "json_schema",
+        "json_object",
+    }:
+        spec = response_format.get("json_schema") or {}
+        answer = (
+            _object_for(spec.get("schema") or {}, _last_word(body))
+            if response_format["type"] == "json_schema"
+            else {"answer": _last_user_text(body)}
+        )
+        content = json.dumps(answer)
+        return stream(content, pieces=[content[:5], content[5:]]) if streaming else chat(content)
+    return None
+
+
 def default_reply(request: RecordedRequest) -> Reply:  # noqa: PLR0911 - one return per route
     """What the server answers when no reply is scripted.
 
     * no ``Authorization: Bearer <key>`` (or legacy ``Api-Key <key>``) -> 401
-    * ``.../chat/completions`` (POST): ``"echo: <last user message>"``, with
+    * ``.../chat/completions`` (POST) with tools or a response format: see
+      :func:`_tool_or_json_reply` (a tool call, an answer to a tool result, JSON)
+    * ``.../chat/completions`` (POST) otherwise: ``"echo: <last user message>"``, with
       reasoning ``"thinking about it"`` when the model name contains
       "reasoning" or "gpt-oss"; streamed when ``"stream": true`` (usage mode
       "both", or "none" with ``stream_options.include_usage: false``)
@@ -623,6 +739,8 @@ def default_reply(request: RecordedRequest) -> Reply:  # noqa: PLR0911 - one ret
         return embeddings()
     model = str(body.get("model") or "")
     reasoning = DEFAULT_REASONING if "reasoning" in model or "gpt-oss" in model else None
+    if (reply := _tool_or_json_reply(body, reasoning)) is not None:
+        return reply
     content = "echo: " + _last_user_text(body)
     if body.get("stream") is True:
         options = body.get("stream_options")

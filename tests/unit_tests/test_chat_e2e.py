@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessageChunk, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from langchain_baseten import BasetenStreamError, ChatBaseten
+from langchain_baseten import BasetenResponseError, BasetenStreamError, ChatBaseten
 from tests import fake_baseten as fb
 
 KEY = "bt-test-key-e2e-0001"
@@ -395,3 +395,11 @@ def test_model_override_stays_on_a_custom_endpoint_from_the_environment(
     assert llm.invoke("hi", model="baseten/deepseek-ai/DeepSeek-V3.1").content == "echo: hi"
     (request,) = fake_baseten.requests
     assert request.json()["model"] == "deepseek-ai/DeepSeek-V3.1"
+
+
+def test_json_answer_to_a_stream_request_is_a_clear_error(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    fake_baseten.enqueue(fb.chat("not a stream"))
+    with pytest.raises(BasetenResponseError, match="got a JSON body instead of server-sent events"):
+        list(llm.stream("x"))
