@@ -758,7 +758,7 @@ class ChatBaseten(BaseChatModel):
                 ls_structured_output_format=ls_format,
                 **kwargs,
             )
-        parser = output_parser(schema, method)
+        parser = output_parser(schema, method, check_stream_end=not include_raw)
         if not include_raw:
             return llm | parser
         parse = RunnablePassthrough.assign(

@@ -299,8 +299,13 @@ def _parse_tool_calls(
 ) -> tuple[list[ToolCall], list[InvalidToolCall]]:
     tool_calls: list[ToolCall] = []
     invalid: list[InvalidToolCall] = []
-    for raw in raw_calls:
-        function = raw.get("function") or {}
+    for call in raw_calls:
+        function = call.get("function") or {}
+        arguments = function.get("arguments")
+        if arguments is not None and not isinstance(arguments, str):
+            # Some servers send the arguments as a JSON object rather than a string.
+            arguments = json.dumps(arguments, ensure_ascii=False)
+        raw = {**call, "function": {"name": function.get("name"), "arguments": arguments}}
         try:
             parsed = parse_tool_call(raw, return_id=True)
         except Exception as exc:  # noqa: BLE001  # the parser raises several kinds
@@ -308,6 +313,9 @@ def _parse_tool_calls(
             continue
         if parsed is None or not function.get("name"):
             invalid.append(make_invalid_tool_call(raw, "tool call without a function name"))
+        elif not isinstance(parsed["args"], dict):
+            error = "the arguments are JSON but not an object of named arguments"
+            invalid.append(make_invalid_tool_call(raw, error))
         else:
             tool_calls.append(parsed)  # type: ignore[arg-type]
     return tool_calls, invalid

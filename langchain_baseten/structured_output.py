@@ -15,7 +15,9 @@ Three methods, all built from langchain-core's output parsers:
 A parse failure raises ``OutputParserException`` showing what the model
 returned (or, with ``include_raw=True``, is returned as ``parsing_error``); a
 model that answers in text instead of calling the forced tool is a parse
-failure too, never a silent ``None``.
+failure too, never a silent ``None``. Streaming yields partial objects as the
+JSON arrives, then parses the whole answer once more when the stream ends, so a
+failed answer raises there too instead of ending the stream with nothing.
 """
 
 from __future__ import annotations
@@ -23,15 +25,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.exceptions import OutputParserException
+from langchain_core.messages import BaseMessage, BaseMessageChunk
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import (
     JsonOutputKeyToolsParser,
     PydanticToolsParser,
 )
+from langchain_core.output_parsers.transform import BaseCumulativeTransformOutputParser
+from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
     from langchain_core.outputs import Generation
     from langchain_core.runnables import Runnable
 
@@ -52,6 +59,81 @@ def _require_tool_call(parsed: Any, result: list[Generation], *, partial: bool) 
         f"with text instead: {returned!r}"
     )
     raise OutputParserException(msg, llm_output=returned)
+
+
+def _as_generation(chunk: str | BaseMessage) -> GenerationChunk | ChatGenerationChunk:
+    """The generation core's cumulative parsers build from one streamed chunk."""
+    if isinstance(chunk, BaseMessageChunk):
+        return ChatGenerationChunk(message=chunk)
+    if isinstance(chunk, BaseMessage):
+        return ChatGenerationChunk(message=BaseMessageChunk(**chunk.model_dump()))
+    return GenerationChunk(text=chunk)
+
+
+def _accumulate(whole: list[Any], chunk: str | BaseMessage) -> None:
+    """Add one streamed chunk to the whole answer so far (``whole`` holds one generation)."""
+    generation = _as_generation(chunk)
+    whole[:] = [whole[0] + generation if whole else generation]
+
+
+class _StreamEndCheck(BaseCumulativeTransformOutputParser[Any]):
+    """Streams ``parser``'s partial objects, then parses the whole answer strictly.
+
+    Core's cumulative parsers only ever parse partially while streaming, so an
+    answer that never parses (text instead of the forced tool call, prose instead
+    of JSON) ends the stream with nothing. Here the end of the stream parses the
+    whole answer as ``invoke`` does: a failure raises the same clear error.
+    """
+
+    parser: BaseCumulativeTransformOutputParser[Any]
+
+    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
+        """Parse as the wrapped parser does."""
+        return self.parser.parse_result(result, partial=partial)
+
+    def parse(self, text: str) -> Any:
+        """Parse as the wrapped parser does."""
+        return self.parser.parse(text)
+
+    def _check_whole(self, whole: list[Any], last: Any) -> Any:
+        """The strict parse of the whole answer when it adds to ``last`` (else ``None``)."""
+        if not whole:
+            return None
+        final = self.parse_result([whole[0]], partial=False)
+        return final if final is not None and final != last else None
+
+    def _transform(self, input: Iterator[str | BaseMessage]) -> Iterator[Any]:  # noqa: A002
+        whole: list[Any] = []
+
+        def remember(chunks: Iterator[str | BaseMessage]) -> Iterator[str | BaseMessage]:
+            for chunk in chunks:
+                _accumulate(whole, chunk)
+                yield chunk
+
+        last = None
+        for last in super()._transform(remember(input)):
+            yield last
+        if (final := self._check_whole(whole, last)) is not None:
+            yield final
+
+    async def _atransform(
+        self,
+        input: AsyncIterator[str | BaseMessage],  # noqa: A002
+    ) -> AsyncIterator[Any]:
+        whole: list[Any] = []
+
+        async def remember(
+            chunks: AsyncIterator[str | BaseMessage],
+        ) -> AsyncIterator[str | BaseMessage]:
+            async for chunk in chunks:
+                _accumulate(whole, chunk)
+                yield chunk
+
+        last = None
+        async for last in super()._atransform(remember(input)):
+            yield last
+        if (final := self._check_whole(whole, last)) is not None:
+            yield final
 
 
 class _ForcedToolParser(JsonOutputKeyToolsParser):
@@ -118,21 +200,30 @@ def response_format(schema: Any, method: str, *, strict: bool | None) -> dict[st
     return {"type": "json_schema", "json_schema": spec}
 
 
-def output_parser(schema: Any, method: str) -> Runnable[Any, Any]:
+def output_parser(schema: Any, method: str, *, check_stream_end: bool = True) -> Runnable[Any, Any]:
     """The parser that turns the model's message into the structured answer.
 
     Args:
         schema: Pydantic class (answers are instances), or TypedDict / JSON
             schema (answers are dicts).
         method: One of :data:`METHODS`.
+        check_stream_end: When streaming, parse the whole answer strictly at the
+            end and raise on failure (as ``invoke`` does); ``False`` keeps core's
+            behaviour of yielding only what parses (for ``include_raw=True``).
 
     Returns:
         A langchain-core output parser (streams partial objects where it can).
     """
+    parser: BaseCumulativeTransformOutputParser[Any]
     if method == "function_calling":
         if _is_pydantic(schema):
-            return _ForcedPydanticToolParser(tools=[schema], first_tool_only=True)
-        return _ForcedToolParser(key_name=tool_name(schema), first_tool_only=True)
-    if _is_pydantic(schema):
-        return PydanticOutputParser(pydantic_object=schema)
-    return JsonOutputParser()
+            parser = _ForcedPydanticToolParser(tools=[schema], first_tool_only=True)
+        else:
+            parser = _ForcedToolParser(key_name=tool_name(schema), first_tool_only=True)
+    elif _is_pydantic(schema):
+        parser = PydanticOutputParser(pydantic_object=schema)
+    else:
+        parser = JsonOutputParser()
+    if not check_stream_end:
+        return parser
+    return _StreamEndCheck(parser=parser, name=parser.get_name())

@@ -8,9 +8,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.exceptions import OutputParserException
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    ToolMessage,
+)
 from langchain_core.tools import tool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from langchain_baseten import ChatBaseten
@@ -244,3 +250,614 @@ def test_ls_structured_output_format_reaches_callbacks(llm: ChatBaseten) -> None
     (options,) = seen
     assert options["ls_structured_output_format"]["kwargs"]["method"] == "function_calling"
     assert "Person" in json.dumps(options["ls_structured_output_format"]["schema"])
+
+
+# ================================================================ more forms, shapes and failures
+
+
+class GetWeather(BaseModel):
+    """Get the current weather for a city."""
+
+    city: str = Field(description="City name")
+
+
+@tool
+def get_time(city: str, utc_offset: int) -> str:
+    """Get the local time in a city."""
+    return f"12:00 in {city}"
+
+
+class LongPerson(BaseModel):
+    """A person."""
+
+    name: str
+    age: int
+    bio: str = ""
+
+
+WEATHER_CHOICE = {"type": "function", "function": {"name": "GetWeather"}}
+
+
+def _call(name: str, arguments: Any, call_id: str = "call_1") -> dict[str, Any]:
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def _delta(
+    index: int, arguments: str, *, call_id: str | None = None, name: str | None = None
+) -> dict[str, Any]:
+    delta: dict[str, Any] = {"index": index, "function": {"arguments": arguments}}
+    if call_id is not None:
+        delta["id"] = call_id
+        delta["type"] = "function"
+    if name is not None:
+        delta["function"]["name"] = name
+    return delta
+
+
+def _body(fake: fb.FakeBaseten, number: int = 0) -> dict[str, Any]:
+    body: dict[str, Any] = fake.requests[number].json()
+    return body
+
+
+def _merged(chunks: list[AIMessageChunk]) -> AIMessageChunk:
+    merged = chunks[0]
+    for chunk in chunks[1:]:
+        merged += chunk
+    return merged
+
+
+@pytest.mark.parametrize(
+    ("tool_choice", "on_wire"),
+    [
+        (None, "<absent>"),
+        ("none", "none"),
+        ("required", "required"),
+        (False, "none"),
+        (WEATHER_CHOICE, WEATHER_CHOICE),
+    ],
+)
+def test_other_tool_choice_forms_on_the_wire(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, tool_choice: Any, on_wire: Any
+) -> None:
+    llm.bind_tools([get_time, GetWeather], tool_choice=tool_choice).invoke("Weather in Paris?")
+    body = _body(fake_baseten)
+    assert body.get("tool_choice", "<absent>") == on_wire
+    assert [t["function"]["name"] for t in body["tools"]] == ["get_time", "GetWeather"]
+    assert body["tools"][1]["function"]["parameters"]["required"] == ["city"]
+    assert "parallel_tool_calls" not in body
+    assert "strict" not in body["tools"][0]["function"]
+
+
+def test_unknown_tool_choice_fails_before_any_request(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    with pytest.raises(ValueError, match=r"'get_wether'.*not one of the bound tools"):
+        llm.bind_tools([GetWeather], tool_choice="get_wether")
+    assert fake_baseten.requests == []
+
+
+def test_every_tool_kind_goes_on_the_wire(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
+    def multiply(a: int, b: int) -> int:
+        """Multiply two integers."""
+        return a * b
+
+    lookup = {
+        "type": "function",
+        "function": {
+            "name": "lookup",
+            "description": "Look something up.",
+            "parameters": {"type": "object", "properties": {"q": {"type": "string"}}},
+        },
+    }
+    llm.bind_tools([GetWeather, PersonDict, get_time, multiply, lookup]).invoke("hi")
+    functions = [t["function"] for t in _body(fake_baseten)["tools"]]
+    assert [f["name"] for f in functions] == [
+        "GetWeather",
+        "PersonDict",
+        "get_time",
+        "multiply",
+        "lookup",
+    ]
+    assert functions[2]["description"] == "Get the local time in a city."
+    assert functions[2]["parameters"]["properties"]["utc_offset"]["type"] == "integer"
+    assert functions[3]["parameters"]["required"] == ["a", "b"]
+    assert functions[4] == lookup["function"]
+
+
+def test_strict_schemas_and_parallel_calls_allowed_on_the_wire(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    llm.bind_tools([GetWeather, get_time], strict=True, parallel_tool_calls=True).invoke("hi")
+    body = _body(fake_baseten)
+    assert body["parallel_tool_calls"] is True
+    for function in (t["function"] for t in body["tools"]):
+        assert function["strict"] is True
+        assert function["parameters"]["additionalProperties"] is False
+
+
+def test_two_tool_calls_are_parsed(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(
+        fb.chat(
+            None,
+            tool_calls=[
+                _call("GetWeather", '{"city": "Zürich"}', "call_a"),
+                _call("get_time", '{"city": "Oslo", "utc_offset": 1}', "call_b"),
+            ],
+        )
+    )
+    message = llm.bind_tools([GetWeather, get_time]).invoke("Weather and time?")
+    assert message.content == ""
+    assert message.tool_calls == [
+        {"name": "GetWeather", "args": {"city": "Zürich"}, "id": "call_a", "type": "tool_call"},
+        {
+            "name": "get_time",
+            "args": {"city": "Oslo", "utc_offset": 1},
+            "id": "call_b",
+            "type": "tool_call",
+        },
+    ]
+    assert message.invalid_tool_calls == []
+    assert message.response_metadata["finish_reason"] == "tool_calls"
+
+
+def test_default_server_calls_the_named_tool_not_the_first(llm: ChatBaseten) -> None:
+    message = llm.bind_tools([GetWeather, get_time], tool_choice="get_time").invoke(
+        "What time is it in Lisbon"
+    )
+    (call,) = message.tool_calls
+    assert call["name"] == "get_time"
+    assert call["args"] == {"city": "Lisbon", "utc_offset": 1}
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        '{"city": "Par',  # truncated
+        "{'city': 'Paris'}",  # Python, not JSON
+        '{"city": "Paris"} and more',  # trailing text
+        '"Paris"',  # JSON, but not an object
+        "[1, 2]",
+        "42",
+    ],
+)
+def test_bad_arguments_become_invalid_tool_calls_next_to_good_ones(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, arguments: str
+) -> None:
+    fake_baseten.enqueue(
+        fb.chat(
+            None,
+            tool_calls=[
+                _call("GetWeather", arguments, "call_bad"),
+                _call("GetWeather", '{"city": "Rome"}', "call_good"),
+            ],
+        )
+    )
+    message = llm.bind_tools([GetWeather]).invoke("Weather?")
+    assert message.tool_calls == [
+        {"name": "GetWeather", "args": {"city": "Rome"}, "id": "call_good", "type": "tool_call"}
+    ]
+    (invalid,) = message.invalid_tool_calls
+    assert invalid["id"] == "call_bad"
+    assert invalid["name"] == "GetWeather"
+    assert invalid["args"] == arguments
+    assert invalid["error"]
+
+
+def test_arguments_sent_as_a_json_object_are_accepted(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    # Some OpenAI-compatible servers send the arguments as an object, not a string.
+    fake_baseten.enqueue(fb.chat(None, tool_calls=[_call("GetWeather", {"city": "Kyiv"})]))
+    message = llm.bind_tools([GetWeather]).invoke("Weather?")
+    assert message.tool_calls == [
+        {"name": "GetWeather", "args": {"city": "Kyiv"}, "id": "call_1", "type": "tool_call"}
+    ]
+
+
+def test_tool_call_without_a_function_is_invalid_not_an_error(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    fake_baseten.enqueue(
+        fb.chat(None, tool_calls=[{"id": "call_0", "type": "function"}, _call("GetWeather", "{}")])
+    )
+    message = llm.bind_tools([GetWeather]).invoke("Weather?")
+    assert [c["id"] for c in message.tool_calls] == ["call_1"]
+    assert [(c["id"], c["name"]) for c in message.invalid_tool_calls] == [("call_0", None)]
+
+
+def test_stream_merges_tensorrt_deltas_into_one_call(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    # TensorRT-LLM: several deltas for index 0 in one event, each with its own id
+    # (and here the name repeated), across several events.
+    fake_baseten.enqueue(
+        fb.stream(
+            None,
+            tool_call_deltas=[
+                [
+                    _delta(0, "", call_id="trt-1", name="GetWeather"),
+                    _delta(0, '{"ci', call_id="trt-2", name="GetWeather"),
+                    _delta(0, 'ty": ', call_id="trt-3", name="GetWeather"),
+                ],
+                [_delta(0, '"Paris"}', call_id="trt-4", name="GetWeather")],
+            ],
+        )
+    )
+    chunks = list(llm.bind_tools([GetWeather]).stream("Weather in Paris?"))
+    call_chunks = [tc for c in chunks for tc in c.tool_call_chunks]
+    assert [tc["id"] for tc in call_chunks] == ["trt-1", None]
+    assert [tc["name"] for tc in call_chunks] == ["GetWeather", None]
+    assert [tc["args"] for tc in call_chunks] == ['{"city": ', '"Paris"}']
+    merged = _merged(chunks)
+    assert merged.tool_calls == [
+        {"name": "GetWeather", "args": {"city": "Paris"}, "id": "trt-1", "type": "tool_call"}
+    ]
+    assert merged.invalid_tool_calls == []
+    assert merged.response_metadata["finish_reason"] == "tool_calls"
+
+
+PARALLEL_EVENTS = {
+    "openai_shape": [
+        [_delta(0, "", call_id="call_w", name="GetWeather")],
+        [_delta(0, '{"city": ')],
+        [_delta(1, "", call_id="call_t", name="get_time")],
+        [_delta(0, '"Paris"}'), _delta(1, '{"city": "Oslo", ')],
+        [_delta(1, '"utc_offset": 1}')],
+    ],
+    "tensorrt_shape": [
+        [
+            _delta(0, '{"city"', call_id="call_w", name="GetWeather"),
+            _delta(1, '{"city": "Oslo"', call_id="call_t", name="get_time"),
+            _delta(0, ': "Paris"', call_id="trt-w-2"),
+        ],
+        [
+            _delta(1, ', "utc_offset": 1}', call_id="trt-t-2", name="get_time"),
+            _delta(0, "}", call_id="trt-w-3", name="GetWeather"),
+        ],
+    ],
+}
+PARALLEL_CALLS = [
+    {"name": "GetWeather", "args": {"city": "Paris"}, "id": "call_w", "type": "tool_call"},
+    {
+        "name": "get_time",
+        "args": {"city": "Oslo", "utc_offset": 1},
+        "id": "call_t",
+        "type": "tool_call",
+    },
+]
+
+
+@pytest.mark.parametrize("shape", sorted(PARALLEL_EVENTS))
+def test_two_interleaved_calls_in_one_stream_stay_separate(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, shape: str
+) -> None:
+    fake_baseten.enqueue(fb.stream(None, tool_call_deltas=PARALLEL_EVENTS[shape]))
+    merged = _merged(list(llm.bind_tools([GetWeather, get_time]).stream("Weather and time?")))
+    assert merged.tool_calls == PARALLEL_CALLS
+    assert merged.invalid_tool_calls == []
+
+
+async def test_async_stream_merges_parallel_tensorrt_calls(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    fake_baseten.enqueue(fb.stream(None, tool_call_deltas=PARALLEL_EVENTS["tensorrt_shape"]))
+    chunks = [c async for c in llm.bind_tools([GetWeather, get_time]).astream("Weather?")]
+    assert _merged(chunks).tool_calls == PARALLEL_CALLS
+
+
+def test_streaming_invoke_returns_merged_calls(fake_baseten: fb.FakeBaseten) -> None:
+    llm = ChatBaseten(
+        model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"), api_key=KEY, streaming=True
+    )
+    fake_baseten.enqueue(fb.stream(None, tool_call_deltas=PARALLEL_EVENTS["tensorrt_shape"]))
+    message = llm.bind_tools([GetWeather, get_time]).invoke("Weather?")
+    assert _body(fake_baseten)["stream"] is True
+    assert isinstance(message, AIMessage)
+    assert message.tool_calls == PARALLEL_CALLS
+
+
+def test_streamed_non_object_arguments_become_invalid_tool_calls(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    fake_baseten.enqueue(
+        fb.stream(None, tool_call_deltas=[[_delta(0, '["Par', call_id="c", name="GetWeather")]])
+    )
+    merged = _merged(list(llm.bind_tools([GetWeather]).stream("Weather?")))
+    assert merged.tool_calls == []
+    assert [(c["id"], c["name"], c["args"]) for c in merged.invalid_tool_calls] == [
+        ("c", "GetWeather", '["Par')
+    ]
+
+
+def test_multi_call_history_goes_back_as_the_api_expects(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    history: list[BaseMessage] = [
+        HumanMessage("Weather in Zürich and time in 東京?"),
+        AIMessage(
+            content="",
+            additional_kwargs={"reasoning_content": "Two tools are needed."},
+            tool_calls=[
+                {"name": "GetWeather", "args": {"city": "Zürich"}, "id": "call_w"},
+                {"name": "get_time", "args": {"city": "東京", "utc_offset": 9}, "id": "call_t"},
+            ],
+        ),
+        ToolMessage("Sunny, 20°C", tool_call_id="call_w"),
+        ToolMessage([{"type": "text", "text": "21:00"}], tool_call_id="call_t"),
+        AIMessage("It is sunny in Zürich; 21:00 in 東京."),
+        HumanMessage("Thanks!"),
+    ]
+    llm.bind_tools([GetWeather, get_time]).invoke(history)
+    messages = _body(fake_baseten)["messages"]
+    assert messages[1] == {
+        "role": "assistant",
+        "content": None,
+        "reasoning_content": "Two tools are needed.",
+        "tool_calls": [
+            _call("GetWeather", '{"city": "Zürich"}', "call_w"),
+            _call("get_time", '{"city": "東京", "utc_offset": 9}', "call_t"),
+        ],
+    }
+    assert messages[2] == {"role": "tool", "tool_call_id": "call_w", "content": "Sunny, 20°C"}
+    # Text blocks in a tool result are joined into a string.
+    assert messages[3] == {"role": "tool", "tool_call_id": "call_t", "content": "21:00"}
+    # A plain answer goes back as text, without reasoning.
+    assert messages[4] == {"role": "assistant", "content": "It is sunny in Zürich; 21:00 in 東京."}
+    assert messages[5] == {"role": "user", "content": "Thanks!"}
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["invoke", "stream"])
+def test_reasoning_from_the_answer_round_trips_with_the_tool_call_turn(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, streamed: bool
+) -> None:
+    """Kimi with thinking on rejects a tool-call turn that lacks its reasoning."""
+    reasoning = "The user wants the weather, so I call GetWeather."
+    call = _call("GetWeather", '{"city": "Kraków"}', "call_k")
+    if streamed:
+        fake_baseten.enqueue(
+            fb.stream(
+                None,
+                reasoning=reasoning,
+                reasoning_key="reasoning",  # some servers use this key
+                tool_call_deltas=[
+                    [_delta(0, '{"city": ', call_id="call_k", name="GetWeather")],
+                    [_delta(0, '"Kraków"}')],
+                ],
+            )
+        )
+    else:
+        fake_baseten.enqueue(fb.chat(None, reasoning=reasoning, tool_calls=[call]))
+    bound = llm.bind_tools([GetWeather])
+    question = HumanMessage("Weather in Kraków?")
+    answer: BaseMessage = (
+        _merged(list(bound.stream([question]))) if streamed else bound.invoke([question])
+    )
+    assert answer.additional_kwargs["reasoning_content"] == reasoning
+    final = bound.invoke([question, answer, ToolMessage("Cloudy", tool_call_id="call_k")])
+    assert final.content == "Based on the tool: Cloudy"
+    assert _body(fake_baseten, 1)["messages"][1] == {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [call],
+        "reasoning_content": reasoning,
+    }
+
+
+def test_invalid_tool_call_goes_back_with_its_raw_arguments(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    fake_baseten.enqueue(fb.chat(None, tool_calls=[_call("GetWeather", "{oops", "call_x")]))
+    bound = llm.bind_tools([GetWeather])
+    answer = bound.invoke("Weather?")
+    error = ToolMessage("Error: invalid arguments", tool_call_id="call_x", status="error")
+    bound.invoke([HumanMessage("Weather?"), answer, error])
+    assistant, tool_result = _body(fake_baseten, 1)["messages"][1:3]
+    assert assistant["tool_calls"] == [_call("GetWeather", "{oops", "call_x")]
+    assert tool_result["content"] == "Error: invalid arguments"
+
+
+async def test_tool_result_with_an_image_fails_before_streaming(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    history = [
+        HumanMessage("Show me the chart"),
+        AIMessage("", tool_calls=[{"name": "chart", "args": {}, "id": "call_c"}]),
+        ToolMessage(
+            [{"type": "image", "base64": "iVBORw0KGgo=", "mime_type": "image/png"}],
+            tool_call_id="call_c",
+        ),
+    ]
+    with pytest.raises(MessageConversionError, match=r"Tool messages .* may only contain text"):
+        list(llm.stream(history))
+    with pytest.raises(MessageConversionError, match="'image' content block"):
+        _ = [c async for c in llm.astream(history)]
+    assert fake_baseten.requests == []
+
+
+@pytest.mark.parametrize("method", ["function_calling", "json_schema"])
+def test_structured_output_strict_on_the_wire(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, method: str
+) -> None:
+    llm.with_structured_output(Person, method=method, strict=True).invoke("Describe Ada")  # type: ignore[arg-type]
+    body = _body(fake_baseten)
+    if method == "function_calling":
+        (spec,) = body["tools"]
+        assert spec["function"]["strict"] is True
+        assert spec["function"]["description"] == "A person."
+    else:
+        assert body["response_format"]["json_schema"]["strict"] is True
+        assert body["response_format"]["json_schema"]["schema"]["required"] == ["name", "age"]
+
+
+async def test_async_structured_output(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.chat(None, tool_calls=[_call("Person", '{"name": "Ada", "age": 36}')]))
+    assert await llm.with_structured_output(Person).ainvoke("Who?") == Person(name="Ada", age=36)
+
+
+@pytest.mark.parametrize(
+    ("method", "reply", "shown"),
+    [
+        ("function_calling", "Sorry, I can't help.", "Sorry, I can't help."),
+        ("json_mode", "name: Ada", "name: Ada"),
+    ],
+)
+def test_include_raw_returns_the_parse_error_for_other_methods(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, method: str, reply: str, shown: str
+) -> None:
+    fake_baseten.enqueue(fb.chat(reply))
+    result = llm.with_structured_output(PersonDict, method=method, include_raw=True).invoke("Who?")  # type: ignore[arg-type]
+    assert isinstance(result, dict)
+    assert set(result) == {"raw", "parsed", "parsing_error"}
+    assert result["raw"].content == reply
+    assert result["parsed"] is None
+    assert isinstance(result["parsing_error"], OutputParserException)
+    assert shown in str(result["parsing_error"])
+
+
+def test_include_raw_on_success(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.chat(None, tool_calls=[_call("Person", '{"name": "Ada", "age": 36}')]))
+    result = llm.with_structured_output(Person, include_raw=True).invoke("Who?")
+    assert isinstance(result, dict)
+    assert result["parsed"] == Person(name="Ada", age=36)
+    assert result["parsing_error"] is None
+    assert result["raw"].tool_calls[0]["args"] == {"name": "Ada", "age": 36}
+
+
+def test_include_raw_keeps_a_validation_error(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    fake_baseten.enqueue(fb.chat(None, tool_calls=[_call("Person", '{"name": "Ada"}')]))
+    result = llm.with_structured_output(Person, include_raw=True).invoke("Who?")
+    assert isinstance(result, dict)
+    assert result["parsed"] is None
+    assert "age" in str(result["parsing_error"])
+
+
+@pytest.mark.parametrize(
+    ("method", "reply"),
+    [("json_schema", "Here you go: Ada, 36"), ("json_mode", "name=Ada age=36")],
+)
+def test_json_parse_failure_raises_showing_the_model_text(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, method: str, reply: str
+) -> None:
+    fake_baseten.enqueue(fb.chat(reply))
+    with pytest.raises(OutputParserException) as caught:
+        llm.with_structured_output(Person, method=method).invoke("Who?")  # type: ignore[arg-type]
+    assert reply in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("method", "schema"),
+    [("function_calling", Person), ("function_calling", PersonDict), ("json_schema", Person)],
+)
+def test_streamed_parse_failure_raises_instead_of_yielding_nothing(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, method: str, schema: Any
+) -> None:
+    fake_baseten.enqueue(fb.stream("I'd rather not say."))
+    structured = llm.with_structured_output(schema, method=method)  # type: ignore[arg-type]
+    with pytest.raises(OutputParserException, match="rather not say"):
+        list(structured.stream("Who?"))
+
+
+async def test_async_streamed_parse_failure_raises(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    fake_baseten.enqueue(fb.stream("I'd rather not say."))
+    structured = llm.with_structured_output(PersonDict, method="json_mode")
+    with pytest.raises(OutputParserException, match="rather not say"):
+        _ = [p async for p in structured.astream("Who?")]
+
+
+def test_streamed_parse_failure_with_include_raw_does_not_raise(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    fake_baseten.enqueue(fb.stream("I'd rather not say."))
+    parts = list(llm.with_structured_output(Person, include_raw=True).stream("Who?"))
+    assert parts[0]["raw"].content == "I'd rather not say."
+
+
+LONG_PERSON = {
+    "name": "Ada Lovelace",
+    "age": 36,
+    "bio": "Mathematician who wrote the first published algorithm for a machine.",
+}
+LONG_JSON = json.dumps(LONG_PERSON)
+LONG_PIECES = [LONG_JSON[i : i + 7] for i in range(0, len(LONG_JSON), 7)]
+LONG_SCHEMA = {
+    "title": "LongPerson",
+    "description": "A person.",
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "age": {"type": "integer"},
+        "bio": {"type": "string"},
+    },
+    "required": ["name", "age"],
+}
+
+
+@pytest.mark.parametrize("schema", [LongPerson, LONG_SCHEMA], ids=["pydantic", "dict"])
+def test_streaming_function_calling_yields_partial_objects(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, schema: Any
+) -> None:
+    deltas = [[_delta(0, "", call_id="call_p", name="LongPerson")]]
+    deltas += [[_delta(0, piece)] for piece in LONG_PIECES]
+    fake_baseten.enqueue(fb.stream(None, tool_call_deltas=deltas))
+    values = list(llm.with_structured_output(schema).stream("Who?"))
+    assert len(values) > 3
+    if schema is LongPerson:
+        assert values[-1] == LongPerson(**LONG_PERSON)
+        biographies = [v.bio for v in values]
+        assert all(LONG_PERSON["bio"].startswith(b) for b in biographies)
+        assert len(set(biographies)) == len(biographies)  # each value grew
+    else:
+        assert values[-1] == LONG_PERSON
+        assert all(set(v) <= set(LONG_PERSON) for v in values)
+        assert values[0] != LONG_PERSON
+
+
+async def test_async_streaming_json_schema_yields_partial_objects(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    fake_baseten.enqueue(fb.stream(LONG_JSON, pieces=LONG_PIECES))
+    values = [
+        v
+        async for v in llm.with_structured_output(LONG_SCHEMA, method="json_schema").astream("Who?")
+    ]
+    assert len(values) > 3
+    assert values[-1] == LONG_PERSON
+    assert {"name": "Ada Lovelace"} in values
+
+
+class _StartRecorder(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.starts: list[dict[str, Any]] = []
+
+    def on_chat_model_start(
+        self, serialized: Any, messages: Any, *, run_id: UUID, **kwargs: Any
+    ) -> None:
+        self.starts.append(kwargs)
+
+
+@pytest.mark.parametrize("method", ["function_calling", "json_schema", "json_mode"])
+@pytest.mark.parametrize("call", ["invoke", "stream", "batch"])
+def test_ls_structured_output_format_reaches_callbacks_not_the_wire(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, method: str, call: str
+) -> None:
+    structured = llm.with_structured_output(PersonDict, method=method, include_raw=True)  # type: ignore[arg-type]
+    recorder = _StartRecorder()
+    config: Any = {"callbacks": [recorder]}
+    if call == "invoke":
+        structured.invoke("Describe Ada", config=config)
+    elif call == "stream":
+        list(structured.stream("Describe Ada", config=config))
+    else:
+        structured.batch(["Describe Ada"], config=config)
+    (start,) = recorder.starts
+    ls_format = start["options"]["ls_structured_output_format"]
+    assert ls_format["kwargs"] == {"method": method, "strict": None}
+    assert ls_format["schema"]["title"] == "PersonDict"
+    assert set(ls_format["schema"]["properties"]) == {"name", "age"}
+    assert start["metadata"]["ls_provider"] == "baseten"
+    (request,) = fake_baseten.requests
+    assert b"ls_structured_output_format" not in request.body
