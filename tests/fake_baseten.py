@@ -597,15 +597,27 @@ def _has_credentials(request: RecordedRequest) -> bool:
 # ---------------------------------------------------------------- tools and JSON, by default
 
 
-def _value_for(schema: Any, word: str, depth: int = 0) -> Any:  # noqa: PLR0911 - one per JSON type
+def _resolve_ref(schema: dict[str, Any], root: dict[str, Any]) -> Any:
+    """Follow a local ``$ref`` (``#/$defs/Name``, as Pydantic writes nested models)."""
+    target: Any = root
+    for part in str(schema["$ref"]).removeprefix("#/").split("/"):
+        target = target.get(part) if isinstance(target, dict) else None
+    return target
+
+
+def _value_for(schema: Any, word: str, depth: int = 0, root: Any = None) -> Any:  # noqa: PLR0911 - one per JSON type
     """A deterministic value that satisfies a (simple) JSON schema."""
     if not isinstance(schema, dict) or depth > 4:
         return word
+    if "$ref" in schema and isinstance(root, dict):
+        return _value_for(_resolve_ref(schema, root), word, depth + 1, root)
     if schema.get("enum"):
         return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
     for key in ("anyOf", "oneOf", "allOf"):
         if schema.get(key):
-            return _value_for(schema[key][0], word, depth + 1)
+            return _value_for(schema[key][0], word, depth + 1, root)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
@@ -618,18 +630,23 @@ def _value_for(schema: Any, word: str, depth: int = 0) -> Any:  # noqa: PLR0911 
     if kind == "array":
         return []
     if kind == "object" or "properties" in schema:
-        return _object_for(schema, word, depth + 1)
+        return _object_for(schema, word, depth + 1, root)
     return word
 
 
-def _object_for(schema: dict[str, Any], word: str, depth: int = 0) -> dict[str, Any]:
+def _object_for(
+    schema: dict[str, Any], word: str, depth: int = 0, root: Any = None
+) -> dict[str, Any]:
+    """An object with every required property (every property when none is required)."""
+    root = schema if root is None else root
     properties = schema.get("properties") or {}
     required = schema.get("required") or list(properties)
-    return {name: _value_for(properties.get(name), word, depth) for name in required}
+    return {name: _value_for(properties.get(name), word, depth, root) for name in required}
 
 
 def _last_word(body: Any) -> str:
-    words = re.findall(r"[A-Za-z][A-Za-z-]+", _last_user_text(body))
+    """The last word of the last user message (letters in any script), or "example"."""
+    words = re.findall(r"[^\W\d_](?:[^\W\d_]|-)+", _last_user_text(body))
     return words[-1] if words else "example"
 
 
@@ -645,7 +662,9 @@ def _forced_tool(body: dict[str, Any]) -> dict[str, Any] | None:
     return tools[0]
 
 
-def _tool_or_json_reply(body: dict[str, Any], reasoning: str | None) -> Reply | None:
+def _tool_or_json_reply(
+    body: dict[str, Any], reasoning: str | None, usage_mode: UsageMode = "both"
+) -> Reply | None:
     """Behave like a model with tools or a response format; ``None`` when neither applies.
 
     * tools bound and the last message is not a tool result: call the forced (or
@@ -654,6 +673,9 @@ def _tool_or_json_reply(body: dict[str, Any], reasoning: str | None) -> Reply | 
     * the last message is a tool result: ``"Based on the tool: <result>"``;
     * ``response_format`` json_schema: a JSON object made from the schema;
       json_object: ``{"answer": <the user's message>}``.
+
+    Streamed when the request asks for it (tool-call arguments and JSON in two
+    pieces each), with ``usage_mode`` for the usage.
     """
     messages = _messages(body)
     last_role = messages[-1].get("role") if messages else None
@@ -661,7 +683,7 @@ def _tool_or_json_reply(body: dict[str, Any], reasoning: str | None) -> Reply | 
     if last_role == "tool":
         content = "Based on the tool: " + _message_text(messages[-1].get("content"))
         return (
-            stream(content, reasoning=reasoning)
+            stream(content, reasoning=reasoning, usage_mode=usage_mode)
             if streaming
             else chat(content, reasoning=reasoning)
         )
@@ -690,7 +712,11 @@ def _tool_or_json_reply(body: dict[str, Any], reasoning: str | None) -> Reply | 
             [{"index": 0, "function": {"arguments": arguments[half:]}}],
         ]
         return stream(
-            None, reasoning=reasoning, tool_call_deltas=deltas, finish_reason="tool_calls"
+            None,
+            reasoning=reasoning,
+            tool_call_deltas=deltas,
+            finish_reason="tool_calls",
+            usage_mode=usage_mode,
         )
     response_format = body.get("response_format")
     if isinstance(response_format, dict) and response_format.get("type") in {
@@ -704,7 +730,9 @@ def _tool_or_json_reply(body: dict[str, Any], reasoning: str | None) -> Reply | 
             else {"answer": _last_user_text(body)}
         )
         content = json.dumps(answer)
-        return stream(content, pieces=[content[:5], content[5:]]) if streaming else chat(content)
+        if streaming:
+            return stream(content, pieces=[content[:5], content[5:]], usage_mode=usage_mode)
+        return chat(content)
     return None
 
 
@@ -739,13 +767,14 @@ def default_reply(request: RecordedRequest) -> Reply:  # noqa: PLR0911 - one ret
         return embeddings()
     model = str(body.get("model") or "")
     reasoning = DEFAULT_REASONING if "reasoning" in model or "gpt-oss" in model else None
-    if (reply := _tool_or_json_reply(body, reasoning)) is not None:
+    options = body.get("stream_options")
+    include_usage = not (isinstance(options, dict) and options.get("include_usage") is False)
+    usage_mode: UsageMode = "both" if include_usage else "none"
+    if (reply := _tool_or_json_reply(body, reasoning, usage_mode)) is not None:
         return reply
     content = "echo: " + _last_user_text(body)
     if body.get("stream") is True:
-        options = body.get("stream_options")
-        include_usage = not (isinstance(options, dict) and options.get("include_usage") is False)
-        return stream(content, reasoning=reasoning, usage_mode="both" if include_usage else "none")
+        return stream(content, reasoning=reasoning, usage_mode=usage_mode)
     return chat(content, reasoning=reasoning)
 
 

@@ -465,3 +465,230 @@ def test_close_is_fast_and_leaves_no_threads() -> None:
 def _swallow(call: Any, *args: Any) -> None:
     with contextlib.suppress(Exception):  # the server closing under it is the point
         call(*args)
+
+
+# ---------------------------------------------------------------- default tools and JSON
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Get the weather.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "city": {"type": "string"},
+                "days": {"type": "integer"},
+                "threshold": {"type": "number"},
+                "metric": {"type": "boolean"},
+                "hours": {"type": "array", "items": {"type": "integer"}},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+                "where": {
+                    "type": "object",
+                    "properties": {"country": {"type": "string"}, "lat": {"type": "number"}},
+                    "required": ["country"],
+                },
+                "home": {"$ref": "#/$defs/Place"},
+                "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                "optional": {"type": "string"},
+            },
+            "required": [
+                "city",
+                "days",
+                "threshold",
+                "metric",
+                "hours",
+                "unit",
+                "where",
+                "home",
+                "note",
+            ],
+            "$defs": {
+                "Place": {"type": "object", "properties": {"zip": {"type": "integer"}}},
+            },
+        },
+    },
+}
+TIME_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_time",
+        "parameters": {"type": "object", "properties": {"tz": {"type": "string"}}},
+    },
+}
+WEATHER_ARGS = {
+    "city": "Zürich",
+    "days": 1,
+    "threshold": 1.0,
+    "metric": True,
+    "hours": [],
+    "unit": "celsius",
+    "where": {"country": "Zürich"},
+    "home": {"zip": 1},
+    "note": "Zürich",
+}
+
+
+def _tool_body(text: str = "Weather in Zürich?", **kw: Any) -> dict[str, Any]:
+    return _chat_body(text, tools=[WEATHER_TOOL, TIME_TOOL], **kw)
+
+
+def test_default_calls_the_first_tool_with_arguments_from_its_schema(
+    client: httpx2.Client,
+) -> None:
+    body = client.post("/v1/chat/completions", json=_tool_body()).json()
+    (choice,) = body["choices"]
+    assert choice["finish_reason"] == "tool_calls"
+    message = choice["message"]
+    assert message["content"] is None
+    (call,) = message["tool_calls"]
+    assert call["type"] == "function"
+    assert call["id"].startswith("call_")
+    assert call["function"]["name"] == "get_weather"
+    assert json.loads(call["function"]["arguments"]) == WEATHER_ARGS
+    assert body["usage"]["completion_tokens"] > 0
+    # Deterministic (recordings replay): the same request gets the same call id.
+    again = client.post("/v1/chat/completions", json=_tool_body()).json()
+    assert again["choices"][0]["message"]["tool_calls"] == message["tool_calls"]
+
+
+@pytest.mark.parametrize(
+    ("tool_choice", "called"),
+    [
+        ({"type": "function", "function": {"name": "get_time"}}, "get_time"),
+        ("required", "get_weather"),
+        ("auto", "get_weather"),
+        ("none", None),
+    ],
+)
+def test_default_follows_tool_choice(
+    client: httpx2.Client, tool_choice: Any, called: str | None
+) -> None:
+    body = client.post(
+        "/v1/chat/completions", json=_tool_body("What time is it", tool_choice=tool_choice)
+    ).json()
+    message = body["choices"][0]["message"]
+    if called is None:
+        assert message["content"] == "echo: What time is it"
+        assert "tool_calls" not in message
+    else:
+        assert [c["function"]["name"] for c in message["tool_calls"]] == [called]
+    if called == "get_time":  # no required properties: every property is filled
+        arguments = message["tool_calls"][0]["function"]["arguments"]
+        assert json.loads(arguments) == {"tz": "it"}
+
+
+def test_default_without_a_word_in_the_question_uses_example(client: httpx2.Client) -> None:
+    body = client.post(
+        "/v1/chat/completions", json=_chat_body("1 + 1 = ?", tools=[TIME_TOOL])
+    ).json()
+    arguments = body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    assert json.loads(arguments) == {"tz": "example"}
+
+
+def test_default_answers_a_tool_result(client: httpx2.Client) -> None:
+    messages = [
+        {"role": "user", "content": "Weather in Oslo?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": "{}"},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": "Cold, -3°C"},
+    ]
+    body = {"model": "openai/gpt-oss-120b", "messages": messages, "tools": [WEATHER_TOOL]}
+    answer = client.post("/v1/chat/completions", json=body).json()
+    message = answer["choices"][0]["message"]
+    assert message["content"] == "Based on the tool: Cold, -3°C"
+    assert message["reasoning_content"] == fb.DEFAULT_REASONING
+    assert "tool_calls" not in message
+    assert answer["choices"][0]["finish_reason"] == "stop"
+    events = _events(client, "/v1/chat/completions", {**body, "stream": True})
+    text = "".join(
+        e["choices"][0]["delta"].get("content") or "" for e in events[:-1] if e["choices"]
+    )
+    assert text == "Based on the tool: Cold, -3°C"
+
+
+@pytest.mark.parametrize("include_usage", [True, False])
+def test_default_streams_the_tool_call_in_argument_pieces(
+    client: httpx2.Client, include_usage: bool
+) -> None:
+    body = _tool_body(stream=True, stream_options={"include_usage": include_usage})
+    events = _events(client, "/v1/chat/completions", body)
+    assert events[-1] == "[DONE]"
+    chunks = [e for e in events[:-1] if e["choices"]]
+    deltas = [d for c in chunks for d in c["choices"][0]["delta"].get("tool_calls") or []]
+    assert len(deltas) == 2
+    first, second = deltas
+    assert first["index"] == second["index"] == 0
+    assert first["id"].startswith("call_")
+    assert first["function"]["name"] == "get_weather"
+    assert "id" not in second
+    assert "name" not in second["function"]
+    assert first["function"]["arguments"]
+    assert second["function"]["arguments"]
+    arguments = first["function"]["arguments"] + second["function"]["arguments"]
+    assert json.loads(arguments) == WEATHER_ARGS
+    assert chunks[-1]["choices"][0]["finish_reason"] == "tool_calls"
+    assert any("usage" in e for e in events[:-1]) is include_usage
+    plain = client.post("/v1/chat/completions", json=_tool_body()).json()
+    assert plain["choices"][0]["message"]["tool_calls"][0]["id"] == first["id"]
+
+
+RESPONSE_FORMATS = {
+    "json_schema": {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "Answer",
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "city": {"type": "string"},
+                    "population": {"type": "integer"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                },
+                "required": ["city", "population", "tags"],
+            },
+        },
+    },
+    "json_object": {"type": "json_object"},
+}
+EXPECTED_JSON = {
+    "json_schema": {"city": "Lisbon", "population": 1, "tags": []},
+    "json_object": {"answer": "Tell me about Lisbon"},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(RESPONSE_FORMATS))
+def test_default_answers_a_response_format_with_json(client: httpx2.Client, kind: str) -> None:
+    body = _chat_body("Tell me about Lisbon", response_format=RESPONSE_FORMATS[kind])
+    answer = client.post("/v1/chat/completions", json=body).json()
+    assert answer["choices"][0]["finish_reason"] == "stop"
+    assert json.loads(answer["choices"][0]["message"]["content"]) == EXPECTED_JSON[kind]
+    events = _events(client, "/v1/chat/completions", {**body, "stream": True})
+    pieces = [
+        e["choices"][0]["delta"]["content"]
+        for e in events[:-1]
+        if e["choices"] and e["choices"][0]["delta"].get("content")
+    ]
+    assert len(pieces) == 2
+    assert json.loads("".join(pieces)) == EXPECTED_JSON[kind]
+
+
+def test_tools_win_over_a_response_format_and_scripts_win_over_both(
+    server: fb.FakeBaseten, client: httpx2.Client
+) -> None:
+    body = _tool_body(response_format=RESPONSE_FORMATS["json_object"])
+    message = client.post("/v1/chat/completions", json=body).json()["choices"][0]["message"]
+    assert message["tool_calls"][0]["function"]["name"] == "get_weather"
+    server.enqueue(fb.chat("scripted"))
+    message = client.post("/v1/chat/completions", json=body).json()["choices"][0]["message"]
+    assert message == {"role": "assistant", "content": "scripted"}
