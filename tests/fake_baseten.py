@@ -650,8 +650,25 @@ def _last_word(body: Any) -> str:
     return words[-1] if words else "example"
 
 
+def _called_tools(body: dict[str, Any]) -> set[str]:
+    """The names of the tools the assistant has called so far in the conversation."""
+    return {
+        str((call.get("function") or {}).get("name"))
+        for message in _messages(body)
+        if message.get("role") == "assistant"
+        for call in message.get("tool_calls") or []
+        if isinstance(call, dict)
+    }
+
+
 def _forced_tool(body: dict[str, Any]) -> dict[str, Any] | None:
-    """The tool a model would call now: the named ``tool_choice``, else the first tool."""
+    """The tool a model would call now.
+
+    The named ``tool_choice``; with ``"required"`` the first tool not called yet
+    in the conversation (else the first), so an agent whose structured answer is
+    a tool (LangChain's ``ToolStrategy``) gets it after its other tools ran;
+    otherwise the first tool.
+    """
     tools = [t.get("function") or {} for t in body.get("tools") or [] if isinstance(t, dict)]
     choice = body.get("tool_choice")
     if not tools or choice == "none":
@@ -659,7 +676,30 @@ def _forced_tool(body: dict[str, Any]) -> dict[str, Any] | None:
     if isinstance(choice, dict):
         name = (choice.get("function") or {}).get("name")
         return next((t for t in tools if t.get("name") == name), tools[0])
+    if choice == "required":
+        called = _called_tools(body)
+        return next((t for t in tools if t.get("name") not in called), tools[0])
     return tools[0]
+
+
+def _json_reply(body: dict[str, Any], usage_mode: UsageMode) -> Reply | None:
+    """The JSON answer a ``response_format`` asks for; ``None`` without one."""
+    response_format = body.get("response_format")
+    if not isinstance(response_format, dict) or response_format.get("type") not in {
+        "json_schema",
+        "json_object",
+    }:
+        return None
+    spec = response_format.get("json_schema") or {}
+    answer = (
+        _object_for(spec.get("schema") or {}, _last_word(body))
+        if response_format["type"] == "json_schema"
+        else {"answer": _last_user_text(body)}
+    )
+    content = json.dumps(answer)
+    if body.get("stream") is True:
+        return stream(content, pieces=[content[:5], content[5:]], usage_mode=usage_mode)
+    return chat(content)
 
 
 def _tool_or_json_reply(
@@ -667,10 +707,11 @@ def _tool_or_json_reply(
 ) -> Reply | None:
     """Behave like a model with tools or a response format; ``None`` when neither applies.
 
-    * tools bound and the last message is not a tool result: call the forced (or
-      first) tool with arguments made from its schema (strings: the last word of
-      the user's message);
-    * the last message is a tool result: ``"Based on the tool: <result>"``;
+    * tools bound and the last message is not a tool result (or ``tool_choice``
+      forces a call): call a tool (see :func:`_forced_tool`) with arguments made
+      from its schema (strings: the last word of the user's message);
+    * the last message is a tool result: ``"Based on the tool: <result>"``, or
+      the JSON a ``response_format`` asks for (as an agent's final answer);
     * ``response_format`` json_schema: a JSON object made from the schema;
       json_object: ``{"answer": <the user's message>}``.
 
@@ -680,7 +721,11 @@ def _tool_or_json_reply(
     messages = _messages(body)
     last_role = messages[-1].get("role") if messages else None
     streaming = body.get("stream") is True
-    if last_role == "tool":
+    choice = body.get("tool_choice")
+    must_call = bool(body.get("tools")) and (choice == "required" or isinstance(choice, dict))
+    if last_role == "tool" and not must_call:
+        if (answer := _json_reply(body, usage_mode)) is not None:
+            return answer  # the final answer follows the response format
         content = "Based on the tool: " + _message_text(messages[-1].get("content"))
         return (
             stream(content, reasoning=reasoning, usage_mode=usage_mode)
@@ -718,22 +763,7 @@ def _tool_or_json_reply(
             finish_reason="tool_calls",
             usage_mode=usage_mode,
         )
-    response_format = body.get("response_format")
-    if isinstance(response_format, dict) and response_format.get("type") in {
-        "json_schema",
-        "json_object",
-    }:
-        spec = response_format.get("json_schema") or {}
-        answer = (
-            _object_for(spec.get("schema") or {}, _last_word(body))
-            if response_format["type"] == "json_schema"
-            else {"answer": _last_user_text(body)}
-        )
-        content = json.dumps(answer)
-        if streaming:
-            return stream(content, pieces=[content[:5], content[5:]], usage_mode=usage_mode)
-        return chat(content)
-    return None
+    return _json_reply(body, usage_mode)
 
 
 def default_reply(request: RecordedRequest) -> Reply:  # noqa: PLR0911 - one return per route

@@ -692,3 +692,52 @@ def test_tools_win_over_a_response_format_and_scripts_win_over_both(
     server.enqueue(fb.chat("scripted"))
     message = client.post("/v1/chat/completions", json=body).json()["choices"][0]["message"]
     assert message == {"role": "assistant", "content": "scripted"}
+
+
+def _after_tool_result(**kw: Any) -> dict[str, Any]:
+    """A conversation that ends with get_weather's result."""
+    call = {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
+    messages = [
+        {"role": "user", "content": "Weather in Oslo?"},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": "Cold"},
+    ]
+    return {"model": "deepseek-ai/DeepSeek-V3.1", "messages": messages, **kw}
+
+
+@pytest.mark.parametrize(
+    ("tool_choice", "called"),
+    [
+        ("required", "get_time"),  # the first tool not called yet
+        ({"type": "function", "function": {"name": "get_weather"}}, "get_weather"),
+        ("auto", None),
+    ],
+)
+def test_a_forced_tool_choice_calls_a_tool_even_after_a_tool_result(
+    client: httpx2.Client, tool_choice: Any, called: str | None
+) -> None:
+    body = _after_tool_result(tools=[WEATHER_TOOL, TIME_TOOL], tool_choice=tool_choice)
+    message = client.post("/v1/chat/completions", json=body).json()["choices"][0]["message"]
+    if called is None:
+        assert message["content"] == "Based on the tool: Cold"
+    else:
+        assert [c["function"]["name"] for c in message["tool_calls"]] == [called]
+
+
+def test_required_calls_the_first_tool_when_every_tool_was_called(client: httpx2.Client) -> None:
+    body = _after_tool_result(tools=[WEATHER_TOOL], tool_choice="required")
+    message = client.post("/v1/chat/completions", json=body).json()["choices"][0]["message"]
+    assert message["tool_calls"][0]["function"]["name"] == "get_weather"
+
+
+@pytest.mark.parametrize("kind", sorted(RESPONSE_FORMATS))
+def test_the_answer_to_a_tool_result_follows_the_response_format(
+    client: httpx2.Client, kind: str
+) -> None:
+    body = _after_tool_result(tools=[WEATHER_TOOL], response_format=RESPONSE_FORMATS[kind])
+    message = client.post("/v1/chat/completions", json=body).json()["choices"][0]["message"]
+    expected = {
+        "json_schema": {"city": "Oslo", "population": 1, "tags": []},
+        "json_object": {"answer": "Weather in Oslo?"},
+    }
+    assert json.loads(message["content"]) == expected[kind]
