@@ -51,7 +51,21 @@ REQUEST_ID_HEADER = "x-baseten-request-id"
 
 _WIRE_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 _USER_PART_TYPES = frozenset({"text", "image_url", "input_audio"})
-_SKIPPED_AI_BLOCKS = frozenset({"tool_call", "tool_call_chunk", "invalid_tool_call", "reasoning"})
+# Blocks that are not sent as content: calls go in tool_calls; reasoning (ours) goes in
+# reasoning_content; Anthropic's tool_use (the same call as tool_calls) and thinking, and
+# Bedrock's reasoning_content, do not exist in the chat-completions format (ChatOpenAI
+# drops them the same way).
+_SKIPPED_AI_BLOCKS = frozenset(
+    {
+        "tool_call",
+        "tool_call_chunk",
+        "invalid_tool_call",
+        "reasoning",
+        "tool_use",
+        "thinking",
+        "reasoning_content",
+    }
+)
 
 
 class MessageConversionError(ValueError):

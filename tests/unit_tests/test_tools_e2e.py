@@ -606,6 +606,32 @@ def test_multi_call_history_goes_back_as_the_api_expects(
     assert messages[5] == {"role": "user", "content": "Thanks!"}
 
 
+@pytest.mark.parametrize("text", ["Let me add them.", ""])
+def test_history_from_another_provider_with_tool_use_blocks(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, text: str
+) -> None:
+    """Anthropic-style list content (the standard suite's list-content history)."""
+    history = [
+        HumanMessage("What is 1 + 2?"),
+        AIMessage(
+            [
+                {"type": "thinking", "thinking": "Use the adder.", "signature": "sig"},
+                *([{"type": "text", "text": text}] if text else []),
+                {"type": "tool_use", "id": "toolu_1", "name": "add", "input": {"a": 1, "b": 2}},
+            ],
+            tool_calls=[{"name": "add", "args": {"a": 1, "b": 2}, "id": "toolu_1"}],
+        ),
+        ToolMessage("3", tool_call_id="toolu_1"),
+    ]
+    assert llm.bind_tools([add]).invoke(history).content == "Based on the tool: 3"
+    assistant = _body(fake_baseten)["messages"][1]
+    assert assistant == {
+        "role": "assistant",
+        "content": text or None,
+        "tool_calls": [_call("add", '{"a": 1, "b": 2}', "toolu_1")],
+    }
+
+
 @pytest.mark.parametrize("streamed", [False, True], ids=["invoke", "stream"])
 def test_reasoning_from_the_answer_round_trips_with_the_tool_call_turn(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten, streamed: bool
