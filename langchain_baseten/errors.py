@@ -12,12 +12,10 @@ own for broken streams and malformed responses, both subclasses of
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import httpx2
 import openai
-
-if TYPE_CHECKING:
-    import httpx2
 
 __all__ = [
     "BasetenResponseError",
@@ -119,7 +117,43 @@ def _safe_request(err: openai.APIError) -> httpx2.Request | None:
         return None
 
 
-def enrich_api_error(err: openai.APIError, *, url: str | None = None) -> openai.APIError:
+def _status_parts(err: openai.APIStatusError) -> list[str]:
+    status = err.status_code
+    message = server_message(err.body) or "(no message in the response body)"
+    hint = _STATUS_HINTS.get(status) or (
+        "server error" if status >= 500 else "the request was rejected"  # noqa: PLR2004
+    )
+    return [f"Baseten returned HTTP {status}: {_truncate(message)}", f"Likely cause: {hint}."]
+
+
+def _connection_parts(err: openai.APIConnectionError, url: str, *, mid_stream: bool) -> list[str]:
+    if isinstance(err, openai.APITimeoutError):
+        if mid_stream:
+            return [
+                f"The stream from {url} timed out; raise timeout= if the model is slow.",
+                "The partial answer was discarded.",
+            ]
+        return [f"Request to {url} timed out; raise timeout= if the model is slow."]
+    cause = err.__cause__
+    detail = f" ({type(cause).__name__}: {cause})" if cause else ""
+    if mid_stream:
+        return [
+            f"The connection to {url} broke in the middle of the stream{detail}.",
+            "The partial answer was discarded; retrying usually helps.",
+        ]
+    if cause is None or isinstance(cause, httpx2.ConnectError):
+        return [f"Could not connect to {url}{detail}."]
+    return [f"The connection to {url} failed before an answer{detail}."]
+
+
+def enrich_api_error(
+    err: openai.APIError,
+    *,
+    url: str | None = None,
+    mid_stream: bool = False,
+    request_id: str | None = None,
+    secret: str | None = None,
+) -> openai.APIError:
     """Rewrite an SDK error's message to show what Baseten said and what to do.
 
     The exception object keeps its class and attributes (``status_code``,
@@ -129,37 +163,43 @@ def enrich_api_error(err: openai.APIError, *, url: str | None = None) -> openai.
     Args:
         err: The openai SDK error.
         url: The endpoint the request went to (shown for connection errors).
+        mid_stream: The error happened while reading a stream that had started
+            (a lost connection there is not a failure to connect).
+        request_id: Baseten's request id when the error itself carries no
+            response (an error event inside a stream).
+        secret: The API key: never shown, even if a lower layer's message
+            quotes it.
 
     Returns:
         The same exception object, ready to be re-raised.
     """
     if getattr(err, "_baseten_enriched", False):
         return err
-    request = _safe_request(err)
-    attempts = _attempts(request)
+    attempts = _attempts(_safe_request(err))
     parts: list[str]
-    request_id: str | None = None
     if isinstance(err, openai.APIStatusError):
         request_id = err.response.headers.get(REQUEST_ID_HEADER)
-        status = err.status_code
-        message = server_message(err.body) or "(no message in the response body)"
-        hint = _STATUS_HINTS.get(status) or (
-            "server error" if status >= 500 else "the request was rejected"  # noqa: PLR2004
-        )
-        parts = [f"Baseten returned HTTP {status}: {_truncate(message)}", f"Likely cause: {hint}."]
-    elif isinstance(err, openai.APITimeoutError):
-        parts = [f"Request to {url or 'Baseten'} timed out; raise timeout= if the model is slow."]
-    elif isinstance(err, openai.APIConnectionError):
-        cause = err.__cause__
-        detail = f" ({type(cause).__name__}: {cause})" if cause else ""
-        parts = [f"Could not connect to {url or 'Baseten'}{detail}."]
+        parts = _status_parts(err)
+    elif isinstance(err, openai.APIConnectionError):  # timeouts included
+        parts = _connection_parts(err, url or "Baseten", mid_stream=mid_stream)
+    elif mid_stream and type(err) is openai.APIError:
+        # An error event inside a stream: the SDK only reads OpenAI's nested form
+        # and says "An error occurred during streaming" for Baseten's plain string.
+        message = server_message(err.body) or err.message
+        stop = "" if message.endswith((".", "!", "?")) else "."
+        parts = [
+            f"Baseten sent an error in the middle of the stream: {_truncate(message)}{stop}",
+            "The partial answer was discarded.",
+        ]
     else:
         parts = [err.message]
-    if attempts is not None and attempts > 1:
+    if attempts is not None and attempts > 1 and not mid_stream:
         parts.append(f"Gave up after {attempts} attempts.")
     if request_id:
         parts.append(f"Baseten request id: {request_id}.")
     new_message = " ".join(parts)
+    if secret and secret in new_message:
+        new_message = new_message.replace(secret, "***")
     err.message = new_message
     err.args = (new_message,)
     err.baseten_request_id = request_id  # type: ignore[attr-defined]

@@ -30,6 +30,7 @@ from langchain_core.messages.block_translators.openai import convert_to_openai_d
 from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
 from langchain_core.outputs import ChatGenerationChunk
 
+from langchain_baseten.errors import server_message
 from langchain_baseten.usage import usage_metadata_from_wire
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PROVIDER",
+    "MalformedResponseError",
     "MessageConversionError",
     "StreamParser",
     "message_from_wire",
@@ -70,6 +72,13 @@ _SKIPPED_AI_BLOCKS = frozenset(
 
 class MessageConversionError(ValueError):
     """A message cannot be expressed in Baseten's chat API; the text says how to fix it."""
+
+
+class MalformedResponseError(ValueError):
+    """An answer (or stream event) is JSON but not shaped as the API promises.
+
+    The message names the field (``choices[0].message`` ...) and what it held.
+    """
 
 
 # --------------------------------------------------------------------------- to wire
@@ -108,10 +117,19 @@ def _user_part(block: Any) -> dict[str, Any]:
         return {"type": "text", "text": block.get("text", "")}
     if kind in _USER_PART_TYPES:
         return block
-    if kind in {"image", "audio"} and is_data_content_block(block):
+    if kind in {"image", "audio"}:
+        if not is_data_content_block(block):
+            msg = (
+                f"This {kind!r} content block has no data: give it a 'url', 'base64' data "
+                "(with 'mime_type') or a file 'id'."
+            )
+            raise MessageConversionError(msg)
         try:
             return convert_to_openai_data_block(block)
-        except (ValueError, KeyError) as exc:
+        except KeyError as exc:
+            msg = f"Cannot send this {kind} content block to Baseten: it lacks {exc.args[0]!r}."
+            raise MessageConversionError(msg) from exc
+        except ValueError as exc:
             msg = f"Cannot send this {kind} content block to Baseten: {exc}"
             raise MessageConversionError(msg) from exc
     if kind in {"file", "video"}:
@@ -256,6 +274,23 @@ def messages_to_wire(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- from wire
 
 
+def _malformed(where: str, expected: str, value: Any, *, stream: bool) -> str:
+    """The message for an answer whose shape is not what the API promises."""
+    what = "a stream event from Baseten" if stream else "Baseten's response"
+    shown = json.dumps(value, default=str)[:200]
+    return (
+        f"Malformed answer: in {what}, {where} should be {expected} but is "
+        f"{type(value).__name__} {shown}."
+    )
+
+
+def _text_or_none(value: Any) -> str | None:
+    """An id or name as a string (servers send the odd integer); ``None`` if absent."""
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
 def _wire_text(content: Any) -> str:
     if content is None:
         return ""
@@ -314,18 +349,29 @@ def _parse_tool_calls(
     tool_calls: list[ToolCall] = []
     invalid: list[InvalidToolCall] = []
     for call in raw_calls:
-        function = call.get("function") or {}
+        function = call.get("function")
+        if not isinstance(function, dict):
+            function = {}
         arguments = function.get("arguments")
         if arguments is not None and not isinstance(arguments, str):
             # Some servers send the arguments as a JSON object rather than a string.
             arguments = json.dumps(arguments, ensure_ascii=False)
-        raw = {**call, "function": {"name": function.get("name"), "arguments": arguments}}
+        name = function.get("name")
+        raw = {
+            **call,
+            "id": _text_or_none(call.get("id")),
+            "function": {"name": name if isinstance(name, str) else None, "arguments": arguments},
+        }
+        if name is not None and not isinstance(name, str):
+            error = f"the function name is {type(name).__name__} {name!r}, not a string"
+            invalid.append(make_invalid_tool_call(raw, error))
+            continue
         try:
             parsed = parse_tool_call(raw, return_id=True)
         except Exception as exc:  # noqa: BLE001  # the parser raises several kinds
             invalid.append(make_invalid_tool_call(raw, str(exc)))
             continue
-        if parsed is None or not function.get("name"):
+        if parsed is None or not name:
             invalid.append(make_invalid_tool_call(raw, "tool call without a function name"))
         elif not isinstance(parsed["args"], dict):
             error = "the arguments are JSON but not an object of named arguments"
@@ -349,18 +395,37 @@ def message_from_wire(
         tool calls, usage and response metadata.
 
     Raises:
-        ValueError: When the response has no choices.
+        ValueError: When the response has no choices, or its choice, message or
+            tool calls are not shaped as the API promises (the text says which).
     """
     choices = response.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        msg = f"Baseten's response has no choices: {json.dumps(response)[:300]}"
-        raise ValueError(msg)
+    if not isinstance(choices, list) or not choices:
+        said = server_message(response)
+        msg = (
+            f"Baseten's response has no choices; it says: {said[:500]}"
+            if said
+            else f"Baseten's response has no choices: {json.dumps(response, default=str)[:300]}"
+        )
+        raise MalformedResponseError(msg)
     choice = choices[0]
-    wire = choice.get("message") or {}
+    if not isinstance(choice, dict):
+        msg = _malformed("choices[0]", "an object", choice, stream=False)
+        raise MalformedResponseError(msg)
+    wire = choice.get("message")
+    if wire is None:
+        wire = {}
+    elif not isinstance(wire, dict):
+        msg = _malformed("choices[0].message", "an object", wire, stream=False)
+        raise MalformedResponseError(msg)
+    raw_calls = wire.get("tool_calls") or []
+    if not isinstance(raw_calls, list) or not all(isinstance(c, dict) for c in raw_calls):
+        where = "choices[0].message.tool_calls"
+        msg = _malformed(where, "a list of objects", raw_calls, stream=False)
+        raise MalformedResponseError(msg)
     additional_kwargs: dict[str, Any] = {}
     if reasoning := _reasoning_of(wire):
         additional_kwargs["reasoning_content"] = reasoning
-    tool_calls, invalid_tool_calls = _parse_tool_calls(wire.get("tool_calls") or [])
+    tool_calls, invalid_tool_calls = _parse_tool_calls(raw_calls)
     usage = response.get("usage")
     return AIMessage(
         content=_wire_text(wire.get("content")),
@@ -369,8 +434,38 @@ def message_from_wire(
         invalid_tool_calls=invalid_tool_calls,
         usage_metadata=usage_metadata_from_wire(usage) if isinstance(usage, dict) else None,
         response_metadata=response_metadata_from_wire(response, choice, headers),
-        id=response.get("id"),
+        id=_text_or_none(response.get("id")),
     )
+
+
+def _first_choice(event: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A stream event's first choice; ``None`` for usage-only events (``choices: []``)."""
+    choices = event.get("choices")
+    if not choices:
+        return None
+    if not isinstance(choices, list) or not isinstance(choices[0], dict):
+        msg = _malformed("choices", "a list of objects", choices, stream=True)
+        raise MalformedResponseError(msg)
+    return choices[0]
+
+
+def _stream_logprobs(logprobs: Any) -> dict[str, Any] | None:
+    """A chunk's ``logprobs``: ``{"content": [...], ...}`` (lists or nulls) or ``None``.
+
+    LangChain merges chunk metadata by type, so one odd-shaped value among the
+    chunks would break the merge with a ``TypeError`` deep inside langchain-core;
+    it is reported here instead, naming the field.
+    """
+    if not logprobs:
+        return None
+    if isinstance(logprobs, dict) and all(
+        value is None or isinstance(value, list) for value in logprobs.values()
+    ):
+        return logprobs
+    msg = _malformed(
+        "choices[0].logprobs", 'an object like {"content": [...]}', logprobs, stream=True
+    )
+    raise MalformedResponseError(msg)
 
 
 class StreamParser:
@@ -423,6 +518,15 @@ class StreamParser:
             if not isinstance(index, int):
                 index = position
             function = delta.get("function") or {}
+            if not isinstance(function, dict):
+                where = f"choices[0].delta.tool_calls[{position}].function"
+                msg = _malformed(where, "an object", function, stream=True)
+                raise MalformedResponseError(msg)
+            name = function.get("name")
+            if name is not None and not isinstance(name, str):
+                where = f"choices[0].delta.tool_calls[{position}].function.name"
+                msg = _malformed(where, "a string", name, stream=True)
+                raise MalformedResponseError(msg)
             arguments = function.get("arguments") or ""
             if not isinstance(arguments, str):
                 arguments = json.dumps(arguments, ensure_ascii=False)
@@ -432,32 +536,41 @@ class StreamParser:
             )
             chunk["args"] = (chunk["args"] or "") + arguments
             if self._call_ids.get(index) is None and delta.get("id"):
-                self._call_ids[index] = chunk["id"] = delta["id"]
-            if index not in self._call_names and function.get("name"):
+                self._call_ids[index] = chunk["id"] = str(delta["id"])
+            if index not in self._call_names and name:
                 self._call_names.add(index)
-                chunk["name"] = function["name"]
+                chunk["name"] = name
         return list(merged.values())
 
     def feed(self, event: Mapping[str, Any]) -> ChatGenerationChunk | None:
         """Parse one event; return a chunk to hand out, or ``None`` if it has no delta."""
         for key in ("id", "model", "system_fingerprint"):
-            if event.get(key):
-                self._response[key] = event[key]
+            value = event.get(key)
+            if value and isinstance(value, str):  # metadata of another type is ignored
+                self._response[key] = value
         usage = event.get("usage")
         if isinstance(usage, dict):
             self._usage = usage  # cumulative: the latest report is the total so far
-        choices = event.get("choices")
-        if not choices:
+        choice = _first_choice(event)
+        if choice is None:
             return None
-        choice = choices[0]
         for key in ("finish_reason", "stop_reason"):
             if choice.get(key) is not None:
                 self._choice[key] = choice[key]
         delta = choice.get("delta") or {}
+        if not isinstance(delta, dict):
+            msg = _malformed("choices[0].delta", "an object", delta, stream=True)
+            raise MalformedResponseError(msg)
         content = _wire_text(delta.get("content"))
         reasoning = _reasoning_of(delta)
         raw_calls = delta.get("tool_calls")
-        logprobs = choice.get("logprobs")
+        if raw_calls and (
+            not isinstance(raw_calls, list) or not all(isinstance(d, dict) for d in raw_calls)
+        ):
+            where = "choices[0].delta.tool_calls"
+            msg = _malformed(where, "a list of objects", raw_calls, stream=True)
+            raise MalformedResponseError(msg)
+        logprobs = _stream_logprobs(choice.get("logprobs"))
         if not content and not reasoning and not raw_calls and not logprobs:
             return None
         message = AIMessageChunk(

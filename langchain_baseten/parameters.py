@@ -67,12 +67,19 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
 }
 
 
+#: Parameters that count something: whole numbers only (``2.0`` is fine, ``1.5`` is not).
+_WHOLE = frozenset({"max_tokens", "max_completion_tokens", "top_logprobs", "top_k", "min_tokens"})
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def check_request_params(params: Mapping[str, Any]) -> None:
     """Reject parameter values Baseten would refuse, before sending anything.
+
+    Checks numeric ranges (finite numbers only; counts must be whole), ``n``, the
+    number of stop sequences and the shape of ``tools``.
 
     Args:
         params: The request body (or the instance's parameters).
@@ -84,8 +91,11 @@ def check_request_params(params: Mapping[str, Any]) -> None:
         value = params.get(key)
         if value is None:
             continue
-        if not _is_number(value) or math.isnan(value):
-            msg = f"{key} must be a number, got {value!r}."
+        if not _is_number(value) or not math.isfinite(value):
+            msg = f"{key} must be a finite number, got {value!r}."
+            raise ValueError(msg)
+        if key in _WHOLE and value != int(value):
+            msg = f"{key} must be a whole number, got {value!r}."
             raise ValueError(msg)
         if (low is not None and value < low) or (high is not None and value > high):
             bounds = f">= {low}" if high is None else f"between {low} and {high}"
@@ -102,3 +112,29 @@ def check_request_params(params: Mapping[str, Any]) -> None:
     if isinstance(stop, list) and len(stop) > MAX_STOP_SEQUENCES:
         msg = f"{len(stop)} stop sequences given; Baseten accepts at most {MAX_STOP_SEQUENCES}."
         raise ValueError(msg)
+    if (tools := params.get("tools")) is not None:
+        _check_tools(tools)
+
+
+def _check_tools(tools: Any) -> None:
+    """Tools must be ``{"type": "function", "function": {"name", "parameters"}}`` dicts.
+
+    ``bind_tools`` builds that shape; this catches tools bound some other way
+    (``bind(tools=...)``, ``model_kwargs``) that the server would reject.
+    """
+    if not isinstance(tools, list):
+        msg = f"tools must be a list of tool definitions, got {type(tools).__name__}."
+        raise ValueError(msg)  # noqa: TRY004  # bad input, reported like every other
+    for index, tool in enumerate(tools):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        problem = None
+        if not isinstance(function, dict) or tool.get("type", "function") != "function":
+            problem = 'is not a function tool {"type": "function", "function": {...}}'
+        elif not isinstance(function.get("name"), str) or not function["name"]:
+            problem = "has no function name"
+        elif not isinstance(function.get("parameters", {}), dict):
+            kind = type(function["parameters"]).__name__
+            problem = f"has parameters of type {kind}; they must be a JSON schema object"
+        if problem:
+            msg = f"tools[{index}] {problem}. Bind tools with bind_tools() to convert them."
+            raise ValueError(msg)

@@ -22,20 +22,29 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx2
 import openai
+import pydantic
 
-from langchain_baseten.errors import BasetenResponseError, BasetenStreamError, enrich_api_error
+from langchain_baseten.errors import (
+    REQUEST_ID_HEADER,
+    BasetenResponseError,
+    BasetenStreamError,
+    enrich_api_error,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator, Mapping
+    from collections.abc import AsyncIterator, Iterator
 
 __all__ = [
     "ClientSettings",
@@ -48,9 +57,32 @@ _MAX_CACHED_CLIENTS = 64
 _POOL_LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)
 
 
+_BAD_KEY = (
+    "The Baseten API key contains a line break, a control character or a non-ASCII "
+    "character, which an HTTP header cannot carry (the key is not shown). Check "
+    "BASETEN_API_KEY or api_key= for a stray character copied along with the key."
+)
+
+
+def _header_safe(value: str) -> bool:
+    """Whether ``value`` can go in an HTTP header as is (printable ASCII only)."""
+    return value.isascii() and value.isprintable()
+
+
 @dataclass(frozen=True, slots=True)
 class ClientSettings:
-    """Everything that makes two openai clients differ; equal settings share a client."""
+    """Everything that makes two openai clients differ; equal settings share a client.
+
+    The API key is checked here, before any client exists: surrounding whitespace
+    (a key read from a file with its newline) is removed, and a key or header
+    value that HTTP cannot carry is refused with an error that does not quote it.
+    Left to the HTTP layer, such a value fails on every request with an error
+    message that quotes the whole ``Authorization`` header, key included.
+
+    Raises:
+        ValueError: For a key or ``default_headers`` value with control or
+            non-ASCII characters.
+    """
 
     base_url: str
     api_key: str = field(repr=False)
@@ -58,6 +90,22 @@ class ClientSettings:
     max_retries: int
     default_headers: tuple[tuple[str, str], ...] = ()
     default_query: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        """Strip the key and refuse values an HTTP header cannot carry."""
+        key = self.api_key.strip()
+        if not _header_safe(key):
+            raise ValueError(_BAD_KEY)
+        if key != self.api_key:
+            object.__setattr__(self, "api_key", key)  # frozen: set once, here
+        for name, value in self.default_headers:
+            if not _header_safe(str(value)):
+                msg = (
+                    f"default_headers[{name!r}] contains a line break, a control character "
+                    "or a non-ASCII character, which an HTTP header cannot carry (the value "
+                    "is not shown)."
+                )
+                raise ValueError(msg)
 
     def client_kwargs(self) -> dict[str, Any]:
         """Return the keyword arguments for ``openai.OpenAI`` / ``openai.AsyncOpenAI``."""
@@ -206,8 +254,12 @@ def _decode(response: httpx2.Response) -> JsonResponse:
     return JsonResponse(data=data, headers=response.headers)
 
 
-def _check_event_stream(response: httpx2.Response) -> None:
-    """A streaming request answered with plain JSON is a server or proxy fault: say so."""
+def _not_an_event_stream(response: httpx2.Response) -> BasetenResponseError | None:
+    """A streaming request answered with plain JSON or HTML is a server or proxy fault.
+
+    Returns the error to raise (after the caller closes the response, sync or
+    async as the response requires), or ``None`` for an event stream.
+    """
     content_type = response.headers.get("content-type", "")
     if content_type.startswith("application/json"):
         msg = (
@@ -215,15 +267,82 @@ def _check_event_stream(response: httpx2.Response) -> None:
             "body instead of server-sent events; the server or a proxy ignores streaming. "
             "Call without streaming (streaming=False) or fix the endpoint."
         )
-        response.close()
-        raise BasetenResponseError(msg, response.request, body=None)
+        return BasetenResponseError(msg, response.request, body=None)
+    if content_type.startswith("text/html"):
+        # Without this check the page parses as an empty event stream and the
+        # error would blame a dropped connection.
+        msg = (
+            f"Asked {response.request.url.host} for a stream but got an HTML page "
+            f"(HTTP {response.status_code}, content-type {content_type!r}), probably from "
+            "a proxy, gateway or login page rather than the model server. Check base_url "
+            "and any proxy between you and Baseten."
+        )
+        return BasetenResponseError(msg, response.request, body=None)
+    return None
+
+
+# What the SDK's encoder takes besides dicts, lists, strings and floats.
+_JSON_SCALARS = (int, bool, datetime, pydantic.BaseModel)
+
+
+def _unsendable_part(body: Any) -> tuple[str, str] | None:
+    """Find a value in ``body`` that JSON or UTF-8 cannot carry: (its path, the problem).
+
+    Only called after encoding the body failed, so the happy path pays nothing.
+    """
+    stack: list[tuple[str, Any]] = [("", body)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    bad = value[exc.start : exc.end]
+                    return path, (
+                        f"contains {bad!r} at position {exc.start}, a lone surrogate that "
+                        "is not valid UTF-8 (text decoded with errors='surrogateescape' or "
+                        "half of an emoji)"
+                    )
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                return path, f"is {value!r}, which JSON cannot carry"
+        elif isinstance(value, Mapping):
+            stack.extend((f"{path}.{key}" if path else str(key), v) for key, v in value.items())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((f"{path}[{index}]", v) for index, v in enumerate(value))
+        elif value is not None and not isinstance(value, _JSON_SCALARS):
+            return path, f"is a {type(value).__name__}, which JSON cannot carry"
+    return None
+
+
+def _unsendable_body_error(exc: Exception, body: Any) -> ValueError | None:
+    """A clear error for a body the SDK failed to encode, naming the bad value's path."""
+    if isinstance(exc, UnicodeEncodeError) and exc.encoding != "utf-8":
+        return None  # not the body (a header); let the original error through
+    found = _unsendable_part(body)
+    if found is None:
+        return None
+    path, problem = found
+    msg = f"Cannot send this request: {path or 'the body'} {problem}. Nothing was sent."
+    return ValueError(msg)
 
 
 @contextmanager
 def _readable_errors(
-    url: str, stream: openai.Stream[Any] | openai.AsyncStream[Any] | None = None
+    url: str,
+    settings: ClientSettings,
+    stream: openai.Stream[Any] | openai.AsyncStream[Any] | None = None,
+    *,
+    body: Any = None,
 ) -> Iterator[None]:
-    """Re-raise the SDK's errors with Baseten's message (and bad SSE lines clearly)."""
+    """Re-raise the SDK's errors with Baseten's message (and bad SSE lines clearly).
+
+    Without ``stream`` this wraps sending a request: a body that cannot be
+    encoded (NaN, a lone surrogate, an object JSON cannot carry) becomes a
+    ``ValueError`` naming where it is. With ``stream`` it wraps reading events:
+    a lost connection or an error event there is reported as a mid-stream failure.
+    """
     try:
         yield
     except json.JSONDecodeError as exc:
@@ -234,7 +353,19 @@ def _readable_errors(
     except BasetenStreamError:
         raise
     except openai.APIError as err:
-        raise enrich_api_error(err, url=url) from err.__cause__
+        request_id = stream.response.headers.get(REQUEST_ID_HEADER) if stream else None
+        raise enrich_api_error(
+            err,
+            url=url,
+            mid_stream=stream is not None,
+            request_id=request_id,
+            secret=settings.api_key,
+        ) from err.__cause__
+    except (ValueError, TypeError) as exc:
+        clear = None if stream is not None else _unsendable_body_error(exc, body)
+        if clear is None:
+            raise
+        raise clear from exc
 
 
 class Transport:
@@ -287,25 +418,25 @@ class Transport:
 
     def post(self, path: str, body: Mapping[str, Any]) -> JsonResponse:
         """POST a JSON body and return the decoded JSON answer with its headers."""
-        with _readable_errors(self._url(path)):
+        with _readable_errors(self._url(path), self.settings, body=body):
             response = self.sync_client.post(path, body=body, cast_to=httpx2.Response)
         return _decode(response)
 
     async def apost(self, path: str, body: Mapping[str, Any]) -> JsonResponse:
         """Async twin of :meth:`post`."""
-        with _readable_errors(self._url(path)):
+        with _readable_errors(self._url(path), self.settings, body=body):
             response = await self.async_client.post(path, body=body, cast_to=httpx2.Response)
         return _decode(response)
 
     def get(self, path: str) -> JsonResponse:
         """GET a path and return the decoded JSON answer with its headers."""
-        with _readable_errors(self._url(path)):
+        with _readable_errors(self._url(path), self.settings):
             response = self.sync_client.get(path, cast_to=httpx2.Response)
         return _decode(response)
 
     async def aget(self, path: str) -> JsonResponse:
         """Async twin of :meth:`get`."""
-        with _readable_errors(self._url(path)):
+        with _readable_errors(self._url(path), self.settings):
             response = await self.async_client.get(path, cast_to=httpx2.Response)
         return _decode(response)
 
@@ -318,15 +449,17 @@ class Transport:
         The response is closed when the ``with`` block ends, also on error.
         """
         url = self._url(path)
-        with _readable_errors(url):
+        with _readable_errors(url, self.settings, body=body):
             stream = self.sync_client.post(
                 path, body=body, cast_to=object, stream=True, stream_cls=openai.Stream[object]
             )
 
-        _check_event_stream(stream.response)
+        if (not_events := _not_an_event_stream(stream.response)) is not None:
+            stream.close()
+            raise not_events
 
         def events() -> Iterator[dict[str, Any]]:
-            with _readable_errors(url, stream):
+            with _readable_errors(url, self.settings, stream):
                 for event in stream:
                     if isinstance(event, dict):
                         yield event
@@ -342,15 +475,17 @@ class Transport:
     ) -> AsyncIterator[tuple[AsyncIterator[dict[str, Any]], httpx2.Response]]:
         """Async twin of :meth:`stream`."""
         url = self._url(path)
-        with _readable_errors(url):
+        with _readable_errors(url, self.settings, body=body):
             stream = await self.async_client.post(
                 path, body=body, cast_to=object, stream=True, stream_cls=openai.AsyncStream[object]
             )
 
-        _check_event_stream(stream.response)
+        if (not_events := _not_an_event_stream(stream.response)) is not None:
+            await stream.close()  # an async response: the sync close() raises RuntimeError
+            raise not_events
 
         async def events() -> AsyncIterator[dict[str, Any]]:
-            with _readable_errors(url, stream):
+            with _readable_errors(url, self.settings, stream):
                 async for event in stream:
                     if isinstance(event, dict):
                         yield event

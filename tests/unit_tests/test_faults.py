@@ -3,77 +3,163 @@
 Every case either recovers as the API intends or raises a clear error that names
 what went wrong; never an AttributeError/KeyError/TypeError from inside the
 package, never a hang (every wait here is bounded), never partial text handed out
-as a complete answer.
+as a complete answer. Most cases run in all four call styles (``invoke``,
+``ainvoke``, ``stream``, ``astream``); the parser is also fuzzed with hypothesis.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import socket
+import threading
 import time
-from typing import Any
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any
 
 import openai
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.messages import AIMessage, AIMessageChunk
 
 from langchain_baseten import BasetenResponseError, BasetenStreamError, ChatBaseten
+from langchain_baseten.messages import MalformedResponseError, StreamParser, message_from_wire
 from tests import fake_baseten as fb
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 KEY = "bt-test-key-faults"
+STYLES = ["invoke", "ainvoke", "stream", "astream"]
+STREAM_STYLES = ["stream", "astream", "invoke-streaming", "ainvoke-streaming"]
+#: Generous upper bound for anything that must not hang (waits here are <= 0.5 s each).
+HANG = 10.0
 
 
-def _llm(fake: fb.FakeBaseten, **kwargs: Any) -> ChatBaseten:
+def _llm(fake: fb.FakeBaseten | str, **kwargs: Any) -> ChatBaseten:
+    base_url = fake if isinstance(fake, str) else fake.url("/v1")
     return ChatBaseten(
         model="openai/gpt-oss-120b",
-        base_url=fake.url("/v1"),
+        base_url=base_url,
         api_key=KEY,
         **{"max_retries": 0, **kwargs},
+    )
+
+
+class Watch(BaseCallbackHandler):
+    """Records what callbacks see: tokens, errors, and whether the run 'ended'."""
+
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+        self.errors: list[BaseException] = []
+        self.ends: list[Any] = []
+
+    def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+        self.tokens.append(token)
+
+    def on_llm_error(self, error: BaseException, **kwargs: Any) -> None:
+        self.errors.append(error)
+
+    def on_llm_end(self, response: Any, **kwargs: Any) -> None:
+        self.ends.append(response)
+
+
+async def _call(
+    llm: ChatBaseten,
+    style: str,
+    seen: list[AIMessageChunk] | None = None,
+    watch: Watch | None = None,
+) -> str:
+    """Run one call in ``style``; return the text. Streamed chunks land in ``seen``."""
+    config: Any = {"callbacks": [watch]} if watch else None
+    seen = [] if seen is None else seen
+    if style == "invoke":
+        return llm.invoke("hi", config=config).text
+    if style == "ainvoke":
+        return (await llm.ainvoke("hi", config=config)).text
+    if style == "invoke-streaming":
+        return llm.invoke("hi", config=config, stream=True).text
+    if style == "ainvoke-streaming":
+        return (await llm.ainvoke("hi", config=config, stream=True)).text
+    if style == "stream":
+        for chunk in llm.stream("hi", config=config):
+            seen.append(chunk)
+    else:
+        async for chunk in llm.astream("hi", config=config):
+            seen.append(chunk)
+    return "".join(c.text for c in seen)
+
+
+def _completed(chunks: list[AIMessageChunk]) -> bool:
+    """Whether any chunk handed out claims the answer is complete."""
+    return any(
+        c.chunk_position == "last" or c.response_metadata.get("finish_reason") for c in chunks
     )
 
 
 # ---------------------------------------------------------------- retries
 
 
+@pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize(
     ("status", "headers"),
-    [(429, {"retry-after": "0.05"}), (502, {}), (503, {"retry-after": "0.05"}), (504, {})],
+    [(429, {"retry-after": "0.1"}), (502, {}), (503, {"retry-after": "0.05"}), (504, {})],
 )
-def test_transient_errors_are_retried_then_answered(
-    fake_baseten: fb.FakeBaseten, status: int, headers: dict[str, str]
+async def test_transient_errors_are_retried_then_answered(
+    fake_baseten: fb.FakeBaseten, status: int, headers: dict[str, str], style: str
 ) -> None:
-    fake_baseten.enqueue(fb.error(status, headers=headers), fb.chat("finally"))
-    reply = _llm(fake_baseten, max_retries=2).invoke("hi")
-    assert reply.content == "finally"
+    fake_baseten.enqueue(
+        fb.error(status, headers=headers),
+        fb.stream("finally here") if "stream" in style else fb.chat("finally here"),
+    )
+    assert await _call(_llm(fake_baseten, max_retries=2), style) == "finally here"
     assert len(fake_baseten.requests) == 2
     assert [r.headers["x-stainless-retry-count"] for r in fake_baseten.requests] == ["0", "1"]
+    assert fake_baseten.requests[0].body == fake_baseten.requests[1].body
 
 
-async def test_async_retry_after_429(fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.error(429, headers={"retry-after": "0.05"}), fb.chat("ok"))
-    assert (await _llm(fake_baseten, max_retries=1).ainvoke("hi")).content == "ok"
-    assert len(fake_baseten.requests) == 2
-
-
-def test_exhausted_retries_say_what_happened_and_how_often(fake_baseten: fb.FakeBaseten) -> None:
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize(
+    ("status", "exc_type", "text"),
+    [
+        (429, openai.RateLimitError, "Too many requests for this account"),
+        (502, openai.InternalServerError, "upstream container restarted"),
+        (503, openai.InternalServerError, "model is scaling up"),
+        (504, openai.InternalServerError, "gateway timed out"),
+    ],
+)
+async def test_exhausted_retries_say_what_happened_and_how_often(
+    fake_baseten: fb.FakeBaseten, status: int, exc_type: type[Exception], text: str, style: str
+) -> None:
     fake_baseten.enqueue(
-        *(
-            fb.error(503, {"error": "model is scaling up"}, headers={"retry-after": "0.01"})
-            for _ in range(3)
-        )
+        *(fb.error(status, {"error": text}, headers={"retry-after": "0.01"}) for _ in range(3))
     )
-    with pytest.raises(openai.InternalServerError) as info:
-        _llm(fake_baseten, max_retries=2).invoke("hi")
-    text = str(info.value)
-    assert "HTTP 503" in text
-    assert "model is scaling up" in text
-    assert "Gave up after 3 attempts" in text
+    with pytest.raises(exc_type) as info:
+        await _call(_llm(fake_baseten, max_retries=2), style)
+    message = str(info.value)
+    assert f"HTTP {status}" in message
+    assert text in message
+    assert "Likely cause:" in message
+    assert "Gave up after 3 attempts" in message
+    assert "req-3" in message  # the request id of the last attempt
     assert info.value.attempts == 3  # type: ignore[attr-defined]
     assert len(fake_baseten.requests) == 3
 
 
-def test_client_errors_are_not_retried(fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.error(400, {"error": "bad temperature"}), fb.chat("never"))
-    with pytest.raises(openai.BadRequestError, match="bad temperature"):
+async def test_without_retries_one_attempt_is_made(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.error(503), fb.chat("never"))
+    with pytest.raises(openai.InternalServerError) as info:
+        await _llm(fake_baseten, max_retries=0).ainvoke("hi")
+    assert "Gave up" not in str(info.value)
+    assert len(fake_baseten.requests) == 1
+
+
+@pytest.mark.parametrize("status", [400, 401, 402, 403, 404, 413, 422])
+def test_client_errors_are_not_retried(fake_baseten: fb.FakeBaseten, status: int) -> None:
+    fake_baseten.enqueue(fb.error(status), fb.chat("never"))
+    with pytest.raises(openai.APIStatusError):
         _llm(fake_baseten, max_retries=3).invoke("hi")
     assert len(fake_baseten.requests) == 1
 
@@ -87,140 +173,725 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_connect_failure_is_a_clear_error() -> None:
-    llm = ChatBaseten(
-        model="m/x", base_url=f"http://127.0.0.1:{_closed_port()}/v1", api_key=KEY, max_retries=1
-    )
+@contextmanager
+def _hang_up_server() -> Iterator[tuple[str, list[int]]]:
+    """A server on 127.0.0.1 that reads each request and closes without answering.
+
+    Yields its base URL and a list that counts accepted connections. Bounded: at
+    most 20 connections and 20 seconds.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.1)
+    accepted: list[int] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        deadline = time.monotonic() + 20
+        while not stop.is_set() and time.monotonic() < deadline and len(accepted) < 20:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            accepted.append(1)
+            with conn:
+                conn.settimeout(2)
+                with suppress(OSError):
+                    conn.recv(65536)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1", accepted
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+@pytest.mark.parametrize("style", STYLES)
+async def test_connect_failure_is_a_clear_error(style: str) -> None:
+    port = _closed_port()
+    start = time.monotonic()
     with pytest.raises(openai.APIConnectionError) as info:
-        llm.invoke("hi")
-    assert "Could not connect to http://127.0.0.1" in str(info.value)
+        await _call(_llm(f"http://127.0.0.1:{port}/v1", max_retries=1), style)
+    assert time.monotonic() - start < HANG
+    assert f"Could not connect to http://127.0.0.1:{port}/v1/chat/completions" in str(info.value)
     assert "Gave up after 2 attempts" in str(info.value)
+    assert not isinstance(info.value, openai.APITimeoutError)
 
 
-def test_read_timeout_is_raised_within_the_configured_time(fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.stall(5))
-    start = time.monotonic()
-    with pytest.raises(openai.APITimeoutError, match="timed out"):
-        _llm(fake_baseten, timeout=0.5).invoke("hi")
-    assert time.monotonic() - start < 4  # a hang would take the stall's full 5 s or more
+@pytest.mark.parametrize("style", ["invoke", "astream"])
+async def test_server_hanging_up_without_an_answer(style: str) -> None:
+    with _hang_up_server() as (url, accepted):
+        start = time.monotonic()
+        with pytest.raises(openai.APIConnectionError) as info:
+            await _call(_llm(url, max_retries=1), style)
+        assert time.monotonic() - start < HANG
+    assert "failed before an answer" in str(info.value)
+    assert "Gave up after 2 attempts" in str(info.value)
+    assert len(accepted) == 2
 
 
-def test_stall_mid_stream_times_out(fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.stream(pieces=["a", "b", "c"], stall_after=2, stall_seconds=5))
-    start = time.monotonic()
-    with pytest.raises(openai.APITimeoutError):
-        list(_llm(fake_baseten, timeout=0.5).stream("hi"))
-    assert time.monotonic() - start < 4
-
-
-def test_drop_mid_stream_reaches_callbacks_and_never_completes(
-    fake_baseten: fb.FakeBaseten,
+@pytest.mark.parametrize("style", STYLES)
+async def test_read_timeout_is_raised_within_the_configured_time(
+    fake_baseten: fb.FakeBaseten, style: str
 ) -> None:
-    errors: list[BaseException] = []
-    ends: list[Any] = []
+    fake_baseten.enqueue(fb.stall(3))
+    start = time.monotonic()
+    with pytest.raises(openai.APITimeoutError, match=r"Request to http://127\.0\.0\.1.* timed out"):
+        await _call(_llm(fake_baseten, timeout=0.5), style)
+    assert time.monotonic() - start < HANG  # a hang would wait for the whole stall or longer
+    assert len(fake_baseten.requests) == 1
 
-    class Watch(BaseCallbackHandler):
-        def on_llm_error(self, error: BaseException, **kwargs: Any) -> None:
-            errors.append(error)
 
-        def on_llm_end(self, response: Any, **kwargs: Any) -> None:
-            ends.append(response)
+async def test_read_timeouts_are_retried_then_reported(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.stall(3), fb.stall(3))
+    start = time.monotonic()
+    with pytest.raises(openai.APITimeoutError, match="Gave up after 2 attempts"):
+        await _llm(fake_baseten, timeout=0.5, max_retries=1).ainvoke("hi")
+    assert time.monotonic() - start < HANG
+    assert len(fake_baseten.requests) == 2
 
-    fake_baseten.enqueue(fb.stream(pieces=["par", "tial", " text"], drop_after=2))
-    with pytest.raises((openai.APIConnectionError, BasetenStreamError)):
-        _llm(fake_baseten, streaming=True).invoke("hi", config={"callbacks": [Watch()]})
-    assert len(errors) == 1
-    assert ends == []
+
+async def test_a_timeout_then_an_answer(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.stall(3), fb.chat("second try"))
+    assert (await _llm(fake_baseten, timeout=0.5, max_retries=1).ainvoke("hi")).text == (
+        "second try"
+    )
+
+
+@pytest.mark.parametrize("style", STREAM_STYLES)
+async def test_stall_mid_stream_times_out(fake_baseten: fb.FakeBaseten, style: str) -> None:
+    fake_baseten.enqueue(fb.stream(pieces=["a", "b", "c"], stall_after=2, stall_seconds=3))
+    seen: list[AIMessageChunk] = []
+    watch = Watch()
+    start = time.monotonic()
+    with pytest.raises(openai.APITimeoutError) as info:
+        await _call(_llm(fake_baseten, timeout=0.5), style, seen, watch)
+    assert time.monotonic() - start < HANG
+    assert "The stream from http://127.0.0.1" in str(info.value)
+    assert "partial answer was discarded" in str(info.value)
+    assert not _completed(seen)
+    assert len(watch.errors) == 1
+    assert watch.ends == []
+    assert len(fake_baseten.requests) == 1  # a started stream is not silently re-sent
+
+
+@pytest.mark.parametrize("style", STREAM_STYLES)
+@pytest.mark.parametrize("drop_after", [0, 2, 3])  # 3: all text sent, no finish chunk yet
+async def test_drop_mid_stream_raises_reaches_callbacks_and_never_completes(
+    fake_baseten: fb.FakeBaseten, style: str, drop_after: int
+) -> None:
+    fake_baseten.enqueue(fb.stream(pieces=["par", "tial", " text"], drop_after=drop_after))
+    seen: list[AIMessageChunk] = []
+    watch = Watch()
+    with pytest.raises(openai.APIConnectionError) as info:
+        await _call(_llm(fake_baseten, max_retries=2), style, seen, watch)
+    assert "broke in the middle of the stream" in str(info.value)
+    assert "partial answer was discarded" in str(info.value)
+    assert not _completed(seen)
+    assert "".join(c.text for c in seen) in {"", "par", "partial", "partial text"}
+    assert len(watch.errors) == 1
+    assert watch.errors[0] is info.value
+    assert watch.ends == []
+    assert len(fake_baseten.requests) == 1
 
 
 # ---------------------------------------------------------------- malformed answers
 
-
-def test_non_json_body_with_200(fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.raw(200, b"definitely not json", content_type="text/plain"))
-    with pytest.raises(BasetenResponseError, match=r"not JSON.*definitely not json"):
-        _llm(fake_baseten).invoke("hi")
+CHAT_OK = b'{"choices": [{"message": {"content": "fine"}, "finish_reason": "stop"}]}'
 
 
-def test_json_that_is_not_an_object(fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.raw(200, b"[1, 2]"))
-    with pytest.raises(BasetenResponseError, match="not an object"):
-        _llm(fake_baseten).invoke("hi")
+def _body(message: dict[str, Any] | None = None, **top: Any) -> bytes:
+    choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": "stop"}
+    return json.dumps({"id": "c1", "model": "m", "choices": [choice], **top}).encode()
 
 
-def test_html_error_page_from_a_proxy(fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(
-        fb.raw(502, b"<html><h1>502 Bad Gateway</h1></html>", content_type="text/html")
-    )
-    with pytest.raises(openai.InternalServerError, match="HTML page"):
-        _llm(fake_baseten).invoke("hi")
+#: (body, content type, expected): expected is an exception class and a fragment of
+#: its message, or a function checking the answer.
+MALFORMED_BODIES: list[tuple[str, bytes, str, Any]] = [
+    ("text", b"definitely not json", "text/plain", (BasetenResponseError, "not JSON")),
+    ("empty", b"", "application/json", (BasetenResponseError, "not JSON")),
+    ("truncated", b'{"choices": [{"mess', "application/json", (BasetenResponseError, "not JSON")),
+    ("bad utf-8", b'\xff\xfe{"choices": []}', "application/json", (BasetenResponseError, "JSON")),
+    ("html 200", b"<html>Sign in</html>", "text/html", (BasetenResponseError, "text/html")),
+    (
+        "sse to a plain request",
+        b'data: {"choices": []}\n\n',
+        "text/event-stream",
+        (BasetenResponseError, "text/event-stream"),
+    ),
+    ("array", b"[1, 2]", "application/json", (BasetenResponseError, "not an object")),
+    ("string", b'"hello"', "application/json", (BasetenResponseError, "not an object")),
+    ("empty object", b"{}", "application/json", (MalformedResponseError, "no choices")),
+    ("choices []", b'{"choices": []}', "application/json", (MalformedResponseError, "no choices")),
+    (
+        "choices str",
+        b'{"choices": "a"}',
+        "application/json",
+        (MalformedResponseError, "no choices"),
+    ),
+    (
+        "error with 200",
+        b'{"error": "model overloaded"}',
+        "application/json",
+        (MalformedResponseError, "it says: model overloaded"),
+    ),
+    (
+        "detail with 200",
+        b'{"detail": "Not ready yet"}',
+        "application/json",
+        (MalformedResponseError, "it says: Not ready yet"),
+    ),
+    (
+        "choice null",
+        b'{"choices": [null]}',
+        "application/json",
+        (MalformedResponseError, "choices[0] should be an object"),
+    ),
+    (
+        "message str",
+        b'{"choices": [{"message": "hello"}]}',
+        "application/json",
+        (MalformedResponseError, "choices[0].message should be an object but is str"),
+    ),
+    (
+        "tool_calls str",
+        _body({"content": None, "tool_calls": "f()"}),
+        "application/json",
+        (MalformedResponseError, "choices[0].message.tool_calls should be a list"),
+    ),
+    (
+        "tool call null",
+        _body({"content": None, "tool_calls": [None]}),
+        "application/json",
+        (MalformedResponseError, "choices[0].message.tool_calls should be a list of objects"),
+    ),
+    (
+        "function str",
+        _body({"content": None, "tool_calls": [{"id": "c", "function": "f"}]}),
+        "application/json",
+        lambda m: m.tool_calls == [] and len(m.invalid_tool_calls) == 1,
+    ),
+    (
+        "function name int",
+        _body({"tool_calls": [{"id": 7, "function": {"name": 5, "arguments": "{}"}}]}),
+        "application/json",
+        lambda m: (
+            m.tool_calls == []
+            and m.invalid_tool_calls[0]["id"] == "7"
+            and "not a string" in m.invalid_tool_calls[0]["error"]
+        ),
+    ),
+    ("id int", _body({"content": "x"}, id=5), "application/json", lambda m: m.id == "5"),
+    (
+        "content parts",
+        _body({"content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}),
+        "application/json",
+        lambda m: m.content == "ab",
+    ),
+    (
+        "reasoning under 'reasoning'",
+        _body({"content": "x", "reasoning": "hmm"}),
+        "application/json",
+        lambda m: m.additional_kwargs["reasoning_content"] == "hmm",
+    ),
+    ("no usage", CHAT_OK, "application/json", lambda m: m.usage_metadata is None),
+    (
+        "usage with nulls and strings",
+        _body({"content": "x"}, usage={"prompt_tokens": "9", "completion_tokens": None}),
+        "application/json",
+        lambda m: m.usage_metadata == {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0},
+    ),
+    (
+        "usage not an object",
+        _body({"content": "x"}, usage=[1, 2]),
+        "application/json",
+        lambda m: m.usage_metadata is None,
+    ),
+    (
+        "unknown fields everywhere",
+        json.dumps(
+            {
+                "choices": [
+                    {
+                        "message": {"content": "fine", "annotations": [], "audio": None},
+                        "finish_reason": "stop",
+                        "brand_new": {"x": 1},
+                    }
+                ],
+                "service_tier": "default",
+                "prompt_logprobs": None,
+                "kv_transfer_params": {"a": [1]},
+            }
+        ).encode(),
+        "application/json",
+        lambda m: m.content == "fine",
+    ),
+]
 
 
-def test_sse_line_that_is_not_json(fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.stream(raw_events=["{not json"]))
-    with pytest.raises(BasetenResponseError, match="stream event that is not JSON"):
-        list(_llm(fake_baseten).stream("hi"))
-
-
-def test_stream_without_done_but_finished_is_a_complete_answer(
-    fake_baseten: fb.FakeBaseten,
+@pytest.mark.parametrize("style", ["invoke", "ainvoke"])
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [case[1:] for case in MALFORMED_BODIES],
+    ids=[case[0] for case in MALFORMED_BODIES],
+)
+async def test_malformed_answers(
+    fake_baseten: fb.FakeBaseten, style: str, body: bytes, content_type: str, expected: Any
 ) -> None:
-    fake_baseten.enqueue(fb.stream("all here", done=False))
-    chunks = list(_llm(fake_baseten).stream("hi"))
-    assert "".join(c.text for c in chunks) == "all here"
+    fake_baseten.enqueue(fb.raw(200, body, content_type=content_type))
+    llm = _llm(fake_baseten)
+    if callable(expected):
+        message = llm.invoke("hi") if style == "invoke" else await llm.ainvoke("hi")
+        assert expected(message)
+        return
+    exc_type, fragment = expected
+    with pytest.raises(exc_type) as info:
+        llm.invoke("hi") if style == "invoke" else await llm.ainvoke("hi")
+    assert fragment in str(info.value)
 
 
-def test_empty_choices(fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.raw(200, b'{"id": "x", "object": "chat.completion", "choices": []}'))
-    with pytest.raises(ValueError, match="no choices"):
-        _llm(fake_baseten).invoke("hi")
+def _event(delta: Any = None, finish: str | None = None, **top: Any) -> str:
+    choice: dict[str, Any] = {"index": 0, "delta": delta or {}, "finish_reason": finish}
+    return json.dumps({"id": "c1", "model": "m", "choices": [choice], **top})
 
 
-def test_missing_usage_and_unknown_fields_are_fine(fake_baseten: fb.FakeBaseten) -> None:
+FINISH = _event(finish="stop")
+
+#: (events, [DONE] sent, expected): an exception and a fragment, or the streamed text.
+MALFORMED_STREAMS: list[tuple[str, list[str], bool, Any]] = [
+    ("not json", [_event({"content": "a"}), "{not json"], True, (BasetenResponseError, "not JSON")),
+    ("empty data", [""], True, (BasetenResponseError, "stream event that is not JSON")),
+    (
+        "no [DONE], finished",
+        [_event({"content": "all "}), _event({"content": "here"}), FINISH],
+        False,
+        "all here",
+    ),
+    (
+        "no [DONE], not finished",
+        [_event({"content": "half"})],
+        False,
+        (BasetenStreamError, "ended before the model finished"),
+    ),
+    (
+        "[DONE] without a finish_reason",
+        [_event({"content": "half"})],
+        True,
+        (BasetenStreamError, "no finish_reason was sent"),
+    ),
+    ("empty stream", [], True, (BasetenStreamError, "ended before the model finished")),
+    (
+        "error event (Baseten's string)",
+        [_event({"content": "par"}), json.dumps({"error": "model crashed"})],
+        True,
+        (openai.APIError, "error in the middle of the stream: model crashed."),
+    ),
+    (
+        "error event (nested)",
+        [json.dumps({"error": {"message": "CUDA out of memory", "code": 500}})],
+        True,
+        (openai.APIError, "CUDA out of memory"),
+    ),
+    ("array event", ["[1, 2]", _event({"content": "ok"}), FINISH], True, "ok"),
+    (
+        "usage-only event",
+        [_event({"content": "ok"}), FINISH, json.dumps({"choices": [], "usage": None})],
+        True,
+        "ok",
+    ),
+    (
+        "choices null item",
+        [json.dumps({"choices": [None]})],
+        True,
+        (MalformedResponseError, "choices should be a list of objects"),
+    ),
+    (
+        "choices str",
+        [json.dumps({"choices": "abc"})],
+        True,
+        (MalformedResponseError, "choices should be a list of objects but is str"),
+    ),
+    (
+        "delta str",
+        [json.dumps({"choices": [{"delta": "abc"}]})],
+        True,
+        (MalformedResponseError, "choices[0].delta should be an object"),
+    ),
+    (
+        "tool_calls str",
+        [_event({"tool_calls": "f()"})],
+        True,
+        (MalformedResponseError, "choices[0].delta.tool_calls should be a list"),
+    ),
+    (
+        "tool call null",
+        [_event({"tool_calls": [None]})],
+        True,
+        (MalformedResponseError, "choices[0].delta.tool_calls should be a list of objects"),
+    ),
+    (
+        "function str",
+        [_event({"tool_calls": [{"index": 0, "function": "f"}]})],
+        True,
+        (MalformedResponseError, "choices[0].delta.tool_calls[0].function should be an object"),
+    ),
+    (
+        "function name int",
+        [_event({"tool_calls": [{"index": 0, "function": {"name": 5}}]})],
+        True,
+        (MalformedResponseError, "function.name should be a string but is int 5"),
+    ),
+    (
+        "logprobs of two shapes",
+        [
+            json.dumps({"choices": [{"delta": {"content": "a"}, "logprobs": {"content": []}}]}),
+            json.dumps({"choices": [{"delta": {"content": "b"}, "logprobs": "zz"}]}),
+        ],
+        True,
+        (MalformedResponseError, "choices[0].logprobs should be an object"),
+    ),
+    (
+        "ids and model of other types",
+        [
+            json.dumps({"id": {"a": 1}, "model": [1], "choices": [{"delta": {"content": "ok"}}]}),
+            FINISH,
+        ],
+        True,
+        "ok",
+    ),
+    (
+        "tool call id int",
+        [
+            _event(
+                {
+                    "tool_calls": [
+                        {"index": 0, "id": 7, "function": {"name": "f", "arguments": "{}"}}
+                    ]
+                }
+            ),
+            _event(finish="tool_calls"),
+        ],
+        True,
+        "",
+    ),
+    (
+        "unknown fields everywhere",
+        [
+            json.dumps(
+                {
+                    "choices": [
+                        {"delta": {"content": "ok", "new": 1}, "new": [2], "finish_reason": None}
+                    ],
+                    "new": {"x": 3},
+                    "usage": {"prompt_tokens": 1, "future_tokens": 2},
+                }
+            ),
+            FINISH,
+        ],
+        True,
+        "ok",
+    ),
+]
+
+
+@pytest.mark.parametrize("style", ["stream", "astream", "invoke-streaming"])
+@pytest.mark.parametrize(
+    ("events", "done", "expected"),
+    [case[1:] for case in MALFORMED_STREAMS],
+    ids=[case[0] for case in MALFORMED_STREAMS],
+)
+async def test_malformed_streams(
+    fake_baseten: fb.FakeBaseten, style: str, events: list[str], done: bool, expected: Any
+) -> None:
+    fake_baseten.enqueue(fb.stream(raw_events=events, done=done))
+    seen: list[AIMessageChunk] = []
+    watch = Watch()
+    if isinstance(expected, str):
+        assert await _call(_llm(fake_baseten), style, seen, watch) == expected
+        assert watch.errors == []
+        return
+    exc_type, fragment = expected
+    with pytest.raises(exc_type) as info:
+        await _call(_llm(fake_baseten), style, seen, watch)
+    assert fragment in str(info.value)
+    assert not _completed(seen)
+    assert watch.ends == []
+    assert len(watch.errors) == 1
+
+
+async def test_an_error_event_shows_the_request_id(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(
-        fb.chat(
-            "fine",
-            usage=None,
-            extra={"brand_new_field": {"x": 1}},
-            extra_message={"annotations": []},
+        fb.stream(
+            raw_events=[_event({"content": "par"}), json.dumps({"error": "model crashed"})],
+            headers={"x-baseten-request-id": "req-mid"},
         )
     )
-    reply = _llm(fake_baseten).invoke("hi")
-    assert reply.content == "fine"
-    assert reply.usage_metadata is None
+    with pytest.raises(openai.APIError, match="Baseten request id: req-mid"):
+        [c async for c in _llm(fake_baseten).astream("hi")]
 
 
-def test_stream_without_usage_reports_none(fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.stream("ok", usage_mode="none"))
-    chunks = list(_llm(fake_baseten).stream("hi"))
-    assert all(c.usage_metadata is None for c in chunks)
-    assert "".join(c.text for c in chunks) == "ok"
+@pytest.mark.parametrize("style", ["stream", "astream", "ainvoke-streaming"])
+@pytest.mark.parametrize(
+    ("body", "content_type", "fragment"),
+    [
+        (b"<html><form>Sign in</form></html>", "text/html", "got an HTML page"),
+        (CHAT_OK, "application/json", "got a JSON body instead of server-sent events"),
+    ],
+)
+async def test_a_page_or_json_instead_of_a_stream(
+    fake_baseten: fb.FakeBaseten, style: str, body: bytes, content_type: str, fragment: str
+) -> None:
+    fake_baseten.enqueue(fb.raw(200, body, content_type=content_type))
+    with pytest.raises(BasetenResponseError, match=fragment):
+        await _call(_llm(fake_baseten), style)
+
+
+async def test_html_error_page_from_a_proxy(fake_baseten: fb.FakeBaseten) -> None:
+    page = b"<html><h1>502 Bad Gateway</h1></html>"
+    for _ in range(2):
+        fake_baseten.enqueue(fb.raw(502, page, content_type="text/html"))
+    with pytest.raises(openai.InternalServerError, match="HTML page") as info:
+        _llm(fake_baseten).invoke("hi")
+    assert "container restarted" in str(info.value)
+    with pytest.raises(openai.InternalServerError, match="HTML page"):
+        [c async for c in _llm(fake_baseten).astream("hi")]
+
+
+# ---------------------------------------------------------------- Baseten's own errors
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize(
+    ("status", "exc_type", "server_text", "hint"),
+    [
+        (400, openai.BadRequestError, "temperature must be <= 2", "check the parameters"),
+        (401, openai.AuthenticationError, "Invalid API key", "BASETEN_API_KEY"),
+        (402, openai.APIStatusError, "Payment required", "billing"),
+        (403, openai.PermissionDeniedError, "Forbidden for this key", "no access"),
+        (404, openai.NotFoundError, "Model not found: nope/nope", "8-character model ID"),
+        (413, openai.APIStatusError, "Request entity too large", "too large"),
+        (500, openai.InternalServerError, "CUDA error: device-side assert", "model server failed"),
+    ],
+)
+async def test_baseten_errors_name_cause_text_and_request_id(
+    fake_baseten: fb.FakeBaseten,
+    style: str,
+    status: int,
+    exc_type: type[Exception],
+    server_text: str,
+    hint: str,
+) -> None:
+    fake_baseten.enqueue(
+        fb.error(status, {"error": server_text}, headers={"x-baseten-request-id": "req-xyz"})
+    )
+    watch = Watch()
+    with pytest.raises(exc_type) as info:
+        await _call(_llm(fake_baseten, max_retries=0), style, watch=watch)
+    text = str(info.value)
+    assert f"HTTP {status}" in text
+    assert server_text in text
+    assert hint in text
+    assert "Baseten request id: req-xyz" in text
+    assert info.value.status_code == status  # type: ignore[attr-defined]
+    assert KEY not in text
+    assert len(watch.errors) == 1
 
 
 @pytest.mark.parametrize(
-    ("status", "fragment"),
+    ("body", "shown"),
     [
-        (400, "check the parameters"),
-        (401, "BASETEN_API_KEY"),
-        (402, "billing"),
-        (403, "no access"),
-        (404, "8-character model ID"),
-        (413, "too large"),
-        (500, "model server failed"),
+        ({"error": "plain string"}, "plain string"),
+        ({"error": {"message": "vLLM nested", "type": "BadRequestError"}}, "vLLM nested"),
+        ({"message": "top-level message"}, "top-level message"),
+        ({"detail": "FastAPI detail"}, "FastAPI detail"),
+        ({"detail": [{"loc": ["body", "top_p"], "msg": "too big"}]}, "body.top_p: too big"),
+        ("upstream connect error or disconnect/reset before headers", "upstream connect error"),
+        ("<html><body>nginx</body></html>", "HTML page"),
+        ({}, "no message in the response body"),
+        ({"error": "x" * 5000}, "more characters"),
     ],
 )
-async def test_baseten_errors_async_and_streaming(
-    fake_baseten: fb.FakeBaseten, status: int, fragment: str
+def test_every_error_body_shape_is_shown(
+    fake_baseten: fb.FakeBaseten, body: Any, shown: str
 ) -> None:
-    llm = _llm(fake_baseten)
-    fake_baseten.enqueue(fb.error(status, headers={"x-baseten-request-id": "req-a"}))
-    with pytest.raises(openai.APIStatusError) as info:
-        await llm.ainvoke("hi")
-    assert fragment in str(info.value)
-    assert "req-a" in str(info.value)
-    fake_baseten.enqueue(fb.error(status, headers={"x-baseten-request-id": "req-s"}))
-    with pytest.raises(openai.APIStatusError) as info:
-        [c async for c in llm.astream("hi")]
-    assert fragment in str(info.value)
-    assert "req-s" in str(info.value)
-    assert info.value.status_code == status
+    fake_baseten.enqueue(fb.error(400, body))
+    with pytest.raises(openai.BadRequestError) as info:
+        _llm(fake_baseten).invoke("hi")
+    assert shown in str(info.value)
+    assert len(str(info.value)) < 2500
+
+
+# ---------------------------------------------------------------- fuzzing the answer parser
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**6),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=8),
+)
+_ANY_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_WORDS = st.text(st.characters(codec="utf-8"), min_size=1, max_size=6)
+_CALL = st.fixed_dictionaries(
+    {
+        "index": st.integers(0, 1),
+        "id": st.sampled_from(["c1", "c2"]),
+        "type": st.just("function"),
+        "function": st.fixed_dictionaries(
+            {
+                "name": st.sampled_from(["f", "g"]),
+                "arguments": st.sampled_from(['{"a": 1}', '{"a', "[1]", "", "{}"]),
+            }
+        ),
+    }
+)
+_USAGE = st.fixed_dictionaries(
+    {
+        "prompt_tokens": st.integers(0, 99),
+        "completion_tokens": st.integers(0, 99),
+        "total_tokens": st.integers(0, 200),
+        "prompt_tokens_details": st.fixed_dictionaries({"cached_tokens": st.integers(0, 9)}),
+        "completion_tokens_details": st.fixed_dictionaries({"reasoning_tokens": st.integers(0, 9)}),
+    }
+)
+_LOGPROBS = st.one_of(
+    st.none(),
+    st.fixed_dictionaries(
+        {
+            "content": st.lists(
+                st.fixed_dictionaries({"token": _WORDS, "logprob": st.floats(-9, 0)}), max_size=2
+            )
+        }
+    ),
+)
+
+
+def _answer(key: str) -> st.SearchStrategy[dict[str, Any]]:
+    """A valid chat.completion (``key="message"``) or chunk (``key="delta"``)."""
+    message = st.fixed_dictionaries(
+        {"role": st.just("assistant"), "content": st.one_of(st.none(), _WORDS)},
+        optional={
+            "reasoning_content": _WORDS,
+            "tool_calls": st.lists(_CALL, min_size=1, max_size=2),
+        },
+    )
+    choice = st.fixed_dictionaries(
+        {
+            "index": st.just(0),
+            key: message,
+            "finish_reason": st.sampled_from([None, "stop", "tool_calls", "length"]),
+            "logprobs": _LOGPROBS,
+        }
+    )
+    return st.fixed_dictionaries(
+        {
+            "id": st.just("chatcmpl-1"),
+            "model": st.just("m"),
+            "choices": st.lists(choice, min_size=1, max_size=1),
+        },
+        optional={"usage": _USAGE},
+    )
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, (*prefix, index))
+
+
+@st.composite
+def _mutated(draw: st.DrawFn, valid: st.SearchStrategy[dict[str, Any]]) -> dict[str, Any]:
+    """A valid answer with up to two places replaced by arbitrary JSON or removed."""
+    value = copy.deepcopy(draw(valid))
+    for _ in range(draw(st.integers(0, 2))):
+        places = [path for path in _paths(value) if path]
+        path = draw(st.sampled_from(places))
+        parent: Any = value
+        for part in path[:-1]:
+            parent = parent[part]
+        if isinstance(parent, dict) and draw(st.booleans()):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = draw(_ANY_JSON)
+    return value
+
+
+FUZZ_EXAMPLES = 400
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_mutated(_answer("message")))
+def test_fuzzed_answers_parse_or_fail_clearly(response: dict[str, Any]) -> None:
+    try:
+        message = message_from_wire(response, {})
+    except MalformedResponseError as exc:
+        error = str(exc)
+    else:
+        assert isinstance(message, AIMessage)
+        assert isinstance(message.content, str)
+        return
+    assert "Baseten" in error
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(_mutated(_answer("delta")), min_size=1, max_size=6))
+def test_fuzzed_streams_parse_and_merge_or_fail_clearly(events: list[dict[str, Any]]) -> None:
+    parser = StreamParser({}, stream_usage=True)
+    chunks = []
+    try:
+        for event in events:
+            if (chunk := parser.feed(event)) is not None:
+                chunks.append(chunk)
+    except MalformedResponseError as exc:
+        error = str(exc)
+    else:
+        error = ""
+    if error:
+        assert "Baseten" in error
+        return
+    chunks.append(parser.finish())
+    total = chunks[0]
+    for chunk in chunks[1:]:
+        total += chunk  # LangChain's merge: raises TypeError on inconsistent chunk types
+    assert isinstance(total.message.content, str)
+    assert isinstance(total.message.tool_calls, list)
+
+
+HTTP_FUZZ_EXAMPLES = 40
+
+
+def test_fuzzed_streams_over_http() -> None:
+    """The whole path (HTTP, SSE, parser, LangChain's merge) with mutated streams."""
+    with fb.fake_baseten_server() as server:
+        llm = _llm(server)
+
+        @settings(
+            max_examples=HTTP_FUZZ_EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(st.lists(_mutated(_answer("delta")), min_size=1, max_size=4), st.booleans())
+        def run(events: list[dict[str, Any]], done: bool) -> None:
+            server.reset()
+            server.enqueue(fb.stream(raw_events=[json.dumps(e) for e in events], done=done))
+            try:
+                message = llm.invoke("hi", stream=True)
+            except (MalformedResponseError, BasetenStreamError, openai.APIError):
+                return  # a clear error of the package's own kinds
+            assert isinstance(message.content, str)
+
+        run()

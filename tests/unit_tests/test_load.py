@@ -1,15 +1,20 @@
 """Load: many concurrent callers on one instance get exactly their own answers and usage.
 
 200 concurrent async streams and 8 threads of sync streams share one ChatBaseten
-(and its shared connection pools) against the local server. No cross-talk, no
-lost callback totals, and the pools stay bounded.
+(and its shared connection pools) against the local server, at the same time.
+No cross-talk, no lost callback totals, and the pools stay bounded: the client's
+pools never hold more connections than there are concurrent callers, every
+connection is idle again afterwards, and the server sees them released.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any, Self
 
 from langchain_core.callbacks import UsageMetadataCallbackHandler, get_usage_metadata_callback
 
@@ -18,12 +23,17 @@ from langchain_baseten import transport as transport_module
 from tests import fake_baseten as fb
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
     from langchain_core.messages import AIMessageChunk
 
 KEY = "bt-test-key-load"
 ASYNC_CALLERS = 200
 THREADS = 8
 STREAMS_PER_THREAD = 10
+#: Idle connections a pool keeps (transport._POOL_LIMITS.max_keepalive_connections).
+KEEPALIVE = 100
+DEADLINE = 60.0  # only a hang gets near this
 
 
 def _expected_usage(prompt: str) -> tuple[int, int]:
@@ -39,60 +49,152 @@ def _collect(chunks: list[AIMessageChunk]) -> AIMessageChunk:
     return total
 
 
-async def test_200_concurrent_async_streams(fake_baseten: fb.FakeBaseten) -> None:
+def _pool_connections(pool: Any, server: fb.FakeBaseten) -> list[Any]:
+    """The pool's connections to this test's server (the sync pool is process-wide)."""
+    return [c for c in pool._transport._pool.connections if str(c._origin) == server.base_url]
+
+
+def _server_connections(server: fb.FakeBaseten) -> int:
+    with server._server.connections_lock:
+        return len(server._server.connections)
+
+
+class PeakConnections:
+    """Samples the server's open connections every few milliseconds (bounded in time)."""
+
+    def __init__(self, server: fb.FakeBaseten) -> None:
+        self.server = server
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        deadline = time.monotonic() + DEADLINE
+        while not self._stop.wait(0.005) and time.monotonic() < deadline:
+            self.peak = max(self.peak, _server_connections(self.server))
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+def _wait_for(condition: Any, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return bool(condition())
+
+
+async def test_200_async_streams_and_8_threads_of_sync_streams_on_one_instance(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
     llm = ChatBaseten(model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"), api_key=KEY)
+    handler = UsageMetadataCallbackHandler()  # shared by every caller, threads included
+    config: Any = {"callbacks": [handler]}
 
-    async def one(i: int) -> tuple[str, AIMessageChunk]:
-        prompt = f"caller {i} says hello number {i}"
-        chunks = [c async for c in llm.astream(prompt)]
-        assert sum(1 for c in chunks if c.usage_metadata) == 1
-        return prompt, _collect(chunks)
+    def sync_worker(t: int) -> list[tuple[str, AIMessageChunk, int]]:
+        out = []
+        for s in range(STREAMS_PER_THREAD):
+            prompt = f"thread {t} stream {s} says t{t}s{s}"
+            chunks = list(llm.stream(prompt, config=config))
+            out.append((prompt, _collect(chunks), sum(1 for c in chunks if c.usage_metadata)))
+        return out
 
-    with get_usage_metadata_callback() as cb:
-        results = await asyncio.wait_for(
-            asyncio.gather(*(one(i) for i in range(ASYNC_CALLERS))), timeout=60
+    async def async_caller(i: int) -> tuple[str, AIMessageChunk, int]:
+        prompt = f"caller {i} says hello number {i} a{i}"
+        chunks = [c async for c in llm.astream(prompt, config=config)]
+        return prompt, _collect(chunks), sum(1 for c in chunks if c.usage_metadata)
+
+    with PeakConnections(fake_baseten) as peak, ThreadPoolExecutor(THREADS) as executor:
+        futures = [executor.submit(sync_worker, t) for t in range(THREADS)]
+        with get_usage_metadata_callback() as async_only:
+            async_results = await asyncio.wait_for(
+                asyncio.gather(*(async_caller(i) for i in range(ASYNC_CALLERS))), DEADLINE
+            )
+        sync_results = [item for f in futures for item in f.result(timeout=DEADLINE)]
+        # A second round on the same pools: leaked connections would pile up here.
+        async_results += await asyncio.wait_for(
+            asyncio.gather(*(async_caller(i) for i in range(ASYNC_CALLERS, 2 * ASYNC_CALLERS))),
+            DEADLINE,
         )
-    total_in = total_out = 0
-    for prompt, message in results:
+        async_pool = transport_module._loop_clients().pool
+        async_connections = _pool_connections(async_pool, fake_baseten)
+        sync_connections = _pool_connections(transport_module._shared_sync_pool(), fake_baseten)
+
+    results = async_results + sync_results
+    assert len(results) == 2 * ASYNC_CALLERS + THREADS * STREAMS_PER_THREAD
+    # Every caller got exactly its own answer, reasoning and usage, reported once.
+    totals = [0, 0]
+    for prompt, message, usage_chunks in results:
         assert message.content == f"echo: {prompt}"
+        assert message.additional_kwargs["reasoning_content"] == fb.DEFAULT_REASONING
+        assert usage_chunks == 1
         expected_in, expected_out = _expected_usage(prompt)
         assert message.usage_metadata is not None
         assert message.usage_metadata["input_tokens"] == expected_in
         assert message.usage_metadata["output_tokens"] == expected_out
-        total_in += expected_in
-        total_out += expected_out
-    (usage,) = cb.usage_metadata.values()
-    assert usage["input_tokens"] == total_in
-    assert usage["output_tokens"] == total_out
-    pool = transport_module._loop_clients().pool._transport._pool  # type: ignore[attr-defined]
-    assert len(pool.connections) <= ASYNC_CALLERS
-
-
-def test_8_threads_of_sync_streams(fake_baseten: fb.FakeBaseten) -> None:
-    llm = ChatBaseten(model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"), api_key=KEY)
-
-    handler = UsageMetadataCallbackHandler()  # threads do not inherit context variables
-
-    def worker(t: int) -> list[tuple[str, AIMessageChunk]]:
-        out = []
-        for s in range(STREAMS_PER_THREAD):
-            prompt = f"thread {t} stream {s}"
-            chunks = list(llm.stream(prompt, config={"callbacks": [handler]}))
-            out.append((prompt, _collect(chunks)))
-        return out
-
-    with ThreadPoolExecutor(THREADS) as pool:
-        futures = [pool.submit(worker, t) for t in range(THREADS)]
-        results = [item for f in futures for item in f.result(timeout=60)]
-    assert len(results) == THREADS * STREAMS_PER_THREAD
-    assert {prompt for prompt, _ in results} == {
-        f"thread {t} stream {s}" for t in range(THREADS) for s in range(STREAMS_PER_THREAD)
-    }
-    total_in = 0
-    for prompt, message in results:
-        assert message.content == f"echo: {prompt}"
-        total_in += _expected_usage(prompt)[0]
+        totals[0] += expected_in
+        totals[1] += expected_out
+    assert len({message.id for _, message, _ in results}) == len(results)  # no chunk mixing
+    # The server saw each prompt exactly once.
+    sent = sorted(r.json()["messages"][-1]["content"] for r in fake_baseten.requests)
+    assert sent == sorted(prompt for prompt, _, _ in results)
+    # Callback totals equal the sum, for the shared handler and the async-only context.
     (usage,) = handler.usage_metadata.values()
-    assert usage["input_tokens"] == total_in
-    sync_pool = transport_module._shared_sync_pool()._transport._pool  # type: ignore[attr-defined]
-    assert len(sync_pool.connections) <= THREADS + 1
+    assert [usage["input_tokens"], usage["output_tokens"]] == totals
+    assert usage["total_tokens"] == sum(totals)
+    (async_usage,) = async_only.usage_metadata.values()
+    first_round = async_results[:ASYNC_CALLERS]
+    assert async_usage["input_tokens"] == sum(_expected_usage(p)[0] for p, _, _ in first_round)
+    # No leaked connections: bounded by the callers, all idle again, released on the server.
+    assert len(async_connections) <= ASYNC_CALLERS
+    assert len(sync_connections) <= THREADS
+    assert all(c.is_idle() for c in async_connections + sync_connections)
+    assert async_pool._transport._pool._requests == []
+    # Connections the client just closed linger on the server for a moment, hence the
+    # 10 %; a leak would double the count in the second round.
+    assert peak.peak <= (ASYNC_CALLERS + THREADS) * 1.1
+    assert _wait_for(lambda: _server_connections(fake_baseten) <= KEEPALIVE + THREADS)
+
+
+async def test_abandoned_and_broken_streams_do_not_leak_connections(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    llm = ChatBaseten(model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"), api_key=KEY)
+    long_prompt = " ".join(f"w{i}" for i in range(300))
+    for _ in range(30):  # the consumer stops after the first chunk
+        for _chunk in llm.stream(long_prompt):
+            break
+    for _ in range(10):  # the server drops the connection mid-stream
+        fake_baseten.enqueue(fb.stream(pieces=["a", "b", "c"], drop_after=2))
+        with suppress(Exception):  # the error itself is test_faults' business
+            list(llm.stream("x"))
+
+    async def abandon() -> None:
+        stream = llm.astream(long_prompt)
+        async for _chunk in stream:
+            break
+        await stream.aclose()
+
+    await asyncio.wait_for(asyncio.gather(*(abandon() for _ in range(30))), DEADLINE)
+    sync_pool = transport_module._shared_sync_pool()
+    async_pool = transport_module._loop_clients().pool
+    for pool in (sync_pool, async_pool):
+        assert all(c.is_idle() for c in _pool_connections(pool, fake_baseten))
+        assert pool._transport._pool._requests == []
+    # Abandoned connections are closed, not parked: the server sees them go.
+    assert _wait_for(lambda: _server_connections(fake_baseten) <= 2)
+    # And the instance still works on the same pools.
+    assert llm.invoke("still fine").text == "echo: still fine"
+    assert (await llm.ainvoke("still fine")).text == "echo: still fine"

@@ -1,19 +1,55 @@
-"""The API key never leaks, and no OpenAI credential or header ever reaches Baseten."""
+"""The API key never leaks, and no OpenAI credential or header ever reaches Baseten.
+
+A recognisable fake key (``CANARY``) is searched for everywhere a key could end
+up: representations, serialization, tracing runs and callbacks, exception
+messages with their whole cause chain, and DEBUG logs of every HTTP layer. The
+local server checks what actually goes over the wire.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
+import threading
+import traceback
+from typing import Any
 
 import openai
 import pytest
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.load import dumpd, dumps
+from langchain_core.tracers.base import BaseTracer
 from pydantic import ValidationError
 
 from langchain_baseten import BasetenEmbeddings, ChatBaseten
 from tests import fake_baseten as fb
 
 CANARY = "bt-SECRET-canary-1234567890"
+#: Any 10-character piece of the key's text part, or its digits: pydantic and
+#: others shorten long values, which can still show a good part of a key.
+FRAGMENTS = (
+    *(CANARY[i : i + 10] for i in range(len("bt-SECRET-canary-1"))),
+    "1234567890",
+)
+LOGGERS = ("openai", "httpx2", "httpcore2", "httpx", "httpcore", "langchain_baseten", "")
+
+
+def _assert_clean(*texts: object) -> None:
+    for text in texts:
+        for fragment in FRAGMENTS:
+            assert fragment not in str(text), f"key fragment {fragment!r} found in: {text!s:.300}"
+
+
+def _full_text(exc: BaseException) -> str:
+    """The exception as a traceback prints it, with its whole cause/context chain."""
+    return "".join(traceback.format_exception(exc))
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -23,86 +59,325 @@ def llm(fake_baseten: fb.FakeBaseten) -> ChatBaseten:
     )
 
 
-def test_key_not_in_any_representation(llm: ChatBaseten) -> None:
-    embeddings = BasetenEmbeddings(model="baseten/abcd1234", api_key=CANARY)
-    for obj in (llm, embeddings):
-        for text in (
-            repr(obj),
-            str(obj),
-            str(obj.model_dump()),
-            obj.model_dump_json(),
-            dumps(obj),
-            str(dumpd(obj)),
-        ):
-            assert CANARY not in text
-    assert CANARY not in str(llm._get_ls_params())
-    assert CANARY not in str(llm._serialized)
-    assert CANARY not in str(llm._identifying_params)
+# ---------------------------------------------------------------- representations
 
 
-def test_key_not_in_errors_or_debug_logs(
+def _representations(obj: Any) -> list[object]:
+    return [
+        repr(obj),
+        str(obj),
+        obj.model_dump(),
+        obj.model_dump_json(),
+        obj.__dict__,
+        obj.__pydantic_private__,
+        dumps(obj),
+        dumpd(obj),
+        dumps(obj, pretty=True),
+    ]
+
+
+@pytest.mark.parametrize("how", ["api_key", "baseten_api_key", "env"])
+def test_key_not_in_any_representation(
+    fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    kwargs: dict[str, Any] = {}
+    if how == "env":
+        monkeypatch.setenv("BASETEN_API_KEY", CANARY)
+    else:
+        kwargs[how] = CANARY
+    llm = ChatBaseten(model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"), **kwargs)
+    embeddings = BasetenEmbeddings(model="baseten/abcd1234", **kwargs)
+    assert llm.api_key is not None
+    assert llm.api_key.get_secret_value() == CANARY  # the key is there, just never shown
+    _assert_clean(*_representations(llm), *_representations(embeddings))
+    _assert_clean(
+        llm._get_ls_params(),
+        llm._get_ls_params(stop=["x"], temperature=0.1, model="x/y"),
+        llm._serialized,
+        llm._identifying_params,
+        llm.to_json(),
+        llm.bind_tools([]).to_json(),
+        llm._transport.settings,
+        llm.model_copy(),
+    )
+    serialized = dumpd(llm)
+    assert serialized["kwargs"]["api_key"] == {"lc": 1, "type": "secret", "id": ["BASETEN_API_KEY"]}
+
+
+# ---------------------------------------------------------------- tracing and callbacks
+
+
+class Everything(BaseCallbackHandler):
+    """Keeps every argument of every callback it receives."""
+
+    def __init__(self) -> None:
+        self.seen: list[Any] = []
+
+    def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
+        self.seen.append((args, kwargs))
+
+    def on_llm_new_token(self, *args: Any, **kwargs: Any) -> None:
+        self.seen.append((args, kwargs))
+
+    def on_llm_end(self, *args: Any, **kwargs: Any) -> None:
+        self.seen.append((args, kwargs))
+
+    def on_llm_error(self, *args: Any, **kwargs: Any) -> None:
+        self.seen.append((args, kwargs))
+
+
+class Runs(BaseTracer):
+    """A tracer that keeps the runs LangSmith would receive."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[Any] = []
+
+    def _persist_run(self, run: Any) -> None:
+        self.runs.append(run)
+
+
+async def test_key_not_in_callbacks_tracing_runs_or_events(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    handler, tracer = Everything(), Runs()
+    config: Any = {"callbacks": [handler, tracer]}
+    llm.invoke("hi", config=config)
+    list(llm.stream("hi", config=config))
+    await llm.ainvoke("hi", config=config)
+    events = [e async for e in llm.astream_events("hi", version="v2", config=config)]
+    fake_baseten.enqueue(fb.error(401, {"error": "Invalid API key"}))
+    with pytest.raises(openai.AuthenticationError):
+        llm.invoke("hi", config=config)
+    assert len(tracer.runs) == 5
+    assert handler.seen
+    _assert_clean(
+        handler.seen,
+        [run.model_dump() for run in tracer.runs],
+        [run.model_dump_json() for run in tracer.runs],
+        events,
+    )
+
+
+# ---------------------------------------------------------------- errors and logs
+
+
+async def test_key_not_in_errors_or_debug_logs(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten, caplog: pytest.LogCaptureFixture
 ) -> None:
+    for name in LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
+    errors: list[BaseException] = []
     fake_baseten.enqueue(fb.error(401, {"error": "Invalid API key"}))
-    with caplog.at_level(logging.DEBUG):
-        with pytest.raises(openai.AuthenticationError) as info:
-            llm.invoke("hi")
+    with pytest.raises(openai.AuthenticationError) as info:
         llm.invoke("hi")
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        dead = ChatBaseten(
-            model="m/x", base_url=f"http://127.0.0.1:{port}/v1", api_key=CANARY, max_retries=0
-        )
-        with pytest.raises(openai.APIConnectionError) as conn:
-            dead.invoke("hi")
-    assert caplog.records, "expected DEBUG records from openai/httpx2"
-    for text in (str(info.value), repr(info.value), str(conn.value), caplog.text):
-        assert CANARY not in text
-
-
-def test_only_the_baseten_key_is_sent(
-    fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-must-not-leak")
-    monkeypatch.setenv("BASETEN_API_KEY", CANARY)
-    monkeypatch.setenv("OPENAI_ORG_ID", "org-must-not-leak")
-    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-must-not-leak")
-    monkeypatch.setenv(
-        "OPENAI_CUSTOM_HEADERS", "Authorization: Bearer sk-openai-leak\nX-Corp: corp-secret"
+    errors.append(info.value)
+    fake_baseten.enqueue(fb.error(401, {"error": "Invalid API key"}))
+    with pytest.raises(openai.AuthenticationError) as info:
+        await llm.ainvoke("hi")
+    errors.append(info.value)
+    fake_baseten.enqueue(fb.error(401, {"error": "Invalid API key"}))
+    with pytest.raises(openai.AuthenticationError) as info:
+        list(llm.stream("hi"))
+    errors.append(info.value)
+    fake_baseten.enqueue(fb.stream(pieces=["a", "b"], drop_after=1))
+    with pytest.raises(openai.APIConnectionError) as info:
+        [c async for c in llm.astream("hi")]
+    errors.append(info.value)
+    fake_baseten.enqueue(fb.error(503), fb.chat("after a retry"))
+    retrying = ChatBaseten(
+        model="m/x", base_url=fake_baseten.url("/v1"), api_key=CANARY, max_retries=1
     )
-    llm = ChatBaseten(model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"))
+    assert retrying.invoke("hi").text == "after a retry"  # logs the retry
     llm.invoke("hi")
     list(llm.stream("hi"))
+    await llm.ainvoke("hi")
+    dead = ChatBaseten(
+        model="m/x", base_url=f"http://127.0.0.1:{_closed_port()}/v1", api_key=CANARY, max_retries=0
+    )
+    with pytest.raises(openai.APIConnectionError) as info:
+        dead.invoke("hi")
+    errors.append(info.value)
+    fake_baseten.enqueue(fb.stall(3))
+    slow = ChatBaseten(
+        model="m/x", base_url=fake_baseten.url("/v1"), api_key=CANARY, max_retries=0, timeout=0.3
+    )
+    with pytest.raises(openai.APITimeoutError) as info:
+        await slow.ainvoke("hi")
+    errors.append(info.value)
+    assert {r.name.split(".")[0] for r in caplog.records} >= {"openai", "httpcore2"}
+    _assert_clean(caplog.text, *[r.getMessage() for r in caplog.records])
+    for error in errors:
+        _assert_clean(str(error), repr(error), _full_text(error), error.args)
+
+
+@pytest.mark.parametrize(
+    "padded", [CANARY + "\n", CANARY + "\r\n", f"  {CANARY}\t", f"\n{CANARY}\n"]
+)
+def test_a_key_with_surrounding_whitespace_is_sent_trimmed(
+    fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch, padded: str
+) -> None:
+    # A key read from a file keeps its newline; sent as is, every request fails with
+    # an error quoting the whole Authorization header, key included.
+    monkeypatch.setenv("BASETEN_API_KEY", padded)
+    llm = ChatBaseten(model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"))
+    assert llm.invoke("hi").text == "echo: hi"
+    assert fake_baseten.requests[0].headers["authorization"] == f"Bearer {CANARY}"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "bt-SECRET-canary-12345\n67890",
+        "bt-SECRET-canary-12345\r\nX-Injected: 1",
+        "bt-SECRET-canary-12345\x7f67890",
+        "bt-SECRET-canary-12345\t67890",
+        "bt-SECRET-canary-ключ-1234567890",
+    ],
+)
+def test_a_key_http_cannot_carry_is_refused_without_quoting_it(
+    fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
+    monkeypatch.setenv("BASETEN_API_KEY", bad)
+    with pytest.raises(ValidationError) as info:
+        ChatBaseten(model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"))
+    assert "line break, a control character or a non-ASCII character" in str(info.value)
+    assert "BASETEN_API_KEY" in str(info.value)
+    _assert_clean(_full_text(info.value))
+    assert "SECRET" not in _full_text(info.value)
+    with pytest.raises(ValidationError) as info:
+        BasetenEmbeddings(model="baseten/abcd1234")
+    assert "SECRET" not in _full_text(info.value)
+    assert fake_baseten.requests == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "pydantic's ValidationError quotes the constructor's input, api_key included, when "
+        "any validator of ChatBaseten/BasetenEmbeddings fails (a missing model, an "
+        "out-of-range temperature). Fix: model_config = ConfigDict(..., "
+        "hide_input_in_errors=True) in chat_models.py and embeddings.py."
+    ),
+)
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: ChatBaseten(api_key=CANARY, n=2),
+        lambda: ChatBaseten(api_key=CANARY, model="a/b", temperature=9),
+        lambda: BasetenEmbeddings(api_key=CANARY, timeout=-1, model="abcd1234"),
+    ],
+    ids=["chat without a model", "chat with a bad temperature", "embeddings with a bad timeout"],
+)
+def test_construction_errors_never_quote_the_key(build: Any) -> None:
+    with pytest.raises(ValidationError) as info:
+        build()
+    _assert_clean(_full_text(info.value))
+
+
+# ---------------------------------------------------------------- OpenAI's environment
+
+OPENAI_ENV = {
+    "OPENAI_API_KEY": "sk-openai-must-not-leak",
+    "OPENAI_ORG_ID": "org-must-not-leak",
+    "OPENAI_PROJECT_ID": "proj-must-not-leak",
+    "OPENAI_ADMIN_KEY": "sk-admin-must-not-leak",
+    "OPENAI_WEBHOOK_SECRET": "whsec-must-not-leak",
+    "OPENAI_CUSTOM_HEADERS": "Authorization: Bearer sk-openai-leak\nX-Corp: corp-secret",
+}
+LEAKS = ("sk-openai", "sk-admin", "must-not-leak", "corp-secret", "whsec")
+
+
+async def test_only_the_baseten_key_is_sent(
+    fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with fb.fake_baseten_server() as decoy:
+        for name, value in OPENAI_ENV.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("OPENAI_BASE_URL", decoy.url("/v1"))
+        monkeypatch.setenv("BASETEN_API_KEY", CANARY)
+        llm = ChatBaseten(model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"))
+        embeddings = BasetenEmbeddings(model="baseten/abcd1234", base_url=fake_baseten.url("/v1"))
+        llm.invoke("hi")
+        list(llm.stream("hi"))
+        await llm.ainvoke("hi")
+        [c async for c in llm.astream("hi")]
+        llm.list_models()
+        embeddings.embed_query("hi")
+        await embeddings.aembed_documents(["a", "b"])
+        assert decoy.requests == []
+    assert len(fake_baseten.requests) == 7
     for request in fake_baseten.requests:
         assert request.headers["authorization"] == f"Bearer {CANARY}"
-        sent = str(request.headers)
-        for leak in ("sk-openai", "org-must-not-leak", "proj-must-not-leak", "corp-secret"):
-            assert leak not in sent
+        assert "openai-organization" not in request.headers
+        assert "openai-project" not in request.headers
+        assert "x-corp" not in request.headers
+        for leak in LEAKS:
+            assert leak not in str(request.headers)
+            assert leak not in request.body.decode()
 
 
 def test_only_an_openai_key_is_refused_before_sending(
     fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("BASETEN_API_KEY", raising=False)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-must-not-leak")
-    with pytest.raises(ValidationError, match="BASETEN_API_KEY") as info:
-        ChatBaseten(model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"))
-    assert "sk-openai" not in str(info.value)
+    for name, value in OPENAI_ENV.items():
+        monkeypatch.setenv(name, value)
+    builders = [
+        lambda: ChatBaseten(model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1")),
+        lambda: BasetenEmbeddings(model="baseten/abcd1234", base_url=fake_baseten.url("/v1")),
+    ]
+    for build in builders:
+        with pytest.raises(ValidationError) as info:
+            build()
+        assert "BASETEN_API_KEY" in str(info.value)
+        assert "OPENAI_API_KEY is never used" in str(info.value)
+        for leak in LEAKS:
+            assert leak not in _full_text(info.value)
     assert fake_baseten.requests == []
 
 
-async def test_instances_sharing_the_pool_send_their_own_keys(fake_baseten: fb.FakeBaseten) -> None:
-    a = ChatBaseten(model="m/a", base_url=fake_baseten.url("/v1"), api_key="key-A-0001")
-    b = ChatBaseten(model="m/b", base_url=fake_baseten.url("/v1"), api_key="key-B-0002")
-    for _ in range(3):
-        a.invoke("from a")
-        b.invoke("from b")
-        await a.ainvoke("from a")
-        await b.ainvoke("from b")
-        list(b.stream("from b"))
-    for request in fake_baseten.requests:
+# ---------------------------------------------------------------- instances sharing one pool
+
+KEYS = {"m/a": "key-A-0001", "m/b": "key-B-0002", "m/c": "key-C-0003"}
+
+
+async def test_instances_sharing_the_pool_send_their_own_keys(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    models = {
+        model: ChatBaseten(model=model, base_url=fake_baseten.url("/v1"), api_key=key)
+        for model, key in KEYS.items()
+    }
+    errors: list[BaseException] = []
+
+    def sync_worker(model: str) -> None:
+        try:
+            for i in range(4):
+                models[model].invoke(f"sync {i}")
+                list(models[model].stream(f"sync stream {i}"))
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sync_worker, args=(m,)) for m in KEYS for _ in range(2)]
+    for thread in threads:
+        thread.start()
+
+    async def async_calls(model: str) -> None:
+        for i in range(4):
+            await models[model].ainvoke(f"async {i}")
+            [c async for c in models[model].astream(f"async stream {i}")]
+
+    await asyncio.wait_for(asyncio.gather(*(async_calls(m) for m in KEYS for _ in range(2))), 30)
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    # An instance's per-call model override keeps that instance's key.
+    models["m/a"].invoke("override", model="m/b")
+    requests = fake_baseten.requests
+    assert len(requests) == 3 * 2 * 8 * 2 + 1
+    for request in requests[:-1]:
         model = request.json()["model"]
-        expected = "key-A-0001" if model == "m/a" else "key-B-0002"
-        assert request.headers["authorization"] == f"Bearer {expected}"
-    assert len(fake_baseten.requests) == 15
+        assert request.headers["authorization"] == f"Bearer {KEYS[model]}"
+    assert requests[-1].json()["model"] == "m/b"
+    assert requests[-1].headers["authorization"] == f"Bearer {KEYS['m/a']}"
