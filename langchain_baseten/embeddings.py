@@ -213,7 +213,13 @@ class BasetenEmbeddings(BaseModel, Embeddings):
     http_async_client: Any | None = Field(default=None, exclude=True)
     """An ``httpx2.AsyncClient`` to use instead of the shared connection pool."""
 
-    model_config = ConfigDict(populate_by_name=True, protected_namespaces=(), extra="forbid")
+    # hide_input_in_errors: a failed validation must never quote the input, api_key included.
+    model_config = ConfigDict(
+        populate_by_name=True,
+        protected_namespaces=(),
+        extra="forbid",
+        hide_input_in_errors=True,
+    )
 
     _endpoint: Endpoint = PrivateAttr()
     _transport: Transport = PrivateAttr()

@@ -251,15 +251,6 @@ def test_a_key_http_cannot_carry_is_refused_without_quoting_it(
     assert fake_baseten.requests == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "pydantic's ValidationError quotes the constructor's input, api_key included, when "
-        "any validator of ChatBaseten/BasetenEmbeddings fails (a missing model, an "
-        "out-of-range temperature). Fix: model_config = ConfigDict(..., "
-        "hide_input_in_errors=True) in chat_models.py and embeddings.py."
-    ),
-)
 @pytest.mark.parametrize(
     "build",
     [
