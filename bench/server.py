@@ -1,139 +1,201 @@
 """A cheap OpenAI-compatible server for the benchmark: pre-built bytes, keep-alive, 127.0.0.1 only.
 
-Run by ``bench/run.py`` in its own process. It prints ``PORT <n>`` on its first
-line, answers ``POST .../chat/completions`` with a fixed completion, or, when the
-body asks for ``"stream": true``, with ``x-bench-chunks`` (default 1000) content
-chunks, a usage-only chunk and ``[DONE]``. It exits on SIGTERM, when its parent
-goes away, or after ``--max-seconds``.
+``bench/run.py`` starts it in its own process. It prints ``PORT <n>`` as its
+first line, then answers ``POST .../chat/completions``:
+
+* with a fixed ``chat.completion`` (usage included), or
+* when the body has ``"stream": true``, with N ``chat.completion.chunk`` events
+  of one short content delta each, a usage-only chunk (``choices: []``) and
+  ``data: [DONE]``. N comes from the ``x-bench-chunks`` request header or a
+  ``?chunks=N`` query parameter, else ``--chunks`` (default 1000).
+
+Every response is built once and cached as bytes, so the server spends almost
+nothing per request. It speaks HTTP/1.1 with keep-alive on asyncio streams and
+exits on SIGTERM/SIGINT, when its parent process goes away, or after
+``--max-seconds`` (default 15 minutes), whichever comes first.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
 import json
 import os
 import signal
 import sys
+from urllib.parse import parse_qs, urlsplit
 
-COMPLETION = json.dumps(
-    {
-        "id": "chatcmpl-bench",
-        "object": "chat.completion",
-        "created": 1,
-        "model": "bench-model",
-        "system_fingerprint": "fp_bench",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": "Hello from the benchmark server."},
-                "finish_reason": "stop",
-                "logprobs": None,
-            }
-        ],
-        "usage": {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19},
-    }
-).encode()
+MAX_CHUNKS = 100_000
+COMPLETION_ID = "chatcmpl-bench"
+MODEL = "bench-model"
+CONTENT = "Hello from the benchmark server."
+DELTA = "tok "
+PROMPT_TOKENS = 12
 
 
-def _http(body: bytes, content_type: bytes) -> bytes:
-    return (
-        b"HTTP/1.1 200 OK\r\ncontent-type: "
-        + content_type
-        + b"\r\nconnection: keep-alive\r\ncontent-length: "
-        + str(len(body)).encode()
-        + b"\r\n\r\n"
-        + body
+def _http(status: bytes, body: bytes, content_type: bytes) -> bytes:
+    """One complete HTTP/1.1 keep-alive response."""
+    return b"".join(
+        (
+            b"HTTP/1.1 ",
+            status,
+            b"\r\ncontent-type: ",
+            content_type,
+            b"\r\nconnection: keep-alive\r\ncontent-length: ",
+            str(len(body)).encode(),
+            b"\r\n\r\n",
+            body,
+        )
     )
 
 
-def _stream_body(chunks: int) -> bytes:
-    parts = []
-    for i in range(chunks):
-        event = {
-            "id": "chatcmpl-bench",
-            "object": "chat.completion.chunk",
+def _completion() -> bytes:
+    return json.dumps(
+        {
+            "id": COMPLETION_ID,
+            "object": "chat.completion",
             "created": 1,
-            "model": "bench-model",
+            "model": MODEL,
+            "system_fingerprint": "fp_bench",
             "choices": [
                 {
                     "index": 0,
-                    "delta": {"content": "tok "} if i else {"role": "assistant", "content": "tok "},
-                    "finish_reason": "stop" if i == chunks - 1 else None,
+                    "message": {"role": "assistant", "content": CONTENT},
+                    "finish_reason": "stop",
+                    "logprobs": None,
                 }
             ],
+            "usage": {"prompt_tokens": PROMPT_TOKENS, "completion_tokens": 7, "total_tokens": 19},
         }
-        parts.append(b"data: " + json.dumps(event).encode() + b"\n\n")
+    ).encode()
+
+
+def _event(payload: dict[str, object]) -> bytes:
+    return b"data: " + json.dumps(payload).encode() + b"\n\n"
+
+
+def _stream_body(chunks: int) -> bytes:
+    """``chunks`` content deltas, one usage-only chunk, then ``[DONE]``."""
+    head = {"id": COMPLETION_ID, "object": "chat.completion.chunk", "created": 1, "model": MODEL}
+    parts = []
+    for i in range(chunks):
+        delta = {"content": DELTA} if i else {"role": "assistant", "content": DELTA}
+        finish = "stop" if i == chunks - 1 else None
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        parts.append(_event({**head, "choices": [choice]}))
     usage = {
-        "id": "chatcmpl-bench",
-        "object": "chat.completion.chunk",
-        "created": 1,
-        "model": "bench-model",
-        "choices": [],
-        "usage": {"prompt_tokens": 12, "completion_tokens": chunks, "total_tokens": 12 + chunks},
+        "prompt_tokens": PROMPT_TOKENS,
+        "completion_tokens": chunks,
+        "total_tokens": PROMPT_TOKENS + chunks,
     }
-    parts.append(b"data: " + json.dumps(usage).encode() + b"\n\n")
+    parts.append(_event({**head, "choices": [], "usage": usage}))
     parts.append(b"data: [DONE]\n\n")
     return b"".join(parts)
 
 
-INVOKE_RESPONSE = _http(COMPLETION, b"application/json")
-_stream_cache: dict[int, bytes] = {}
+INVOKE_RESPONSE = _http(b"200 OK", _completion(), b"application/json")
+NOT_FOUND = _http(b"404 Not Found", b'{"error": {"message": "not found"}}', b"application/json")
 
 
+@functools.cache
 def _stream_response(chunks: int) -> bytes:
-    if chunks not in _stream_cache:
-        _stream_cache[chunks] = _http(_stream_body(chunks), b"text/event-stream")
-    return _stream_cache[chunks]
+    return _http(b"200 OK", _stream_body(chunks), b"text/event-stream")
 
 
-async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+def _chunks_from_query(target: bytes) -> int | None:
+    query = parse_qs(urlsplit(target.decode("latin-1")).query)
+    return int(query["chunks"][0]) if "chunks" in query else None
+
+
+def _answer(head: bytes, body: bytes, default_chunks: int) -> bytes:
+    """Choose the pre-built response for one request (request line + headers, body)."""
+    request_line, _, header_block = head.partition(b"\r\n")
+    method, target, _ = request_line.split(b" ", 2)
+    path = target.partition(b"?")[0]
+    if method != b"POST" or not path.endswith(b"/chat/completions"):
+        return NOT_FOUND
+    if b'"stream":true' not in body and b'"stream": true' not in body:
+        return INVOKE_RESPONSE
+    chunks = _chunks_from_query(target) if b"?" in target else None
+    for line in header_block.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"x-bench-chunks":
+            chunks = int(value)
+    chunks = default_chunks if chunks is None else chunks
+    return _stream_response(max(1, min(chunks, MAX_CHUNKS)))
+
+
+def _content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    return 0
+
+
+async def _handle(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, default_chunks: int
+) -> None:
+    """Serve one keep-alive connection until the client closes it."""
     try:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            chunks = 1000
-            for line in head.split(b"\r\n"):
-                name, _, value = line.partition(b":")
-                lowered = name.strip().lower()
-                if lowered == b"content-length":
-                    length = int(value)
-                elif lowered == b"x-bench-chunks":
-                    chunks = int(value)
+            length = _content_length(head)
             body = await reader.readexactly(length) if length else b""
-            streaming = b'"stream":true' in body or b'"stream": true' in body
-            writer.write(_stream_response(chunks) if streaming else INVOKE_RESPONSE)
+            writer.write(_answer(head, body, default_chunks))
             await writer.drain()
-    except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+    except (
+        asyncio.IncompleteReadError,
+        asyncio.LimitOverrunError,
+        asyncio.CancelledError,  # shutting down: end quietly
+        ConnectionError,
+        ValueError,
+    ):
         pass
     finally:
         writer.close()
 
 
-async def _watch_parent(parent: int) -> None:
+async def _parent_gone(parent: int) -> None:
     while True:
         await asyncio.sleep(1)
         if os.getppid() != parent:
             return
 
 
-async def main(max_seconds: float) -> None:
-    """Serve until SIGTERM, the parent's exit, or ``max_seconds``."""
+async def serve(max_seconds: float, default_chunks: int) -> None:
+    """Serve until SIGTERM/SIGINT, the parent's exit, or ``max_seconds``."""
+    handler = functools.partial(_handle, default_chunks=default_chunks)
     server = await asyncio.start_server(
-        _handle, "127.0.0.1", 0, backlog=1024, limit=64 * 1024 * 1024
+        handler, "127.0.0.1", 0, backlog=1024, limit=64 * 1024 * 1024
     )
-    port = server.sockets[0].getsockname()[1]
-    sys.stdout.write(f"PORT {port}\n")
-    sys.stdout.flush()
+    _stream_response(default_chunks)  # build the default stream before the first request
     stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    parent = asyncio.create_task(_watch_parent(os.getppid()))
-    waiter = asyncio.create_task(stop.wait())
-    await asyncio.wait({parent, waiter}, timeout=max_seconds, return_when=asyncio.FIRST_COMPLETED)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    sys.stdout.write(f"PORT {server.sockets[0].getsockname()[1]}\n")
+    sys.stdout.flush()
+    waiters = {
+        asyncio.create_task(stop.wait()),
+        asyncio.create_task(_parent_gone(os.getppid())),
+    }
+    await asyncio.wait(waiters, timeout=max_seconds, return_when=asyncio.FIRST_COMPLETED)
+    for task in waiters:
+        task.cancel()
     server.close()
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--max-seconds", type=float, default=900, help="exit after this long")
+    parser.add_argument("--chunks", type=int, default=1000, help="default chunks per stream")
+    args = parser.parse_args()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args.max_seconds, args.chunks))
+
+
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--max-seconds", type=float, default=900)
-    asyncio.run(main(parser.parse_args().max_seconds))
+    main()
