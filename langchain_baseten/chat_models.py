@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from functools import lru_cache
 from operator import itemgetter
@@ -43,7 +44,7 @@ from langchain_baseten.structured_output import (
     tool_name,
 )
 from langchain_baseten.tools import ToolChoice, format_tools, tool_choice_to_wire
-from langchain_baseten.transport import ClientSettings, Transport
+from langchain_baseten.transport import Transport
 from langchain_baseten.usage import combine_token_usage
 
 if TYPE_CHECKING:
@@ -500,14 +501,7 @@ class ChatBaseten(BaseChatModel):
         transport = self._transport
         if endpoint.base_url != self._endpoint.base_url:
             transport = Transport(
-                ClientSettings(
-                    base_url=endpoint.base_url,
-                    api_key=transport.settings.api_key,
-                    timeout=transport.settings.timeout,
-                    max_retries=transport.settings.max_retries,
-                    default_headers=transport.settings.default_headers,
-                    default_query=transport.settings.default_query,
-                ),
+                dataclasses.replace(transport.settings, base_url=endpoint.base_url),
                 http_client=self.http_client,
                 http_async_client=self.http_async_client,
             )
