@@ -1,3 +1,3 @@
 """The package version (read by hatchling at build time)."""
 
-__version__ = "0.1.0"
+__version__ = "0.3.0"

@@ -871,11 +871,11 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False  # FakeBaseten.close joins the threads itself, with a deadline
     request_queue_size = 512
 
-    def __init__(self, fake: FakeBaseten) -> None:
+    def __init__(self, fake: FakeBaseten, port: int = 0) -> None:
         self.fake = fake
         self.connections: dict[threading.Thread, socket.socket] = {}
         self.connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", port), _Handler)
 
     def server_bind(self) -> None:
         """Bind without ``HTTPServer``'s reverse DNS lookup."""
@@ -911,14 +911,14 @@ class _Server(ThreadingHTTPServer):
 class FakeBaseten:
     """A running fake Baseten server (see the module docstring)."""
 
-    def __init__(self) -> None:
-        """Start serving on ``127.0.0.1`` on an ephemeral port."""
+    def __init__(self, port: int = 0) -> None:
+        """Start serving on ``127.0.0.1``, on ``port`` or an ephemeral one (0)."""
         self.requests: list[RecordedRequest] = []
         self.closing = threading.Event()
         self._lock = threading.Lock()
         self._queue: deque[Reply] = deque()
         self._request_ids = itertools.count(1)
-        self._server = _Server(self)
+        self._server = _Server(self, port)
         port = self._server.server_port
         self.base_url = f"http://{self._server.server_name}:{port}"
         self._thread = threading.Thread(
@@ -993,3 +993,34 @@ def fake_baseten_server() -> Iterator[FakeBaseten]:
         yield server
     finally:
         server.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until Ctrl-C or SIGTERM: ``python -m tests.fake_baseten [--port N]``.
+
+    Prints the URL on the first line of stdout (scripts read it), then how to point
+    ``ChatBaseten`` at it. The server answers by itself (see :func:`default_reply`).
+    """
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(description="A local Baseten-compatible server on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
+    args = parser.parse_args(argv)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with FakeBaseten(args.port) as server:
+        sys.stdout.write(
+            f"{server.base_url}\n"
+            "Local Baseten-compatible server (echo answers, any non-empty key accepted).\n"
+            f"  export BASETEN_BASE_URL={server.base_url}/v1 BASETEN_API_KEY=any-key\n"
+            "Stop with Ctrl-C.\n"
+        )
+        sys.stdout.flush()
+        with suppress(KeyboardInterrupt):
+            while not stop.wait(0.5):
+                pass
+
+
+if __name__ == "__main__":
+    main()

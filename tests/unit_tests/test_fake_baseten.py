@@ -741,3 +741,38 @@ def test_the_answer_to_a_tool_result_follows_the_response_format(
         "json_object": {"answer": "Weather in Oslo?"},
     }
     assert json.loads(message["content"]) == expected[kind]
+
+
+@pytest.mark.parametrize("stop_signal", ["SIGINT", "SIGTERM"])
+def test_the_server_runs_on_its_own_prints_its_url_and_stops_on_a_signal(stop_signal: str) -> None:
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "tests.fake_baseten"],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        assert "BASETEN_BASE_URL" in process.stdout.readline() + process.stdout.readline()
+        answer = httpx2.post(
+            url + "/v1/chat/completions",
+            headers=AUTH,
+            json={"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+            timeout=10,
+        )
+        assert answer.json()["choices"][0]["message"]["content"] == "echo: hi"
+        process.send_signal(getattr(signal, stop_signal))
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
