@@ -750,7 +750,7 @@ def test_the_server_runs_on_its_own_prints_its_url_and_stops_on_a_signal(stop_si
     import sys
     from pathlib import Path
 
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [sys.executable, "-m", "tests.fake_baseten"],
         cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.PIPE,
