@@ -3,7 +3,9 @@
 ``ChatBaseten`` is a LangChain chat model over Baseten's OpenAI-compatible
 inference API; one ``model`` string picks the endpoint (see
 :mod:`langchain_baseten.routing`). ``BasetenEmbeddings`` embeds text on a
-dedicated deployment through the same router.
+dedicated deployment through the same router; ``BasetenRerank`` (a document
+compressor) and ``BasetenClassifier`` call a BEI/TEI deployment's ``/rerank``
+and ``/predict`` routes.
 """
 
 from langchain_baseten._version import __version__
@@ -12,16 +14,21 @@ from langchain_baseten.chat_models import ChatBaseten
 from langchain_baseten.embeddings import BasetenEmbeddings
 from langchain_baseten.errors import BasetenResponseError, BasetenStreamError
 from langchain_baseten.pricing import ModelPrice, register_price
+from langchain_baseten.rerank import BasetenClassifier, BasetenRerank, ClassLabel, RerankResult
 from langchain_baseten.routing import BasetenRoutingError
 
 __all__ = [
     "BasetenCallbackHandler",
+    "BasetenClassifier",
     "BasetenEmbeddings",
+    "BasetenRerank",
     "BasetenResponseError",
     "BasetenRoutingError",
     "BasetenStreamError",
     "ChatBaseten",
+    "ClassLabel",
     "ModelPrice",
+    "RerankResult",
     "__version__",
     "get_baseten_callback",
     "register_price",

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ClientSettings",
+    "JsonListResponse",
     "JsonResponse",
     "Transport",
 ]
@@ -126,6 +127,14 @@ class JsonResponse:
     """A decoded JSON answer and the response headers that came with it."""
 
     data: dict[str, Any]
+    headers: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class JsonListResponse:
+    """A decoded JSON array (BEI/TEI ``/rerank`` and ``/predict``) and its headers."""
+
+    data: list[Any]
     headers: Mapping[str, str]
 
 
@@ -238,9 +247,9 @@ def shared_async_client(settings: ClientSettings) -> openai.AsyncOpenAI:
     )
 
 
-def _decode(response: httpx2.Response) -> JsonResponse:
+def _json_body(response: httpx2.Response) -> Any:
     try:
-        data = json.loads(response.content)
+        return json.loads(response.content)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         snippet = response.text[:200]
         msg = (
@@ -248,6 +257,18 @@ def _decode(response: httpx2.Response) -> JsonResponse:
             f"(content-type {response.headers.get('content-type')!r}): {snippet!r}"
         )
         raise BasetenResponseError(msg, response.request, body=snippet) from exc
+
+
+def _decode_list(response: httpx2.Response) -> JsonListResponse:
+    data = _json_body(response)
+    if not isinstance(data, list):
+        msg = f"Baseten answered with JSON that is not an array: {str(data)[:200]!r}"
+        raise BasetenResponseError(msg, response.request, body=data)
+    return JsonListResponse(data=data, headers=response.headers)
+
+
+def _decode(response: httpx2.Response) -> JsonResponse:
+    data = _json_body(response)
     if not isinstance(data, dict):
         msg = f"Baseten answered with JSON that is not an object: {str(data)[:200]!r}"
         raise BasetenResponseError(msg, response.request, body=data)
@@ -427,6 +448,18 @@ class Transport:
         with _readable_errors(self._url(path), self.settings, body=body):
             response = await self.async_client.post(path, body=body, cast_to=httpx2.Response)
         return _decode(response)
+
+    def post_list(self, path: str, body: Mapping[str, Any]) -> JsonListResponse:
+        """POST a JSON body whose answer is a JSON array (BEI/TEI ``/rerank``, ``/predict``)."""
+        with _readable_errors(self._url(path), self.settings, body=body):
+            response = self.sync_client.post(path, body=body, cast_to=httpx2.Response)
+        return _decode_list(response)
+
+    async def apost_list(self, path: str, body: Mapping[str, Any]) -> JsonListResponse:
+        """Async twin of :meth:`post_list`."""
+        with _readable_errors(self._url(path), self.settings, body=body):
+            response = await self.async_client.post(path, body=body, cast_to=httpx2.Response)
+        return _decode_list(response)
 
     def get(self, path: str) -> JsonResponse:
         """GET a path and return the decoded JSON answer with its headers."""

@@ -4,7 +4,8 @@ It speaks the wire format of Baseten's OpenAI-compatible inference APIs (see
 ``/work/shared/reference/baseten-api.md``): ``chat/completions`` (plain and SSE
 streaming), ``models`` and ``embeddings`` under any path prefix, so both the
 Model API (``/v1/...``) and dedicated deployments
-(``/environments/production/sync/v1/...``) work.
+(``/environments/production/sync/v1/...``) work; BEI/TEI's ``rerank`` and
+``predict`` (at the deployment's sync root, ``.../sync/rerank``) too.
 
 Usage::
 
@@ -57,7 +58,9 @@ __all__ = [
     "error",
     "fake_baseten_server",
     "models",
+    "predict",
     "raw",
+    "rerank",
     "stall",
     "stream",
 ]
@@ -71,6 +74,35 @@ CLOSE_TIMEOUT_SECONDS = 10.0
 
 DEFAULT_MODELS = ["openai/gpt-oss-120b", "deepseek-ai/DeepSeek-V3.1"]
 DEFAULT_MODEL = DEFAULT_MODELS[0]
+#: The catalogue fields Baseten's Model APIs add to each ``GET /v1/models`` entry:
+#: ``context_length``, ``max_completion_tokens``, ``supported_features`` (tools,
+#: json_mode, structured_outputs, reasoning), ``input_modalities`` and ``pricing``
+#: (``prompt``, ``completion``, ``input_cache_read``: strings, USD per token).
+#: Source: Baseten's Model APIs overview ("see the /v1/models endpoint for current
+#: pricing", https://docs.baseten.co/inference/model-apis/overview) and models.dev's
+#: Baseten provider, whose entries are synced from that endpoint. The values below
+#: are test data, deliberately different from the shipped tables so tests can tell
+#: a live value from a shipped one.
+DEFAULT_CATALOG: dict[str, dict[str, Any]] = {
+    "openai/gpt-oss-120b": {
+        "context_length": 131072,
+        "max_completion_tokens": 65536,
+        "supported_features": ["tools", "json_mode", "structured_outputs", "reasoning"],
+        "input_modalities": ["text"],
+        "pricing": {"prompt": "0.00000012", "completion": "0.0000006", "input_cache_read": None},
+    },
+    "deepseek-ai/DeepSeek-V3.1": {
+        "context_length": 163840,
+        "max_completion_tokens": 131072,
+        "supported_features": ["tools", "reasoning"],
+        "input_modalities": ["text"],
+        "pricing": {
+            "prompt": "0.0000005",
+            "completion": "0.0000015",
+            "input_cache_read": "0.0000001",
+        },
+    },
+}
 DEFAULT_REASONING = "thinking about it"
 DEFAULT_EMBEDDING_DIMENSIONS = 8
 SYSTEM_FINGERPRINT = "fp_fake_baseten"
@@ -526,16 +558,92 @@ def stall(seconds: float) -> Reply:
     return Reply(render, f"stall({seconds})")
 
 
-def models(ids: list[str]) -> Reply:
-    """A ``GET /models`` list."""
+def models(ids: list[str], details: dict[str, dict[str, Any]] | None = None) -> Reply:
+    """A ``GET /models`` list; ``details`` adds Baseten's catalogue fields per id."""
+    extra = details or {}
     payload = {
         "object": "list",
         "data": [
-            {"id": model_id, "object": "model", "created": 1_700_000_000, "owned_by": "baseten"}
+            {
+                "id": model_id,
+                "object": "model",
+                "created": 1_700_000_000,
+                "owned_by": "baseten",
+                **extra.get(model_id, {}),
+            }
             for model_id in ids
         ],
     }
     return Reply(lambda exchange: exchange.send_json(200, payload), f"models({ids!r})")
+
+
+def _overlap(query: str, text: str) -> float:
+    """Share of the query's words found in ``text`` (a stand-in for a cross-encoder)."""
+    words = set(re.findall(r"\w+", query.lower()))
+    found = set(re.findall(r"\w+", text.lower()))
+    return len(words & found) / len(words) if words else 0.0
+
+
+def rerank(scores: list[float] | None = None) -> Reply:
+    """A BEI/TEI ``/rerank`` answer: ``[{"index", "score"}]`` sorted by score, best first.
+
+    Shape from huggingface/text-embeddings-inference ``router/src/http/types.rs``
+    (``RerankRequest``: query, texts, truncate, raw_scores, return_text; ``Rank``:
+    index, score, text only with return_text) and Baseten's BEI reranker READMEs in
+    basetenlabs/truss-examples (``POST .../environments/production/sync/rerank``).
+    Scores are ``scores`` when given, else the share of query words in each text
+    (``raw_scores``: that times 10 minus 5, a logit-like range).
+    """
+
+    def render(exchange: _Exchange) -> None:
+        body = exchange.body if isinstance(exchange.body, dict) else {}
+        query, texts = str(body.get("query", "")), [str(t) for t in body.get("texts", [])]
+        values = scores if scores is not None else [_overlap(query, t) for t in texts]
+        if body.get("raw_scores") is True:
+            values = [v * 10 - 5 for v in values]
+        ranks: list[dict[str, Any]] = [
+            {"index": i, "score": v} for i, v in enumerate(values[: len(texts)])
+        ]
+        if body.get("return_text") is True:
+            for rank in ranks:
+                rank["text"] = texts[rank["index"]]
+        ranks.sort(key=lambda rank: -rank["score"])
+        exchange.send_json(200, ranks)
+
+    return Reply(render, "rerank()")
+
+
+_POSITIVE_WORDS = frozenset({"love", "great", "good", "excellent", "happy", "wonderful"})
+
+
+def predict() -> Reply:
+    """A TEI/BEI classifier ``/predict`` answer for a batch: one label list per input.
+
+    Shape from huggingface/text-embeddings-inference ``router/src/http/types.rs``
+    (``PredictInput``: a string, a pair, or a batch ``[[text], [a, b], ...]``;
+    ``PredictResponse``: ``[{"label", "score"}]`` or a list of those per input).
+    Labels: ``positive``/``negative``, positive when a text has a happy word.
+    """
+
+    def render(exchange: _Exchange) -> None:
+        body = exchange.body if isinstance(exchange.body, dict) else {}
+        inputs = body.get("inputs")
+        batch = (
+            inputs if isinstance(inputs, list) and inputs and isinstance(inputs[0], list) else None
+        )
+        texts = [" ".join(map(str, item)) for item in batch] if batch else [str(inputs)]
+        answers = []
+        for text in texts:
+            positive = 0.9 if _POSITIVE_WORDS & set(re.findall(r"\w+", text.lower())) else 0.2
+            negative = round(1 - positive, 6)
+            labels: list[dict[str, Any]] = [
+                {"label": "positive", "score": positive},
+                {"label": "negative", "score": negative},
+            ]
+            answers.append(labels if positive >= negative else labels[::-1])
+        exchange.send_json(200, answers if batch else answers[0])
+
+    return Reply(render, "predict()")
 
 
 def fake_vector(text: str, dimensions: int = DEFAULT_EMBEDDING_DIMENSIONS) -> list[float]:
@@ -776,25 +884,38 @@ def default_reply(request: RecordedRequest) -> Reply:  # noqa: PLR0911 - one ret
       reasoning ``"thinking about it"`` when the model name contains
       "reasoning" or "gpt-oss"; streamed when ``"stream": true`` (usage mode
       "both", or "none" with ``stream_options.include_usage: false``)
-    * ``.../models`` (GET): :func:`models` of :data:`DEFAULT_MODELS`
+    * ``.../models`` (GET): :func:`models` of :data:`DEFAULT_MODELS`, with Baseten's
+      catalogue fields (:data:`DEFAULT_CATALOG`) off a dedicated ``/sync/v1`` path
     * ``.../embeddings`` (POST): :func:`embeddings`
+    * ``.../rerank`` and ``.../predict`` (POST): :func:`rerank`, :func:`predict`
     * invalid JSON body -> 400; wrong method -> 405; any other path -> 404
     """
     if not _has_credentials(request):
         return error(401, {"error": ERROR_MESSAGES[401]})
-    routes = {"/chat/completions": "POST", "/models": "GET", "/embeddings": "POST"}
+    routes = {
+        "/chat/completions": "POST",
+        "/models": "GET",
+        "/embeddings": "POST",
+        "/rerank": "POST",
+        "/predict": "POST",
+    }
     route = next((r for r in routes if request.path.rstrip("/").endswith(r)), None)
     if route is None:
         return error(404, {"error": f"Not found: {request.method} {request.path}"})
     if request.method != routes[route]:
         return error(405, {"error": f"Method not allowed: {request.method} {request.path}"})
     if route == "/models":
-        return models(DEFAULT_MODELS)
+        dedicated = request.path.rstrip("/").endswith("/sync/v1/models")
+        return models(DEFAULT_MODELS, None if dedicated else DEFAULT_CATALOG)
     body = request.json_or_none()
     if not isinstance(body, dict):
         return error(400, {"error": "Invalid request: the body is not a JSON object"})
     if route == "/embeddings":
         return embeddings()
+    if route == "/rerank":
+        return rerank()
+    if route == "/predict":
+        return predict()
     model = str(body.get("model") or "")
     reasoning = DEFAULT_REASONING if "reasoning" in model or "gpt-oss" in model else None
     options = body.get("stream_options")

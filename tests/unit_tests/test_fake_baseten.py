@@ -139,6 +139,43 @@ def test_default_models(client: httpx2.Client) -> None:
         assert all(m["owned_by"] == "baseten" for m in body["data"])
 
 
+def test_model_api_models_carry_basetens_catalogue_fields(client: httpx2.Client) -> None:
+    entry = client.get("/v1/models").json()["data"][0]
+    assert entry["id"] == fb.DEFAULT_MODEL
+    assert set(entry) >= {
+        "context_length",
+        "max_completion_tokens",
+        "supported_features",
+        "input_modalities",
+        "pricing",
+    }
+    assert set(entry["pricing"]) == {"prompt", "completion", "input_cache_read"}
+    # A dedicated deployment's /sync/v1/models is a plain OpenAI list.
+    assert "pricing" not in client.get(DEDICATED + "/models").json()["data"][0]
+
+
+def test_default_rerank_is_sorted_and_honours_teis_flags(client: httpx2.Client) -> None:
+    body = {"query": "red apple", "texts": ["blue sky", "red apple pie", "an apple"]}
+    ranks = client.post("/environments/production/sync/rerank", json=body).json()
+    assert ranks == [
+        {"index": 1, "score": 1.0},
+        {"index": 2, "score": 0.5},
+        {"index": 0, "score": 0.0},
+    ]
+    body |= {"raw_scores": True, "return_text": True}
+    ranks = client.post("/environments/production/sync/rerank", json=body).json()
+    assert ranks[0] == {"index": 1, "score": 5.0, "text": "red apple pie"}
+
+
+def test_default_predict_answers_a_batch_and_a_single_input(client: httpx2.Client) -> None:
+    batch = client.post(
+        "/environments/production/sync/predict", json={"inputs": [["I love it"], ["meh"]]}
+    ).json()
+    assert [labels[0]["label"] for labels in batch] == ["positive", "negative"]
+    single = client.post("/environments/production/sync/predict", json={"inputs": "great"}).json()
+    assert single[0] == {"label": "positive", "score": 0.9}
+
+
 def test_default_embeddings_are_deterministic_unit_vectors(client: httpx2.Client) -> None:
     body = client.post(
         DEDICATED + "/embeddings", json={"model": "bei", "input": ["a b", "c"]}

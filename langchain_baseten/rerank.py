@@ -1,0 +1,547 @@
+"""Rerankers and classifiers on Baseten dedicated deployments (BEI, Hugging Face TEI).
+
+``BasetenRerank`` is a LangChain ``BaseDocumentCompressor`` on the ``/rerank``
+route of a BEI or TEI deployment; ``BasetenClassifier`` calls the ``/predict``
+route of a sequence-classification deployment. Both resolve the endpoint, key,
+client and errors exactly as ``ChatBaseten`` and ``BasetenEmbeddings`` do
+(:mod:`langchain_baseten._config`).
+
+Where the routes are: BEI and TEI serve ``/rerank`` and ``/predict`` at the
+deployment's sync root, beside the OpenAI-style ``/v1`` routes, so for
+``model="baseten/abcd1234"`` the reranker posts to
+``https://model-abcd1234.api.baseten.co/environments/production/sync/rerank``
+(basetenlabs/truss-examples, ``11-embeddings-reranker-classification-tensorrt``
+READMEs: "POST-Route: .../environments/production/sync/rerank" and
+".../sync/predict"; Baseten's performance client builds ``{api_base}/sync/rerank``).
+With ``base_url=`` the sync root is that URL with a trailing ``/v1`` removed, so
+one ``base_url`` serves the embeddings, the reranker and the classifier alike.
+
+Wire shapes (huggingface/text-embeddings-inference, ``router/src/http/types.rs``
+and ``proto/tei.proto``):
+
+* ``POST /rerank`` ``{"query": str, "texts": [str], "raw_scores": bool,
+  "truncate": bool}`` -> ``[{"index": int, "score": float}, ...]`` sorted by
+  score, one entry per text.
+* ``POST /predict`` ``{"inputs": [[str], ...]}`` -> ``[[{"label": str, "score":
+  float}, ...], ...]``, one list per input. Each input is wrapped in its own list
+  because a bare ``["a", "b"]`` means one text *pair* to TEI, not two texts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx2
+from langchain_core.documents import BaseDocumentCompressor, Document
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    model_validator,
+)
+
+from langchain_baseten._config import api_key_field, resolve_from_fields, transport_from_fields
+from langchain_baseten.errors import REQUEST_ID_HEADER, BasetenResponseError
+from langchain_baseten.routing import BasetenRoutingError, Endpoint, Route
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Sequence
+
+    from langchain_core.callbacks import Callbacks
+
+    from langchain_baseten.transport import JsonListResponse, Transport
+
+__all__ = ["BasetenClassifier", "BasetenRerank", "ClassLabel", "RerankResult"]
+
+_RERANK_PATH = "/rerank"
+_PREDICT_PATH = "/predict"
+#: Texts per request: TEI's ``--max-client-batch-size`` default (BEI accepts more).
+DEFAULT_BATCH_SIZE = 32
+#: Requests in flight at once for one call.
+DEFAULT_MAX_CONCURRENCY = 8
+#: Texts one call may send in total (a guard against reranking a whole corpus by mistake).
+DEFAULT_MAX_TEXTS = 10_000
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class RerankResult:
+    """One scored text: its position in the input and its relevance score."""
+
+    index: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class ClassLabel:
+    """One label a classifier gave a text, with its score."""
+
+    label: str
+    score: float
+
+
+def _sync_root(endpoint: Endpoint) -> str:
+    """The deployment's sync root: ``.../sync/v1`` -> ``.../sync``; ``base_url`` minus ``/v1``."""
+    return endpoint.base_url.removesuffix("/v1")
+
+
+def _batches(texts: Sequence[str], size: int) -> list[list[str]]:
+    return [list(texts[start : start + size]) for start in range(0, len(texts), size)]
+
+
+def _run_batches(
+    work: Callable[[list[str]], _T], batches: list[list[str]], max_concurrency: int
+) -> list[_T]:
+    """Run ``work`` on each batch, at most ``max_concurrency`` at once; results in order."""
+    if len(batches) <= 1 or max_concurrency == 1:
+        return [work(batch) for batch in batches]
+    workers = min(max_concurrency, len(batches))
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="baseten-rerank")
+    try:
+        futures = [executor.submit(work, batch) for batch in batches]
+        return [future.result() for future in futures]
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+async def _arun_batches(
+    work: Callable[[list[str]], Awaitable[_T]], batches: list[list[str]], max_concurrency: int
+) -> list[_T]:
+    """Async twin of :func:`_run_batches` (a semaphore bounds the tasks in flight)."""
+    if len(batches) <= 1:
+        return [await work(batch) for batch in batches]
+    semaphore = asyncio.Semaphore(max_concurrency)
+
+    async def run(batch: list[str]) -> _T:
+        async with semaphore:
+            return await work(batch)
+
+    tasks = [asyncio.ensure_future(run(batch)) for batch in batches]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+def _check_texts(texts: Sequence[str], what: str, limit: int) -> None:
+    if isinstance(texts, str):
+        msg = f"{what} must be a list of strings, not one string."
+        raise TypeError(msg)
+    bad = [index for index, text in enumerate(texts) if not isinstance(text, str)]
+    if bad:
+        msg = f"Every item of {what} must be a string; items at positions {bad[:10]} are not."
+        raise TypeError(msg)
+    if len(texts) > limit:
+        msg = (
+            f"{len(texts):,} {what} in one call is more than max_texts={limit:,}. Rerank a "
+            "shortlist (the top hits of a retriever), or raise max_texts= if you mean it."
+        )
+        raise ValueError(msg)
+
+
+class _BeiModel(BaseModel):
+    """Connection fields and transport of a BEI/TEI deployment's sync root (shared base)."""
+
+    model: str | None = Field(default=None, validation_alias=AliasChoices("model", "model_name"))
+    """Dedicated model ID (8 characters), optionally prefixed ``baseten/``."""
+    route: Route = "auto"
+    """``auto`` or ``dedicated`` (Model APIs serve no rerankers or classifiers)."""
+    model_url: str | None = None
+    """A dedicated deployment URL as copied from Baseten's dashboard."""
+    base_url: str | None = None
+    """A custom endpoint (a trailing ``/v1`` is dropped to reach ``/rerank``, ``/predict``)."""
+    environment: str | None = None
+    """The deployment environment (``production`` by default)."""
+    deployment_id: str | None = None
+    """A specific deployment instead of an environment."""
+    served_model_name: str | None = None
+    """Not used: ``/rerank`` and ``/predict`` bodies carry no model name (must stay unset)."""
+    api_key: SecretStr | None = api_key_field()
+    """Baseten API key; read from ``BASETEN_API_KEY`` when not given."""
+
+    batch_size: int = Field(default=DEFAULT_BATCH_SIZE, ge=1)
+    """Texts per request (TEI refuses more than its ``--max-client-batch-size``, 32 by default)."""
+    max_concurrency: int = Field(default=DEFAULT_MAX_CONCURRENCY, ge=1)
+    """Requests in flight at once within one call."""
+    max_texts: int = Field(default=DEFAULT_MAX_TEXTS, ge=1)
+    """Most texts one call may send; more is an error rather than a surprise bill."""
+    truncate: bool | None = None
+    """Ask the server to truncate over-long inputs (``None``: the server's default, no truncation
+    on TEI, which then answers 413 for a text longer than the model's limit)."""
+
+    timeout: float | None = Field(
+        default=None, validation_alias=AliasChoices("timeout", "request_timeout")
+    )
+    """Seconds per request (the openai client's default, 600 s, when ``None``)."""
+    max_retries: int = Field(default=2, ge=0)
+    """Retries with backoff (honouring ``Retry-After``) on 408/409/429/5xx and lost connections."""
+    default_headers: dict[str, str] | None = None
+    default_query: dict[str, str] | None = None
+    http_client: Any | None = Field(default=None, exclude=True)
+    """An ``httpx2.Client`` to use instead of the shared connection pool."""
+    http_async_client: Any | None = Field(default=None, exclude=True)
+    """An ``httpx2.AsyncClient`` to use instead of the shared connection pool."""
+
+    # hide_input_in_errors: a failed validation must never quote the input, api_key included.
+    model_config = ConfigDict(
+        populate_by_name=True,
+        protected_namespaces=(),
+        extra="forbid",
+        hide_input_in_errors=True,
+    )
+
+    _endpoint: Endpoint = PrivateAttr()
+    _transport: Transport = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _resolve_endpoint_and_client(self) -> _BeiModel:
+        """Resolve the (dedicated) endpoint, check the key, prepare the transport."""
+        if self.served_model_name is not None:
+            msg = (
+                "served_model_name= does not apply here: /rerank and /predict requests carry "
+                "no model name. Drop it."
+            )
+            raise BasetenRoutingError(msg)
+        endpoint = resolve_from_fields(self)
+        if endpoint.kind == "model_api":
+            msg = (
+                f"{self.model!r} resolves to Baseten's Model APIs, which serve chat models "
+                f"only: a {type(self).__name__} needs a dedicated deployment (BEI or TEI). "
+                "Pass its 8-character model ID (model='baseten/abcd1234'), its dashboard URL "
+                "(model_url=...), or base_url=... for another TEI-compatible server."
+            )
+            raise BasetenRoutingError(msg)
+        self._endpoint = endpoint
+        root = dataclasses.replace(endpoint, base_url=_sync_root(endpoint))
+        self._transport = transport_from_fields(self, root)
+        return self
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The resolved endpoint (its ``base_url`` is the OpenAI-style ``.../sync/v1``)."""
+        return self._endpoint
+
+    @property
+    def sync_url(self) -> str:
+        """The deployment's sync root, where ``/rerank`` and ``/predict`` live."""
+        return _sync_root(self._endpoint)
+
+    def _fail(self, path: str, response: JsonListResponse, problem: str) -> BasetenResponseError:
+        request_id = response.headers.get(REQUEST_ID_HEADER)
+        where = f" (Baseten request id: {request_id})" if request_id else ""
+        msg = f"The {path} response {problem}{where}."
+        request = httpx2.Request("POST", self.sync_url + path)
+        return BasetenResponseError(msg, request, body=response.data)
+
+    def _options(self) -> dict[str, Any]:
+        return {} if self.truncate is None else {"truncate": self.truncate}
+
+
+class BasetenRerank(_BeiModel, BaseDocumentCompressor):
+    """Rerank documents with a reranker on a Baseten dedicated deployment (BEI or TEI).
+
+    A cross-encoder scores each document against the query; the best ``top_n``
+    come back, best first, with the score in ``metadata["relevance_score"]``.
+    Use it after a retriever (``ContextualCompressionRetriever``) or on its own.
+
+    Setup:
+        Deploy a reranker (for example BAAI/bge-reranker-v2-m3 from Baseten's model
+        library, served by BEI) and set ``BASETEN_API_KEY``.
+
+    Key init args:
+        model: The deployment's 8-character model ID, optionally prefixed ``baseten/``.
+            ``model_url``, ``environment``, ``deployment_id`` and ``base_url`` work as
+            for ``ChatBaseten``; a Model API slug is an error.
+        top_n: How many documents to keep (default 3; ``None`` keeps all, reordered).
+        batch_size: Texts per request (default 32); more documents are split into
+            batches sent concurrently (at most ``max_concurrency``) and merged.
+        max_texts: Most documents one call may rerank (default 10,000).
+        raw_scores: Ask for raw logits instead of sigmoid scores in 0..1.
+        truncate: Let the server truncate documents longer than the model's limit.
+        score_key: The metadata key for the score (default ``relevance_score``).
+
+    Instantiate:
+        .. code-block:: python
+
+            from langchain_baseten import BasetenRerank
+
+            reranker = BasetenRerank(model="baseten/abcd1234", top_n=2)
+            reranker.sync_url
+            # 'https://model-abcd1234.api.baseten.co/environments/production/sync'
+
+    Rerank documents:
+        .. code-block:: python
+
+            from langchain_core.documents import Document
+
+            docs = [Document(page_content=t) for t in ["Paris is in France.", "Cats purr."]]
+            best = reranker.compress_documents(docs, query="Where is Paris?")
+            best[0].metadata["relevance_score"]  # e.g. 0.98
+
+    Scores only:
+        .. code-block:: python
+
+            reranker.rerank("Where is Paris?", ["Paris is in France.", "Cats purr."])
+            # [RerankResult(index=0, score=0.98), RerankResult(index=1, score=0.01)]
+
+    Async:
+        .. code-block:: python
+
+            best = await reranker.acompress_documents(docs, query="Where is Paris?")
+            scores = await reranker.arerank("Where is Paris?", ["...", "..."])
+    """
+
+    top_n: int | None = Field(default=3, ge=1)
+    """Documents to keep, best first (``None``: all of them, reordered)."""
+    raw_scores: bool = False
+    """Raw logits instead of sigmoid scores."""
+    score_key: str = "relevance_score"
+    """Metadata key the score is stored under."""
+
+    # ------------------------------------------------------------------ requests
+
+    def _body(self, query: str, batch: list[str]) -> dict[str, Any]:
+        body: dict[str, Any] = {"query": query, "texts": batch, **self._options()}
+        if self.raw_scores:
+            body["raw_scores"] = True
+        return body
+
+    def _scores(self, batch: list[str], response: JsonListResponse) -> list[float]:
+        """One score per text of ``batch``, in input order, after checking the indexes."""
+        scores: list[float | None] = [None] * len(batch)
+        for item in response.data:
+            index = item.get("index") if isinstance(item, dict) else None
+            score = item.get("score") if isinstance(item, dict) else None
+            if (
+                not isinstance(index, int)
+                or isinstance(index, bool)
+                or not 0 <= index < len(batch)
+                or scores[index] is not None
+            ):
+                problem = f"has an entry with a bad or repeated index: {str(item)[:100]}"
+                raise self._fail(_RERANK_PATH, response, problem)
+            if isinstance(score, bool) or not isinstance(score, (int, float)):
+                problem = f"has an entry without a numeric score: {str(item)[:100]}"
+                raise self._fail(_RERANK_PATH, response, problem)
+            scores[index] = float(score)
+        missing = [i for i, score in enumerate(scores) if score is None]
+        if missing:
+            problem = f"has no score for texts {missing[:10]} of {len(batch)}"
+            raise self._fail(_RERANK_PATH, response, problem)
+        return [float(score or 0.0) for score in scores]
+
+    def _score_batch(self, query: str, batch: list[str]) -> list[float]:
+        response = self._transport.post_list(_RERANK_PATH, self._body(query, batch))
+        return self._scores(batch, response)
+
+    async def _ascore_batch(self, query: str, batch: list[str]) -> list[float]:
+        response = await self._transport.apost_list(_RERANK_PATH, self._body(query, batch))
+        return self._scores(batch, response)
+
+    def _check(self, query: str, texts: Sequence[str]) -> None:
+        if not isinstance(query, str) or not query.strip():
+            msg = f"The query must be a non-empty string, got {str(query)[:50]!r}."
+            raise ValueError(msg)
+        _check_texts(texts, "texts", self.max_texts)
+
+    # ------------------------------------------------------------------ public API
+
+    def rerank(self, query: str, texts: Sequence[str]) -> list[RerankResult]:
+        """Score every text against ``query``; return all of them, best first.
+
+        Args:
+            query: The query.
+            texts: The texts (an empty list returns ``[]`` without a request).
+
+        Returns:
+            ``RerankResult(index, score)`` for every text, sorted by score (ties
+            keep input order). ``top_n`` does not apply here.
+
+        Raises:
+            ValueError: For an empty query or more than ``max_texts`` texts.
+            openai.APIError: When a request fails (Baseten's message, request id).
+        """
+        self._check(query, texts)
+        batches = _batches(texts, self.batch_size)
+        scored = _run_batches(lambda b: self._score_batch(query, b), batches, self.max_concurrency)
+        return _ranked([score for batch in scored for score in batch])
+
+    async def arerank(self, query: str, texts: Sequence[str]) -> list[RerankResult]:
+        """Async twin of :meth:`rerank`.
+
+        Args:
+            query: The query.
+            texts: The texts.
+
+        Returns:
+            ``RerankResult(index, score)`` for every text, best first.
+        """
+        self._check(query, texts)
+        batches = _batches(texts, self.batch_size)
+        scored = await _arun_batches(
+            lambda b: self._ascore_batch(query, b), batches, self.max_concurrency
+        )
+        return _ranked([score for batch in scored for score in batch])
+
+    def _keep(self, documents: Sequence[Document], ranked: list[RerankResult]) -> list[Document]:
+        kept = ranked if self.top_n is None else ranked[: self.top_n]
+        return [
+            Document(
+                page_content=documents[r.index].page_content,
+                metadata={**documents[r.index].metadata, self.score_key: r.score},
+                id=documents[r.index].id,
+            )
+            for r in kept
+        ]
+
+    def compress_documents(
+        self,
+        documents: Sequence[Document],
+        query: str,
+        callbacks: Callbacks | None = None,  # noqa: ARG002 - part of the interface
+    ) -> Sequence[Document]:
+        """Keep the ``top_n`` documents most relevant to ``query``, best first.
+
+        Args:
+            documents: The retrieved documents (not modified).
+            query: The query.
+            callbacks: Unused (part of LangChain's interface).
+
+        Returns:
+            New documents (same content, id and metadata, plus the score under
+            ``score_key``), best first.
+        """
+        ranked = self.rerank(query, [doc.page_content for doc in documents])
+        return self._keep(documents, ranked)
+
+    async def acompress_documents(
+        self,
+        documents: Sequence[Document],
+        query: str,
+        callbacks: Callbacks | None = None,  # noqa: ARG002 - part of the interface
+    ) -> Sequence[Document]:
+        """Async twin of :meth:`compress_documents` (native async HTTP, no thread).
+
+        Args:
+            documents: The retrieved documents (not modified).
+            query: The query.
+            callbacks: Unused (part of LangChain's interface).
+
+        Returns:
+            The ``top_n`` documents, best first, with their scores.
+        """
+        ranked = await self.arerank(query, [doc.page_content for doc in documents])
+        return self._keep(documents, ranked)
+
+
+def _ranked(scores: list[float]) -> list[RerankResult]:
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    return [RerankResult(index=i, score=scores[i]) for i in order]
+
+
+class BasetenClassifier(_BeiModel):
+    """Classify texts with a sequence-classification model on a dedicated deployment.
+
+    Calls the ``/predict`` route that BEI and TEI serve for classifiers (sentiment,
+    emotion, language, reward models): each text gets its labels with scores.
+
+    Instantiate and classify:
+        .. code-block:: python
+
+            from langchain_baseten import BasetenClassifier
+
+            classifier = BasetenClassifier(model="baseten/abcd1234")
+            classifier.classify(["I love this!", "This is awful."])
+            # [[ClassLabel(label='joy', score=0.97), ...], [...]]
+            await classifier.aclassify(["..."])
+    """
+
+    raw_scores: bool = False
+    """Raw logits instead of softmax scores."""
+
+    def _body(self, batch: list[str]) -> dict[str, Any]:
+        # Each text in its own list: TEI reads a bare ["a", "b"] as one text pair.
+        body: dict[str, Any] = {"inputs": [[text] for text in batch], **self._options()}
+        if self.raw_scores:
+            body["raw_scores"] = True
+        return body
+
+    def _labels(self, batch: list[str], response: JsonListResponse) -> list[list[ClassLabel]]:
+        if len(response.data) != len(batch):
+            problem = f"holds {len(response.data)} predictions for {len(batch)} texts"
+            raise self._fail(_PREDICT_PATH, response, problem)
+        results: list[list[ClassLabel]] = []
+        for position, prediction in enumerate(response.data):
+            labels = _class_labels(prediction)
+            if labels is None:
+                problem = f"has no list of labels for text {position}: {str(prediction)[:100]}"
+                raise self._fail(_PREDICT_PATH, response, problem)
+            results.append(sorted(labels, key=lambda label: -label.score))
+        return results
+
+    def _classify_batch(self, batch: list[str]) -> list[list[ClassLabel]]:
+        return self._labels(batch, self._transport.post_list(_PREDICT_PATH, self._body(batch)))
+
+    async def _aclassify_batch(self, batch: list[str]) -> list[list[ClassLabel]]:
+        response = await self._transport.apost_list(_PREDICT_PATH, self._body(batch))
+        return self._labels(batch, response)
+
+    def classify(self, texts: Sequence[str]) -> list[list[ClassLabel]]:
+        """Classify texts; one list of labels per text, highest score first.
+
+        Args:
+            texts: The texts (an empty list returns ``[]`` without a request).
+
+        Returns:
+            For each text, in input order, its ``ClassLabel(label, score)`` list.
+
+        Raises:
+            ValueError: For more than ``max_texts`` texts.
+            openai.APIError: When a request fails (Baseten's message, request id).
+        """
+        _check_texts(texts, "texts", self.max_texts)
+        batches = _batches(texts, self.batch_size)
+        results = _run_batches(self._classify_batch, batches, self.max_concurrency)
+        return [labels for batch in results for labels in batch]
+
+    async def aclassify(self, texts: Sequence[str]) -> list[list[ClassLabel]]:
+        """Async twin of :meth:`classify`.
+
+        Args:
+            texts: The texts.
+
+        Returns:
+            For each text, its labels, highest score first.
+        """
+        _check_texts(texts, "texts", self.max_texts)
+        batches = _batches(texts, self.batch_size)
+        results = await _arun_batches(self._aclassify_batch, batches, self.max_concurrency)
+        return [labels for batch in results for labels in batch]
+
+
+def _class_labels(prediction: Any) -> list[ClassLabel] | None:
+    """``[{"label", "score"}, ...]`` as ClassLabels, or ``None`` when malformed."""
+    if not isinstance(prediction, list):
+        return None
+    labels = []
+    for item in prediction:
+        if not isinstance(item, dict):
+            return None
+        label, score = item.get("label"), item.get("score")
+        if not isinstance(label, str) or isinstance(score, bool):
+            return None
+        if not isinstance(score, (int, float)):
+            return None
+        labels.append(ClassLabel(label=label, score=float(score)))
+    return labels
