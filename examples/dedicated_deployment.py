@@ -11,9 +11,9 @@ from langchain_baseten import ChatBaseten
 
 with live_or_replay("dedicated_deployment"):
     llm = ChatBaseten(model="baseten/abcd1234", temperature=0, max_tokens=200)
-    print(f"endpoint: {llm.base_url}")
+    print(f"endpoint: {llm.endpoint.base_url}")
     staging = ChatBaseten(model="baseten/abcd1234", environment="staging")
-    print(f"staging endpoint: {staging.base_url}")
+    print(f"staging endpoint: {staging.endpoint.base_url}")
     reply = llm.invoke("Say hello from a dedicated deployment.")
     print(f"answer: {reply.content}")
     print(f"usage: {reply.usage_metadata}")

@@ -31,7 +31,7 @@ with live_or_replay("embeddings_retrieval"):
     embeddings = BasetenEmbeddings(
         model=os.environ.get("BASETEN_EMBEDDINGS_MODEL", "baseten/abcd1234")
     )
-    print(f"embeddings endpoint: {embeddings.base_url}")
+    print(f"embeddings endpoint: {embeddings.endpoint.base_url}")
     store = InMemoryVectorStore.from_texts(DOCUMENTS, embedding=embeddings)
     retrieved = store.similarity_search(QUESTION, k=2)
     context = "\n".join(f"- {doc.page_content}" for doc in retrieved)

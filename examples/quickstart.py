@@ -9,7 +9,7 @@ from langchain_baseten import ChatBaseten
 
 with live_or_replay("quickstart"):
     llm = ChatBaseten(model="baseten/openai/gpt-oss-120b", temperature=0, max_tokens=256)
-    print(f"endpoint: {llm.base_url}  model: {llm.model_name}")
+    print(f"endpoint: {llm.endpoint.base_url}  model: {llm.model_name}")
     reply = llm.invoke(
         [
             ("system", "You are a concise assistant."),

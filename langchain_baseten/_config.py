@@ -4,44 +4,92 @@
 (``model``, ``route``, ``model_url``, ``base_url``, ``environment``,
 ``deployment_id``, ``served_model_name``, ``api_key``, ``timeout``,
 ``max_retries``, ``default_headers``, ``default_query``, ``http_client``,
-``http_async_client``) and must interpret them identically. Both call
-:func:`resolve_from_fields` and then :func:`transport_from_fields`; a class can
-check the resolved endpoint in between (the embeddings class rejects Model API
-slugs there, before complaining about a missing key).
+``http_async_client``) and interpret them identically.
+
+Fields are inputs: nothing here writes a derived value back into a field. The
+endpoint and the transport are derived from the *current* field values by
+:func:`derive` and cached together with the values they were derived from, so a
+copy made by ``model_copy(update=...)``, an attribute set after construction,
+``configurable_fields``, ``ChatBaseten(**llm.model_dump())``, ``dumpd``/``load``,
+``pickle`` and ``copy.deepcopy`` all route and authenticate by what the fields
+say now. The environment (``BASETEN_BASE_URL``, ``BASETEN_API_BASE``) is read
+once, at construction (:func:`endpoint_from_env`), like ``BASETEN_API_KEY``.
 """
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Protocol
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from langchain_core.utils import secret_from_env
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 
-from langchain_baseten.routing import Endpoint, Route, resolve_endpoint
+from langchain_baseten.parameters import is_credential_name
+from langchain_baseten.routing import (
+    MODEL_API_BASE_URL,
+    BasetenRoutingError,
+    Endpoint,
+    Route,
+    normalize_model_url,
+    resolve_endpoint,
+)
 from langchain_baseten.transport import ClientSettings, Transport
 
 if TYPE_CHECKING:
-    from pydantic import SecretStr
+    from collections.abc import Callable, Mapping
 
 __all__ = [
+    "API_BASE_ENV",
     "API_KEY_ENV",
     "BASE_URL_ENV",
+    "CONNECTION_FIELDS",
     "ConnectionFields",
+    "DerivedCache",
+    "EnvEndpoint",
     "api_key_field",
-    "custom_base_url",
-    "resolve_from_fields",
-    "transport_from_fields",
+    "check_default_headers",
+    "derive",
+    "endpoint_from_env",
+    "map_published_endpoint",
+    "secret_header_paths",
 ]
 
 API_KEY_ENV = "BASETEN_API_KEY"
 BASE_URL_ENV = "BASETEN_BASE_URL"
+#: The published langchain-baseten (0.2.x) reads its base URL from this variable.
+API_BASE_ENV = "BASETEN_API_BASE"
+
+#: Fields that decide where a request goes and how it authenticates.
+CONNECTION_FIELDS = frozenset(
+    {
+        "model",
+        "route",
+        "model_url",
+        "base_url",
+        "environment",
+        "deployment_id",
+        "served_model_name",
+        "api_key",
+        "timeout",
+        "max_retries",
+        "default_headers",
+        "default_query",
+        "http_client",
+        "http_async_client",
+    }
+)
 
 _MISSING_KEY = (
     "No Baseten API key: pass api_key=... or set the BASETEN_API_KEY environment "
     "variable (OPENAI_API_KEY is never used for Baseten). Keys are at "
     "https://app.baseten.co/settings/api_keys."
 )
+# RFC 9110 field names: a "token".
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_MODEL_ID = re.compile(r"[A-Za-z0-9]{8}")
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 
 
 class ConnectionFields(Protocol):
@@ -57,7 +105,7 @@ class ConnectionFields(Protocol):
     api_key: SecretStr | None
     timeout: float | None
     max_retries: int
-    default_headers: dict[str, str] | None
+    default_headers: dict[str, str | SecretStr] | None
     default_query: dict[str, str] | None
     http_client: Any | None
     http_async_client: Any | None
@@ -71,75 +119,267 @@ def api_key_field() -> Any:
     )
 
 
-def custom_base_url(fields: ConnectionFields) -> str | None:
-    """The custom endpoint in use: ``base_url``, else ``BASETEN_BASE_URL`` unless ``model_url``.
+# ---------------------------------------------------------------------- endpoint inputs
+
+
+class EnvEndpoint(NamedTuple):
+    """The endpoint named by the environment at construction (both ``None`` if none)."""
+
+    base_url: str | None = None
+    model_url: str | None = None
+
+
+def map_published_endpoint(url: str) -> EnvEndpoint:
+    """What a base URL given as the published package's ``baseten_api_base`` means here.
+
+    That package sends every request to the URL verbatim. Here a Baseten
+    deployment URL is a ``model_url`` (so the body model and profile are those
+    of a dedicated deployment), the Model APIs' own URL is the default (kept
+    as a Model API endpoint, profile included), and anything else is a custom
+    ``base_url``.
 
     Args:
-        fields: The model instance (or anything with its connection fields).
+        url: The URL as given.
 
     Returns:
-        The base URL that replaces Baseten's endpoints, or ``None``.
+        The equivalent ``base_url``/``model_url`` pair (both ``None`` for the
+        Model APIs' default URL).
     """
-    if fields.base_url is not None or fields.model_url is not None:
-        return fields.base_url
-    return os.environ.get(BASE_URL_ENV) or None
+    if url.strip().rstrip("/") == MODEL_API_BASE_URL:
+        return EnvEndpoint()
+    try:
+        normalize_model_url(url)
+    except BasetenRoutingError:
+        return EnvEndpoint(base_url=url)
+    return EnvEndpoint(model_url=url)
 
 
-def resolve_from_fields(fields: ConnectionFields) -> Endpoint:
-    """Resolve the endpoint the fields name.
+def endpoint_from_env() -> EnvEndpoint:
+    """Read ``BASETEN_BASE_URL`` (a custom endpoint), else ``BASETEN_API_BASE``.
 
-    ``BASETEN_BASE_URL`` stands in for ``base_url`` when neither ``base_url`` nor
-    ``model_url`` is given (see :func:`custom_base_url`).
-
-    Args:
-        fields: The model instance (or anything with its connection fields).
+    Called once per construction; the result is used only when neither
+    ``base_url`` nor ``model_url`` is given.
 
     Returns:
-        The resolved endpoint.
-
-    Raises:
-        BasetenRoutingError: When the fields do not name a usable endpoint.
+        The endpoint the environment names.
     """
+    if base_url := os.environ.get(BASE_URL_ENV):
+        return EnvEndpoint(base_url=base_url)
+    if api_base := os.environ.get(API_BASE_ENV):
+        return map_published_endpoint(api_base)
+    return EnvEndpoint()
+
+
+def _strip_prefix(model: str) -> str:
+    return model.removeprefix("baseten/")
+
+
+def _resolve(fields: ConnectionFields, env: EnvEndpoint) -> Endpoint:
+    base_url, model_url = fields.base_url, fields.model_url
+    if base_url is None and model_url is None:
+        base_url, model_url = env
+    model, served = fields.model, fields.served_model_name
+    label = _strip_prefix(model) if isinstance(model, str) else ""
+    if model_url is not None and served is None and label and not _MODEL_ID.fullmatch(label):
+        # The published package's meaning of model=<label> with model_url=: the label
+        # is the body model, what this package calls served_model_name.
+        model, served = None, label
     return resolve_endpoint(
-        fields.model,
+        model,
         route=fields.route,
-        model_url=fields.model_url,
-        base_url=custom_base_url(fields),
+        model_url=model_url,
+        base_url=base_url,
         environment=fields.environment,
         deployment_id=fields.deployment_id,
-        served_model_name=fields.served_model_name,
+        served_model_name=served,
     )
 
 
-def transport_from_fields(fields: ConnectionFields, endpoint: Endpoint) -> Transport:
-    """Check the key and client settings; return the transport for ``endpoint``.
-
-    No client is built here (the transport builds or shares one on first use).
-
-    Args:
-        fields: The model instance (or anything with its connection fields).
-        endpoint: The endpoint from :func:`resolve_from_fields`.
-
-    Returns:
-        The transport for ``endpoint``.
-
-    Raises:
-        ValueError: Without an API key, or for a non-positive ``timeout``.
-    """
+def _transport(fields: ConnectionFields, endpoint: Endpoint) -> Transport:
     if fields.api_key is None or not fields.api_key.get_secret_value().strip():
         raise ValueError(_MISSING_KEY)
     if fields.timeout is not None and fields.timeout <= 0:
         msg = f"timeout must be a positive number of seconds, got {fields.timeout!r}."
         raise ValueError(msg)
+    headers = {
+        name: value.get_secret_value() if isinstance(value, SecretStr) else value
+        for name, value in (fields.default_headers or {}).items()
+    }
     return Transport(
         ClientSettings(
             base_url=endpoint.base_url,
             api_key=fields.api_key.get_secret_value(),
             timeout=fields.timeout,
             max_retries=fields.max_retries,
-            default_headers=tuple(sorted((fields.default_headers or {}).items())),
+            default_headers=tuple(sorted(headers.items())),
             default_query=tuple(sorted((fields.default_query or {}).items())),
         ),
         http_client=fields.http_client,
         http_async_client=fields.http_async_client,
     )
+
+
+# ---------------------------------------------------------------------- derived state
+
+
+@dataclass(frozen=True, slots=True)
+class _Derived:
+    key: tuple[Any, ...] = field(repr=False)
+    endpoint: Endpoint
+    transport: Transport = field(repr=False)
+
+
+class DerivedCache:
+    """Holds the endpoint and transport derived from a model's fields.
+
+    Never copied, pickled or deep-copied with the model (a copy starts empty
+    and derives its own): the transport holds live clients, locks and the key.
+    """
+
+    __slots__ = ("entry",)
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.entry: _Derived | None = None
+
+    def __reduce__(self) -> tuple[type[DerivedCache], tuple[()]]:
+        """Pickle as an empty cache."""
+        return (DerivedCache, ())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> DerivedCache:
+        """Deep-copy as an empty cache."""
+        return DerivedCache()
+
+    def __repr__(self) -> str:
+        """Show the endpoint only."""
+        return f"DerivedCache({self.entry.endpoint if self.entry else None!r})"
+
+
+def _key(fields: ConnectionFields, env: EnvEndpoint) -> tuple[Any, ...]:
+    headers = fields.default_headers
+    query = fields.default_query
+    return (
+        fields.model,
+        fields.route,
+        fields.model_url,
+        fields.base_url,
+        fields.environment,
+        fields.deployment_id,
+        fields.served_model_name,
+        env,
+        fields.api_key,  # SecretStr compares by value
+        fields.timeout,
+        fields.max_retries,
+        dict(headers) if headers else None,
+        dict(query) if query else None,
+        fields.http_client,
+        fields.http_async_client,
+    )
+
+
+def derive(
+    fields: ConnectionFields,
+    cache: DerivedCache,
+    env: EnvEndpoint,
+    check: Callable[[Endpoint], None] | None = None,
+) -> tuple[Endpoint, Transport]:
+    """The endpoint and transport for the fields' current values.
+
+    Derived again only when a connection field changed since the last call
+    (one tuple comparison per request otherwise).
+
+    Args:
+        fields: The model instance.
+        cache: The instance's :class:`DerivedCache`.
+        env: The endpoint the environment named at construction.
+        check: Called with a freshly resolved endpoint before the key is
+            checked (the embeddings class refuses Model API slugs there).
+
+    Returns:
+        ``(endpoint, transport)``.
+
+    Raises:
+        BasetenRoutingError: When the fields do not name a usable endpoint.
+        ValueError: Without an API key, or for a non-positive ``timeout``.
+    """
+    key = _key(fields, env)
+    entry = cache.entry
+    if entry is None or entry.key != key:
+        endpoint = _resolve(fields, env)
+        if check is not None:
+            check(endpoint)
+        entry = _Derived(key, endpoint, _transport(fields, endpoint))
+        cache.entry = entry  # one assignment: safe to share between threads
+    return entry.endpoint, entry.transport
+
+
+# ---------------------------------------------------------------------- headers
+
+
+def _is_secret_header(name: str) -> bool:
+    return name.lower() in _SECRET_HEADERS or is_credential_name(name)
+
+
+def check_default_headers(
+    headers: Mapping[str, Any] | None,
+) -> dict[str, str | SecretStr] | None:
+    """Validate ``default_headers``; keep credential-like values as ``SecretStr``.
+
+    Header names must be HTTP tokens and values strings. Values of
+    ``Authorization``, ``Cookie``, ``X-Api-Key`` and any name that looks like a
+    credential are kept as ``SecretStr`` so ``repr``, ``model_dump`` and
+    ``dumpd`` never show them; they are sent as given.
+
+    Args:
+        headers: The headers as given.
+
+    Returns:
+        The headers to store.
+
+    Raises:
+        ValueError: For a name that is not an HTTP token or a value that is
+            not a string (the value is never shown).
+    """
+    if headers is None:
+        return None
+    if not isinstance(headers, dict):
+        kind = type(headers).__name__
+        msg = f"default_headers must be a dict of header names to strings, got {kind}."
+        raise ValueError(msg)  # noqa: TRY004  # bad input, reported like every other
+    checked: dict[str, str | SecretStr] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            shown = repr(name)[:60]
+            msg = (
+                f"default_headers has {shown}, which is not a valid HTTP header name "
+                "(letters, digits and !#$%&'*+-.^_`|~ only, no spaces or colons)."
+            )
+            raise ValueError(msg)
+        if not isinstance(value, (str, SecretStr)):
+            msg = (
+                f"default_headers[{name!r}] must be a string, got {type(value).__name__} "
+                "(the value is not shown)."
+            )
+            raise ValueError(msg)  # noqa: TRY004  # bad input, reported like every other
+        secret = _is_secret_header(name)
+        checked[name] = SecretStr(value) if secret and isinstance(value, str) else value
+    return checked
+
+
+def secret_header_paths(headers: Mapping[str, Any] | None) -> dict[str, str]:
+    """``lc_secrets`` entries for credential-like default headers.
+
+    ``dumpd`` writes them as secret references (``BASETEN_HEADER_<NAME>``),
+    which ``load(..., secrets_map=...)`` fills back in.
+
+    Args:
+        headers: The stored ``default_headers``.
+
+    Returns:
+        ``{"default_headers.<Name>": "BASETEN_HEADER_<NAME>"}`` per secret header.
+    """
+    return {
+        f"default_headers.{name}": "BASETEN_HEADER_" + re.sub(r"\W", "_", name).upper()
+        for name, value in (headers or {}).items()
+        if isinstance(value, SecretStr) and "." not in name
+    }

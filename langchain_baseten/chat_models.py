@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from functools import lru_cache
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from langchain_core.language_models import LangSmithParams
 from langchain_core.language_models.chat_models import (
@@ -18,7 +17,6 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import RunnableMap, RunnablePassthrough
-from langchain_core.utils import secret_from_env
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import (
     AliasChoices,
@@ -27,13 +25,25 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
+    field_validator,
     model_validator,
 )
 
-from langchain_baseten._config import resolve_from_fields, transport_from_fields
+from langchain_baseten._config import (
+    API_KEY_ENV,
+    CONNECTION_FIELDS,
+    DerivedCache,
+    EnvEndpoint,
+    api_key_field,
+    check_default_headers,
+    derive,
+    endpoint_from_env,
+    secret_header_paths,
+)
+from langchain_baseten._kwargs import collect_init_kwargs, split_call_kwargs
 from langchain_baseten.errors import BasetenStreamError
 from langchain_baseten.messages import StreamParser, message_from_wire, messages_to_wire
-from langchain_baseten.parameters import BASETEN_EXTRA_PARAMS, check_request_params
+from langchain_baseten.parameters import check_body_keys, check_request_params
 from langchain_baseten.profiles import get_model_profile, model_ids
 from langchain_baseten.routing import Endpoint, Route, resolve_endpoint
 from langchain_baseten.structured_output import (
@@ -53,14 +63,13 @@ if TYPE_CHECKING:
     import httpx2
     from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
     from langchain_core.language_models import LanguageModelInput, ModelProfile
-    from langchain_core.load.serializable import SerializedConstructor, SerializedNotImplemented
-    from langchain_core.runnables import Runnable
+    from langchain_core.runnables import Runnable, RunnableSerializable
+    from langchain_core.runnables.utils import AnyConfigurableField
     from langchain_core.tools import BaseTool
 
 __all__ = ["ChatBaseten"]
 
 _CHAT_PATH = "/chat/completions"
-_API_KEY_ENV = "BASETEN_API_KEY"
 # Instance fields sent as request parameters when set.
 _SAMPLING_FIELDS = (
     "temperature",
@@ -74,8 +83,16 @@ _SAMPLING_FIELDS = (
     "top_logprobs",
     "reasoning_effort",
 )
-# Call-time keyword arguments that steer this class and never go in the body.
-_CONTROL_KWARGS = frozenset({"stream", "stream_usage"})
+_NO_ENV = EnvEndpoint()
+
+
+class _DerivedProfile(dict[str, Any]):
+    """A profile filled from the shipped data, not given by the user.
+
+    Marked so that a model rebuilt from this one's field values
+    (``configurable_fields``, ``configurable_alternatives``) derives the profile
+    of its own ``model`` instead of inheriting this one.
+    """
 
 
 @lru_cache(maxsize=256)
@@ -115,7 +132,7 @@ class ChatBaseten(BaseChatModel):
     (``"baseten/openai/gpt-oss-120b"`` or ``"openai/gpt-oss-120b"``) goes to
     ``https://inference.baseten.co/v1``; an 8-character model ID
     (``"baseten/abcd1234"``) goes to that dedicated deployment's production
-    environment. ``.base_url`` shows the endpoint after construction.
+    environment. ``.endpoint.base_url`` shows where requests go.
 
     Setup:
         Install ``langchain-baseten`` and set ``BASETEN_API_KEY``:
@@ -158,10 +175,10 @@ class ChatBaseten(BaseChatModel):
             from langchain_baseten import ChatBaseten
 
             llm = ChatBaseten(model="baseten/openai/gpt-oss-120b", temperature=0)
-            llm.base_url  # 'https://inference.baseten.co/v1'
+            llm.endpoint.base_url  # 'https://inference.baseten.co/v1'
 
             dedicated = ChatBaseten(model="baseten/abcd1234")
-            dedicated.base_url
+            dedicated.endpoint.base_url
             # 'https://model-abcd1234.api.baseten.co/environments/production/sync/v1'
 
     Invoke:
@@ -240,17 +257,14 @@ class ChatBaseten(BaseChatModel):
     model_url: str | None = None
     """A dedicated deployment URL as copied from Baseten's dashboard."""
     base_url: str | None = None
-    """After construction: the resolved endpoint. As an argument: a custom endpoint."""
+    """A custom endpoint (gateway, local server) as given; see ``endpoint.base_url``."""
     environment: str | None = None
     """Dedicated deployments: the environment name (``production`` by default)."""
     deployment_id: str | None = None
     """Dedicated deployments: a specific deployment instead of an environment."""
     served_model_name: str | None = None
     """The body ``model`` for dedicated deployments and custom endpoints."""
-    api_key: SecretStr | None = Field(
-        default_factory=secret_from_env(_API_KEY_ENV, default=None),
-        validation_alias=AliasChoices("api_key", "baseten_api_key"),
-    )
+    api_key: SecretStr | None = api_key_field()
     """Baseten API key; read from ``BASETEN_API_KEY`` when not given."""
 
     temperature: float | None = None
@@ -286,7 +300,8 @@ class ChatBaseten(BaseChatModel):
     """Extra body keys for every request (unknown init kwargs land here)."""
     extra_body: dict[str, Any] | None = None
     """Extra top-level body keys, as with the openai client's ``extra_body``."""
-    default_headers: dict[str, str] | None = None
+    default_headers: dict[str, str | SecretStr] | None = None
+    """Headers for every request; credential-like ones (``Authorization`` ...) are kept secret."""
     default_query: dict[str, str] | None = None
     http_client: Any | None = Field(default=None, exclude=True)
     """An ``httpx2.Client`` to use instead of the shared connection pool."""
@@ -298,65 +313,90 @@ class ChatBaseten(BaseChatModel):
         populate_by_name=True, protected_namespaces=(), hide_input_in_errors=True
     )
 
-    _endpoint: Endpoint = PrivateAttr()
-    _transport: Transport = PrivateAttr()
-    _base_url_given: bool = PrivateAttr(default=False)
+    _derived: DerivedCache = PrivateAttr(default_factory=DerivedCache)
+    _env: EnvEndpoint | None = PrivateAttr(default=None)  # read by the validator below
 
     # ------------------------------------------------------------------ validation
 
     @model_validator(mode="before")
     @classmethod
-    def _collect_extra_kwargs(cls, values: Any) -> Any:
-        """Move unknown keyword arguments into ``model_kwargs``."""
+    def _apply_keyword_policy(cls, values: Any) -> Any:
+        """Map other clients' names, refuse credentials, move extras into ``model_kwargs``."""
         if not isinstance(values, dict):
             return values
-        known: set[str] = set()
-        for name, info in cls.model_fields.items():
-            known.add(name)
-            if isinstance(info.validation_alias, AliasChoices):
-                known.update(str(choice) for choice in info.validation_alias.choices)
-        extra = {key: values[key] for key in list(values) if key not in known}
-        model_kwargs = dict(values.get("model_kwargs") or {})
-        if not extra and not model_kwargs:
-            return values
-        values = {key: value for key, value in values.items() if key in known}
-        for key, value in extra.items():
-            if key in model_kwargs:
-                msg = f"{key!r} was given both as a keyword argument and in model_kwargs."
-                raise ValueError(msg)
-            if key not in BASETEN_EXTRA_PARAMS:
-                warnings.warn(
-                    f"{key!r} is not a known ChatBaseten parameter; it is sent as a request "
-                    "body key. Pass it in model_kwargs to silence this warning.",
-                    UserWarning,
-                    stacklevel=4,
-                )
-            model_kwargs[key] = value
-        clash = set(model_kwargs) & known
-        if clash:
-            msg = f"model_kwargs may not hold {sorted(clash)}: pass them as arguments instead."
-            raise ValueError(msg)
-        values["model_kwargs"] = model_kwargs
+        values = collect_init_kwargs(cls, values, owner=cls.__name__)
+        if isinstance(values.get("profile"), _DerivedProfile):
+            values = {k: v for k, v in values.items() if k != "profile"}  # derive it again
         return values
 
+    @field_validator("default_headers", mode="before")
+    @classmethod
+    def _check_headers(cls, value: Any) -> Any:
+        return check_default_headers(value)
+
     @model_validator(mode="after")
-    def _resolve_endpoint_and_client(self) -> ChatBaseten:
-        """Resolve the endpoint, check the key and parameters, prepare the transport."""
-        self._base_url_given = self.base_url is not None
-        self._endpoint = resolve_from_fields(self)
-        self.base_url = self._endpoint.base_url
-        self._transport = transport_from_fields(self, self._endpoint)
-        check_request_params({**self._sampling_params(), "n": self.n, "stop": self.stop})
+    def _check_connection_and_params(self) -> ChatBaseten:
+        """Read the environment once, check endpoint, key and parameters (nothing is stored)."""
+        self._env = endpoint_from_env()
+        derive(self, self._derived, self._env)
+        check_body_keys(self.model_kwargs, "model_kwargs")
+        check_body_keys(self.extra_body or {}, "extra_body")
+        check_request_params(
+            {
+                **self._sampling_params(),
+                **self.model_kwargs,
+                **(self.extra_body or {}),
+                "n": self.n,
+                "stop": self.stop,
+            }
+        )
         return self
 
     @model_validator(mode="after")
     def _fill_profile(self) -> ChatBaseten:
         """Fill ``profile`` now that the endpoint is known (core's validator runs earlier)."""
-        if self.profile is None and (profile := self._resolve_model_profile()) is not None:
-            self.profile = profile
+        if self.profile is None:
+            self.profile = self._resolve_model_profile()
         return self
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """Copy the model; a derived profile follows a changed ``model``/endpoint.
+
+        The endpoint and transport are always derived from the copy's own
+        fields, so a new ``api_key`` or ``base_url`` is what the copy uses.
+
+        Args:
+            update: Field values to change in the copy (not validated, as in pydantic).
+            deep: Deep-copy the field values.
+
+        Returns:
+            The copy.
+        """
+        copied = super().model_copy(update=update, deep=deep)
+        if (
+            update
+            and CONNECTION_FIELDS & set(update)
+            and isinstance(copied.profile, _DerivedProfile)
+        ):
+            copied.profile = copied._resolve_model_profile()  # noqa: SLF001
+        return copied
+
     # ------------------------------------------------------------------ LangChain hooks
+
+    def configurable_fields(
+        self, **kwargs: AnyConfigurableField
+    ) -> RunnableSerializable[LanguageModelInput, AIMessage]:
+        """Declare fields configurable at run time; ``model_name`` is ``model``'s alias.
+
+        Args:
+            **kwargs: Field names (or the alias ``model_name``) to ``ConfigurableField``s.
+
+        Returns:
+            The configurable model.
+        """
+        if "model_name" in kwargs and "model" not in kwargs:
+            kwargs["model"] = kwargs.pop("model_name")
+        return super().configurable_fields(**kwargs)
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         """The shipped profile of a Model API slug; ``None`` for anything else.
@@ -365,24 +405,44 @@ class ChatBaseten(BaseChatModel):
         ``langchain_baseten/data/model_profiles.json`` get ``None``, not a guess.
         """
         private = self.__pydantic_private__ or {}
-        endpoint = private.get("_endpoint")  # unset while core's own validators run
-        if endpoint is None or endpoint.kind != "model_api":
+        if private.get("_env") is None:  # core's own validator runs before ours
             return None
-        return get_model_profile(endpoint.model)
+        endpoint = self.endpoint
+        if endpoint.kind != "model_api":
+            return None
+        profile = get_model_profile(endpoint.model)
+        return cast("ModelProfile", _DerivedProfile(profile)) if profile is not None else None
 
     @property
     def _llm_type(self) -> str:
         return "baseten-chat"
 
+    def _connection(self) -> tuple[Endpoint, Transport]:
+        """The endpoint and transport for the current field values."""
+        return derive(self, self._derived, self._env or _NO_ENV)
+
     @property
     def model_name(self) -> str:
         """The model name sent in request bodies (ChatOpenAI-compatible spelling)."""
-        return self._endpoint.model
+        return self.endpoint.model
 
     @property
     def endpoint(self) -> Endpoint:
-        """The resolved endpoint: base URL, body model, kind and deployment details."""
-        return self._endpoint
+        """The resolved endpoint (``base_url``, body ``model``, ``kind``, deployment details).
+
+        Derived from the current fields on each access (cached until one changes).
+        """
+        return self._connection()[0]
+
+    @property
+    def baseten_api_key(self) -> SecretStr | None:
+        """The API key (the published langchain-baseten's attribute name for ``api_key``)."""
+        return self.api_key
+
+    @property
+    def baseten_api_base(self) -> str:
+        """The resolved base URL (the published langchain-baseten's attribute name)."""
+        return self.endpoint.base_url
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
@@ -396,28 +456,36 @@ class ChatBaseten(BaseChatModel):
 
     @property
     def lc_secrets(self) -> dict[str, str]:
-        """The API key is serialized as a reference to ``BASETEN_API_KEY``."""
-        return {"api_key": _API_KEY_ENV}
-
-    def to_json(self) -> SerializedConstructor | SerializedNotImplemented:
-        """Serialize, leaving out ``base_url`` when it was resolved rather than given."""
-        serialized = super().to_json()
-        if not self._base_url_given and serialized["type"] == "constructor":
-            serialized["kwargs"].pop("base_url", None)
-        return serialized
+        """The key is a reference to ``BASETEN_API_KEY``; secret headers likewise."""
+        return {"api_key": API_KEY_ENV, **secret_header_paths(self.default_headers)}
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {
-            "model_name": self._endpoint.model,
-            "base_url": self._endpoint.base_url,
+        """Every setting that shapes the request body (traced, and part of the cache key).
+
+        Secrets are never included (the key and secret headers are not body settings).
+        """
+        endpoint = self.endpoint
+        params: dict[str, Any] = {
+            "model_name": endpoint.model,
+            "base_url": endpoint.base_url,
+            "endpoint_kind": endpoint.kind,
             **self._sampling_params(),
         }
+        if self.stop:
+            params["stop"] = self.stop
+        if self.streaming:
+            params["streaming"] = True
+        params["stream_usage"] = self.stream_usage
+        params.update(self.model_kwargs)
+        if self.extra_body:
+            params.update(self.extra_body)
+        return params
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(
             ls_provider="baseten",
-            ls_model_name=self._endpoint.model,
+            ls_model_name=self.endpoint.model,
             ls_model_type="chat",
         )
         override = kwargs.get("model")
@@ -444,7 +512,7 @@ class ChatBaseten(BaseChatModel):
                 continue
             combine_token_usage(token_usage, output.get("token_usage") or {})
             model_name = model_name or output.get("model_name")
-        return {"token_usage": token_usage, "model_name": model_name or self._endpoint.model}
+        return {"token_usage": token_usage, "model_name": model_name or self.endpoint.model}
 
     # ------------------------------------------------------------------ requests
 
@@ -454,12 +522,13 @@ class ChatBaseten(BaseChatModel):
         }
 
     def _endpoint_for(self, model: str | None) -> Endpoint:
-        if model is None or model in {self.model, self._endpoint.model}:
-            return self._endpoint
+        endpoint = self.endpoint
+        if model is None or model in {self.model, endpoint.model}:
+            return endpoint
         return _resolve_cached(
             model,
             self.route,
-            self._endpoint.base_url if self._endpoint.kind == "custom" else None,
+            endpoint.base_url if endpoint.kind == "custom" else None,
             self.environment,
             self.deployment_id,
         )
@@ -473,12 +542,11 @@ class ChatBaseten(BaseChatModel):
         stream: bool,
     ) -> tuple[Transport, dict[str, Any], bool]:
         """Build the request body; return (transport, body, stream_usage)."""
-        call = dict(kwargs)
-        stream_usage = bool(call.pop("stream_usage", self.stream_usage))
-        for key in _CONTROL_KWARGS:
-            call.pop(key, None)
-        endpoint = self._endpoint_for(call.pop("model", None))
-        body: dict[str, Any] = {"model": endpoint.model, "messages": messages_to_wire(messages)}
+        call = split_call_kwargs(kwargs, owner=type(self).__name__)
+        stream_usage = bool(self.stream_usage if call.stream_usage is None else call.stream_usage)
+        endpoint, transport = self._connection()
+        target = self._endpoint_for(call.model)
+        body: dict[str, Any] = {"model": target.model, "messages": messages_to_wire(messages)}
         body.update(self._sampling_params())
         if self.stop:
             body["stop"] = self.stop
@@ -487,21 +555,24 @@ class ChatBaseten(BaseChatModel):
             body.update(self.extra_body)
         if stop is not None:
             body["stop"] = stop
-        extra_body = call.pop("extra_body", None)
-        body.update(call)
-        if extra_body:
-            body.update(extra_body)
+        body.update(call.body)
+        if call.extra_body:
+            body.update(call.extra_body)
         if not body.get("stop"):
             body.pop("stop", None)
+        if isinstance(body.get("response_format"), type):
+            # bind(response_format=SomePydanticClass) / a TypedDict, as with ChatOpenAI.
+            body["response_format"] = response_format(
+                body["response_format"], "json_schema", strict=None
+            )
         check_request_params(body)
         body.pop("n", None)
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": stream_usage}
-        transport = self._transport
-        if endpoint.base_url != self._endpoint.base_url:
+        if target.base_url != endpoint.base_url:
             transport = Transport(
-                dataclasses.replace(transport.settings, base_url=endpoint.base_url),
+                dataclasses.replace(transport.settings, base_url=target.base_url),
                 http_client=self.http_client,
                 http_async_client=self.http_async_client,
             )
@@ -512,7 +583,7 @@ class ChatBaseten(BaseChatModel):
         usage = response.get("usage")
         llm_output = {
             "token_usage": dict(usage) if isinstance(usage, dict) else {},
-            "model_name": message.response_metadata.get("model_name", self._endpoint.model),
+            "model_name": message.response_metadata.get("model_name", self.endpoint.model),
             "system_fingerprint": response.get("system_fingerprint"),
         }
         info = {
@@ -620,8 +691,8 @@ class ChatBaseten(BaseChatModel):
                 ChatBaseten(model="baseten/openai/gpt-oss-120b").list_models()
                 # ['openai/gpt-oss-120b', 'moonshotai/Kimi-K2.6', ...]
         """
-        response = self._transport.get("/models")
-        return model_ids(response.data, f"GET {self._endpoint.base_url}/models")
+        response = self._connection()[1].get("/models")
+        return model_ids(response.data, f"GET {self.endpoint.base_url}/models")
 
     async def alist_models(self) -> list[str]:
         """Async twin of :meth:`list_models`.
@@ -629,8 +700,8 @@ class ChatBaseten(BaseChatModel):
         Returns:
             The model ids, in the server's order.
         """
-        response = await self._transport.aget("/models")
-        return model_ids(response.data, f"GET {self._endpoint.base_url}/models")
+        response = await self._connection()[1].aget("/models")
+        return model_ids(response.data, f"GET {self.endpoint.base_url}/models")
 
     # ------------------------------------------------------------------ tools and structure
 

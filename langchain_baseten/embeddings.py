@@ -18,14 +18,19 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
+    field_validator,
     model_validator,
 )
 
 from langchain_baseten._config import (
+    DerivedCache,
+    EnvEndpoint,
     api_key_field,
-    resolve_from_fields,
-    transport_from_fields,
+    check_default_headers,
+    derive,
+    endpoint_from_env,
 )
+from langchain_baseten._kwargs import collect_init_kwargs
 from langchain_baseten.errors import REQUEST_ID_HEADER, BasetenResponseError
 from langchain_baseten.routing import BasetenRoutingError, Endpoint, Route
 
@@ -141,7 +146,7 @@ class BasetenEmbeddings(BaseModel, Embeddings):
             from langchain_baseten import BasetenEmbeddings
 
             embeddings = BasetenEmbeddings(model="baseten/abcd1234")
-            embeddings.base_url
+            embeddings.endpoint.base_url
             # 'https://model-abcd1234.api.baseten.co/environments/production/sync/v1'
 
     Embed:
@@ -181,7 +186,7 @@ class BasetenEmbeddings(BaseModel, Embeddings):
     model_url: str | None = None
     """A dedicated deployment URL as copied from Baseten's dashboard."""
     base_url: str | None = None
-    """After construction: the resolved endpoint. As an argument: a custom endpoint."""
+    """A custom endpoint as given; the resolved one is ``endpoint.base_url``."""
     environment: str | None = None
     """The deployment environment (``production`` by default)."""
     deployment_id: str | None = None
@@ -206,7 +211,8 @@ class BasetenEmbeddings(BaseModel, Embeddings):
     """Seconds per request (the openai client's default, 600 s, when ``None``)."""
     max_retries: int = Field(default=2, ge=0)
     """Retries with backoff (honouring ``Retry-After``) on 408/409/429/5xx and lost connections."""
-    default_headers: dict[str, str] | None = None
+    default_headers: dict[str, str | SecretStr] | None = None
+    """Headers for every request; credential-like ones (``Authorization`` ...) are kept secret."""
     default_query: dict[str, str] | None = None
     http_client: Any | None = Field(default=None, exclude=True)
     """An ``httpx2.Client`` to use instead of the shared connection pool."""
@@ -221,13 +227,30 @@ class BasetenEmbeddings(BaseModel, Embeddings):
         hide_input_in_errors=True,
     )
 
-    _endpoint: Endpoint = PrivateAttr()
-    _transport: Transport = PrivateAttr()
+    _derived: DerivedCache = PrivateAttr(default_factory=DerivedCache)
+    _env: EnvEndpoint = PrivateAttr(default_factory=EnvEndpoint)  # set by the validator
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_keyword_policy(cls, values: Any) -> Any:
+        """Map other clients' names and refuse credentials (unknown names stay errors)."""
+        if not isinstance(values, dict):
+            return values
+        return collect_init_kwargs(cls, values, owner=cls.__name__, extras=False)
+
+    @field_validator("default_headers", mode="before")
+    @classmethod
+    def _check_headers(cls, value: Any) -> Any:
+        return check_default_headers(value)
 
     @model_validator(mode="after")
-    def _resolve_endpoint_and_client(self) -> BasetenEmbeddings:
-        """Resolve the endpoint (a dedicated one), check the key, prepare the transport."""
-        endpoint = resolve_from_fields(self)
+    def _check_connection(self) -> BasetenEmbeddings:
+        """Read the environment once; check the endpoint (a dedicated one) and the key."""
+        self._env = endpoint_from_env()
+        self._connection()
+        return self
+
+    def _check_endpoint(self, endpoint: Endpoint) -> None:
         if endpoint.kind == "model_api":
             msg = (
                 f"{self.model!r} resolves to Baseten's Model APIs, which serve chat models "
@@ -236,25 +259,35 @@ class BasetenEmbeddings(BaseModel, Embeddings):
                 "base_url=... for another OpenAI-compatible /embeddings endpoint."
             )
             raise BasetenRoutingError(msg)
-        self._transport = transport_from_fields(self, endpoint)
-        self._endpoint = endpoint
-        self.base_url = endpoint.base_url
-        return self
+
+    def _connection(self) -> tuple[Endpoint, Transport]:
+        """The endpoint and transport for the current field values."""
+        return derive(self, self._derived, self._env, self._check_endpoint)
 
     @property
     def model_name(self) -> str:
         """The model name sent in request bodies."""
-        return self._endpoint.model
+        return self.endpoint.model
 
     @property
     def endpoint(self) -> Endpoint:
-        """The resolved endpoint: base URL, body model, kind and deployment details."""
-        return self._endpoint
+        """The resolved endpoint (``base_url``, body ``model``, kind, deployment details)."""
+        return self._connection()[0]
+
+    @property
+    def baseten_api_key(self) -> SecretStr | None:
+        """The API key (the published langchain-baseten's attribute name for ``api_key``)."""
+        return self.api_key
+
+    @property
+    def baseten_api_base(self) -> str:
+        """The resolved base URL (the published langchain-baseten's attribute name)."""
+        return self.endpoint.base_url
 
     # ------------------------------------------------------------------ requests
 
     def _body(self, batch: list[str]) -> dict[str, Any]:
-        body: dict[str, Any] = {"model": self._endpoint.model, "input": batch}
+        body: dict[str, Any] = {"model": self.endpoint.model, "input": batch}
         if self.dimensions is not None:
             body["dimensions"] = self.dimensions
         if self.encoding_format != "float":
@@ -269,7 +302,7 @@ class BasetenEmbeddings(BaseModel, Embeddings):
         def fail(problem: str) -> BasetenResponseError:
             where = f" (Baseten request id: {request_id})" if request_id else ""
             msg = f"Baseten's embeddings response {problem}{where}."
-            request = httpx2.Request("POST", self._endpoint.base_url + _EMBEDDINGS_PATH)
+            request = httpx2.Request("POST", self.endpoint.base_url + _EMBEDDINGS_PATH)
             return BasetenResponseError(msg, request, body=response.data)
 
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
@@ -294,10 +327,11 @@ class BasetenEmbeddings(BaseModel, Embeddings):
         return vectors
 
     def _embed_batch(self, batch: list[str]) -> list[list[float]]:
-        return self._vectors(batch, self._transport.post(_EMBEDDINGS_PATH, self._body(batch)))
+        transport = self._connection()[1]
+        return self._vectors(batch, transport.post(_EMBEDDINGS_PATH, self._body(batch)))
 
     async def _aembed_batch(self, batch: list[str]) -> list[list[float]]:
-        response = await self._transport.apost(_EMBEDDINGS_PATH, self._body(batch))
+        response = await self._connection()[1].apost(_EMBEDDINGS_PATH, self._body(batch))
         return self._vectors(batch, response)
 
     # ------------------------------------------------------------------ Embeddings API

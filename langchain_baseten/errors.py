@@ -1,59 +1,185 @@
-"""Errors that show Baseten's own message, status, request id and likely cause.
+"""Errors: one hierarchy, each HTTP error both the openai SDK's class and LangChain's.
 
-The openai SDK raises its own exception classes (``openai.RateLimitError``,
-``openai.NotFoundError``, ...) but only reads OpenAI's nested
-``{"error": {"message": ...}}`` body, so Baseten's ``{"error": "..."}`` bodies and
-FastAPI's ``{"detail": ...}`` bodies surface as a bare ``Error code: 404``. This
-module rewrites the message of the SDK's exception in place, keeping its class,
-so ``except openai.RateLimitError`` keeps working, and adds two errors of its
-own for broken streams and malformed responses, both subclasses of
-``openai.APIError``.
+Every failure of a request raises one of the classes below. Each inherits from
+the openai SDK's class for the same condition (so ``except openai.RateLimitError``
+keeps working) *and* from langchain-core's :class:`~langchain_core.exceptions.ModelError`
+subclass (so LangChain's retry middleware reads ``is_retryable`` and the
+summarization middleware catches :class:`~langchain_core.exceptions.ContextOverflowError`)::
+
+    Exception
+    ├── ValueError                           bad input, raised before anything is sent
+    │   └── BasetenRoutingError              (routing.py) model/endpoint settings
+    └── openai.APIError
+        ├── openai.APIStatusError            the server answered with an error status
+        │   ├── BasetenBadRequestError            400  + ModelInvalidRequestError
+        │   ├── BasetenUnprocessableEntityError   422  + ModelInvalidRequestError
+        │   ├── BasetenContextOverflowError       400/413/422 "input too long"
+        │   │                                          + ContextOverflowError (BadRequestError)
+        │   ├── BasetenAuthenticationError        401  + ModelAuthenticationError
+        │   ├── BasetenPermissionDeniedError      403  + ModelPermissionDeniedError
+        │   ├── BasetenNotFoundError              404  + ModelNotFoundError
+        │   ├── BasetenRateLimitError             429  + ModelRateLimitError (retryable)
+        │   ├── BasetenInternalServerError        5xx  + ModelAPIError (retryable)
+        │   └── BasetenStatusError                any other status (402, 408, 409, 413 ...)
+        │                                              + ModelError (retryable for 408/409)
+        ├── openai.APIConnectionError
+        │   ├── BasetenConnectionError            no answer / connection lost
+        │   │                                          + ModelConnectionError (retryable)
+        │   └── BasetenTimeoutError               (openai.APITimeoutError)
+        │                                              + ModelTimeoutError (retryable)
+        ├── BasetenResponseError                  an answer that is not what the API promises
+        │                                          (chat, stream event, embeddings, /models)
+        │                                              + ModelAPIError (not retryable)
+        └── BasetenStreamError                    a stream cut short or an error event in it
+            │                                          + ModelAPIError (retryable)
+            └── BasetenStreamContextOverflowError  an error event saying "input too long"
+                                                       + ContextOverflowError
+
+The messages show Baseten's own message (the SDK only reads OpenAI's nested
+``{"error": {"message": ...}}``, so Baseten's ``{"error": "..."}`` and FastAPI's
+``{"detail": ...}`` would surface as a bare ``Error code: 404``), the likely
+cause chosen from what is known (status, endpoint kind, the engine's message),
+the number of attempts and Baseten's request id. The API key never appears in
+an error: not in the message, ``body``, ``response`` text or the request
+headers kept on the exception, even when a server echoes it back.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx2
 import openai
+from langchain_core.exceptions import (
+    ContextOverflowError,
+    ModelAPIError,
+    ModelAuthenticationError,
+    ModelConnectionError,
+    ModelError,
+    ModelInvalidRequestError,
+    ModelNotFoundError,
+    ModelPermissionDeniedError,
+    ModelRateLimitError,
+    ModelTimeoutError,
+)
 
 __all__ = [
+    "BasetenAuthenticationError",
+    "BasetenBadRequestError",
+    "BasetenConnectionError",
+    "BasetenContextOverflowError",
+    "BasetenInternalServerError",
+    "BasetenNotFoundError",
+    "BasetenPermissionDeniedError",
+    "BasetenRateLimitError",
     "BasetenResponseError",
+    "BasetenStatusError",
+    "BasetenStreamContextOverflowError",
     "BasetenStreamError",
+    "BasetenTimeoutError",
+    "BasetenUnprocessableEntityError",
     "enrich_api_error",
+    "is_context_overflow",
     "server_message",
 ]
 
 REQUEST_ID_HEADER = "x-baseten-request-id"
 _MAX_MESSAGE_CHARS = 2000
-
-_STATUS_HINTS: dict[int, str] = {
-    400: "the request was rejected; check the parameters this model supports",
-    401: "the API key was not accepted; check BASETEN_API_KEY or api_key=",
-    402: "billing: the Baseten account has no payment method or credit left",
-    403: "the API key has no access to this model or deployment",
-    404: (
-        "no such model or deployment: check the Model API slug or the 8-character model "
-        "ID (a scaled-to-zero development deployment also answers 404)"
-    ),
-    413: "the request body is too large (Baseten's limit is 100 MB; large images count)",
-    429: "rate limited: slow down, or raise the account's limits with Baseten",
-    500: "the model server failed on this request",
-    502: "the model container restarted; retrying usually helps",
-    503: "the model is temporarily unavailable (scaling up or overloaded); retry with backoff",
-    504: "the request timed out on Baseten's side (synchronous requests stop after 1200 s)",
-}
+_REDACTED = "***"
+_MODEL_API_HOST = "inference.baseten.co"
 
 
-class BasetenStreamError(openai.APIError):
-    """A stream broke off or ended before the model finished its answer.
+# ---------------------------------------------------------------------- the classes
+
+
+class BasetenBadRequestError(openai.BadRequestError, ModelInvalidRequestError):
+    """HTTP 400: the server rejected the request's parameters or messages."""
+
+
+class BasetenUnprocessableEntityError(openai.UnprocessableEntityError, ModelInvalidRequestError):
+    """HTTP 422: the server could not process the request body (FastAPI validation)."""
+
+
+class BasetenContextOverflowError(openai.BadRequestError, ContextOverflowError):
+    """The input (plus ``max_tokens``) exceeds the model's context window.
+
+    Raised for a 400, 413 or 422 whose message is an engine's context-length
+    message; ``status_code`` keeps the status the server sent.
+    """
+
+
+class BasetenAuthenticationError(openai.AuthenticationError, ModelAuthenticationError):
+    """HTTP 401: the API key was not accepted."""
+
+
+class BasetenPermissionDeniedError(openai.PermissionDeniedError, ModelPermissionDeniedError):
+    """HTTP 403: the key has no access to this model or deployment."""
+
+
+class BasetenNotFoundError(openai.NotFoundError, ModelNotFoundError):
+    """HTTP 404: no such model, deployment or served model name."""
+
+
+class BasetenRateLimitError(openai.RateLimitError, ModelRateLimitError):
+    """HTTP 429: rate limited (retryable)."""
+
+
+class BasetenInternalServerError(openai.InternalServerError, ModelAPIError):
+    """HTTP 5xx: the model server or Baseten's gateway failed (retryable)."""
+
+
+class BasetenStatusError(openai.APIStatusError, ModelError):
+    """Any other error status (402 billing, 408, 409, 413 ...).
+
+    ``is_retryable`` is true for 408 and 409 (the SDK retries those too).
+    """
+
+
+class BasetenConnectionError(openai.APIConnectionError, ModelConnectionError):
+    """No answer: the connection could not be made or broke (retryable)."""
+
+
+class BasetenTimeoutError(openai.APITimeoutError, ModelTimeoutError):
+    """The request timed out (retryable)."""
+
+
+class BasetenResponseError(openai.APIError, ModelAPIError):
+    """An answer (a response, one stream event, embeddings, ``/models``) of the wrong shape.
+
+    Not retryable: a server that answers in the wrong shape usually does so
+    every time, and a retry of a generation is billed again.
+    """
+
+    is_retryable = False
+
+    def __init__(
+        self, message: str, request: httpx2.Request | None = None, *, body: object | None = None
+    ) -> None:
+        """Create the error; ``request`` is optional (pure converters have none).
+
+        Args:
+            message: What was wrong and where.
+            request: The request the answer belongs to, when known.
+            body: The offending answer (or part of it).
+        """
+        super().__init__(message, request, body=body)  # type: ignore[arg-type]
+
+
+class BasetenStreamError(openai.APIError, ModelAPIError):
+    """A stream broke off, ended before the model finished, or carried an error event.
 
     Raised instead of handing partial text out as if it were a complete answer.
     """
 
 
-class BasetenResponseError(openai.APIError):
-    """A response (or one streamed event) was not the JSON Baseten's API promises."""
+class BasetenStreamContextOverflowError(BasetenStreamError, ContextOverflowError):
+    """An error event inside a stream saying the input exceeds the context window."""
+
+    is_retryable = False
+
+
+# ---------------------------------------------------------------------- messages
 
 
 def server_message(body: object) -> str | None:  # noqa: PLR0911
@@ -97,11 +223,119 @@ def _describe_detail(item: Any) -> str:
     return str(item)
 
 
-def _attempts(request: httpx2.Request | None) -> int | None:
+#: Context-length messages, lower-cased, by engine:
+#: - vLLM (entrypoints/openai/serving_engine.py): "This model's maximum context
+#:   length is N tokens. However, you requested M tokens ..."; vLLM v1's input
+#:   processor: "The decoder prompt (length N) is longer than the maximum model
+#:   length of M."
+#: - SGLang (srt/managers/tokenizer_manager.py): "The input (N tokens) is longer
+#:   than the model's context length (M tokens)." and "Requested token count
+#:   exceeds the model's maximum context length of M tokens. ..."
+#: - TensorRT-LLM (executor RequestError, tests/unittest/llmapi/test_llm.py):
+#:   "The sum of prompt length (N), query length (0) should not exceed
+#:   max_num_tokens (M)".
+#: - OpenAI-style gateways (Baseten passes the engine's text through, and the
+#:   OpenAI code): "context_length_exceeded", "context length exceeded".
+#: - TEI / BEI embeddings (huggingface/text-embeddings-inference#82), HTTP 413:
+#:   "Input validation error: `inputs` must have less than 512 tokens. Given: 600".
+_OVERFLOW_PATTERNS = re.compile(
+    r"maximum context length"
+    r"|is longer than the model's context length"
+    r"|is longer than the maximum model length"
+    r"|should not exceed max_num_tokens"
+    r"|context_length_exceeded"
+    r"|context length exceeded"
+    r"|input validation error:.*tokens"
+    r"|(?:input|prompt) is too long"
+)
+
+
+def is_context_overflow(message: str | None) -> bool:
+    """Whether a server message says the input does not fit the model's context.
+
+    Args:
+        message: The server's message.
+
+    Returns:
+        ``True`` for the context-length messages of vLLM, SGLang, TensorRT-LLM,
+        TEI and OpenAI-style gateways.
+    """
+    return bool(message) and _OVERFLOW_PATTERNS.search(message.lower()) is not None  # type: ignore[union-attr]
+
+
+_STATUS_HINTS: dict[int, str] = {
+    400: "the request was rejected; check the parameters this model supports",
+    401: "the API key was not accepted; check BASETEN_API_KEY or api_key=",
+    402: "billing: the Baseten account has no payment method or credit left",
+    403: "the API key has no access to this model or deployment",
+    404: (
+        "no such model or deployment: check the Model API slug or the 8-character model "
+        "ID (a scaled-to-zero development deployment also answers 404)"
+    ),
+    413: "the request body is too large (Baseten's limit is 100 MB; large images count)",
+    429: "rate limited: slow down, or raise the account's limits with Baseten",
+    500: "the model server failed on this request",
+    502: "the model container restarted; retrying usually helps",
+    503: "the model is temporarily unavailable (scaling up or overloaded); retry with backoff",
+    504: "the request timed out on Baseten's side (synchronous requests stop after 1200 s)",
+}
+
+_OVERFLOW_HINT = (
+    "the input is longer than the model accepts: shorten or split it (for chat, "
+    "trim the history or lower max_tokens; LangChain's SummarizationMiddleware "
+    "reacts to this error)"
+)
+_MODEL_API_404_HINT = (
+    "no such Model API slug: call list_models() for the current catalogue "
+    "(slugs look like 'openai/gpt-oss-120b')"
+)
+_SERVED_NAME_404_HINT = (
+    "the deployment's server does not know the body model {model}: vLLM and SGLang "
+    "servers check it against their served model name. Pass served_model_name=<that "
+    "name>; list_models() on this model shows it"
+)
+_DEDICATED_404_HINT = (
+    "no such deployment or route: check the 8-character model ID, the environment or "
+    "deployment_id (a scaled-to-zero development deployment also answers 404); if "
+    "the server runs vLLM or SGLang, list_models() shows the served_model_name= to pass"
+)
+
+
+def _body_model(request: httpx2.Request | None) -> str | None:
+    """The ``model`` of a JSON request body, when it can be read back cheaply."""
     if request is None:
         return None
-    retries = request.headers.get("x-stainless-retry-count")
-    return int(retries) + 1 if retries and retries.isdigit() else None
+    match = re.search(rb'"model"\s*:\s*"([^"\\]{1,200})"', request.content[:4096])
+    return match.group(1).decode("utf-8", "replace") if match else None
+
+
+def _host(url: str | None, request: httpx2.Request | None) -> str:
+    """The configured endpoint's host (a proxy or test redirect may change the request's)."""
+    if url:
+        return httpx2.URL(url).host
+    return request.url.host if request is not None else ""
+
+
+def _hint(status: int, message: str | None, request: httpx2.Request | None, url: str | None) -> str:
+    """The likely cause, from the status, the endpoint and the server's own words."""
+    if is_context_overflow(message):
+        return _OVERFLOW_HINT
+    if status == 404:  # noqa: PLR2004
+        host = _host(url, request)
+        on_model_api = host == _MODEL_API_HOST
+        said = (message or "").lower()
+        if on_model_api:
+            return _MODEL_API_404_HINT
+        if "does not exist" in said and "model" in said:
+            # vLLM: "The model `abcd1234` does not exist." (the body model differs
+            # from --served-model-name); SGLang answers the same way.
+            model = _body_model(request)
+            return _SERVED_NAME_404_HINT.format(model=repr(model) if model else "")
+        if host.endswith(".api.baseten.co"):
+            return _DEDICATED_404_HINT
+    return _STATUS_HINTS.get(status) or (
+        "server error" if status >= 500 else "the request was rejected"  # noqa: PLR2004
+    )
 
 
 def _truncate(text: str) -> str:
@@ -117,13 +351,11 @@ def _safe_request(err: openai.APIError) -> httpx2.Request | None:
         return None
 
 
-def _status_parts(err: openai.APIStatusError) -> list[str]:
-    status = err.status_code
-    message = server_message(err.body) or "(no message in the response body)"
-    hint = _STATUS_HINTS.get(status) or (
-        "server error" if status >= 500 else "the request was rejected"  # noqa: PLR2004
-    )
-    return [f"Baseten returned HTTP {status}: {_truncate(message)}", f"Likely cause: {hint}."]
+def _attempts(request: httpx2.Request | None) -> int | None:
+    if request is None:
+        return None
+    retries = request.headers.get("x-stainless-retry-count")
+    return int(retries) + 1 if retries and retries.isdigit() else None
 
 
 def _connection_parts(err: openai.APIConnectionError, url: str, *, mid_stream: bool) -> list[str]:
@@ -146,6 +378,124 @@ def _connection_parts(err: openai.APIConnectionError, url: str, *, mid_stream: b
     return [f"The connection to {url} failed before an answer{detail}."]
 
 
+# ---------------------------------------------------------------------- scrubbing
+
+
+def _scrub(value: Any, secret: str | None) -> Any:
+    """``value`` with every occurrence of ``secret`` replaced (strings in dicts/lists too)."""
+    if not secret:
+        return value
+    if isinstance(value, str):
+        return value.replace(secret, _REDACTED)
+    if isinstance(value, dict):
+        return {_scrub(k, secret): _scrub(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, secret) for item in value]
+    return value
+
+
+def _redacted_request(request: httpx2.Request | None) -> httpx2.Request | None:
+    """A copy of ``request`` whose ``Authorization`` header does not show the key."""
+    if request is None:
+        return None
+    headers = httpx2.Headers(request.headers)
+    if "authorization" in headers:
+        scheme = headers["authorization"].split(" ", 1)[0]
+        headers["authorization"] = f"{scheme} {_REDACTED}"
+    try:
+        content = request.content
+    except httpx2.RequestNotRead:
+        content = b""
+    return httpx2.Request(request.method, request.url, headers=headers, content=content)
+
+
+def _redacted_response(
+    response: httpx2.Response, request: httpx2.Request | None, secret: str | None
+) -> httpx2.Response:
+    """A copy of ``response`` bound to the redacted request, the key removed from its text."""
+    try:
+        content = response.content
+    except httpx2.ResponseNotRead:
+        content = b""
+    if secret and secret.encode() in content:
+        content = content.replace(secret.encode(), _REDACTED.encode())
+    return httpx2.Response(
+        response.status_code,
+        headers=response.headers,
+        content=content,
+        request=request,
+    )
+
+
+# ---------------------------------------------------------------------- classification
+
+_STATUS_CLASSES: dict[int, type[openai.APIStatusError]] = {
+    400: BasetenBadRequestError,
+    401: BasetenAuthenticationError,
+    403: BasetenPermissionDeniedError,
+    404: BasetenNotFoundError,
+    422: BasetenUnprocessableEntityError,
+    429: BasetenRateLimitError,
+}
+_OVERFLOW_STATUSES = frozenset({400, 413, 422})
+_RETRYABLE_OTHER = frozenset({408, 409})
+
+
+def _status_class(status: int, message: str | None) -> type[openai.APIStatusError]:
+    if status in _OVERFLOW_STATUSES and is_context_overflow(message):
+        return BasetenContextOverflowError
+    if status >= 500:  # noqa: PLR2004
+        return BasetenInternalServerError
+    return _STATUS_CLASSES.get(status, BasetenStatusError)
+
+
+def _status_error(
+    err: openai.APIStatusError, secret: str | None, url: str | None
+) -> openai.APIStatusError:
+    status = err.status_code
+    said = server_message(err.body)
+    request = _redacted_request(_safe_request(err))
+    cls = _status_class(status, said)
+    shown = _truncate(said or "(no message in the response body)")
+    hint = _hint(status, said, _safe_request(err), url)
+    message = f"Baseten returned HTTP {status}: {shown} Likely cause: {hint}."
+    new = cls(
+        message,
+        response=_redacted_response(err.response, request, secret),
+        body=_scrub(err.body, secret),
+    )
+    if isinstance(new, BasetenStatusError):
+        new.is_retryable = status in _RETRYABLE_OTHER
+    return new
+
+
+def _connection_error(
+    err: openai.APIConnectionError, url: str, *, mid_stream: bool
+) -> openai.APIConnectionError:
+    request = _redacted_request(_safe_request(err)) or httpx2.Request("POST", url)
+    message = " ".join(_connection_parts(err, url, mid_stream=mid_stream))
+    if isinstance(err, openai.APITimeoutError):
+        timeout = BasetenTimeoutError(request)
+        timeout.message = message
+        return timeout
+    return BasetenConnectionError(message=message, request=request)
+
+
+def _stream_event_error(err: openai.APIError, secret: str | None) -> BasetenStreamError:
+    """An error event inside a stream (the SDK reads only OpenAI's nested form)."""
+    said = server_message(err.body) or err.message
+    stop = "" if said.endswith((".", "!", "?")) else "."
+    parts = [
+        f"Baseten sent an error in the middle of the stream: {_truncate(said)}{stop}",
+        "The partial answer was discarded.",
+    ]
+    cls = BasetenStreamContextOverflowError if is_context_overflow(said) else BasetenStreamError
+    if cls is BasetenStreamContextOverflowError:
+        parts.append(f"Likely cause: {_OVERFLOW_HINT}.")
+    request = _redacted_request(_safe_request(err)) or httpx2.Request("POST", "https://baseten")
+    return cls(" ".join(parts), request, body=_scrub(err.body, secret))
+
+
 def enrich_api_error(
     err: openai.APIError,
     *,
@@ -154,11 +504,13 @@ def enrich_api_error(
     request_id: str | None = None,
     secret: str | None = None,
 ) -> openai.APIError:
-    """Rewrite an SDK error's message to show what Baseten said and what to do.
+    """Turn an SDK error into this package's class for it, with a readable message.
 
-    The exception object keeps its class and attributes (``status_code``,
-    ``body``, ``response``); ``baseten_request_id`` and ``attempts`` are added.
-    Calling it twice on the same error changes nothing the second time.
+    The returned exception is a new object of the matching class in this
+    module (both the SDK's class and LangChain's ``ModelError`` subclass), with
+    ``status_code``, ``body`` and ``response`` as the SDK gave them, the key
+    removed, and ``baseten_request_id`` and ``attempts`` added. An error that
+    is already one of this package's classes is returned as is.
 
     Args:
         err: The openai SDK error.
@@ -167,42 +519,35 @@ def enrich_api_error(
             (a lost connection there is not a failure to connect).
         request_id: Baseten's request id when the error itself carries no
             response (an error event inside a stream).
-        secret: The API key: never shown, even if a lower layer's message
-            quotes it.
+        secret: The API key: never shown, even if the server echoes it.
 
     Returns:
-        The same exception object, ready to be re-raised.
+        The exception to raise (``raise enrich_api_error(err) from err.__cause__``).
     """
     if getattr(err, "_baseten_enriched", False):
         return err
     attempts = _attempts(_safe_request(err))
-    parts: list[str]
+    new: openai.APIError
     if isinstance(err, openai.APIStatusError):
         request_id = err.response.headers.get(REQUEST_ID_HEADER)
-        parts = _status_parts(err)
+        new = _status_error(err, secret, url)
     elif isinstance(err, openai.APIConnectionError):  # timeouts included
-        parts = _connection_parts(err, url or "Baseten", mid_stream=mid_stream)
+        new = _connection_error(err, url or "Baseten", mid_stream=mid_stream)
     elif mid_stream and type(err) is openai.APIError:
-        # An error event inside a stream: the SDK only reads OpenAI's nested form
-        # and says "An error occurred during streaming" for Baseten's plain string.
-        message = server_message(err.body) or err.message
-        stop = "" if message.endswith((".", "!", "?")) else "."
-        parts = [
-            f"Baseten sent an error in the middle of the stream: {_truncate(message)}{stop}",
-            "The partial answer was discarded.",
-        ]
+        new = _stream_event_error(err, secret)
     else:
-        parts = [err.message]
+        new = err
+    parts = [new.message]
     if attempts is not None and attempts > 1 and not mid_stream:
         parts.append(f"Gave up after {attempts} attempts.")
     if request_id:
         parts.append(f"Baseten request id: {request_id}.")
-    new_message = " ".join(parts)
-    if secret and secret in new_message:
-        new_message = new_message.replace(secret, "***")
-    err.message = new_message
-    err.args = (new_message,)
-    err.baseten_request_id = request_id  # type: ignore[attr-defined]
-    err.attempts = attempts  # type: ignore[attr-defined]
-    err._baseten_enriched = True  # type: ignore[attr-defined]  # noqa: SLF001
-    return err
+    message = " ".join(parts)
+    if secret:
+        message = message.replace(secret, _REDACTED)
+    new.message = message
+    new.args = (message,)
+    new.baseten_request_id = request_id  # type: ignore[attr-defined]
+    new.attempts = attempts  # type: ignore[attr-defined]
+    new._baseten_enriched = True  # type: ignore[attr-defined]  # noqa: SLF001
+    return new

@@ -30,7 +30,7 @@ from langchain_core.messages.block_translators.openai import convert_to_openai_d
 from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
 from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_baseten.errors import server_message
+from langchain_baseten.errors import BasetenResponseError, server_message
 from langchain_baseten.usage import usage_metadata_from_wire
 
 if TYPE_CHECKING:
@@ -74,10 +74,12 @@ class MessageConversionError(ValueError):
     """A message cannot be expressed in Baseten's chat API; the text says how to fix it."""
 
 
-class MalformedResponseError(ValueError):
+class MalformedResponseError(BasetenResponseError):
     """An answer (or stream event) is JSON but not shaped as the API promises.
 
-    The message names the field (``choices[0].message`` ...) and what it held.
+    The message names the field (``choices[0].message`` ...) and what it held. A
+    :class:`~langchain_baseten.errors.BasetenResponseError`, the one class for
+    malformed answers everywhere (chat, streams, embeddings, ``/models``).
     """
 
 

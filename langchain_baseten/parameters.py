@@ -1,4 +1,25 @@
-"""Request parameters: which keys are known, and the checks made before sending.
+"""Request parameters: which keys are known, the keyword policy, and the checks before sending.
+
+Keyword policy (construction and call time alike; the README's "Parameters"
+section is the user-facing copy):
+
+* A declared field or its alias (``model_name``, ``baseten_api_key``,
+  ``max_completion_tokens``, ``stop_sequences``, ``request_timeout``) sets it.
+* A known Baseten/vLLM extra (:data:`BASETEN_EXTRA_PARAMS`) goes in the body.
+* Another client's name for the same setting is mapped (:data:`RENAMED`):
+  ``baseten_api_base``/``api_base`` (the published langchain-baseten's and
+  LiteLLM's base URL), ``model_id`` and ``model_apis`` (LlamaIndex).
+* Another client's name without an equivalent, or whose value must not reach
+  Baseten, is refused with the replacement named (:data:`REFUSED`):
+  ``openai_api_key``, ``openai_api_base``, ``openai_organization`` ...
+* A name that looks like a credential (``*_key``, ``token``, ``secret``,
+  ``password``, ``access_token``, ``authorization`` ...) is refused; the value
+  is never shown (not in the error, a warning, ``repr``, dumps or a body).
+* Connection settings cannot change per call (refused at call time, with the
+  way to do it: ``model_copy(update=...)`` or ``configurable_fields``).
+* Any other name is sent as a body key: at construction with a warning
+  (pass it in ``model_kwargs`` to silence it), at call time as given (that is
+  what ``bind(...)`` and per-call keywords are for).
 
 Numbers outside the ranges Baseten's API accepts, ``n`` other than 1, and too
 many stop sequences are rejected here, with an error naming the parameter and
@@ -10,12 +31,21 @@ says which.
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["BASETEN_EXTRA_PARAMS", "check_request_params"]
+__all__ = [
+    "BASETEN_EXTRA_PARAMS",
+    "REFUSED",
+    "RENAMED",
+    "check_body_keys",
+    "check_request_params",
+    "is_credential_name",
+    "refusal",
+]
 
 #: Baseten/vLLM sampling and templating keys, sent as top-level body keys.
 #: Passing them to ``ChatBaseten(...)`` is expected and does not warn.
@@ -48,6 +78,114 @@ BASETEN_EXTRA_PARAMS = frozenset(
         "metadata",
     }
 )
+
+#: Other clients' names with the same meaning as one of ours: (our name, how to map the value).
+RENAMED: dict[str, str] = {
+    "baseten_api_base": "base_url",  # published langchain-baseten 0.2.x (alias of its base_url)
+    "api_base": "base_url",  # LiteLLM
+    "model_id": "model",  # LlamaIndex's Baseten(model_id=...)
+    "model_apis": "route",  # LlamaIndex: True -> "model_api", False -> "dedicated"
+}
+
+#: Other clients' names refused, with what to use instead.
+REFUSED: dict[str, str] = {
+    "openai_api_key": (
+        "pass the Baseten key as api_key= (or set BASETEN_API_KEY); an OpenAI key is "
+        "never sent to Baseten"
+    ),
+    "openai_api_base": (
+        "use base_url= for a gateway or local server, or model_url= for a Baseten "
+        "deployment (as the published langchain-baseten does, this name is not accepted)"
+    ),
+    "openai_organization": "drop it: Baseten has no organizations",
+    "organization": "drop it: Baseten has no organizations",
+    "openai_proxy": "pass http_client=httpx2.Client(proxy=...) (and http_async_client=)",
+    "tiktoken_model_name": (
+        "drop it: token counts are estimated offline (get_num_tokens); exact counts "
+        "are in usage_metadata"
+    ),
+}
+
+_CREDENTIAL_WORDS = frozenset(
+    {
+        "key",
+        "apikey",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "credential",
+        "credentials",
+        "auth",
+        "authorization",
+        "bearer",
+        "cookie",
+        "jwt",
+    }
+)
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def is_credential_name(name: str) -> bool:
+    """Whether a keyword or header name looks like it carries a credential.
+
+    ``openai_api_key``, ``access_token``, ``password``, ``client_secret``,
+    ``x-auth-token``, ``Authorization`` ... are; ``top_k``, ``max_tokens``,
+    ``stop_token_ids`` and the other known request keys are not.
+
+    Args:
+        name: The keyword or header name.
+
+    Returns:
+        ``True`` when a word of the name is a credential word.
+    """
+    if name in BASETEN_EXTRA_PARAMS:
+        return False
+    lowered = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+    return any(word in _CREDENTIAL_WORDS for word in _WORD_SPLIT.split(lowered))
+
+
+def refusal(name: str, *, owner: str = "ChatBaseten") -> str | None:
+    """The error message for a keyword this package refuses, or ``None`` if accepted.
+
+    Never quotes the value.
+
+    Args:
+        name: The keyword.
+        owner: The class named in the message.
+
+    Returns:
+        The message naming the keyword and its replacement, or ``None``.
+    """
+    if name in REFUSED:
+        return f"{owner} does not accept {name!r}: {REFUSED[name]}."
+    if is_credential_name(name):
+        return (
+            f"{owner} does not accept {name!r}: it looks like a credential, and the only "
+            "credential sent to Baseten is the API key, in the Authorization header. Pass "
+            "the key as api_key= (or set BASETEN_API_KEY); for another header use "
+            "default_headers=. The value was not sent and is not shown."
+        )
+    return None
+
+
+def check_body_keys(body: Mapping[str, Any], where: str, *, owner: str = "ChatBaseten") -> None:
+    """Refuse credential-like keys in ``model_kwargs``/``extra_body`` (values never shown).
+
+    Args:
+        body: The extra body keys.
+        where: Their origin (``model_kwargs``, ``extra_body``), for the message.
+        owner: The class named in the message.
+
+    Raises:
+        ValueError: For the first key that must not be sent.
+    """
+    for key in body:
+        if isinstance(key, str) and (problem := refusal(key, owner=owner)):
+            msg = f"{where}[{key!r}]: {problem}"
+            raise ValueError(msg)
+
 
 MAX_STOP_SEQUENCES = 32
 

@@ -19,6 +19,8 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
+from langchain_baseten.errors import BasetenResponseError
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -95,7 +97,7 @@ def model_ids(payload: Mapping[str, Any], url: str = "GET /models") -> list[str]
         The ids.
 
     Raises:
-        ValueError: When the answer has no ``data`` list.
+        BasetenResponseError: When the answer has no ``data`` list.
     """
     data = payload.get("data")
     if not isinstance(data, list):
@@ -104,7 +106,7 @@ def model_ids(payload: Mapping[str, Any], url: str = "GET /models") -> list[str]
             "Is this an OpenAI-compatible endpoint (Baseten's Model APIs or a deployment's "
             "/sync/v1)?"
         )
-        raise ValueError(msg)  # noqa: TRY004 - a malformed answer, not a wrong argument type
+        raise BasetenResponseError(msg, body=dict(payload))
     return [
         entry["id"]
         for entry in data

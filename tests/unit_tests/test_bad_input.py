@@ -229,10 +229,14 @@ def test_instance_parameters_refused_at_construction(
     ("kwargs", "fragment"),
     [({"top_k": -5}, "top_k=-5 is out of range"), ({"min_p": 2.0}, "min_p=2.0 is out of range")],
 )
-async def test_instance_extra_parameters_refused_before_the_first_request(
+def test_instance_extra_parameters_refused_at_construction(
     fake_baseten: fb.FakeBaseten, kwargs: dict[str, Any], fragment: str
 ) -> None:
-    await _each_style_refuses(_llm(fake_baseten, **kwargs), HI, {}, fragment)
+    with pytest.raises(ValidationError) as info:
+        _llm(fake_baseten, **kwargs)
+    assert fragment in str(info.value)
+    with pytest.raises(ValidationError, match=fragment.replace("=", ".")):
+        _llm(fake_baseten, model_kwargs=kwargs)
     assert fake_baseten.requests == []
 
 

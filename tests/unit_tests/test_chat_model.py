@@ -21,7 +21,7 @@ def test_init_chat_model_returns_chat_baseten(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("BASETEN_API_KEY", KEY)
     llm = init_chat_model("baseten:openai/gpt-oss-120b", temperature=0)
     assert isinstance(llm, ChatBaseten)
-    assert llm.base_url == "https://inference.baseten.co/v1"
+    assert llm.endpoint.base_url == "https://inference.baseten.co/v1"
     assert llm.model_name == "openai/gpt-oss-120b"
     assert llm.temperature == 0
 
@@ -65,7 +65,7 @@ def test_base_url_shows_the_resolved_endpoint(
     kwargs: dict[str, Any], base_url: str, body_model: str
 ) -> None:
     llm = ChatBaseten(api_key=KEY, **kwargs)
-    assert llm.base_url == base_url
+    assert llm.endpoint.base_url == base_url
     assert llm.model_name == body_model
     assert llm._get_ls_params()["ls_model_name"] == body_model
 
@@ -74,11 +74,11 @@ def test_base_url_from_environment_and_explicit_settings_win(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("BASETEN_BASE_URL", "http://127.0.0.1:9/v1/")
-    assert ChatBaseten(model="m", api_key=KEY).base_url == "http://127.0.0.1:9/v1"
+    assert ChatBaseten(model="m", api_key=KEY).endpoint.base_url == "http://127.0.0.1:9/v1"
     explicit = ChatBaseten(
         model_url="https://model-abcd1234.api.baseten.co/production/sync/v1", api_key=KEY
     )
-    assert explicit.base_url == "https://model-abcd1234.api.baseten.co/production/sync/v1"
+    assert explicit.endpoint.base_url == "https://model-abcd1234.api.baseten.co/production/sync/v1"
 
 
 def test_conflicting_endpoint_settings_say_which_to_keep() -> None:
@@ -167,7 +167,7 @@ def test_serialization_round_trip_keeps_routing_and_hides_the_key(
         allowed_objects="all",
     )
     assert isinstance(loaded, ChatBaseten)
-    assert loaded.base_url == llm.base_url
+    assert loaded.endpoint.base_url == llm.endpoint.base_url
     assert loaded.model_name == llm.model_name
     assert loaded.temperature == 0.5
 
@@ -202,10 +202,12 @@ def test_equal_settings_share_one_client_different_keys_do_not() -> None:
     a = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY)
     b = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY)
     c = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY + "-other")
-    assert a._transport.sync_client is b._transport.sync_client
-    assert a._transport.sync_client is not c._transport.sync_client
-    assert a._transport.sync_client._client is c._transport.sync_client._client  # one pool
-    assert shared_sync_client(c._transport.settings).api_key == KEY + "-other"
+    assert a._connection()[1].sync_client is b._connection()[1].sync_client
+    assert a._connection()[1].sync_client is not c._connection()[1].sync_client
+    assert (
+        a._connection()[1].sync_client._client is c._connection()[1].sync_client._client
+    )  # one pool
+    assert shared_sync_client(c._connection()[1].settings).api_key == KEY + "-other"
 
 
 def test_num_tokens_offline_estimate() -> None:

@@ -352,7 +352,7 @@ def test_dedicated_deployment_counts_tokens_with_cost_none(fake_baseten: fb.Fake
 
 def test_real_dedicated_host_is_never_priced(fake_baseten: fb.FakeBaseten) -> None:
     dedicated = ChatBaseten(model="baseten/abcd1234", api_key=KEY, max_retries=0)
-    assert "model-abcd1234.api.baseten.co" in str(dedicated.base_url)
+    assert "model-abcd1234.api.baseten.co" in str(dedicated.endpoint.base_url)
     fake_baseten.enqueue(fb.chat("a", usage=usage(8, 2), model=GPT_OSS))
     with redirect_baseten_to(fake_baseten.base_url), get_baseten_callback() as cb:
         dedicated.invoke("hello")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import openai
 import pytest
 
-from langchain_baseten import ChatBaseten
+from langchain_baseten import BasetenResponseError, ChatBaseten
 from tests import fake_baseten as fb
 from tests.recording import redirect_baseten_to
 
@@ -58,7 +58,7 @@ def test_real_baseten_routes(
     fake_baseten: fb.FakeBaseten, kwargs: dict[str, str], path: str
 ) -> None:
     llm = ChatBaseten(api_key=KEY, **kwargs)
-    assert str(llm.base_url).startswith("https://")
+    assert str(llm.endpoint.base_url).startswith("https://")
     with redirect_baseten_to(fake_baseten.base_url):
         assert llm.list_models() == fb.DEFAULT_MODELS
     assert _only_request(fake_baseten).path == path
@@ -89,7 +89,7 @@ def test_entries_without_a_string_id_are_skipped(fake_baseten: fb.FakeBaseten) -
 def test_a_body_without_a_data_list_is_an_error(fake_baseten: fb.FakeBaseten, body: bytes) -> None:
     llm = ChatBaseten(model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"), api_key=KEY)
     fake_baseten.enqueue(fb.raw(200, body))
-    with pytest.raises(ValueError, match="'data' list"):
+    with pytest.raises(BasetenResponseError, match="'data' list"):
         llm.list_models()
 
 

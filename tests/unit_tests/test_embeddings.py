@@ -52,7 +52,10 @@ def inputs_of(fake: fb.FakeBaseten) -> list[list[str]]:
 def test_dedicated_model_id_routes_like_the_chat_model() -> None:
     emb = BasetenEmbeddings(model="baseten/abcd1234", api_key=KEY)
     chat = ChatBaseten(model="baseten/abcd1234", api_key=KEY)
-    assert emb.base_url == "https://model-abcd1234.api.baseten.co/environments/production/sync/v1"
+    assert (
+        emb.endpoint.base_url
+        == "https://model-abcd1234.api.baseten.co/environments/production/sync/v1"
+    )
     assert emb.endpoint == chat.endpoint
     assert emb.model_name == chat.model_name
 
@@ -72,14 +75,14 @@ def test_every_routing_argument_matches_chat_baseten(kwargs: dict[str, Any]) -> 
     emb = BasetenEmbeddings(api_key=KEY, **kwargs)
     chat = ChatBaseten(api_key=KEY, **kwargs)
     assert emb.endpoint == chat.endpoint
-    assert emb.base_url == chat.base_url
+    assert emb.endpoint.base_url == chat.endpoint.base_url
 
 
 def test_base_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BASETEN_BASE_URL", "http://127.0.0.1:9/custom/v1")
     emb = BasetenEmbeddings(model="my-embedder", api_key=KEY)
-    assert emb.base_url == ChatBaseten(model="my-embedder", api_key=KEY).base_url
-    assert emb.base_url.startswith("http://127.0.0.1:9/custom/v1")
+    assert emb.endpoint.base_url == ChatBaseten(model="my-embedder", api_key=KEY).endpoint.base_url
+    assert emb.endpoint.base_url.startswith("http://127.0.0.1:9/custom/v1")
 
 
 @pytest.mark.parametrize(
@@ -578,7 +581,7 @@ def test_key_never_logged(fake_baseten: fb.FakeBaseten, caplog: pytest.LogCaptur
 
 def test_equal_instances_share_one_client(fake_baseten: fb.FakeBaseten) -> None:
     first, second = make(fake_baseten), make(fake_baseten)
-    assert first._transport.sync_client is second._transport.sync_client
+    assert first._connection()[1].sync_client is second._connection()[1].sync_client
 
 
 def test_chat_and_embeddings_on_one_endpoint_share_a_client(fake_baseten: fb.FakeBaseten) -> None:
@@ -589,4 +592,4 @@ def test_chat_and_embeddings_on_one_endpoint_share_a_client(fake_baseten: fb.Fak
         api_key=KEY,
         max_retries=0,
     )
-    assert emb._transport.settings == chat._transport.settings
+    assert emb._connection()[1].settings == chat._connection()[1].settings

@@ -42,7 +42,7 @@ def _cosine(a: list[float], b: list[float]) -> float:
 
 def test_embed_documents_in_concurrent_batches() -> None:
     embeddings = BasetenEmbeddings(model=MODEL, batch_size=2, max_concurrency=3)
-    assert embeddings.base_url == (
+    assert embeddings.endpoint.base_url == (
         "https://model-abcd1234.api.baseten.co/environments/production/sync/v1"
     )
     vectors = embeddings.embed_documents(DOCUMENTS)

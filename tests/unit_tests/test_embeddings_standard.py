@@ -25,6 +25,9 @@ class TestBasetenEmbeddingsStandard(EmbeddingsUnitTests):
             {"model": "baseten/abcd1234"},
             {
                 "api_key": "api_key_from_env",
-                "base_url": "https://model-abcd1234.api.baseten.co/environments/production/sync/v1",
+                "model_name": "abcd1234",
+                "baseten_api_base": (
+                    "https://model-abcd1234.api.baseten.co/environments/production/sync/v1"
+                ),
             },
         )

@@ -16,6 +16,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from langchain_baseten.errors import BasetenResponseError
 from langchain_baseten.messages import (
     MessageConversionError,
     StreamParser,
@@ -240,7 +241,7 @@ def test_tool_calls_parse_and_bad_json_becomes_invalid_tool_call() -> None:
 
 
 def test_response_without_choices_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match="no choices"):
+    with pytest.raises(BasetenResponseError, match="no choices"):
         message_from_wire({"id": "x", "choices": []})
 
 

@@ -57,7 +57,10 @@ async def test_model_api_ainvoke() -> None:
 
 def test_dedicated_deployment_invoke() -> None:
     llm = ChatBaseten(model="baseten/abcd1234", max_tokens=100, temperature=0)
-    assert llm.base_url == "https://model-abcd1234.api.baseten.co/environments/production/sync/v1"
+    assert (
+        llm.endpoint.base_url
+        == "https://model-abcd1234.api.baseten.co/environments/production/sync/v1"
+    )
     reply = llm.invoke("Say hi.")
     assert reply.text
     assert reply.usage_metadata is not None

@@ -97,7 +97,7 @@ def test_key_not_in_any_representation(
         llm._identifying_params,
         llm.to_json(),
         llm.bind_tools([]).to_json(),
-        llm._transport.settings,
+        llm._connection()[1].settings,
         llm.model_copy(),
     )
     serialized = dumpd(llm)

@@ -23,5 +23,9 @@ class TestChatBasetenStandard(ChatModelUnitTests):
         return (
             {"BASETEN_API_KEY": "api_key_from_env"},
             {"model": "baseten/openai/gpt-oss-120b"},
-            {"api_key": "api_key_from_env", "base_url": "https://inference.baseten.co/v1"},
+            {
+                "api_key": "api_key_from_env",
+                "model_name": "openai/gpt-oss-120b",
+                "baseten_api_base": "https://inference.baseten.co/v1",
+            },
         )

@@ -1,0 +1,232 @@
+"""The keyword policy applied at construction and at call time.
+
+The policy itself (what is mapped, refused or sent) is described and tabled in
+:mod:`langchain_baseten.parameters`; this module applies it to the keyword
+arguments of ``ChatBaseten(...)``/``BasetenEmbeddings(...)`` and of each call.
+No message here ever quotes a value.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import cache
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pydantic import AliasChoices, BaseModel
+
+from langchain_baseten._config import CONNECTION_FIELDS, map_published_endpoint
+from langchain_baseten.parameters import (
+    BASETEN_EXTRA_PARAMS,
+    RENAMED,
+    check_body_keys,
+    refusal,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["CallKwargs", "collect_init_kwargs", "split_call_kwargs"]
+
+#: Request keys every OpenAI-compatible chat server knows (sent without a check).
+_CHAT_BODY_KEYS = frozenset(
+    {
+        "temperature",
+        "max_tokens",
+        "max_completion_tokens",
+        "top_p",
+        "stop",
+        "seed",
+        "n",
+        "frequency_penalty",
+        "presence_penalty",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "reasoning_effort",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "response_format",
+        "stream_options",
+    }
+)
+_CONTROL_KEYS = frozenset({"model", "stream", "stream_usage", "extra_body"})
+#: Connection settings (and their other names) cannot change per call.
+_PER_CALL_REFUSED = (
+    CONNECTION_FIELDS
+    | frozenset(RENAMED)
+    | {
+        "baseten_api_key",
+        "request_timeout",
+        "model_name",
+    }
+)
+
+
+@cache
+def _known_names(cls: type[BaseModel]) -> frozenset[str]:
+    names: set[str] = set()
+    for name, info in cls.model_fields.items():
+        names.add(name)
+        if isinstance(info.validation_alias, AliasChoices):
+            names.update(str(choice) for choice in info.validation_alias.choices)
+        elif isinstance(info.validation_alias, str):
+            names.add(info.validation_alias)
+    return frozenset(names)
+
+
+def _set_once(values: dict[str, Any], name: str, value: Any, source: str) -> None:
+    """Set ``values[name]`` from ``source``; refuse a different value given as well."""
+    if name in values and values[name] is not None and values[name] != value:
+        msg = (
+            f"{source}= and {name}= were both given with different values; keep one "
+            f"({source} is the other name of {name})."
+        )
+        raise ValueError(msg)
+    values[name] = value
+
+
+def _apply_base_url(values: dict[str, Any], other: str, value: Any) -> None:
+    """``baseten_api_base``/``api_base``: the published package's meaning (see ``_config``)."""
+    if not isinstance(value, str):
+        msg = f"{other} must be a URL string, got {type(value).__name__}."
+        raise ValueError(msg)  # noqa: TRY004  # bad input, reported like every other
+    if "base_url" in values or "model_url" in values:
+        msg = (
+            f"{other}= and base_url=/model_url= all set the endpoint; keep one "
+            f"({other} is another client's name for base_url)."
+        )
+        raise ValueError(msg)
+    base_url, model_url = map_published_endpoint(value)
+    if base_url is not None:
+        values["base_url"] = base_url
+    if model_url is not None:
+        values["model_url"] = model_url
+
+
+def _apply_route(values: dict[str, Any], other: str, value: Any) -> None:
+    """LlamaIndex's ``model_apis``: ``True`` -> ``route="model_api"``, ``False`` -> dedicated."""
+    if not isinstance(value, bool):
+        kind = type(value).__name__
+        msg = f"{other} must be True or False (it maps to route=), got {kind}."
+        raise ValueError(msg)  # noqa: TRY004  # bad input, reported like every other
+    _set_once(values, "route", "model_api" if value else "dedicated", other)
+
+
+def _apply_renamed(values: dict[str, Any], known: frozenset[str]) -> None:
+    for other, ours in RENAMED.items():
+        if other not in values or other in known:
+            continue
+        value = values.pop(other)
+        if value is None:
+            continue
+        if ours == "base_url":
+            _apply_base_url(values, other, value)
+        elif ours == "route":
+            _apply_route(values, other, value)
+        else:
+            _set_once(values, ours, value, other)
+
+
+def collect_init_kwargs(
+    cls: type[BaseModel], values: Mapping[str, Any], *, owner: str, extras: bool = True
+) -> dict[str, Any]:
+    """Apply the keyword policy to constructor arguments.
+
+    Args:
+        cls: The model class (its fields and aliases are the known names).
+        values: The constructor's keyword arguments.
+        owner: The class name shown in messages.
+        extras: Move remaining unknown names into ``model_kwargs`` (with a
+            warning unless they are known Baseten extras). Without it they are
+            left for pydantic to refuse.
+
+    Returns:
+        The arguments to validate.
+
+    Raises:
+        ValueError: For a refused name or a credential-like one (value not shown),
+            or two names for one setting with different values.
+    """
+    known = _known_names(cls)
+    values = dict(values)
+    _apply_renamed(values, known)
+    unknown = [key for key in values if key not in known]
+    for key in unknown:
+        if problem := refusal(key, owner=owner):
+            raise ValueError(problem)
+    if not extras or (not unknown and not values.get("model_kwargs")):
+        return values
+    model_kwargs = dict(values.get("model_kwargs") or {})
+    for key in unknown:
+        if key in model_kwargs:
+            msg = f"{key!r} was given both as a keyword argument and in model_kwargs."
+            raise ValueError(msg)
+        if key not in BASETEN_EXTRA_PARAMS:
+            warnings.warn(
+                f"{key!r} is not a known {owner} parameter; it is sent as a request body "
+                "key. Pass it in model_kwargs to silence this warning.",
+                UserWarning,
+                stacklevel=6,
+            )
+        model_kwargs[key] = values.pop(key)
+    clash = set(model_kwargs) & known
+    if clash:
+        msg = f"model_kwargs may not hold {sorted(clash)}: pass them as arguments instead."
+        raise ValueError(msg)
+    values["model_kwargs"] = model_kwargs
+    return values
+
+
+class CallKwargs(NamedTuple):
+    """A call's keyword arguments, sorted by what they do."""
+
+    model: str | None
+    stream_usage: bool | None
+    extra_body: Mapping[str, Any] | None
+    body: dict[str, Any]
+
+
+def _per_call_problem(key: str, owner: str) -> str | None:
+    if key in _PER_CALL_REFUSED:
+        return (
+            f"{key!r} is a connection setting and cannot change per call. Make a copy "
+            f"with llm.model_copy(update={{{key!r}: ...}}), or declare it configurable "
+            f"(llm.configurable_fields(...)) and pass it in the config."
+        )
+    return refusal(key, owner=owner)
+
+
+def split_call_kwargs(kwargs: Mapping[str, Any], *, owner: str) -> CallKwargs:
+    """Sort a call's keyword arguments; refuse connection settings and credentials.
+
+    Args:
+        kwargs: The keyword arguments of ``invoke``/``stream``/``bind``.
+        owner: The class name shown in messages.
+
+    Returns:
+        The per-call model override, ``stream_usage``, ``extra_body`` and the
+        remaining body keys.
+
+    Raises:
+        ValueError: For a connection setting or a credential-like name (the
+            value is never shown).
+    """
+    body: dict[str, Any] = {}
+    for key, value in kwargs.items():
+        if key in _CONTROL_KEYS:
+            continue
+        known = key in _CHAT_BODY_KEYS or key in BASETEN_EXTRA_PARAMS
+        if not known and (problem := _per_call_problem(key, owner)):
+            raise ValueError(problem)
+        body[key] = value
+    extra_body = kwargs.get("extra_body")
+    if extra_body:
+        check_body_keys(extra_body, "extra_body", owner=owner)
+    stream_usage = kwargs.get("stream_usage")
+    return CallKwargs(
+        model=kwargs.get("model"),
+        stream_usage=None if stream_usage is None else bool(stream_usage),
+        extra_body=extra_body,
+        body=body,
+    )

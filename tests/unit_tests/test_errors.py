@@ -1,0 +1,338 @@
+"""The error hierarchy over real HTTP: SDK class + LangChain ModelError, hints, no key anywhere.
+
+Engine error shapes used here (see /errors.py for the sources of the messages):
+vLLM ``{"object": "error", "message": ..., "type": ..., "code": ...}``; Baseten
+``{"error": "..."}``; TEI ``{"error": ..., "error_type": "Validation"}``
+(huggingface/text-embeddings-inference#82).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import openai
+import pytest
+from langchain.agents import create_agent
+from langchain.agents.middleware import ModelRetryMiddleware, SummarizationMiddleware
+from langchain_core.exceptions import (
+    ContextOverflowError,
+    ModelAPIError,
+    ModelAuthenticationError,
+    ModelConnectionError,
+    ModelError,
+    ModelInvalidRequestError,
+    ModelNotFoundError,
+    ModelPermissionDeniedError,
+    ModelRateLimitError,
+)
+from langchain_core.messages import AIMessage, HumanMessage
+
+from langchain_baseten import BasetenEmbeddings, BasetenResponseError, ChatBaseten
+from langchain_baseten import errors as be
+from tests import fake_baseten as fb
+from tests.recording import redirect_baseten_to
+
+KEY = "bt-test-key-errors-0123456789"
+STYLES = ["invoke", "ainvoke", "stream", "astream"]
+
+
+def _llm(fake: fb.FakeBaseten, **kwargs: Any) -> ChatBaseten:
+    return ChatBaseten(
+        model="openai/gpt-oss-120b",
+        base_url=fake.url("/v1"),
+        api_key=KEY,
+        **{"max_retries": 0, **kwargs},
+    )
+
+
+async def _call(llm: ChatBaseten, style: str) -> str:
+    if style == "invoke":
+        return llm.invoke("hi").text
+    if style == "ainvoke":
+        return (await llm.ainvoke("hi")).text
+    if style == "stream":
+        return "".join(c.text for c in llm.stream("hi"))
+    return "".join([c.text async for c in llm.astream("hi")])
+
+
+async def _raises(llm: ChatBaseten, style: str) -> BaseException:
+    with pytest.raises(Exception) as info:
+        await _call(llm, style)
+    return info.value
+
+
+STATUS_CLASSES = [
+    (400, openai.BadRequestError, ModelInvalidRequestError, False),
+    (401, openai.AuthenticationError, ModelAuthenticationError, False),
+    (402, openai.APIStatusError, ModelError, False),
+    (403, openai.PermissionDeniedError, ModelPermissionDeniedError, False),
+    (404, openai.NotFoundError, ModelNotFoundError, False),
+    (422, openai.UnprocessableEntityError, ModelInvalidRequestError, False),
+    (429, openai.RateLimitError, ModelRateLimitError, True),
+    (500, openai.InternalServerError, ModelAPIError, True),
+    (503, openai.InternalServerError, ModelAPIError, True),
+]
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize(
+    ("status", "sdk_class", "lc_class", "retryable"),
+    STATUS_CLASSES,
+    ids=[str(s[0]) for s in STATUS_CLASSES],
+)
+async def test_every_status_is_the_sdk_class_and_langchains(
+    fake_baseten: fb.FakeBaseten,
+    style: str,
+    status: int,
+    sdk_class: type[Exception],
+    lc_class: type[Exception],
+    retryable: bool,
+) -> None:
+    fake_baseten.enqueue(fb.error(status, headers={"x-baseten-request-id": "req-9"}))
+    err = await _raises(_llm(fake_baseten), style)
+    assert isinstance(err, sdk_class)
+    assert isinstance(err, lc_class)
+    assert isinstance(err, ModelError)
+    assert err.is_retryable is retryable  # type: ignore[attr-defined]
+    assert err.status_code == status  # type: ignore[attr-defined]
+    assert f"HTTP {status}" in str(err)
+    assert "req-9" in str(err)
+
+
+@pytest.mark.parametrize("style", STYLES)
+async def test_connection_refused_is_a_model_connection_error(style: str) -> None:
+    llm = ChatBaseten(model="m/x", base_url="http://127.0.0.1:9/v1", api_key=KEY, max_retries=0)
+    err = await _raises(llm, style)
+    assert isinstance(err, openai.APIConnectionError)
+    assert isinstance(err, ModelConnectionError)
+    assert err.is_retryable  # type: ignore[attr-defined]
+
+
+# Context-length messages as each engine words them (sources in errors.py).
+OVERFLOWS = {
+    "vllm": {
+        "object": "error",
+        "message": "This model's maximum context length is 4096 tokens. However, you "
+        "requested 5000 tokens (4000 in the messages, 1000 in the completion).",
+        "type": "BadRequestError",
+        "code": 400,
+    },
+    "vllm-v1": {
+        "object": "error",
+        "message": "The decoder prompt (length 9254) is longer than the maximum model "
+        "length of 4096.",
+        "type": "BadRequestError",
+        "code": 400,
+    },
+    "sglang": {
+        "object": "error",
+        "message": "The input (150000 tokens) is longer than the model's context length "
+        "(131072 tokens).",
+        "type": "BadRequestError",
+        "code": 400,
+    },
+    "sglang-total": {
+        "detail": "Requested token count exceeds the model's maximum context length of "
+        "64000 tokens. You requested a total of 71897 tokens."
+    },
+    "tensorrt-llm": {
+        "object": "error",
+        "message": "The sum of prompt length (72417.0), query length (0) should not exceed "
+        "max_num_tokens (69632)",
+        "type": "BadRequestError",
+        "code": 400,
+    },
+    "baseten": {"error": "context_length_exceeded: input is too long for this model"},
+}
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("engine", list(OVERFLOWS))
+async def test_context_length_messages_are_context_overflow(
+    fake_baseten: fb.FakeBaseten, engine: str, style: str
+) -> None:
+    fake_baseten.enqueue(fb.error(400, OVERFLOWS[engine]))
+    err = await _raises(_llm(fake_baseten), style)
+    assert isinstance(err, ContextOverflowError)
+    assert isinstance(err, openai.BadRequestError)
+    assert not err.is_retryable  # type: ignore[attr-defined]
+    assert "shorten" in str(err)
+
+
+@pytest.mark.parametrize("style", ["stream", "astream"])
+async def test_an_overflow_error_event_inside_a_stream_is_context_overflow(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    event = json.dumps({"error": OVERFLOWS["vllm"]})
+    fake_baseten.enqueue(
+        fb.raw(200, f"data: {event}\n\n".encode(), content_type="text/event-stream")
+    )
+    err = await _raises(_llm(fake_baseten), style)
+    assert isinstance(err, be.BasetenStreamError)
+    assert isinstance(err, ContextOverflowError)
+    assert not err.is_retryable  # type: ignore[attr-defined]
+
+
+def test_an_ordinary_400_is_not_an_overflow(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.error(400, {"error": "temperature must be <= 2"}))
+    with pytest.raises(be.BasetenBadRequestError) as info:
+        _llm(fake_baseten).invoke("hi")
+    assert not isinstance(info.value, ContextOverflowError)
+
+
+def test_dedicated_404_for_the_body_model_suggests_served_model_name(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    # vLLM answers this when the body model is not its --served-model-name.
+    body = {
+        "object": "error",
+        "message": "The model `abcd1234` does not exist.",
+        "type": "NotFoundError",
+        "code": 404,
+    }
+    fake_baseten.enqueue(fb.error(404, body))
+    llm = ChatBaseten(model="baseten/abcd1234", api_key=KEY, max_retries=0)
+    with redirect_baseten_to(fake_baseten.base_url), pytest.raises(be.BasetenNotFoundError) as info:
+        llm.invoke("hi")
+    message = str(info.value)
+    assert "served_model_name=" in message
+    assert "list_models()" in message
+    assert "'abcd1234'" in message
+
+
+def test_model_api_404_points_to_the_catalogue(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.error(404, {"error": "model not found"}))
+    llm = ChatBaseten(model="baseten/acme/unknown", api_key=KEY, max_retries=0)
+    with redirect_baseten_to(fake_baseten.base_url), pytest.raises(ModelNotFoundError) as info:
+        llm.invoke("hi")
+    assert "list_models()" in str(info.value)
+    assert "served_model_name" not in str(info.value)
+
+
+def test_tei_413_token_limit_says_shorten_not_100_mb(fake_baseten: fb.FakeBaseten) -> None:
+    # huggingface/text-embeddings-inference#82: a too-long input is a 413.
+    body = {
+        "error": "Input validation error: `inputs` must have less than 512 tokens. Given: 600",
+        "error_type": "Validation",
+    }
+    fake_baseten.enqueue(fb.error(413, body))
+    emb = BasetenEmbeddings(
+        base_url=fake_baseten.url("/v1"), model="e5", api_key=KEY, max_retries=0
+    )
+    with pytest.raises(ContextOverflowError) as info:
+        emb.embed_query("a long text")
+    assert isinstance(info.value, openai.APIStatusError)
+    assert info.value.status_code == 413  # type: ignore[attr-defined]
+    assert "shorten" in str(info.value)
+    assert "100 MB" not in str(info.value)
+
+
+def test_a_plain_413_still_names_the_body_limit(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.error(413, {"error": "request entity too large"}))
+    with pytest.raises(be.BasetenStatusError, match="100 MB"):
+        _llm(fake_baseten).invoke("hi")
+
+
+@pytest.mark.parametrize("style", STYLES)
+async def test_a_key_echoed_by_the_server_is_nowhere_in_the_error(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    echo = {"error": f"invalid api key {KEY} for this deployment", "key": KEY}
+    fake_baseten.enqueue(fb.error(401, echo))
+    err = await _raises(_llm(fake_baseten), style)
+    assert isinstance(err, be.BasetenAuthenticationError)
+    assert KEY not in str(err)
+    assert KEY not in repr(err.args)
+    assert KEY not in json.dumps(err.body)  # type: ignore[attr-defined]
+    assert KEY not in err.response.text  # type: ignore[attr-defined]
+    assert KEY not in str(err.request.headers)  # type: ignore[attr-defined]
+    assert KEY not in str(err.response.request.headers)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------- malformed answers
+
+MALFORMED_CHAT = [
+    fb.raw(200, b'{"id": "x", "choices": []}'),
+    fb.raw(200, b'{"id": "x", "choices": [{"message": 5}]}'),
+    fb.raw(200, b"[1, 2]"),
+    fb.raw(200, b"not json", content_type="text/plain"),
+]
+
+
+@pytest.mark.parametrize("reply", MALFORMED_CHAT, ids=["no choices", "bad message", "list", "text"])
+async def test_every_malformed_chat_answer_is_one_class(
+    fake_baseten: fb.FakeBaseten, reply: fb.Reply
+) -> None:
+    fake_baseten.enqueue(reply)
+    err = await _raises(_llm(fake_baseten), "ainvoke")
+    assert isinstance(err, BasetenResponseError)
+    assert isinstance(err, ModelAPIError)
+    assert not err.is_retryable
+
+
+@pytest.mark.parametrize("style", ["stream", "astream"])
+async def test_a_malformed_stream_event_is_the_same_class(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    fake_baseten.enqueue(
+        fb.raw(200, b'data: {"choices": [{"delta": 7}]}\n\n', content_type="text/event-stream")
+    )
+    assert isinstance(await _raises(_llm(fake_baseten), style), BasetenResponseError)
+
+
+def test_malformed_embeddings_and_models_answers_are_the_same_class(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    fake_baseten.enqueue(fb.raw(200, b'{"data": "nope"}'), fb.raw(200, b'{"models": []}'))
+    emb = BasetenEmbeddings(
+        base_url=fake_baseten.url("/v1"), model="e5", api_key=KEY, max_retries=0
+    )
+    with pytest.raises(BasetenResponseError):
+        emb.embed_query("x")
+    with pytest.raises(BasetenResponseError):
+        _llm(fake_baseten).list_models()
+
+
+def test_bad_input_stays_a_value_error_and_nothing_is_sent(fake_baseten: fb.FakeBaseten) -> None:
+    with pytest.raises(ValueError, match="temperature") as info:
+        _llm(fake_baseten).invoke("hi", temperature=9)
+    assert not isinstance(info.value, ModelError)
+    assert fake_baseten.requests == []
+
+
+# ---------------------------------------------------------------------- LangChain middleware
+
+
+def test_retry_middleware_does_not_retry_a_401(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.error(401), fb.error(401), fb.error(401))
+    retry = ModelRetryMiddleware(max_retries=2, initial_delay=0, jitter=False, on_failure="error")
+    agent = create_agent(_llm(fake_baseten), tools=[], middleware=[retry])
+    with pytest.raises(ModelAuthenticationError):
+        agent.invoke({"messages": [HumanMessage("hi")]}, {"recursion_limit": 5})
+    assert len(fake_baseten.requests) == 1
+
+
+def test_retry_middleware_retries_a_503(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.error(503))
+    retry = ModelRetryMiddleware(max_retries=2, initial_delay=0, jitter=False, on_failure="error")
+    agent = create_agent(_llm(fake_baseten), tools=[], middleware=[retry])
+    result = agent.invoke({"messages": [HumanMessage("hi")]}, {"recursion_limit": 5})
+    assert isinstance(result["messages"][-1], AIMessage)
+    assert len(fake_baseten.requests) == 2
+
+
+def test_summarization_middleware_recovers_from_context_overflow(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    summary_llm = _llm(fake_baseten)
+    summarize = SummarizationMiddleware(summary_llm, trigger=("messages", 4), keep=("messages", 1))
+    history: list[Any] = []
+    for turn in range(6):
+        history += [HumanMessage(f"question {turn} " * 50), AIMessage(f"answer {turn} " * 50)]
+    fake_baseten.enqueue(fb.error(400, OVERFLOWS["vllm"]))
+    agent = create_agent(_llm(fake_baseten), tools=[], middleware=[summarize])
+    result = agent.invoke({"messages": [*history, HumanMessage("last")]}, {"recursion_limit": 5})
+    assert isinstance(result["messages"][-1], AIMessage)
+    first, retried = fake_baseten.requests[0].json(), fake_baseten.requests[1].json()
+    assert len(json.dumps(retried["messages"])) < len(json.dumps(first["messages"]))
