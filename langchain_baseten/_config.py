@@ -18,6 +18,7 @@ once, at construction (:func:`endpoint_from_env`), like ``BASETEN_API_KEY``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
@@ -282,6 +283,7 @@ def derive(
     cache: DerivedCache,
     env: EnvEndpoint,
     check: Callable[[Endpoint], None] | None = None,
+    transport_base: Callable[[Endpoint], str] | None = None,
 ) -> tuple[Endpoint, Transport]:
     """The endpoint and transport for the fields' current values.
 
@@ -294,6 +296,8 @@ def derive(
         env: The endpoint the environment named at construction.
         check: Called with a freshly resolved endpoint before the key is
             checked (the embeddings class refuses Model API slugs there).
+        transport_base: The base URL the transport uses, from the endpoint
+            (default: ``endpoint.base_url``; the reranker uses the sync root).
 
     Returns:
         ``(endpoint, transport)``.
@@ -308,7 +312,10 @@ def derive(
         endpoint = _resolve(fields, env)
         if check is not None:
             check(endpoint)
-        entry = _Derived(key, endpoint, _transport(fields, endpoint))
+        base = endpoint
+        if transport_base is not None:
+            base = dataclasses.replace(endpoint, base_url=transport_base(endpoint))
+        entry = _Derived(key, endpoint, _transport(fields, base))
         cache.entry = entry  # one assignment: safe to share between threads
     return entry.endpoint, entry.transport
 

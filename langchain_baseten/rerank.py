@@ -30,7 +30,6 @@ and ``proto/tei.proto``):
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -44,10 +43,19 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
+    field_validator,
     model_validator,
 )
 
-from langchain_baseten._config import api_key_field, resolve_from_fields, transport_from_fields
+from langchain_baseten._config import (
+    DerivedCache,
+    EnvEndpoint,
+    api_key_field,
+    check_default_headers,
+    derive,
+    endpoint_from_env,
+)
+from langchain_baseten._kwargs import collect_init_kwargs
 from langchain_baseten.errors import REQUEST_ID_HEADER, BasetenResponseError
 from langchain_baseten.routing import BasetenRoutingError, Endpoint, Route
 
@@ -186,7 +194,8 @@ class _BeiModel(BaseModel):
     """Seconds per request (the openai client's default, 600 s, when ``None``)."""
     max_retries: int = Field(default=2, ge=0)
     """Retries with backoff (honouring ``Retry-After``) on 408/409/429/5xx and lost connections."""
-    default_headers: dict[str, str] | None = None
+    default_headers: dict[str, str | SecretStr] | None = None
+    """Headers for every request; credential-like ones (``Authorization`` ...) are kept secret."""
     default_query: dict[str, str] | None = None
     http_client: Any | None = Field(default=None, exclude=True)
     """An ``httpx2.Client`` to use instead of the shared connection pool."""
@@ -201,8 +210,22 @@ class _BeiModel(BaseModel):
         hide_input_in_errors=True,
     )
 
-    _endpoint: Endpoint = PrivateAttr()
-    _transport: Transport = PrivateAttr()
+    # Fields are inputs: endpoint and transport are derived from them (see _config).
+    _derived: DerivedCache = PrivateAttr(default_factory=DerivedCache)
+    _env: EnvEndpoint = PrivateAttr(default_factory=EnvEndpoint)  # set by the validator
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_keyword_policy(cls, values: Any) -> Any:
+        """Map other clients' names and refuse credentials (unknown names stay errors)."""
+        if not isinstance(values, dict):
+            return values
+        return collect_init_kwargs(cls, values, owner=cls.__name__, extras=False)
+
+    @field_validator("default_headers", mode="before")
+    @classmethod
+    def _check_headers(cls, value: Any) -> Any:
+        return check_default_headers(value)
 
     @model_validator(mode="after")
     def _resolve_endpoint_and_client(self) -> _BeiModel:
@@ -213,7 +236,11 @@ class _BeiModel(BaseModel):
                 "no model name. Drop it."
             )
             raise BasetenRoutingError(msg)
-        endpoint = resolve_from_fields(self)
+        self._env = endpoint_from_env()
+        self._connection()
+        return self
+
+    def _check_endpoint(self, endpoint: Endpoint) -> None:
         if endpoint.kind == "model_api":
             msg = (
                 f"{self.model!r} resolves to Baseten's Model APIs, which serve chat models "
@@ -222,20 +249,20 @@ class _BeiModel(BaseModel):
                 "(model_url=...), or base_url=... for another TEI-compatible server."
             )
             raise BasetenRoutingError(msg)
-        self._endpoint = endpoint
-        root = dataclasses.replace(endpoint, base_url=_sync_root(endpoint))
-        self._transport = transport_from_fields(self, root)
-        return self
+
+    def _connection(self) -> tuple[Endpoint, Transport]:
+        """The endpoint and the sync-root transport for the current field values."""
+        return derive(self, self._derived, self._env, self._check_endpoint, _sync_root)
 
     @property
     def endpoint(self) -> Endpoint:
         """The resolved endpoint (its ``base_url`` is the OpenAI-style ``.../sync/v1``)."""
-        return self._endpoint
+        return self._connection()[0]
 
     @property
     def sync_url(self) -> str:
         """The deployment's sync root, where ``/rerank`` and ``/predict`` live."""
-        return _sync_root(self._endpoint)
+        return _sync_root(self.endpoint)
 
     def _fail(self, path: str, response: JsonListResponse, problem: str) -> BasetenResponseError:
         request_id = response.headers.get(REQUEST_ID_HEADER)
@@ -342,11 +369,11 @@ class BasetenRerank(_BeiModel, BaseDocumentCompressor):
         return [float(score or 0.0) for score in scores]
 
     def _score_batch(self, query: str, batch: list[str]) -> list[float]:
-        response = self._transport.post_list(_RERANK_PATH, self._body(query, batch))
+        response = self._connection()[1].post_list(_RERANK_PATH, self._body(query, batch))
         return self._scores(batch, response)
 
     async def _ascore_batch(self, query: str, batch: list[str]) -> list[float]:
-        response = await self._transport.apost_list(_RERANK_PATH, self._body(query, batch))
+        response = await self._connection()[1].apost_list(_RERANK_PATH, self._body(query, batch))
         return self._scores(batch, response)
 
     def _check(self, query: str, texts: Sequence[str]) -> None:
@@ -491,10 +518,12 @@ class BasetenClassifier(_BeiModel):
         return results
 
     def _classify_batch(self, batch: list[str]) -> list[list[ClassLabel]]:
-        return self._labels(batch, self._transport.post_list(_PREDICT_PATH, self._body(batch)))
+        return self._labels(
+            batch, self._connection()[1].post_list(_PREDICT_PATH, self._body(batch))
+        )
 
     async def _aclassify_batch(self, batch: list[str]) -> list[list[ClassLabel]]:
-        response = await self._transport.apost_list(_PREDICT_PATH, self._body(batch))
+        response = await self._connection()[1].apost_list(_PREDICT_PATH, self._body(batch))
         return self._labels(batch, response)
 
     def classify(self, texts: Sequence[str]) -> list[list[ClassLabel]]:
