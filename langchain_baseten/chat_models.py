@@ -41,7 +41,6 @@ from langchain_baseten._config import (
     secret_header_paths,
 )
 from langchain_baseten._kwargs import collect_init_kwargs, split_call_kwargs
-from langchain_baseten.errors import BasetenStreamError
 from langchain_baseten.messages import StreamParser, message_from_wire, messages_to_wire
 from langchain_baseten.parameters import check_body_keys, check_request_params
 from langchain_baseten.profiles import get_model_profile, model_ids
@@ -54,13 +53,12 @@ from langchain_baseten.structured_output import (
     tool_name,
 )
 from langchain_baseten.tools import ToolChoice, format_tools, tool_choice_to_wire
-from langchain_baseten.transport import Transport
+from langchain_baseten.transport import AsyncEventStream, EventStream, Transport
 from langchain_baseten.usage import combine_token_usage
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 
-    import httpx2
     from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
     from langchain_core.language_models import LanguageModelInput, ModelProfile
     from langchain_core.runnables import Runnable, RunnableSerializable
@@ -113,16 +111,11 @@ def _resolve_cached(
     )
 
 
-def _closing_chunk(parser: StreamParser, response: httpx2.Response) -> ChatGenerationChunk:
-    """The stream's last chunk; a stream that never finished is an error, not an answer."""
-    if not parser.finished:
-        msg = (
-            f"The stream from {response.request.url.host} ended before the model finished "
-            "(no finish_reason was sent), so the partial answer was discarded. The "
-            "connection dropped or a proxy cut the stream; retrying usually helps."
-        )
-        raise BasetenStreamError(msg, response.request, body=None)
-    return parser.finish()
+def _closing_chunk(
+    parser: StreamParser, events: EventStream | AsyncEventStream
+) -> ChatGenerationChunk:
+    """The stream's last chunk; a stream cut before the answer was complete raises."""
+    return parser.finish(stream_end=events.outcome(finished=parser.finished))
 
 
 class ChatBaseten(BaseChatModel):
@@ -630,15 +623,15 @@ class ChatBaseten(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         transport, body, stream_usage = self._request(messages, stop, kwargs, stream=True)
-        with transport.stream(_CHAT_PATH, body) as (events, response):
-            parser = StreamParser(response.headers, stream_usage=stream_usage)
+        with transport.stream(_CHAT_PATH, body) as events:
+            parser = StreamParser(events.response.headers, stream_usage=stream_usage)
             for event in events:
                 chunk = parser.feed(event)
                 if chunk is not None:
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
-            chunk = _closing_chunk(parser, response)
+            chunk = _closing_chunk(parser, events)
             if run_manager:
                 run_manager.on_llm_new_token("", chunk=chunk)
             yield chunk
@@ -651,15 +644,15 @@ class ChatBaseten(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         transport, body, stream_usage = self._request(messages, stop, kwargs, stream=True)
-        async with transport.astream(_CHAT_PATH, body) as (events, response):
-            parser = StreamParser(response.headers, stream_usage=stream_usage)
+        async with transport.astream(_CHAT_PATH, body) as events:
+            parser = StreamParser(events.response.headers, stream_usage=stream_usage)
             async for event in events:
                 chunk = parser.feed(event)
                 if chunk is not None:
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
-            chunk = _closing_chunk(parser, response)
+            chunk = _closing_chunk(parser, events)
             if run_manager:
                 await run_manager.on_llm_new_token("", chunk=chunk)
             yield chunk

@@ -588,13 +588,19 @@ class StreamParser:
         )
         return ChatGenerationChunk(message=message)
 
-    def finish(self) -> ChatGenerationChunk:
+    def finish(self, stream_end: str | None = None) -> ChatGenerationChunk:
         """Return the closing chunk: finish reason, metadata and the stream's usage once.
+
+        Args:
+            stream_end: How a complete stream ended unusually (see
+                ``EventStream.outcome``), kept as ``response_metadata["stream_end"]``.
 
         Returns:
             An empty-content chunk with ``chunk_position="last"``.
         """
         metadata = response_metadata_from_wire(self._response, self._choice, self._headers)
+        if stream_end is not None:
+            metadata["stream_end"] = stream_end
         usage = self._usage if self._stream_usage else None
         message = AIMessageChunk(
             content="",

@@ -27,27 +27,39 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import httpx2
 import openai
 import pydantic
 
+from langchain_baseten._sse import (
+    DEFAULT_MAX_EVENT_BYTES,
+    DONE,
+    ServerErrorEvent,
+    SSEDecoder,
+    SSEError,
+    loads,
+    parse_event,
+)
 from langchain_baseten.errors import (
     REQUEST_ID_HEADER,
     BasetenResponseError,
     BasetenStreamError,
     enrich_api_error,
+    server_message,
 )
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
 __all__ = [
+    "AsyncEventStream",
     "ClientSettings",
+    "EventStream",
     "JsonListResponse",
     "JsonResponse",
     "Transport",
@@ -56,6 +68,10 @@ __all__ = [
 _ClientT = TypeVar("_ClientT", openai.OpenAI, openai.AsyncOpenAI)
 _MAX_CACHED_CLIENTS = 64
 _POOL_LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)
+# Errors of a read in the middle of a body (TLS failures surface as ssl.SSLError, an OSError).
+_READ_ERRORS = (httpx2.RequestError, OSError)
+# Bytes read past [DONE] to reach the body's end (normally just the chunked terminator).
+_DRAIN_LIMIT = 64 * 1024
 
 
 _BAD_KEY = (
@@ -250,6 +266,12 @@ def shared_async_client(settings: ClientSettings) -> openai.AsyncOpenAI:
 def _json_body(response: httpx2.Response) -> Any:
     try:
         return json.loads(response.content)
+    except RecursionError:
+        msg = (
+            f"Baseten answered HTTP {response.status_code} with JSON nested too deeply to "
+            "parse (thousands of levels of arrays or objects); no real answer looks like this."
+        )
+        raise BasetenResponseError(msg, response.request, body=None) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         snippet = response.text[:200]
         msg = (
@@ -275,31 +297,259 @@ def _decode(response: httpx2.Response) -> JsonResponse:
     return JsonResponse(data=data, headers=response.headers)
 
 
-def _not_an_event_stream(response: httpx2.Response) -> BasetenResponseError | None:
-    """A streaming request answered with plain JSON or HTML is a server or proxy fault.
-
-    Returns the error to raise (after the caller closes the response, sync or
-    async as the response requires), or ``None`` for an event stream.
-    """
+def _needs_body_check(response: httpx2.Response) -> bool:
+    """A streaming request answered with JSON or HTML (not events): read it to explain."""
     content_type = response.headers.get("content-type", "")
-    if content_type.startswith("application/json"):
-        msg = (
-            f"Asked {response.request.url.host} for a stream (stream=true) but got a JSON "
-            "body instead of server-sent events; the server or a proxy ignores streaming. "
-            "Call without streaming (streaming=False) or fix the endpoint."
-        )
-        return BasetenResponseError(msg, response.request, body=None)
+    return content_type.startswith(("application/json", "text/html"))
+
+
+def _raise_not_an_event_stream(response: httpx2.Response, data: bytes, secret: str) -> NoReturn:
+    """Raise the error for a stream request answered with a JSON body or an HTML page.
+
+    A JSON error object (a gateway or model server that reports a failure with
+    HTTP 200) shows the server's own text; any other JSON means the server or a
+    proxy ignores ``stream=true``.
+    """
+    host = response.request.url.host
+    content_type = response.headers.get("content-type", "")
+    payload: Any = None
     if content_type.startswith("text/html"):
         # Without this check the page parses as an empty event stream and the
         # error would blame a dropped connection.
         msg = (
-            f"Asked {response.request.url.host} for a stream but got an HTML page "
-            f"(HTTP {response.status_code}, content-type {content_type!r}), probably from "
-            "a proxy, gateway or login page rather than the model server. Check base_url "
-            "and any proxy between you and Baseten."
+            f"Asked {host} for a stream but got an HTML page (HTTP {response.status_code}, "
+            f"content-type {content_type!r}), probably from a proxy, gateway or login page "
+            "rather than the model server. Check base_url and any proxy between you and Baseten."
         )
-        return BasetenResponseError(msg, response.request, body=None)
-    return None
+    else:
+        with suppress(SSEError):
+            payload = loads(data, "a body")
+        said = server_message(payload) if isinstance(payload, dict) else None
+        if said and "choices" not in payload:
+            msg = (
+                f"Asked {host} for a stream (stream=true) and it answered HTTP "
+                f"{response.status_code} with an error instead of events: {said[:2000]}"
+            )
+        else:
+            msg = (
+                f"Asked {host} for a stream (stream=true) but got a JSON body instead of "
+                "server-sent events; the server or a proxy ignores streaming. Call without "
+                "streaming (streaming=False) or fix the endpoint."
+            )
+    if secret and secret in msg:
+        msg = msg.replace(secret, "***")
+    request_id = response.headers.get(REQUEST_ID_HEADER)
+    if request_id:
+        msg += f" Baseten request id: {request_id}."
+    raise BasetenResponseError(msg, response.request, body=None)
+
+
+def _read_capped(response: httpx2.Response, cap: int) -> bytes:
+    """Up to ``cap`` bytes of a streamed body (a failed read keeps what arrived)."""
+    parts: list[bytes] = []
+    size = 0
+    with suppress(*_READ_ERRORS):
+        for piece in response.iter_bytes():
+            parts.append(piece)
+            size += len(piece)
+            if size > cap:
+                break
+    return b"".join(parts)[:cap]
+
+
+async def _aread_capped(response: httpx2.Response, cap: int) -> bytes:
+    """Async twin of :func:`_read_capped`."""
+    parts: list[bytes] = []
+    size = 0
+    with suppress(*_READ_ERRORS):
+        async for piece in response.aiter_bytes():
+            parts.append(piece)
+            size += len(piece)
+            if size > cap:
+                break
+    return b"".join(parts)[:cap]
+
+
+class _StreamState:
+    """What the sync and async readers share: the decoder, and how the stream ended.
+
+    Attributes:
+        done: ``[DONE]`` arrived.
+        error: The connection failed (or timed out) while reading, before ``[DONE]``.
+    """
+
+    __slots__ = (
+        "_decoder",
+        "_drained",
+        "_settings",
+        "_url",
+        "done",
+        "error",
+        "received",
+        "response",
+    )
+
+    def __init__(
+        self, response: httpx2.Response, url: str, settings: ClientSettings, max_event_bytes: int
+    ) -> None:
+        self.response = response
+        self._url = url
+        self._settings = settings
+        self._decoder = SSEDecoder(max_event_bytes)
+        self._drained = 0
+        self.done = False
+        self.received = False
+        self.error: openai.APIError | None = None
+
+    def payloads(self, raw: bytes) -> list[dict[str, Any]]:
+        """The JSON events completed by one network read, up to ``[DONE]``."""
+        try:
+            events = self._decoder.feed(raw)
+        except SSEError as exc:
+            raise self._bad_stream(exc) from None
+        payloads: list[dict[str, Any]] = []
+        for event in events:
+            try:
+                payload = parse_event(event)
+            except SSEError as exc:
+                raise self._bad_stream(exc) from None
+            except ServerErrorEvent as exc:
+                raise self._server_error(exc) from None
+            if payload is DONE:
+                self.done = True
+                break
+            if isinstance(payload, dict):
+                payloads.append(payload)
+        if payloads:
+            self.received = True
+        return payloads
+
+    def drained(self, raw: bytes) -> bool:
+        """Read past ``[DONE]`` to the body's end (so the connection can be reused).
+
+        Returns:
+            ``True`` once more than a few kilobytes follow ``[DONE]``: stop, and
+            let closing the response drop the connection.
+        """
+        self._drained += len(raw)
+        return self._drained > _DRAIN_LIMIT
+
+    def end(self) -> None:
+        """The body ended (an unfinished last event is dropped, as the SSE rules say)."""
+        self._decoder.finish()
+
+    def lost(self, exc: Exception) -> None:
+        """The connection failed while reading: keep the error unless ``[DONE]`` came."""
+        if self.done:
+            return
+        request = self.response.request
+        err: openai.APIConnectionError = (
+            openai.APITimeoutError(request=request)
+            if isinstance(exc, httpx2.TimeoutException)
+            else openai.APIConnectionError(request=request)
+        )
+        err.__cause__ = exc
+        self.error = enrich_api_error(
+            err,
+            url=self._url,
+            mid_stream=True,
+            request_id=self.response.headers.get(REQUEST_ID_HEADER),
+            secret=self._settings.api_key,
+        )
+
+    def outcome(self, *, finished: bool) -> str | None:
+        """Judge the ended stream, given whether the model sent a ``finish_reason``.
+
+        Args:
+            finished: A chunk carried a ``finish_reason``.
+
+        Returns:
+            ``None`` for a normal end; otherwise how a complete answer ended
+            (for ``response_metadata["stream_end"]``): ``"done_without_finish_reason"``
+            (vLLM may end with ``[DONE]`` alone, vllm-project/vllm#27572),
+            ``"closed_after_finish_reason"`` (the body ended without ``[DONE]``)
+            or ``"cut_after_finish_reason"`` (the connection broke after it).
+
+        Raises:
+            openai.APIConnectionError: The connection broke before the answer was complete.
+            BasetenStreamError: The body ended with neither ``finish_reason`` nor ``[DONE]``.
+        """
+        if self.error is not None:
+            if not finished:
+                raise self.error
+            return "cut_after_finish_reason"
+        if self.done and (finished or self.received):
+            return None if finished else "done_without_finish_reason"
+        if not finished:
+            if self.done:
+                msg = (
+                    f"The stream from {self.response.request.url.host} ended before the "
+                    "model finished: it sent [DONE] and no answer at all."
+                )
+                raise BasetenStreamError(msg, self.response.request, body=None)
+            msg = (
+                f"The stream from {self.response.request.url.host} ended before the model "
+                "finished (no finish_reason was sent, and no [DONE]), so the partial answer "
+                "was discarded. The connection dropped or a proxy cut the stream; retrying "
+                "usually helps."
+            )
+            raise BasetenStreamError(msg, self.response.request, body=None)
+        return "closed_after_finish_reason"
+
+    def _bad_stream(self, exc: SSEError) -> BasetenResponseError:
+        msg = f"Baseten sent {exc}."
+        return BasetenResponseError(msg, self.response.request, body=None)
+
+    def _server_error(self, exc: ServerErrorEvent) -> openai.APIError:
+        err = openai.APIError(exc.message, self.response.request, body=exc.body)
+        return enrich_api_error(
+            err,
+            url=self._url,
+            mid_stream=True,
+            request_id=self.response.headers.get(REQUEST_ID_HEADER),
+            secret=self._settings.api_key,
+        )
+
+
+class EventStream(_StreamState):
+    """The JSON events of one sync stream; iterate once, then ask :meth:`outcome`."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """Yield each JSON event (a dict) until ``[DONE]`` or the end of the body."""
+        try:
+            for raw in self.response.iter_bytes():
+                if self.done:
+                    if self.drained(raw):
+                        return
+                    continue
+                yield from self.payloads(raw)
+        except _READ_ERRORS as exc:
+            self.lost(exc)
+        else:
+            self.end()
+
+
+class AsyncEventStream(_StreamState):
+    """Async twin of :class:`EventStream`."""
+
+    __slots__ = ()
+
+    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        """Yield each JSON event (a dict) until ``[DONE]`` or the end of the body."""
+        try:
+            async for raw in self.response.aiter_bytes():
+                if self.done:
+                    if self.drained(raw):
+                        return
+                    continue
+                for payload in self.payloads(raw):
+                    yield payload
+        except _READ_ERRORS as exc:
+            self.lost(exc)
+        else:
+            self.end()
 
 
 # What the SDK's encoder takes besides dicts, lists, strings and floats.
@@ -350,40 +600,20 @@ def _unsendable_body_error(exc: Exception, body: Any) -> ValueError | None:
 
 
 @contextmanager
-def _readable_errors(
-    url: str,
-    settings: ClientSettings,
-    stream: openai.Stream[Any] | openai.AsyncStream[Any] | None = None,
-    *,
-    body: Any = None,
-) -> Iterator[None]:
-    """Re-raise the SDK's errors with Baseten's message (and bad SSE lines clearly).
+def _readable_errors(url: str, settings: ClientSettings, *, body: Any = None) -> Iterator[None]:
+    """Re-raise the SDK's errors with Baseten's message, and unsendable bodies clearly.
 
-    Without ``stream`` this wraps sending a request: a body that cannot be
-    encoded (NaN, a lone surrogate, an object JSON cannot carry) becomes a
-    ``ValueError`` naming where it is. With ``stream`` it wraps reading events:
-    a lost connection or an error event there is reported as a mid-stream failure.
+    A body that cannot be encoded (NaN, a lone surrogate, an object JSON cannot
+    carry) becomes a ``ValueError`` naming where it is.
     """
     try:
         yield
-    except json.JSONDecodeError as exc:
-        if stream is None:
-            raise
-        msg = f"Baseten sent a stream event that is not JSON: {exc}"
-        raise BasetenResponseError(msg, stream.response.request, body=None) from exc
     except BasetenStreamError:
         raise
     except openai.APIError as err:
-        request_id = stream.response.headers.get(REQUEST_ID_HEADER) if stream else None
-        raise enrich_api_error(
-            err,
-            url=url,
-            mid_stream=stream is not None,
-            request_id=request_id,
-            secret=settings.api_key,
-        ) from err.__cause__
+        raise enrich_api_error(err, url=url, secret=settings.api_key) from err.__cause__
     except (ValueError, TypeError) as exc:
-        clear = None if stream is not None else _unsendable_body_error(exc, body)
+        clear = _unsendable_body_error(exc, body)
         if clear is None:
             raise
         raise clear from exc
@@ -396,9 +626,18 @@ class Transport:
         settings: Connection settings (base URL, key, timeout, retries, headers).
         http_client: A user-supplied ``httpx2.Client``; replaces the shared pool.
         http_async_client: A user-supplied ``httpx2.AsyncClient``; likewise.
+        max_event_bytes: The largest single stream event accepted (see
+            :data:`langchain_baseten._sse.DEFAULT_MAX_EVENT_BYTES`).
     """
 
-    __slots__ = ("_async_client", "_http_async_client", "_http_client", "_sync_client", "settings")
+    __slots__ = (
+        "_async_client",
+        "_http_async_client",
+        "_http_client",
+        "_sync_client",
+        "max_event_bytes",
+        "settings",
+    )
 
     def __init__(
         self,
@@ -406,9 +645,11 @@ class Transport:
         *,
         http_client: httpx2.Client | None = None,
         http_async_client: httpx2.AsyncClient | None = None,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         """Remember the settings; no client is built until the first request."""
         self.settings = settings
+        self.max_event_bytes = max_event_bytes
         self._http_client = http_client
         self._http_async_client = http_async_client
         self._sync_client: openai.OpenAI | None = None
@@ -474,56 +715,37 @@ class Transport:
         return _decode(response)
 
     @contextmanager
-    def stream(
-        self, path: str, body: Mapping[str, Any]
-    ) -> Iterator[tuple[Iterator[dict[str, Any]], httpx2.Response]]:
-        """POST a streaming request; yield (an iterator of event dicts, the HTTP response).
+    def stream(self, path: str, body: Mapping[str, Any]) -> Iterator[EventStream]:
+        """POST a streaming request; yield its :class:`EventStream` of JSON events.
 
-        The response is closed when the ``with`` block ends, also on error.
+        The openai client sends the request (auth, retries, HTTP errors); the
+        events are read here, from the raw body. The response is closed when the
+        ``with`` block ends, also on error; a stream read to its end leaves the
+        connection in the pool for the next request.
         """
         url = self._url(path)
         with _readable_errors(url, self.settings, body=body):
-            stream = self.sync_client.post(
-                path, body=body, cast_to=object, stream=True, stream_cls=openai.Stream[object]
-            )
-
-        if (not_events := _not_an_event_stream(stream.response)) is not None:
-            stream.close()
-            raise not_events
-
-        def events() -> Iterator[dict[str, Any]]:
-            with _readable_errors(url, self.settings, stream):
-                for event in stream:
-                    if isinstance(event, dict):
-                        yield event
-
+            response = self.sync_client.post(path, body=body, cast_to=httpx2.Response, stream=True)
         try:
-            yield events(), stream.response
+            if _needs_body_check(response):
+                data = _read_capped(response, self.max_event_bytes)
+                _raise_not_an_event_stream(response, data, self.settings.api_key)
+            yield EventStream(response, url, self.settings, self.max_event_bytes)
         finally:
-            stream.close()
+            response.close()
 
     @asynccontextmanager
-    async def astream(
-        self, path: str, body: Mapping[str, Any]
-    ) -> AsyncIterator[tuple[AsyncIterator[dict[str, Any]], httpx2.Response]]:
+    async def astream(self, path: str, body: Mapping[str, Any]) -> AsyncIterator[AsyncEventStream]:
         """Async twin of :meth:`stream`."""
         url = self._url(path)
         with _readable_errors(url, self.settings, body=body):
-            stream = await self.async_client.post(
-                path, body=body, cast_to=object, stream=True, stream_cls=openai.AsyncStream[object]
+            response = await self.async_client.post(
+                path, body=body, cast_to=httpx2.Response, stream=True
             )
-
-        if (not_events := _not_an_event_stream(stream.response)) is not None:
-            await stream.close()  # an async response: the sync close() raises RuntimeError
-            raise not_events
-
-        async def events() -> AsyncIterator[dict[str, Any]]:
-            with _readable_errors(url, self.settings, stream):
-                async for event in stream:
-                    if isinstance(event, dict):
-                        yield event
-
         try:
-            yield events(), stream.response
+            if _needs_body_check(response):
+                data = await _aread_capped(response, self.max_event_bytes)
+                _raise_not_an_event_stream(response, data, self.settings.api_key)
+            yield AsyncEventStream(response, url, self.settings, self.max_event_bytes)
         finally:
-            await stream.close()
+            await response.aclose()

@@ -38,6 +38,7 @@ import struct
 import sys
 import threading
 import time
+import uuid
 from collections import deque
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ __all__ = [
     "models",
     "predict",
     "raw",
+    "raw_stream",
     "rerank",
     "stall",
     "stream",
@@ -225,9 +227,11 @@ class _Exchange:
         """Send ``payload`` as a JSON response."""
         self.send_bytes(status, json.dumps(payload).encode(), "application/json", headers)
 
-    def start_stream(self, headers: dict[str, str] | None = None) -> None:
+    def start_stream(
+        self, headers: dict[str, str] | None = None, content_type: str = "text/event-stream"
+    ) -> None:
         """Send the headers of a chunked ``text/event-stream`` response."""
-        self._start(200, "text/event-stream", {"cache-control": "no-cache", **(headers or {})})
+        self._start(200, content_type, {"cache-control": "no-cache", **(headers or {})})
         self.handler.send_header("transfer-encoding", "chunked")
         self.handler.end_headers()
 
@@ -235,6 +239,11 @@ class _Exchange:
         """Send one SSE event (``data: ...``) as one HTTP chunk."""
         payload = f"data: {data}\n\n".encode()
         self.handler.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
+
+    def send_chunk(self, payload: bytes) -> None:
+        """Send these exact bytes as one HTTP chunk (nothing for empty bytes)."""
+        if payload:
+            self.handler.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
 
     def end_stream(self) -> None:
         """Send the terminating zero-length chunk."""
@@ -322,8 +331,9 @@ def _scale_usage(usage: dict[str, Any], fraction: float) -> dict[str, Any]:
     return scaled
 
 
-def _completion_id(exchange: _Exchange) -> str:
-    return "chatcmpl-" + exchange.request_id.removeprefix("req-")
+def _completion_id() -> str:
+    """A response id unique to this response, as vLLM makes them (``chatcmpl-<uuid4 hex>``)."""
+    return f"chatcmpl-{uuid.uuid4().hex}"
 
 
 def _split_pieces(text: str | None) -> list[str]:
@@ -364,7 +374,7 @@ def chat(
             message["tool_calls"] = tool_calls
         message.update(extra_message or {})
         payload: dict[str, Any] = {
-            "id": _completion_id(exchange),
+            "id": _completion_id(),
             "object": "chat.completion",
             "created": int(time.time()),
             "model": model or exchange.model,
@@ -398,7 +408,7 @@ def _stream_events(
     tool_call_deltas: list[list[dict[str, Any]]],
     usage: dict[str, Any] | None,
     usage_mode: UsageMode,
-    finish_reason: str,
+    finish_reason: str | None,
     stop_reason: Any,
     model: str,
 ) -> list[str]:
@@ -409,7 +419,7 @@ def _stream_events(
     deltas.append({})  # the finish chunk
     deltas[0] = {"role": "assistant", **deltas[0]}
     base = {
-        "id": _completion_id(exchange),
+        "id": _completion_id(),
         "object": "chat.completion.chunk",
         "created": int(time.time()),
         "model": model,
@@ -444,6 +454,7 @@ def stream(
     usage: dict[str, Any] | None = DEFAULT,
     usage_mode: UsageMode = "both",
     finish_reason: str | None = None,
+    omit_finish_reason: bool = False,
     stop_reason: Any = None,
     done: bool = True,
     drop_after: int | None = None,
@@ -466,6 +477,10 @@ def stream(
     usage so far (completion counts grow; the finish chunk has the full usage),
     like Baseten's ``continuous_usage_stats``. ``usage`` defaults to one computed
     from the request and the answer; ``None`` means no usage anywhere.
+
+    ``omit_finish_reason=True`` sends ``"finish_reason": null`` on the last chunk
+    too, then ``[DONE]``: vLLM intermittently ends a complete stream this way
+    (vllm-project/vllm#27572).
 
     ``drop_after=N`` closes the connection abruptly after N events (``[DONE]``
     counts as one). ``stall_after=N`` sleeps ``stall_seconds`` (bounded) after N
@@ -494,7 +509,9 @@ def stream(
                 tool_call_deltas=tool_call_deltas or [],
                 usage=resolved_usage,
                 usage_mode=usage_mode,
-                finish_reason=finish_reason or ("tool_calls" if tool_call_deltas else "stop"),
+                finish_reason=None
+                if omit_finish_reason
+                else finish_reason or ("tool_calls" if tool_call_deltas else "stop"),
                 stop_reason=stop_reason,
                 model=model or exchange.model,
             )
@@ -512,6 +529,31 @@ def stream(
         exchange.end_stream()
 
     return Reply(render, f"stream({content_pieces!r})")
+
+
+def raw_stream(
+    *pieces: bytes,
+    drop: bool = False,
+    content_type: str = "text/event-stream",
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """A streamed body of exactly these bytes, one HTTP chunk per piece.
+
+    For the byte-level shapes of event streams: ``\\r\\n`` or ``\\r`` line
+    endings, comments, multi-line ``data:``, an ``event:`` name, pieces cut in
+    the middle of a line or of a UTF-8 character. ``drop=True`` cuts the
+    connection after the last piece instead of ending the body.
+    """
+
+    def render(exchange: _Exchange) -> None:
+        exchange.start_stream(headers, content_type)
+        for piece in pieces:
+            exchange.send_chunk(piece)
+        if drop:
+            raise _Dropped
+        exchange.end_stream()
+
+    return Reply(render, f"raw_stream({len(pieces)} pieces)")
 
 
 def error(status: int, body: Any = None, *, headers: dict[str, str] | None = None) -> Reply:
@@ -995,6 +1037,7 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, fake: FakeBaseten, port: int = 0) -> None:
         self.fake = fake
         self.connections: dict[threading.Thread, socket.socket] = {}
+        self.accepted = 0
         self.connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
 
@@ -1014,6 +1057,7 @@ class _Server(ThreadingHTTPServer):
         )
         with self.connections_lock:
             self.connections[thread] = request
+            self.accepted += 1
         thread.start()
 
     def _serve_connection(self, request: Any, client_address: Any) -> None:
@@ -1058,6 +1102,12 @@ class FakeBaseten:
         """Script replies: consumed FIFO, one per request, whatever the path."""
         with self._lock:
             self._queue.extend(replies)
+
+    @property
+    def connections_accepted(self) -> int:
+        """How many TCP connections clients have opened to this server so far."""
+        with self._server.connections_lock:
+            return self._server.accepted
 
     @property
     def pending(self) -> int:
