@@ -12,19 +12,46 @@ from langchain_baseten._version import __version__
 from langchain_baseten.callbacks import BasetenCallbackHandler, get_baseten_callback
 from langchain_baseten.chat_models import ChatBaseten
 from langchain_baseten.embeddings import BasetenEmbeddings
-from langchain_baseten.errors import BasetenResponseError, BasetenStreamError
+from langchain_baseten.errors import (
+    BasetenAuthenticationError,
+    BasetenBadRequestError,
+    BasetenConnectionError,
+    BasetenContextOverflowError,
+    BasetenInternalServerError,
+    BasetenNotFoundError,
+    BasetenPermissionDeniedError,
+    BasetenRateLimitError,
+    BasetenResponseError,
+    BasetenStatusError,
+    BasetenStreamContextOverflowError,
+    BasetenStreamError,
+    BasetenTimeoutError,
+    BasetenUnprocessableEntityError,
+)
 from langchain_baseten.pricing import ModelPrice, register_price
 from langchain_baseten.rerank import BasetenClassifier, BasetenRerank, ClassLabel, RerankResult
 from langchain_baseten.routing import BasetenRoutingError
 
 __all__ = [
+    "BasetenAuthenticationError",
+    "BasetenBadRequestError",
     "BasetenCallbackHandler",
     "BasetenClassifier",
+    "BasetenConnectionError",
+    "BasetenContextOverflowError",
     "BasetenEmbeddings",
+    "BasetenInternalServerError",
+    "BasetenNotFoundError",
+    "BasetenPermissionDeniedError",
+    "BasetenRateLimitError",
     "BasetenRerank",
     "BasetenResponseError",
     "BasetenRoutingError",
+    "BasetenStatusError",
+    "BasetenStreamContextOverflowError",
     "BasetenStreamError",
+    "BasetenTimeoutError",
+    "BasetenUnprocessableEntityError",
     "ChatBaseten",
     "ClassLabel",
     "ModelPrice",

@@ -362,6 +362,7 @@ def check_default_headers(
                 "(letters, digits and !#$%&'*+-.^_`|~ only, no spaces or colons)."
             )
             raise ValueError(msg)
+        value = _revive_secret_reference(name, value)  # noqa: PLW2901
         if not isinstance(value, (str, SecretStr)):
             msg = (
                 f"default_headers[{name!r}] must be a string, got {type(value).__name__} "
@@ -373,11 +374,38 @@ def check_default_headers(
     return checked
 
 
+def _secret_env_name(name: str) -> str:
+    return "BASETEN_HEADER_" + re.sub(r"\W", "_", name).upper()
+
+
+def _revive_secret_reference(name: str, value: Any) -> Any:
+    """A secret header written by ``dumpd`` comes back from ``load`` as its reference.
+
+    langchain-core escapes secret markers nested inside a field, so ``load``
+    returns ``{"lc": 1, "type": "secret", "id": [ENV]}`` for the header; it is
+    read from that environment variable here (as ``BASETEN_API_KEY`` is).
+    """
+    if not (isinstance(value, dict) and value.get("type") == "secret" and value.get("lc") == 1):
+        return value
+    ids = value.get("id")
+    env = ids[0] if isinstance(ids, list) and ids and isinstance(ids[0], str) else ""
+    if env != _secret_env_name(name):
+        return value  # not ours: refused below as a non-string
+    if not (secret := os.environ.get(env)):
+        msg = (
+            f"default_headers[{name!r}] was serialized as a secret reference; set the "
+            f"{env} environment variable to its value before loading."
+        )
+        raise ValueError(msg)
+    return SecretStr(secret)
+
+
 def secret_header_paths(headers: Mapping[str, Any] | None) -> dict[str, str]:
     """``lc_secrets`` entries for credential-like default headers.
 
-    ``dumpd`` writes them as secret references (``BASETEN_HEADER_<NAME>``),
-    which ``load(..., secrets_map=...)`` fills back in.
+    ``dumpd`` writes them as secret references (``BASETEN_HEADER_<NAME>``,
+    e.g. ``BASETEN_HEADER_AUTHORIZATION``); after ``load`` the value is read
+    from that environment variable.
 
     Args:
         headers: The stored ``default_headers``.
@@ -386,7 +414,7 @@ def secret_header_paths(headers: Mapping[str, Any] | None) -> dict[str, str]:
         ``{"default_headers.<Name>": "BASETEN_HEADER_<NAME>"}`` per secret header.
     """
     return {
-        f"default_headers.{name}": "BASETEN_HEADER_" + re.sub(r"\W", "_", name).upper()
+        f"default_headers.{name}": _secret_env_name(name)
         for name, value in (headers or {}).items()
         if isinstance(value, SecretStr) and "." not in name
     }

@@ -184,6 +184,17 @@ class _Counter:
         self.reasoning_tokens += (usage.get("output_token_details") or {}).get("reasoning") or 0
 
 
+def _is_cache_hit(message: AIMessage) -> bool:
+    """Whether langchain-core served this message from the model's cache.
+
+    On a cache hit, ``BaseChatModel`` (``_convert_cached_generations``) puts
+    ``usage_metadata["total_cost"] = 0`` on the cached message; answers from
+    Baseten never carry ``total_cost``. No request was sent, nothing is billed.
+    """
+    usage = message.usage_metadata
+    return usage is not None and "total_cost" in usage
+
+
 def _messages(response: LLMResult) -> Iterator[AIMessage]:
     for generations in response.generations:
         for generation in generations:
@@ -233,6 +244,7 @@ class BasetenCallbackHandler(BaseCallbackHandler):
         self._counters: dict[str, _Counter] = {}
         self._pending: dict[UUID, tuple[EndpointKind, str | None]] = {}
         self._failed = 0
+        self._cache_hits = 0
 
     # ------------------------------------------------------------------ callbacks
 
@@ -268,6 +280,9 @@ class BasetenCallbackHandler(BaseCallbackHandler):
                 return
             kind, requested = started
             for message in _messages(response):
+                if _is_cache_hit(message):
+                    self._cache_hits += 1
+                    continue
                 name = message.response_metadata.get("model_name") or requested or "unknown"
                 name = normalize_model(str(name))
                 dedicated = kind == "dedicated"
@@ -336,6 +351,12 @@ class BasetenCallbackHandler(BaseCallbackHandler):
         """Requests that raised an error (not in any other total)."""
         with self._lock:
             return self._failed
+
+    @property
+    def cache_hits(self) -> int:
+        """Calls answered from LangChain's cache (``cache=``): no request, not counted or billed."""
+        with self._lock:
+            return self._cache_hits
 
     @property
     def input_tokens(self) -> int:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import openai
 import pytest
+from langchain_core.caches import InMemoryCache
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
@@ -140,6 +141,25 @@ def test_invoke_totals_and_cost(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) 
     assert model_usage.cost == pytest.approx(expected)
     assert not model_usage.dedicated
     assert cb.unpriced_models == {}
+
+
+@pytest.mark.parametrize("style", ["invoke", "ainvoke"])
+async def test_cache_hits_are_not_counted_or_billed(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    fake_baseten.enqueue(fb.chat("Hi", usage=usage(120, 30)))
+    cached = llm.model_copy(update={"cache": InMemoryCache()})
+    with get_baseten_callback() as cb:
+        for _ in range(2):
+            if style == "invoke":
+                cached.invoke("Hello")
+            else:
+                await cached.ainvoke("Hello")
+    assert len(fake_baseten.requests) == 1  # the second answer came from the cache
+    assert cb.requests == 1
+    assert cb.cache_hits == 1
+    assert (cb.input_tokens, cb.output_tokens) == (120, 30)
+    assert cb.total_cost == pytest.approx(usd(GPT_OSS_PRICE, 120, 30))
 
 
 def test_stream_counts_usage_once(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
