@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 RUN := $(UV) run --locked --no-python-downloads
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test integration_test record record-local examples lint format type bench check clean
+.PHONY: demo test integration_test record record-local examples lint format type bench check wheel-check clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -56,6 +56,10 @@ format: .venv/.synced
 
 type: .venv/.synced
 	$(RUN) mypy
+
+## wheel-check: build the wheel, pip-install it into a clean venv, run an example against the local server
+wheel-check: $(UV)
+	bash .ci/wheel_check.sh
 
 bench: .venv/.synced
 	$(RUN) python bench/run.py $(BENCH_ARGS)

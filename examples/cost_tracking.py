@@ -10,7 +10,7 @@ from _replay import live_or_replay
 
 from langchain_baseten import ChatBaseten, get_baseten_callback
 
-with live_or_replay("cost_tracking"):
+with live_or_replay("cost_tracking") as run:
     llm = ChatBaseten(model="baseten/openai/gpt-oss-120b", temperature=0, max_tokens=200)
     if llm.profile:
         print(f"context window: {llm.profile.get('max_input_tokens'):,} tokens")
@@ -26,9 +26,10 @@ with live_or_replay("cost_tracking"):
 
         asyncio.run(ask_concurrently())
 
+    print(f"{run.tag}usage and cost:")
     print(cb)
     # The numbers, for your own reporting (total_cost is None if any price is unknown):
-    print(f"total_cost={cb.total_cost!r} requests={cb.requests} tokens={cb.total_tokens}")
+    print(f"{run.tag}total_cost={cb.total_cost!r} requests={cb.requests} tokens={cb.total_tokens}")
 
     # Your own rates (USD per million tokens) replace the shipped table. A model with
     # no known price (or a dedicated deployment, billed by GPU time) still has its
@@ -36,4 +37,5 @@ with live_or_replay("cost_tracking"):
     rates = {"openai/gpt-oss-120b": {"input": 0.08, "cached_input": 0.04, "output": 0.40}}
     with get_baseten_callback(prices=rates) as negotiated:
         llm.invoke("Name a mountain.")
+    print(f"{run.tag}with your own rates:")
     print(negotiated)

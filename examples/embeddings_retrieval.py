@@ -27,15 +27,15 @@ DOCUMENTS = [
 ]
 QUESTION = "What does BEI do?"
 
-with live_or_replay("embeddings_retrieval"):
+with live_or_replay("embeddings_retrieval") as run:
     embeddings = BasetenEmbeddings(
         model=os.environ.get("BASETEN_EMBEDDINGS_MODEL", "baseten/abcd1234")
     )
-    print(f"embeddings endpoint: {embeddings.endpoint.base_url}")
+    print(f"embeddings endpoint: {embeddings.endpoint.base_url}{run.endpoint_note}")
     store = InMemoryVectorStore.from_texts(DOCUMENTS, embedding=embeddings)
     retrieved = store.similarity_search(QUESTION, k=2)
     context = "\n".join(f"- {doc.page_content}" for doc in retrieved)
-    print(f"retrieved:\n{context}")
+    print(f"{run.tag}retrieved:\n{context}")
 
     llm = ChatBaseten(model="baseten/openai/gpt-oss-120b", temperature=0, max_tokens=256)
     reply = llm.invoke(
@@ -44,4 +44,4 @@ with live_or_replay("embeddings_retrieval"):
             ("human", f"Context:\n{context}\n\nQuestion: {QUESTION}"),
         ]
     )
-    print(f"answer: {reply.content}")
+    print(f"{run.tag}answer: {reply.content}")

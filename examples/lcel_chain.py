@@ -9,7 +9,7 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from langchain_baseten import ChatBaseten
 
-with live_or_replay("lcel_chain"):
+with live_or_replay("lcel_chain") as run:
     prompt = ChatPromptTemplate.from_messages(
         [
             ("system", "Translate the user's text to {language}. Reply with the translation only."),
@@ -18,11 +18,11 @@ with live_or_replay("lcel_chain"):
     )
     llm = ChatBaseten(model="baseten/openai/gpt-oss-120b", temperature=0, max_tokens=200)
     chain = prompt | llm | StrOutputParser()
-    print(chain.invoke({"language": "French", "text": "Good morning"}))
+    print(run.tag + chain.invoke({"language": "French", "text": "Good morning"}))
     for answer in chain.batch(
         [
             {"language": "German", "text": "Thank you"},
             {"language": "Spanish", "text": "See you soon"},
         ]
     ):
-        print(answer)
+        print(run.tag + answer)

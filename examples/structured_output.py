@@ -17,10 +17,10 @@ class CityFacts(BaseModel):
     population_millions: float = Field(description="Approximate population in millions")
 
 
-with live_or_replay("structured_output"):
+with live_or_replay("structured_output") as run:
     llm = ChatBaseten(model="baseten/openai/gpt-oss-120b", temperature=0, max_tokens=500)
     structured = llm.with_structured_output(CityFacts)
     facts = structured.invoke("Give me facts about Lisbon.")
-    print(repr(facts))
+    print(f"{run.tag}{facts!r}")
     raw = llm.with_structured_output(CityFacts, include_raw=True).invoke("And about Oslo?")
-    print(f"parsed: {raw['parsed']!r}  parsing_error: {raw['parsing_error']}")
+    print(f"{run.tag}parsed: {raw['parsed']!r}  parsing_error: {raw['parsing_error']}")

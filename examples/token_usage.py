@@ -8,7 +8,7 @@ from langchain_core.callbacks import get_usage_metadata_callback
 
 from langchain_baseten import ChatBaseten
 
-with live_or_replay("token_usage"):
+with live_or_replay("token_usage") as run:
     llm = ChatBaseten(model="baseten/openai/gpt-oss-120b", temperature=0, max_tokens=200)
     with get_usage_metadata_callback() as cb:
         llm.invoke("Name a prime number.")
@@ -16,4 +16,4 @@ with live_or_replay("token_usage"):
             pass
         llm.batch(["Name a colour.", "Name a fruit."])
     for model, usage in cb.usage_metadata.items():
-        print(f"{model}: {usage}")
+        print(f"{run.tag}{model}: {usage}")

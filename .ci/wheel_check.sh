@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Wheel check: build the wheel, install it with plain pip into a clean virtual
+# environment (dependencies from PyPI), and run an example from outside the
+# checkout against the local Baseten-compatible server. Every step is bounded.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+PYTHON=${PYTHON:-python3}
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+    if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "wheel check: building"
+timeout 300 .tools/bin/uv build --wheel --no-python-downloads --out-dir "$work/dist" >"$work/build.log" 2>&1 \
+    || { cat "$work/build.log"; exit 1; }
+wheel=$(ls "$work"/dist/langchain_baseten-*.whl)
+
+echo "wheel check: installing $(basename "$wheel") with pip into a clean venv"
+"$PYTHON" -m venv "$work/venv"
+timeout 600 "$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$wheel" \
+    >"$work/pip.log" 2>&1 || { cat "$work/pip.log"; exit 1; }
+timeout 60 "$work/venv/bin/python" -m pip check --disable-pip-version-check
+
+mkdir "$work/examples"
+cp examples/_replay.py examples/quickstart.py "$work/examples/"
+cd "$work"
+timeout 60 venv/bin/python - "$work/venv" <<'PY'
+import importlib.metadata, sys
+import langchain_baseten
+assert langchain_baseten.__file__.startswith(sys.argv[1]), langchain_baseten.__file__
+assert langchain_baseten.__version__ == importlib.metadata.version("langchain-baseten")
+for name in ("vcr", "langchain", "tests"):
+    try:
+        __import__(name)
+    except ImportError:
+        continue
+    raise SystemExit(f"{name} is importable after a plain install: the check would not be clean")
+print(f"wheel check: langchain_baseten {langchain_baseten.__version__} from {langchain_baseten.__file__}")
+PY
+
+echo "wheel check: starting the local server"
+(cd "$repo" && exec "$PYTHON" -m tests.fake_baseten >"$work/server.out" 2>&1) &
+server_pid=$!
+url=""
+for _ in $(seq 100); do
+    url=$(head -n 1 "$work/server.out" 2>/dev/null || true)
+    [[ "$url" == http://127.0.0.1:* ]] && break
+    url=""
+    sleep 0.1
+done
+[[ -n "$url" ]] || { echo "the local server did not start:"; cat "$work/server.out"; exit 1; }
+
+echo "wheel check: examples/quickstart.py against $url"
+BASETEN_API_KEY=wheel-check-key BASETEN_BASE_URL="$url/v1" \
+    timeout 120 env -u BASETEN_RECORD venv/bin/python examples/quickstart.py | tee "$work/quickstart.out"
+grep -q "^answer: echo: In one sentence, what is Baseten?" "$work/quickstart.out" \
+    || { echo "wheel check: the example's answer is missing"; exit 1; }
+echo "wheel check: ok"
