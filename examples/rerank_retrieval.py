@@ -29,22 +29,22 @@ DOCUMENTS = [
 ]
 QUESTION = "Which models does BEI serve?"
 
-with live_or_replay("rerank_retrieval"):
+with live_or_replay("rerank_retrieval") as run:
     embeddings = BasetenEmbeddings(
         model=os.environ.get("BASETEN_EMBEDDINGS_MODEL", "baseten/abcd1234")
     )
     reranker = BasetenRerank(
         model=os.environ.get("BASETEN_RERANK_MODEL", "baseten/wxyz9876"), top_n=2
     )
-    print(f"rerank endpoint: {reranker.sync_url}/rerank")
+    print(f"rerank endpoint: {reranker.sync_url}/rerank{run.endpoint_note}")
 
     store = InMemoryVectorStore.from_texts(DOCUMENTS, embedding=embeddings)
     candidates = store.similarity_search(QUESTION, k=5)
-    print("first stage (embeddings):")
+    print(f"{run.tag}first stage (embeddings):")
     for doc in candidates:
         print(f"  - {doc.page_content}")
 
     best = reranker.compress_documents(candidates, QUESTION)
-    print("after reranking:")
+    print(f"{run.tag}after reranking:")
     for doc in best:
         print(f"  {doc.metadata['relevance_score']:.3f}  {doc.page_content}")
