@@ -22,6 +22,7 @@ import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from langchain_core.utils import secret_from_env
@@ -256,25 +257,33 @@ class DerivedCache:
         return f"DerivedCache({self.entry.endpoint if self.entry else None!r})"
 
 
+_SCALAR_KEY_FIELDS = itemgetter(
+    "model",
+    "route",
+    "model_url",
+    "base_url",
+    "environment",
+    "deployment_id",
+    "served_model_name",
+    "api_key",  # a SecretStr: replaced, never changed in place
+    "timeout",
+    "max_retries",
+    "http_client",
+    "http_async_client",
+)
+
+
 def _key(fields: ConnectionFields, env: EnvEndpoint) -> tuple[Any, ...]:
-    headers = fields.default_headers
-    query = fields.default_query
+    """What the derived state depends on (read from ``__dict__``: one C call per request)."""
+    values = fields.__dict__
+    headers = values["default_headers"]
+    query = values["default_query"]
+    # Copies, so that a dict changed in place after construction is noticed.
     return (
-        fields.model,
-        fields.route,
-        fields.model_url,
-        fields.base_url,
-        fields.environment,
-        fields.deployment_id,
-        fields.served_model_name,
+        _SCALAR_KEY_FIELDS(values),
         env,
-        fields.api_key,  # SecretStr compares by value
-        fields.timeout,
-        fields.max_retries,
         dict(headers) if headers else None,
         dict(query) if query else None,
-        fields.http_client,
-        fields.http_async_client,
     )
 
 

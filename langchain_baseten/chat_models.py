@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from functools import lru_cache
 from operator import itemgetter
@@ -82,6 +83,21 @@ _SAMPLING_FIELDS = (
     "reasoning_effort",
 )
 _NO_ENV = EnvEndpoint()
+
+
+def _with_parsed(result: ChatResult, kwargs: Mapping[str, Any]) -> ChatResult:
+    """With ``response_format=<Pydantic class>``, the parsed answer in ``additional_kwargs``.
+
+    As ChatOpenAI does (``additional_kwargs["parsed"]``); an answer that does not
+    validate is left unparsed (the text is still the message content).
+    """
+    schema = kwargs.get("response_format")
+    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+        return result
+    message = result.generations[0].message
+    with contextlib.suppress(ValueError):
+        message.additional_kwargs["parsed"] = schema.model_validate_json(message.text)
+    return result
 
 
 class _DerivedProfile(dict[str, Any]):
@@ -412,7 +428,9 @@ class ChatBaseten(BaseChatModel):
 
     def _connection(self) -> tuple[Endpoint, Transport]:
         """The endpoint and transport for the current field values."""
-        return derive(self, self._derived, self._env or _NO_ENV)
+        # Read the private attributes directly: pydantic's __getattr__ costs ~6 us each.
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        return derive(self, private["_derived"], private["_env"] or _NO_ENV)
 
     @property
     def model_name(self) -> str:
@@ -514,8 +532,9 @@ class ChatBaseten(BaseChatModel):
             name: value for name in _SAMPLING_FIELDS if (value := getattr(self, name)) is not None
         }
 
-    def _endpoint_for(self, model: str | None) -> Endpoint:
-        endpoint = self.endpoint
+    def _endpoint_for(self, model: str | None, endpoint: Endpoint | None = None) -> Endpoint:
+        """The endpoint for a per-call ``model=`` (``endpoint``: this model's, if known)."""
+        endpoint = endpoint or self.endpoint
         if model is None or model in {self.model, endpoint.model}:
             return endpoint
         return _resolve_cached(
@@ -538,7 +557,7 @@ class ChatBaseten(BaseChatModel):
         call = split_call_kwargs(kwargs, owner=type(self).__name__)
         stream_usage = bool(self.stream_usage if call.stream_usage is None else call.stream_usage)
         endpoint, transport = self._connection()
-        target = self._endpoint_for(call.model)
+        target = self._endpoint_for(call.model, endpoint)
         body: dict[str, Any] = {"model": target.model, "messages": messages_to_wire(messages)}
         body.update(self._sampling_params())
         if self.stop:
@@ -576,7 +595,7 @@ class ChatBaseten(BaseChatModel):
         usage = response.get("usage")
         llm_output = {
             "token_usage": dict(usage) if isinstance(usage, dict) else {},
-            "model_name": message.response_metadata.get("model_name", self.endpoint.model),
+            "model_name": message.response_metadata.get("model_name") or self.endpoint.model,
             "system_fingerprint": response.get("system_fingerprint"),
         }
         info = {
@@ -600,7 +619,7 @@ class ChatBaseten(BaseChatModel):
             return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
         transport, body, _ = self._request(messages, stop, kwargs, stream=False)
         response = transport.post(_CHAT_PATH, body)
-        return self._chat_result(response.data, response.headers)
+        return _with_parsed(self._chat_result(response.data, response.headers), kwargs)
 
     async def _agenerate(
         self,
@@ -613,7 +632,7 @@ class ChatBaseten(BaseChatModel):
             return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
         transport, body, _ = self._request(messages, stop, kwargs, stream=False)
         response = await transport.apost(_CHAT_PATH, body)
-        return self._chat_result(response.data, response.headers)
+        return _with_parsed(self._chat_result(response.data, response.headers), kwargs)
 
     def _stream(
         self,

@@ -262,7 +262,9 @@ class BasetenEmbeddings(BaseModel, Embeddings):
 
     def _connection(self) -> tuple[Endpoint, Transport]:
         """The endpoint and transport for the current field values."""
-        return derive(self, self._derived, self._env, self._check_endpoint)
+        # Read the private attributes directly: pydantic's __getattr__ costs ~6 us each.
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        return derive(self, private["_derived"], private["_env"], self._check_endpoint)
 
     @property
     def model_name(self) -> str:

@@ -163,7 +163,7 @@ class BasetenResponseError(openai.APIError, ModelAPIError):
             request: The request the answer belongs to, when known.
             body: The offending answer (or part of it).
         """
-        super().__init__(message, request, body=body)  # type: ignore[arg-type]
+        super().__init__(message, _redacted_request(request), body=body)  # type: ignore[arg-type]
 
 
 class BasetenStreamError(openai.APIError, ModelAPIError):
@@ -171,6 +171,16 @@ class BasetenStreamError(openai.APIError, ModelAPIError):
 
     Raised instead of handing partial text out as if it were a complete answer.
     """
+
+    def __init__(self, message: str, request: httpx2.Request, *, body: object | None) -> None:
+        """Create the error; the request kept on it does not show the key.
+
+        Args:
+            message: What happened.
+            request: The stream's request.
+            body: The server's error event, if any.
+        """
+        super().__init__(message, _redacted_request(request) or request, body=body)
 
 
 class BasetenStreamContextOverflowError(BasetenStreamError, ContextOverflowError):
@@ -427,6 +437,16 @@ def _redacted_response(
     )
 
 
+def _scrub_original(err: openai.APIError, new: openai.APIError, secret: str | None) -> None:
+    """Scrub the SDK's error too: it stays reachable as the new error's ``__context__``."""
+    err.body = _scrub(err.body, secret)
+    err.message = _scrub(err.message, secret)
+    err.args = tuple(_scrub(arg, secret) for arg in err.args)
+    err.request = new.request
+    if isinstance(err, openai.APIStatusError) and isinstance(new, openai.APIStatusError):
+        err.response = new.response
+
+
 # ---------------------------------------------------------------------- classification
 
 _STATUS_CLASSES: dict[int, type[openai.APIStatusError]] = {
@@ -545,6 +565,8 @@ def enrich_api_error(
     message = " ".join(parts)
     if secret:
         message = message.replace(secret, _REDACTED)
+    if new is not err:
+        _scrub_original(err, new, secret)
     new.message = message
     new.args = (message,)
     new.baseten_request_id = request_id  # type: ignore[attr-defined]

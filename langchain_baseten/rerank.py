@@ -252,7 +252,8 @@ class _BeiModel(BaseModel):
 
     def _connection(self) -> tuple[Endpoint, Transport]:
         """The endpoint and the sync-root transport for the current field values."""
-        return derive(self, self._derived, self._env, self._check_endpoint, _sync_root)
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        return derive(self, private["_derived"], private["_env"], self._check_endpoint, _sync_root)
 
     @property
     def endpoint(self) -> Endpoint:

@@ -248,6 +248,31 @@ async def test_a_key_echoed_by_the_server_is_nowhere_in_the_error(
     assert KEY not in err.response.text  # type: ignore[attr-defined]
     assert KEY not in str(err.request.headers)  # type: ignore[attr-defined]
     assert KEY not in str(err.response.request.headers)  # type: ignore[attr-defined]
+    for linked in (err.__context__, err.__cause__):  # the SDK's own error, if chained
+        if isinstance(linked, openai.APIError):
+            assert KEY not in str(linked)
+            assert KEY not in json.dumps(linked.body)
+            assert KEY not in str(linked.request.headers)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        fb.raw(200, b'{"id": "x", "choices": []}'),
+        fb.raw(200, b"not json", content_type="text/plain"),
+        fb.stream("cut", done=False, drop_after=1),
+    ],
+    ids=["malformed", "not json", "cut stream"],
+)
+@pytest.mark.parametrize("style", ["invoke", "astream"])
+async def test_the_request_kept_on_any_error_does_not_show_the_key(
+    fake_baseten: fb.FakeBaseten, reply: fb.Reply, style: str
+) -> None:
+    fake_baseten.enqueue(reply)
+    err = await _raises(_llm(fake_baseten), style)
+    assert isinstance(err, openai.APIError)
+    request = err.request
+    assert request is None or KEY not in str(request.headers)
 
 
 # ---------------------------------------------------------------------- malformed answers

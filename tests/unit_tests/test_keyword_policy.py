@@ -336,3 +336,5 @@ def test_bind_response_format_with_a_class(fake_baseten: fb.FakeBaseten, schema:
     assert sent["json_schema"]["name"] == schema.__name__
     assert sent["json_schema"]["schema"]["properties"]["city"]["type"] == "string"
     assert "city" in json.loads(message.text)
+    if schema is Answer:  # as with ChatOpenAI: the parsed instance next to the text
+        assert isinstance(message.additional_kwargs["parsed"], Answer)
