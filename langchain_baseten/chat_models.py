@@ -159,12 +159,22 @@ class ChatBaseten(BaseChatModel):
         environment: Dedicated deployments: the environment (default ``production``).
         deployment_id: Dedicated deployments: one specific deployment.
         model_url: A deployment URL copied from Baseten's dashboard (``/predict``,
-            ``/sync``, ``/sync/v1`` ...), normalised to its ``/sync/v1`` base.
+            ``/sync``, ``/sync/v1`` ...), normalised to its ``/sync/v1`` base. With
+            it, a ``model`` that is not a model ID is the body model (as in the
+            published langchain-baseten 0.2.x).
         base_url: Replaces the endpoint entirely (a gateway or a local server).
-            Env: ``BASETEN_BASE_URL`` (used when no ``model_url``/``base_url`` is given).
+            Other names: ``baseten_api_base``, ``api_base``. Env: ``BASETEN_BASE_URL``,
+            else ``BASETEN_API_BASE`` (read at construction, used when no
+            ``model_url``/``base_url`` is given).
         served_model_name: The body ``model`` a dedicated deployment receives.
         api_key: Baseten API key. Alias ``baseten_api_key``. Env: ``BASETEN_API_KEY``
             (``OPENAI_API_KEY`` is never read).
+
+        Fields keep what was passed; ``llm.endpoint`` is where requests go, derived
+        from the current fields (so copies, ``configurable_fields``, ``pickle`` and
+        ``dumpd``/``load`` route alike). Credential-like keywords
+        (``openai_api_key``, ``access_token`` ...) are refused without showing the
+        value; see the README's "Parameters" section for the whole keyword policy.
 
     Key init args — completion params:
         temperature, max_tokens (alias ``max_completion_tokens``), top_p, stop (alias
@@ -257,6 +267,22 @@ class ChatBaseten(BaseChatModel):
             # {'model_provider': 'baseten', 'model_name': 'openai/gpt-oss-120b',
             #  'finish_reason': 'stop', 'id': 'chatcmpl-...',
             #  'baseten_request_id': '...'}
+
+    Errors:
+        A failed request raises a class from :mod:`langchain_baseten.errors` that is
+        both the openai SDK's (``openai.NotFoundError`` ...) and langchain-core's
+        ``ModelError`` subclass (``ModelNotFoundError`` ...); context-length
+        messages raise ``ContextOverflowError``. Bad input is a ``ValueError``
+        raised before anything is sent.
+
+        .. code-block:: python
+
+            from langchain_core.exceptions import ContextOverflowError
+
+            try:
+                llm.invoke(very_long_history)
+            except ContextOverflowError:
+                ...  # trim or summarize, then retry
     """
 
     model: str | None = Field(default=None, validation_alias=AliasChoices("model", "model_name"))
