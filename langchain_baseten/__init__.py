@@ -26,6 +26,7 @@ from langchain_baseten.errors import (
     BasetenStreamContextOverflowError,
     BasetenStreamError,
     BasetenTimeoutError,
+    BasetenTruncatedOutputError,
     BasetenUnprocessableEntityError,
 )
 from langchain_baseten.pricing import ModelPrice, register_price
@@ -51,6 +52,7 @@ __all__ = [
     "BasetenStreamContextOverflowError",
     "BasetenStreamError",
     "BasetenTimeoutError",
+    "BasetenTruncatedOutputError",
     "BasetenUnprocessableEntityError",
     "ChatBaseten",
     "ClassLabel",

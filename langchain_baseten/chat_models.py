@@ -864,7 +864,10 @@ class ChatBaseten(BaseChatModel):
                 ls_structured_output_format=ls_format,
                 **kwargs,
             )
-        parser = output_parser(schema, method, check_stream_end=not include_raw)
+        max_tokens = kwargs.get("max_tokens", kwargs.get("max_completion_tokens", self.max_tokens))
+        parser = output_parser(
+            schema, method, check_stream_end=not include_raw, max_tokens=max_tokens
+        )
         if not include_raw:
             return llm | parser
         parse = RunnablePassthrough.assign(

@@ -8,7 +8,10 @@ summarization middleware catches :class:`~langchain_core.exceptions.ContextOverf
 
     Exception
     ├── ValueError                           bad input, raised before anything is sent
-    │   └── BasetenRoutingError              (routing.py) model/endpoint settings
+    │   ├── BasetenRoutingError              (routing.py) model/endpoint settings
+    │   └── OutputParserException            (langchain-core) a structured answer that fails
+    │       └── BasetenTruncatedOutputError  the answer stopped at max_tokens (finish_reason
+    │                                        "length") before the structure was complete
     └── openai.APIError
         ├── openai.APIStatusError            the server answered with an error status
         │   ├── BasetenBadRequestError            400  + ModelInvalidRequestError
@@ -62,6 +65,7 @@ from langchain_core.exceptions import (
     ModelPermissionDeniedError,
     ModelRateLimitError,
     ModelTimeoutError,
+    OutputParserException,
 )
 
 __all__ = [
@@ -78,6 +82,7 @@ __all__ = [
     "BasetenStreamContextOverflowError",
     "BasetenStreamError",
     "BasetenTimeoutError",
+    "BasetenTruncatedOutputError",
     "BasetenUnprocessableEntityError",
     "enrich_api_error",
     "is_context_overflow",
@@ -187,6 +192,16 @@ class BasetenStreamContextOverflowError(BasetenStreamError, ContextOverflowError
     """An error event inside a stream saying the input exceeds the context window."""
 
     is_retryable = False
+
+
+class BasetenTruncatedOutputError(OutputParserException):
+    """A structured answer stopped at the token limit (``finish_reason="length"``).
+
+    Raised by ``with_structured_output`` instead of completing the cut-off JSON
+    into a value (``{"answer": "4`` is not ``{"answer": "4"}``); the message names
+    ``max_tokens``. A refusal or a content filter raises langchain-core's
+    :class:`~langchain_core.exceptions.ModelRefusalError` instead.
+    """
 
 
 # ---------------------------------------------------------------------- messages

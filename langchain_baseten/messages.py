@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from langchain_core.messages import (
     AIMessage,
@@ -24,19 +24,21 @@ from langchain_core.messages import (
     HumanMessage,
     SystemMessage,
     ToolMessage,
-    is_data_content_block,
 )
-from langchain_core.messages.block_translators.openai import convert_to_openai_data_block
+from langchain_core.messages.block_translators import register_translator
 from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
 from langchain_core.outputs import ChatGenerationChunk
 
+from langchain_baseten._media import MessageConversionError, user_content
 from langchain_baseten.errors import BasetenResponseError, server_message
+from langchain_baseten.tools import new_tool_call_id
 from langchain_baseten.usage import usage_metadata_from_wire
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from langchain_core.messages import InvalidToolCall, ToolCall, ToolCallChunk
+    from langchain_core.messages import content as types
 
 __all__ = [
     "PROVIDER",
@@ -52,7 +54,6 @@ PROVIDER = "baseten"
 REQUEST_ID_HEADER = "x-baseten-request-id"
 
 _WIRE_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
-_USER_PART_TYPES = frozenset({"text", "image_url", "input_audio"})
 # Blocks that are not sent as content: calls go in tool_calls; reasoning (ours) goes in
 # reasoning_content; Anthropic's tool_use (the same call as tool_calls) and thinking, and
 # Bedrock's reasoning_content, do not exist in the chat-completions format (ChatOpenAI
@@ -68,10 +69,6 @@ _SKIPPED_AI_BLOCKS = frozenset(
         "reasoning_content",
     }
 )
-
-
-class MessageConversionError(ValueError):
-    """A message cannot be expressed in Baseten's chat API; the text says how to fix it."""
 
 
 class MalformedResponseError(BasetenResponseError):
@@ -108,51 +105,6 @@ def _text_only(content: str | list[Any], role: str) -> str:
     return "".join(texts)
 
 
-def _user_part(block: Any) -> dict[str, Any]:
-    if isinstance(block, str):
-        return {"type": "text", "text": block}
-    if not isinstance(block, dict):
-        msg = f"Unsupported content part of type {type(block).__name__}; use a dict or a string."
-        raise MessageConversionError(msg)
-    kind = block.get("type")
-    if kind == "text":
-        return {"type": "text", "text": block.get("text", "")}
-    if kind in _USER_PART_TYPES:
-        return block
-    if kind in {"image", "audio"}:
-        if not is_data_content_block(block):
-            msg = (
-                f"This {kind!r} content block has no data: give it a 'url', 'base64' data "
-                "(with 'mime_type') or a file 'id'."
-            )
-            raise MessageConversionError(msg)
-        try:
-            return convert_to_openai_data_block(block)
-        except KeyError as exc:
-            msg = f"Cannot send this {kind} content block to Baseten: it lacks {exc.args[0]!r}."
-            raise MessageConversionError(msg) from exc
-        except ValueError as exc:
-            msg = f"Cannot send this {kind} content block to Baseten: {exc}"
-            raise MessageConversionError(msg) from exc
-    if kind in {"file", "video"}:
-        msg = (
-            f"Baseten's chat API accepts text, image and audio content, not {kind!r} blocks. "
-            "Extract the text (or render pages as images) and send that instead."
-        )
-        raise MessageConversionError(msg)
-    msg = (
-        f"Unknown content block type {kind!r}. Baseten's chat API accepts 'text', "
-        "'image_url', 'input_audio', and LangChain's standard 'image' and 'audio' blocks."
-    )
-    raise MessageConversionError(msg)
-
-
-def _user_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
-    if isinstance(content, str):
-        return content
-    return [_user_part(block) for block in content]
-
-
 def _tool_call_to_wire(call: ToolCall | InvalidToolCall, *, valid: bool) -> dict[str, Any]:
     args = call.get("args")
     arguments = json.dumps(args, ensure_ascii=False) if valid else (args or "")
@@ -163,14 +115,28 @@ def _tool_call_to_wire(call: ToolCall | InvalidToolCall, *, valid: bool) -> dict
     }
 
 
-def _ai_text_and_reasoning(message: AIMessage) -> tuple[str, str | None]:
+class _AssistantText(NamedTuple):
+    """What an assistant turn from history says: its text and its reasoning."""
+
+    text: str
+    reasoning: str | None
+
+
+def _ai_text_and_reasoning(message: AIMessage) -> _AssistantText:
+    """The turn's text (a refusal included, as text) and its reasoning.
+
+    A refusal (a ``refusal`` block, or ``additional_kwargs["refusal"]`` as this
+    package and ChatOpenAI keep it) goes back as the turn's text: it is what the
+    model said, and every engine's chat template reads text, whereas OpenAI's
+    ``refusal`` content part is not understood by all of them.
+    """
     reasoning = message.additional_kwargs.get("reasoning_content")
+    refusal = message.additional_kwargs.get("refusal")
     content = message.content
-    if isinstance(content, str):
-        return content, reasoning if isinstance(reasoning, str) else None
-    texts: list[str] = []
+    texts: list[str] = [content] if isinstance(content, str) else []
     reasoning_parts: list[str] = []
-    for block in content:
+    refusals: list[str] = []
+    for block in content if isinstance(content, list) else ():
         if isinstance(block, str):
             texts.append(block)
             continue
@@ -179,15 +145,22 @@ def _ai_text_and_reasoning(message: AIMessage) -> tuple[str, str | None]:
             texts.append(str(block.get("text", "")))
         elif kind == "reasoning" and isinstance(block.get("reasoning"), str):
             reasoning_parts.append(block["reasoning"])
+        elif kind == "refusal":
+            refusals.append(str(block.get("refusal") or ""))
         elif kind not in _SKIPPED_AI_BLOCKS:
             msg = (
                 f"AIMessage content block of type {kind!r} cannot be sent back to Baseten; "
-                "assistant turns carry text, tool calls and reasoning only."
+                "assistant turns carry text, refusals, tool calls and reasoning only."
             )
             raise MessageConversionError(msg)
+    if not refusals and isinstance(refusal, str) and refusal:
+        refusals.append(refusal)
     if not isinstance(reasoning, str) and reasoning_parts:
         reasoning = "".join(reasoning_parts)
-    return "".join(texts), reasoning if isinstance(reasoning, str) else None
+    text = "".join(texts)
+    if refusals:
+        text = "\n".join(filter(None, [text, *refusals]))
+    return _AssistantText(text, reasoning if isinstance(reasoning, str) else None)
 
 
 def _ai_to_wire(message: AIMessage) -> dict[str, Any]:
@@ -220,7 +193,7 @@ def message_to_wire(message: BaseMessage) -> dict[str, Any]:
     """
     wire: dict[str, Any]
     if isinstance(message, HumanMessage):
-        wire = {"role": "user", "content": _user_content(message.content)}
+        wire = {"role": "user", "content": user_content(message.content)}
     elif isinstance(message, AIMessage):
         return _ai_to_wire(message)
     elif isinstance(message, SystemMessage):
@@ -239,7 +212,7 @@ def message_to_wire(message: BaseMessage) -> dict[str, Any]:
             )
             raise MessageConversionError(msg)
         content = (
-            _user_content(message.content)
+            user_content(message.content)
             if message.role == "user"
             else _text_only(message.content, message.role.capitalize())
         )
@@ -361,7 +334,8 @@ def _parse_tool_calls(
         name = function.get("name")
         raw = {
             **call,
-            "id": _text_or_none(call.get("id")),
+            # A call must have an id for its ToolMessage to answer it; some servers send none.
+            "id": _text_or_none(call.get("id")) or new_tool_call_id(),
             "function": {"name": name if isinstance(name, str) else None, "arguments": arguments},
         }
         if name is not None and not isinstance(name, str):
@@ -383,6 +357,32 @@ def _parse_tool_calls(
     return tool_calls, invalid
 
 
+def _choice_message(choice: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A non-stream choice's message.
+
+    Baseten's published inference OpenAPI spec documents the 200 answer with
+    ``choices[].delta`` instead of ``message`` (probably an artifact of the spec,
+    but a server built from it would answer so): a choice with a ``delta`` and no
+    ``message`` is read as the message rather than becoming an empty answer.
+    """
+    wire = choice.get("message")
+    where = "choices[0].message"
+    if wire is None and "delta" in choice:
+        wire, where = choice["delta"], "choices[0].delta"
+    if wire is None:
+        return {}
+    if not isinstance(wire, dict):
+        msg = _malformed(where, "an object", wire, stream=False)
+        raise MalformedResponseError(msg)
+    return wire
+
+
+def _refusal_of(message: Mapping[str, Any]) -> str | None:
+    """The ``refusal`` text of a message or delta (OpenAI's structured-output field)."""
+    refusal = message.get("refusal")
+    return refusal if isinstance(refusal, str) and refusal else None
+
+
 def message_from_wire(
     response: Mapping[str, Any], headers: Mapping[str, str] | None = None
 ) -> AIMessage:
@@ -394,7 +394,9 @@ def message_from_wire(
 
     Returns:
         The message with content, reasoning (``additional_kwargs["reasoning_content"]``),
-        tool calls, usage and response metadata.
+        a refusal (``additional_kwargs["refusal"]``, also a ``refusal`` content
+        block), tool calls (each with an id, made up when the server sent none),
+        usage and response metadata.
 
     Raises:
         ValueError: When the response has no choices, or its choice, message or
@@ -413,12 +415,7 @@ def message_from_wire(
     if not isinstance(choice, dict):
         msg = _malformed("choices[0]", "an object", choice, stream=False)
         raise MalformedResponseError(msg)
-    wire = choice.get("message")
-    if wire is None:
-        wire = {}
-    elif not isinstance(wire, dict):
-        msg = _malformed("choices[0].message", "an object", wire, stream=False)
-        raise MalformedResponseError(msg)
+    wire = _choice_message(choice)
     raw_calls = wire.get("tool_calls") or []
     if not isinstance(raw_calls, list) or not all(isinstance(c, dict) for c in raw_calls):
         where = "choices[0].message.tool_calls"
@@ -427,6 +424,8 @@ def message_from_wire(
     additional_kwargs: dict[str, Any] = {}
     if reasoning := _reasoning_of(wire):
         additional_kwargs["reasoning_content"] = reasoning
+    if refusal := _refusal_of(wire):
+        additional_kwargs["refusal"] = refusal
     tool_calls, invalid_tool_calls = _parse_tool_calls(raw_calls)
     usage = response.get("usage")
     return AIMessage(
@@ -468,6 +467,26 @@ def _stream_logprobs(logprobs: Any) -> dict[str, Any] | None:
         "choices[0].logprobs", 'an object like {"content": [...]}', logprobs, stream=True
     )
     raise MalformedResponseError(msg)
+
+
+def _stream_delta(choice: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A chunk's ``delta`` (``{}`` when missing or ``null``)."""
+    delta = choice.get("delta") or {}
+    if not isinstance(delta, dict):
+        msg = _malformed("choices[0].delta", "an object", delta, stream=True)
+        raise MalformedResponseError(msg)
+    return delta
+
+
+def _stream_tool_calls(delta: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """A delta's ``tool_calls`` (``None`` for missing, ``null`` or ``[]``, as vLLM sends)."""
+    raw_calls = delta.get("tool_calls")
+    if not raw_calls:
+        return None
+    if not isinstance(raw_calls, list) or not all(isinstance(d, dict) for d in raw_calls):
+        msg = _malformed("choices[0].delta.tool_calls", "a list of objects", raw_calls, stream=True)
+        raise MalformedResponseError(msg)
+    return raw_calls
 
 
 class StreamParser:
@@ -512,7 +531,9 @@ class StreamParser:
 
         TensorRT-LLM may put several deltas for one index in one event, each with
         its own id; LangChain would treat differing ids as different calls, so only
-        the first id (and name) seen for an index in the whole stream is kept.
+        the first id (and name) seen for an index in the whole stream is kept. A
+        call streamed without any id gets one (see :func:`new_tool_call_id`) on its
+        first chunk, so the merged message and the next request carry the same id.
         """
         merged: dict[int, ToolCallChunk] = {}
         for position, delta in enumerate(deltas):
@@ -537,8 +558,11 @@ class StreamParser:
                 {"type": "tool_call_chunk", "index": index, "id": None, "name": None, "args": ""},
             )
             chunk["args"] = (chunk["args"] or "") + arguments
-            if self._call_ids.get(index) is None and delta.get("id"):
-                self._call_ids[index] = chunk["id"] = str(delta["id"])
+            if index not in self._call_ids:
+                # The first id for an index is the call's; a server that sends none
+                # (TensorRT-LLM's forced tool choice) gets one made up, once per call.
+                call_id = _text_or_none(delta.get("id")) or new_tool_call_id()
+                self._call_ids[index] = chunk["id"] = call_id
             if index not in self._call_names and name:
                 self._call_names.add(index)
                 chunk["name"] = name
@@ -559,25 +583,20 @@ class StreamParser:
         for key in ("finish_reason", "stop_reason"):
             if choice.get(key) is not None:
                 self._choice[key] = choice[key]
-        delta = choice.get("delta") or {}
-        if not isinstance(delta, dict):
-            msg = _malformed("choices[0].delta", "an object", delta, stream=True)
-            raise MalformedResponseError(msg)
+        delta = _stream_delta(choice)
         content = _wire_text(delta.get("content"))
         reasoning = _reasoning_of(delta)
-        raw_calls = delta.get("tool_calls")
-        if raw_calls and (
-            not isinstance(raw_calls, list) or not all(isinstance(d, dict) for d in raw_calls)
-        ):
-            where = "choices[0].delta.tool_calls"
-            msg = _malformed(where, "a list of objects", raw_calls, stream=True)
-            raise MalformedResponseError(msg)
+        refusal = _refusal_of(delta)
+        raw_calls = _stream_tool_calls(delta)
         logprobs = _stream_logprobs(choice.get("logprobs"))
-        if not content and not reasoning and not raw_calls and not logprobs:
+        if not content and not reasoning and not raw_calls and not logprobs and not refusal:
             return None
+        additional_kwargs = {"reasoning_content": reasoning} if reasoning else {}
+        if refusal:
+            additional_kwargs["refusal"] = refusal  # pieces: LangChain joins them on merge
         message = AIMessageChunk(
             content=content,
-            additional_kwargs={"reasoning_content": reasoning} if reasoning else {},
+            additional_kwargs=additional_kwargs,
             tool_call_chunks=self._tool_call_chunks(raw_calls) if raw_calls else [],
             response_metadata=(
                 {"model_provider": PROVIDER, "logprobs": logprobs}
@@ -616,3 +635,25 @@ class StreamParser:
     def response(self) -> Mapping[str, Any]:
         """The id, model and fingerprint seen so far."""
         return self._response
+
+
+# --------------------------------------------------------------------------- content blocks
+
+
+def _content_blocks(message: AIMessage) -> list[types.ContentBlock]:
+    """``message.content_blocks``: LangChain's own reading, plus the refusal.
+
+    langchain-core reads text, reasoning and tool calls of a message whose
+    provider has no translator; a refusal in ``additional_kwargs["refusal"]``
+    (as ChatOpenAI keeps it too) becomes a standard ``refusal`` block here, which
+    ``ModelRefusalMiddleware`` and callers detect without provider-specific code.
+    """
+    metadata = {k: v for k, v in message.response_metadata.items() if k != "model_provider"}
+    blocks = message.model_copy(update={"response_metadata": metadata}).content_blocks
+    refusal = message.additional_kwargs.get("refusal")
+    if isinstance(refusal, str) and refusal and not any(b["type"] == "refusal" for b in blocks):
+        blocks.append({"type": "refusal", "refusal": refusal})
+    return blocks
+
+
+register_translator(PROVIDER, _content_blocks, _content_blocks)

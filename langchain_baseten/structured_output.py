@@ -15,7 +15,13 @@ Three methods, all built from langchain-core's output parsers:
 A parse failure raises ``OutputParserException`` showing what the model
 returned (or, with ``include_raw=True``, is returned as ``parsing_error``); a
 model that answers in text instead of calling the forced tool is a parse
-failure too, never a silent ``None``. Streaming yields partial objects as the
+failure too, never a silent ``None``. An answer that is not whole is never
+turned into a value, although LangChain's JSON parsers would complete cut-off
+JSON: a refusal (``message.refusal``, OpenAI's structured-output field, which
+vLLM sends too) and a ``content_filter`` stop raise langchain-core's
+``ModelRefusalError`` (so ``ModelRefusalMiddleware`` sees it), and a
+``length`` stop raises :class:`~langchain_baseten.errors.BasetenTruncatedOutputError`
+naming ``max_tokens``. Streaming yields partial objects as the
 JSON arrives, then parses the whole answer once more when the stream ends, so a
 failed answer raises there too instead of ending the stream with nothing.
 """
@@ -24,7 +30,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_core.exceptions import OutputParserException
+from langchain_core.exceptions import ModelRefusalError, OutputParserException
 from langchain_core.messages import BaseMessage, BaseMessageChunk
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import (
@@ -35,6 +41,8 @@ from langchain_core.output_parsers.transform import BaseCumulativeTransformOutpu
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
+
+from langchain_baseten.errors import BasetenTruncatedOutputError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -61,6 +69,76 @@ def _require_tool_call(parsed: Any, result: list[Generation], *, partial: bool) 
     raise OutputParserException(msg, llm_output=returned)
 
 
+def _answer_text(message: BaseMessage) -> str:
+    """What the model wrote: its text, else its first tool call's arguments."""
+    if text := message.text:
+        return text
+    for key in ("invalid_tool_calls", "tool_call_chunks"):
+        for call in getattr(message, key, None) or ():
+            if isinstance(args := call.get("args"), str):
+                return args
+    for call in getattr(message, "tool_calls", None) or ():
+        return str(call.get("args"))
+    return ""
+
+
+def _refusal(message: BaseMessage) -> str | None:
+    """The model's refusal, from ``additional_kwargs`` or a ``refusal`` content block."""
+    refusal = message.additional_kwargs.get("refusal")
+    if isinstance(refusal, str):
+        return refusal
+    for block in message.content if isinstance(message.content, list) else ():
+        if isinstance(block, dict) and block.get("type") == "refusal":
+            return str(block.get("refusal") or "")
+    return None
+
+
+def _refusal_of_result(result: list[Generation]) -> str | None:
+    message = getattr(result[0], "message", None) if result else None
+    return _refusal(message) if isinstance(message, BaseMessage) else None
+
+
+def check_complete(result: list[Generation], *, max_tokens: int | None) -> None:
+    """Raise unless the answer in ``result`` is whole: not refused, filtered or cut off.
+
+    Args:
+        result: The generations a parser got (the first one's message is checked).
+        max_tokens: The request's ``max_tokens``, for the message (``None``: unset).
+
+    Raises:
+        ModelRefusalError: The model refused (the message has its words), or a
+            content filter stopped the answer.
+        BasetenTruncatedOutputError: The answer stopped at the token limit.
+    """
+    message = getattr(result[0], "message", None) if result else None
+    if not isinstance(message, BaseMessage):
+        return
+    refusal = _refusal(message)
+    if refusal is not None:
+        raise ModelRefusalError.from_refusal(
+            {"type": "refusal", "refusal": refusal}, raw_message=message
+        )
+    finish_reason = message.response_metadata.get("finish_reason")
+    if finish_reason == "content_filter":
+        msg = (
+            "The answer was stopped by a content filter (finish_reason='content_filter'), "
+            "so there is no structured answer."
+        )
+        raise ModelRefusalError(msg, raw_message=message)
+    if finish_reason == "length":
+        written = _answer_text(message)
+        limit = (
+            f"max_tokens={max_tokens}" if max_tokens else "max_tokens unset: the server's default"
+        )
+        msg = (
+            f"The model stopped at its token limit (finish_reason='length', {limit}) before "
+            f"the structured answer was complete, so it was not parsed: {written[:300]!r}. "
+            "Raise max_tokens (reasoning models spend tokens on reasoning first) or ask for "
+            "a shorter answer."
+        )
+        raise BasetenTruncatedOutputError(msg, llm_output=written)
+
+
 def _as_generation(chunk: str | BaseMessage) -> GenerationChunk | ChatGenerationChunk:
     """The generation core's cumulative parsers build from one streamed chunk."""
     if isinstance(chunk, BaseMessageChunk):
@@ -76,24 +154,40 @@ def _accumulate(whole: list[Any], chunk: str | BaseMessage) -> None:
     whole[:] = [whole[0] + generation if whole else generation]
 
 
-class _StreamEndCheck(BaseCumulativeTransformOutputParser[Any]):
-    """Streams ``parser``'s partial objects, then parses the whole answer strictly.
+class _Complete(BaseCumulativeTransformOutputParser[Any]):
+    """Parses as ``parser`` does, but a whole answer is first checked to be complete.
 
-    Core's cumulative parsers only ever parse partially while streaming, so an
-    answer that never parses (text instead of the forced tool call, prose instead
-    of JSON) ends the stream with nothing. Here the end of the stream parses the
-    whole answer as ``invoke`` does: a failure raises the same clear error.
+    Partial parses (while streaming) are left alone: the finish reason only
+    arrives with the last chunk. See :func:`check_complete`.
     """
 
     parser: BaseCumulativeTransformOutputParser[Any]
+    max_tokens: int | None = None
 
     def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
-        """Parse as the wrapped parser does."""
+        """Check a whole answer, then parse as the wrapped parser does."""
+        if not partial:
+            check_complete(result, max_tokens=self.max_tokens)
+        elif _refusal_of_result(result) is not None:
+            # Core's parsers raise at the first streamed piece of a refusal ("I");
+            # the whole refusal is raised once the stream ends.
+            return None
         return self.parser.parse_result(result, partial=partial)
 
     def parse(self, text: str) -> Any:
         """Parse as the wrapped parser does."""
         return self.parser.parse(text)
+
+
+class _StreamEndCheck(_Complete):
+    """Streams ``parser``'s partial objects, then parses the whole answer strictly.
+
+    Core's cumulative parsers only ever parse partially while streaming, so an
+    answer that never parses (text instead of the forced tool call, prose instead
+    of JSON) ends the stream with nothing, and a cut-off answer ends it with a
+    completed-looking object. Here the end of the stream parses the whole answer
+    as ``invoke`` does: a failure, refusal or truncation raises the same error.
+    """
 
     def _check_whole(self, whole: list[Any], last: Any) -> Any:
         """The strict parse of the whole answer when it adds to ``last`` (else ``None``)."""
@@ -200,7 +294,9 @@ def response_format(schema: Any, method: str, *, strict: bool | None) -> dict[st
     return {"type": "json_schema", "json_schema": spec}
 
 
-def output_parser(schema: Any, method: str, *, check_stream_end: bool = True) -> Runnable[Any, Any]:
+def output_parser(
+    schema: Any, method: str, *, check_stream_end: bool = True, max_tokens: int | None = None
+) -> Runnable[Any, Any]:
     """The parser that turns the model's message into the structured answer.
 
     Args:
@@ -210,6 +306,7 @@ def output_parser(schema: Any, method: str, *, check_stream_end: bool = True) ->
         check_stream_end: When streaming, parse the whole answer strictly at the
             end and raise on failure (as ``invoke`` does); ``False`` keeps core's
             behaviour of yielding only what parses (for ``include_raw=True``).
+        max_tokens: The request's ``max_tokens``, named when an answer is cut off.
 
     Returns:
         A langchain-core output parser (streams partial objects where it can).
@@ -225,5 +322,5 @@ def output_parser(schema: Any, method: str, *, check_stream_end: bool = True) ->
     else:
         parser = JsonOutputParser()
     if not check_stream_end:
-        return parser
-    return _StreamEndCheck(parser=parser, name=parser.get_name())
+        return _Complete(parser=parser, max_tokens=max_tokens, name=parser.get_name())
+    return _StreamEndCheck(parser=parser, max_tokens=max_tokens, name=parser.get_name())

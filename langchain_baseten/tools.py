@@ -7,6 +7,7 @@ adds the checks and the ``tool_choice`` mapping Baseten's API expects.
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.utils.function_calling import convert_to_openai_tool
@@ -16,11 +17,25 @@ if TYPE_CHECKING:
 
     from langchain_core.tools import BaseTool
 
-__all__ = ["ToolChoice", "format_tools", "tool_choice_to_wire"]
+__all__ = ["ToolChoice", "format_tools", "new_tool_call_id", "tool_choice_to_wire"]
 
 ToolChoice = str | bool | dict[str, Any] | None
 
 _REQUIRED_ALIASES = frozenset({"any", "required"})
+
+
+def new_tool_call_id() -> str:
+    """A fresh, unique id for a tool call the server sent without one.
+
+    TensorRT-LLM streams a forced (named) tool choice with no ``id`` on any delta
+    (``serve/postprocess_handlers.py``); without an id no ``ToolMessage`` can
+    answer the call. The id is made once per call and goes back to the server
+    with the call and its result in the next request, as a server-made id would.
+
+    Returns:
+        ``call_`` and 24 hexadecimal digits, shaped like OpenAI's call ids.
+    """
+    return f"call_{uuid.uuid4().hex[:24]}"
 
 
 def _tool_label(tool: Any) -> str:

@@ -25,18 +25,46 @@ def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
+# Wire key -> LangChain key, first match wins. ``cache_write_tokens`` is OpenAI's
+# name for tokens written to the prompt cache (ChatOpenAI maps it the same way);
+# ``cache_creation_tokens`` is the Anthropic-style name some gateways use.
+_INPUT_DETAILS = (
+    ("cached_tokens", "cache_read"),
+    ("cache_write_tokens", "cache_creation"),
+    ("cache_creation_tokens", "cache_creation"),
+    ("audio_tokens", "audio"),
+)
+_OUTPUT_DETAILS = (
+    ("reasoning_tokens", "reasoning"),
+    ("audio_tokens", "audio"),
+)
+
+
+def _details(wire: Any, keys: tuple[tuple[str, str], ...]) -> dict[str, int]:
+    """The token details a server reported (``null`` and missing ones left out)."""
+    if not isinstance(wire, dict):
+        return {}
+    details: dict[str, int] = {}
+    for wire_key, key in keys:
+        if wire.get(wire_key) is not None and key not in details:
+            details[key] = _int(wire[wire_key])
+    return details
+
+
 def usage_metadata_from_wire(usage: Mapping[str, Any]) -> UsageMetadata:
     """Convert an OpenAI-style ``usage`` object to ``UsageMetadata``.
 
     Args:
         usage: ``{"prompt_tokens", "completion_tokens", "total_tokens",
-            "prompt_tokens_details": {"cached_tokens"},
-            "completion_tokens_details": {"reasoning_tokens"}}``; any part may
-            be missing or ``null``.
+            "prompt_tokens_details": {"cached_tokens", "cache_write_tokens",
+            "audio_tokens"}, "completion_tokens_details": {"reasoning_tokens",
+            "audio_tokens"}}``; any part may be missing or ``null``.
 
     Returns:
-        Input, output and total tokens, with ``input_token_details.cache_read``
-        and ``output_token_details.reasoning`` when the server reported them.
+        Input, output and total tokens, with ``input_token_details``
+        (``cache_read``, ``cache_creation``, ``audio``) and
+        ``output_token_details`` (``reasoning``, ``audio``) for each detail the
+        server reported.
 
     Example:
         .. code-block:: python
@@ -54,19 +82,12 @@ def usage_metadata_from_wire(usage: Mapping[str, Any]) -> UsageMetadata:
         output_tokens=output_tokens,
         total_tokens=_int(total) if total is not None else input_tokens + output_tokens,
     )
-    prompt_details = usage.get("prompt_tokens_details")
-    if isinstance(prompt_details, dict) and prompt_details.get("cached_tokens") is not None:
-        metadata["input_token_details"] = InputTokenDetails(
-            cache_read=_int(prompt_details["cached_tokens"])
-        )
-    completion_details = usage.get("completion_tokens_details")
-    if (
-        isinstance(completion_details, dict)
-        and completion_details.get("reasoning_tokens") is not None
-    ):
-        metadata["output_token_details"] = OutputTokenDetails(
-            reasoning=_int(completion_details["reasoning_tokens"])
-        )
+    input_details = _details(usage.get("prompt_tokens_details"), _INPUT_DETAILS)
+    if input_details:
+        metadata["input_token_details"] = InputTokenDetails(**input_details)  # type: ignore[typeddict-item]
+    output_details = _details(usage.get("completion_tokens_details"), _OUTPUT_DETAILS)
+    if output_details:
+        metadata["output_token_details"] = OutputTokenDetails(**output_details)  # type: ignore[typeddict-item]
     return metadata
 
 

@@ -65,6 +65,7 @@ __all__ = [
     "rerank",
     "stall",
     "stream",
+    "trtllm_forced_tool_stream",
 ]
 
 #: Upper bound for any scripted sleep (``stall``, ``stream(stall_after=...)``).
@@ -127,6 +128,8 @@ ERROR_MESSAGES = {
 }
 
 UsageMode = Literal["cumulative", "final_chunk", "both", "none"]
+#: How an engine shapes its stream chunks (see :func:`_styled`).
+StreamStyle = Literal["openai", "vllm-sparse", "kimi-vllm", "sglang", "trtllm-harmony"]
 
 
 class _Default:
@@ -355,8 +358,15 @@ def chat(
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
     status: int = 200,
+    refusal: str | None = None,
+    as_delta: bool = False,
 ) -> Reply:
     """A non-streaming ``chat.completion``.
+
+    ``refusal`` sets ``message.refusal`` (OpenAI's structured-output refusal,
+    which vLLM also sends). ``as_delta=True`` puts the message under
+    ``choices[0].delta`` instead of ``message``, the shape Baseten's published
+    inference OpenAPI spec documents for a 200 answer.
 
     ``usage`` defaults to one computed from the request (prompt words) and the
     answer (content + reasoning words; reasoning words also as
@@ -372,6 +382,8 @@ def chat(
             message[reasoning_key] = reasoning
         if tool_calls is not None:
             message["tool_calls"] = tool_calls
+        if refusal is not None:
+            message["refusal"] = refusal
         message.update(extra_message or {})
         payload: dict[str, Any] = {
             "id": _completion_id(),
@@ -382,7 +394,7 @@ def chat(
             "choices": [
                 {
                     "index": 0,
-                    "message": message,
+                    "delta" if as_delta else "message": message,
                     "logprobs": logprobs,
                     "finish_reason": finish_reason or ("tool_calls" if tool_calls else "stop"),
                 }
@@ -399,9 +411,53 @@ def chat(
     return Reply(render, f"chat({content!r})")
 
 
+def _styled(chunk: dict[str, Any], style: StreamStyle, *, reasoning_key: str) -> dict[str, Any]:
+    """One chunk as an engine shapes it (the default is OpenAI's shape).
+
+    * ``vllm-sparse``: vLLM >= 0.9 leaves the ``finish_reason`` key out of chunks
+      that have none and sends ``tool_calls: []`` next to content
+      (vllm-project/vllm#19650, fixed later by #19662).
+    * ``kimi-vllm``: Kimi K2.5 on vLLM repeats ``role: "assistant"`` on every
+      delta (vllm-project/vllm#37397).
+    * ``sglang``: every delta carries ``role``, ``content``, ``reasoning_content``
+      and ``tool_calls``, ``null`` when unused; choices carry ``matched_stop``,
+      chunks ``usage: null`` (sgl-project/sglang#9657).
+    * ``trtllm-harmony``: TensorRT-LLM's gpt-oss (harmony) streams make a new
+      chunk id per chunk and may put an integer token id in ``stop_reason``
+      (TensorRT-LLM ``serve/harmony_adapter.py``).
+    """
+    (choice,) = chunk["choices"] or [None]
+    delta = choice["delta"] if choice else None
+    if style == "vllm-sparse" and choice is not None:
+        if choice["finish_reason"] is None:
+            del choice["finish_reason"]
+        if "content" in delta:
+            delta["tool_calls"] = []
+    elif style == "kimi-vllm" and delta is not None:
+        delta["role"] = "assistant"
+    elif style == "sglang":
+        chunk.setdefault("usage", None)
+        if choice is not None:
+            choice["delta"] = {
+                "role": delta.get("role"),
+                "content": delta.get("content"),
+                reasoning_key: delta.get(reasoning_key),
+                "tool_calls": delta.get("tool_calls"),
+                **delta,
+            }
+            choice["matched_stop"] = None
+    elif style == "trtllm-harmony":
+        chunk["id"] = _completion_id()
+        if choice is not None and choice["finish_reason"] is not None:
+            choice["stop_reason"] = 200012  # harmony's <|return|> token id
+    return chunk
+
+
 def _stream_events(
     exchange: _Exchange,
     *,
+    style: StreamStyle = "openai",
+    refusal_pieces: list[str] | None = None,
     pieces: list[str],
     reasoning_pieces: list[str],
     reasoning_key: str,
@@ -415,6 +471,7 @@ def _stream_events(
     """The ``data:`` payloads of one streamed completion (without ``[DONE]``)."""
     deltas: list[dict[str, Any]] = [{reasoning_key: p} for p in reasoning_pieces]
     deltas += [{"content": p} for p in pieces]
+    deltas += [{"refusal": p} for p in refusal_pieces or []]
     deltas += [{"tool_calls": calls} for calls in tool_call_deltas]
     deltas.append({})  # the finish chunk
     deltas[0] = {"role": "assistant", **deltas[0]}
@@ -438,7 +495,7 @@ def _stream_events(
         chunk: dict[str, Any] = {**base, "choices": [choice]}
         if usage is not None and usage_mode in {"cumulative", "both"}:
             chunk["usage"] = _scale_usage(usage, number / len(deltas))
-        events.append(json.dumps(chunk))
+        events.append(json.dumps(_styled(chunk, style, reasoning_key=reasoning_key)))
     if usage is not None and usage_mode in {"final_chunk", "both"}:
         events.append(json.dumps({**base, "choices": [], "usage": usage}))
     return events
@@ -453,6 +510,8 @@ def stream(
     tool_call_deltas: list[list[dict[str, Any]]] | None = None,
     usage: dict[str, Any] | None = DEFAULT,
     usage_mode: UsageMode = "both",
+    refusal: str | None = None,
+    style: StreamStyle = "openai",
     finish_reason: str | None = None,
     omit_finish_reason: bool = False,
     stop_reason: Any = None,
@@ -477,6 +536,10 @@ def stream(
     usage so far (completion counts grow; the finish chunk has the full usage),
     like Baseten's ``continuous_usage_stats``. ``usage`` defaults to one computed
     from the request and the answer; ``None`` means no usage anywhere.
+
+    ``refusal`` streams a refusal as ``delta.refusal`` pieces after the content
+    (OpenAI's structured-output refusal, which vLLM also sends). ``style`` shapes
+    every chunk as one engine does (see :func:`_styled`).
 
     ``omit_finish_reason=True`` sends ``"finish_reason": null`` on the last chunk
     too, then ``[DONE]``: vLLM intermittently ends a complete stream this way
@@ -503,6 +566,8 @@ def stream(
                 resolved_usage = _computed_usage(exchange.body, text, reasoning)
             events = _stream_events(
                 exchange,
+                style=style,
+                refusal_pieces=_split_pieces(refusal),
                 pieces=content_pieces,
                 reasoning_pieces=_split_pieces(reasoning),
                 reasoning_key=reasoning_key,
@@ -554,6 +619,21 @@ def raw_stream(
         exchange.end_stream()
 
     return Reply(render, f"raw_stream({len(pieces)} pieces)")
+
+
+def trtllm_forced_tool_stream(name: str, arguments: str, *, pieces: int = 2) -> Reply:
+    """TensorRT-LLM's stream for a forced (named) tool choice.
+
+    The function name on every delta and never an ``id`` (TensorRT-LLM
+    ``serve/postprocess_handlers.py``), the arguments in ``pieces`` parts.
+    """
+    size = max(1, -(-len(arguments) // pieces))
+    parts = [arguments[i : i + size] for i in range(0, len(arguments), size)] or [""]
+    deltas = [
+        [{"index": 0, "type": "function", "function": {"name": name, "arguments": part}}]
+        for part in parts
+    ]
+    return stream(None, tool_call_deltas=deltas, finish_reason="tool_calls")
 
 
 def error(status: int, body: Any = None, *, headers: dict[str, str] | None = None) -> Reply:
@@ -737,6 +817,22 @@ def embeddings(vectors: list[list[float]] | None = None) -> Reply:
         )
 
     return Reply(render, "embeddings()")
+
+
+#: The user content parts vLLM reads (``vllm/entrypoints/chat_utils.py``,
+#: ``MM_PARSER_MAP``, the ones a client sends); anything else is a 400 there.
+USER_PART_TYPES = frozenset({"text", "image_url", "input_audio", "audio_url", "video_url"})
+
+
+def _unknown_part(body: Any) -> str | None:
+    """The first user content part type the engine would not read, if any."""
+    for message in _messages(body):
+        content = message.get("content")
+        for part in content if isinstance(content, list) else ():
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind not in USER_PART_TYPES:
+                return str(kind)
+    return None
 
 
 def _has_credentials(request: RecordedRequest) -> bool:
@@ -954,6 +1050,8 @@ def default_reply(request: RecordedRequest) -> Reply:  # noqa: PLR0911 - one ret
         return error(400, {"error": "Invalid request: the body is not a JSON object"})
     if route == "/embeddings":
         return embeddings()
+    if (kind := _unknown_part(body)) is not None:
+        return error(400, {"object": "error", "message": f"Unknown part type: {kind}", "code": 400})
     if route == "/rerank":
         return rerank()
     if route == "/predict":

@@ -89,13 +89,13 @@ REFUSED: list[tuple[str, list[Any], dict[str, Any], str]] = [
             )
         ],
         {},
-        "not 'file'",
+        "reads 'file' blocks",
     ),
     (
-        "video block",
-        [HumanMessage(content=[{"type": "video", "url": "https://x/v"}])],
+        "video by file id",
+        [HumanMessage(content=[{"type": "video", "file_id": "file-1"}])],
         {},
-        "'video'",
+        "no files API",
     ),
     ("image without data", [HumanMessage(content=[{"type": "image"}])], {}, "has no data"),
     (

@@ -77,8 +77,10 @@ def test_images_and_audio_in_both_block_formats() -> None:
 @pytest.mark.parametrize(
     ("block", "fragment"),
     [
-        ({"type": "file", "base64": "JVBE", "mime_type": "application/pdf"}, "not 'file'"),
-        ({"type": "video", "url": "https://example.com/v.mp4"}, "not 'video'"),
+        ({"type": "file", "base64": "JVBE", "mime_type": "application/pdf"}, "reads 'file'"),
+        ({"type": "video", "file_id": "file-1"}, "no files API"),
+        ({"type": "text-plain", "url": "https://example.com/a.txt"}, "cannot fetch"),
+        ({"type": "audio_url", "url": "https://example.com/a.wav"}, "needs a 'audio_url'"),
         ({"type": "hologram"}, "Unknown content block type 'hologram'"),
         ({"type": "image", "base64": "QUJD"}, "mime_type"),
     ],

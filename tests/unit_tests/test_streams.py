@@ -13,14 +13,14 @@ from typing import Any
 
 import openai
 import pytest
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage
 
 from langchain_baseten import BasetenResponseError, ChatBaseten
 from langchain_baseten.transport import ClientSettings, Transport
 from tests import fake_baseten as fb
+from tests.call_styles import STREAM_STYLES, answer
 
 KEY = "bt-test-key-streams"
-STREAM_STYLES = ["stream", "astream", "invoke-streaming", "ainvoke-streaming"]
 
 
 def _llm(server: fb.FakeBaseten, **kwargs: Any) -> ChatBaseten:
@@ -33,24 +33,8 @@ def _llm(server: fb.FakeBaseten, **kwargs: Any) -> ChatBaseten:
 
 
 async def _answer(llm: Any, style: str, prompt: Any = "hi") -> BaseMessage:
-    """The whole answer of one call (streamed chunks merged as LangChain merges them)."""
-    if style == "invoke":
-        return llm.invoke(prompt)  # type: ignore[no-any-return]
-    if style == "ainvoke":
-        return await llm.ainvoke(prompt)  # type: ignore[no-any-return]
-    if style == "invoke-streaming":
-        return llm.invoke(prompt, stream=True)  # type: ignore[no-any-return]
-    if style == "ainvoke-streaming":
-        return await llm.ainvoke(prompt, stream=True)  # type: ignore[no-any-return]
-    chunks: list[AIMessageChunk] = []
-    if style == "stream":
-        chunks.extend(llm.stream(prompt))
-    else:
-        chunks.extend([c async for c in llm.astream(prompt)])
-    total = chunks[0]
-    for chunk in chunks[1:]:
-        total += chunk
-    return total
+    message: BaseMessage = await answer(llm, style, prompt)
+    return message
 
 
 def _chunk(delta: dict[str, Any], finish: str | None = None, **top: Any) -> bytes:
