@@ -59,4 +59,21 @@ BASETEN_API_KEY=wheel-check-key BASETEN_BASE_URL="$url/v1" \
     timeout 120 env -u BASETEN_RECORD venv/bin/python examples/quickstart.py | tee "$work/quickstart.out"
 grep -q "^answer: echo: In one sentence, what is Baseten?" "$work/quickstart.out" \
     || { echo "wheel check: the example's answer is missing"; exit 1; }
+echo "wheel check: adding the test extra, replaying examples/quickstart.py from the checkout"
+timeout 600 "$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$wheel[test]" \
+    >"$work/pip-test.log" 2>&1 || { cat "$work/pip-test.log"; exit 1; }
+env -u BASETEN_API_KEY -u BASETEN_BASE_URL -u BASETEN_RECORD timeout 120 venv/bin/python - \
+    "$repo/examples/quickstart.py" "$work/venv" >"$work/replay.out" <<'PY'
+import runpy, sys
+from pathlib import Path
+example, venv = sys.argv[1], sys.argv[2]
+sys.path.insert(0, str(Path(example).parent))
+sys.argv = [example]
+runpy.run_path(example, run_name="__main__")
+import langchain_baseten
+assert langchain_baseten.__file__.startswith(venv), f"replay used {langchain_baseten.__file__}"
+PY
+cat "$work/replay.out"
+grep -q "^\[replayed from local echo server\] answer: echo: " "$work/replay.out" \
+    || { echo "wheel check: the replayed answer is missing or unmarked"; exit 1; }
 echo "wheel check: ok"

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import sys
@@ -42,9 +43,22 @@ class Run:
 
 
 def _dev_imports() -> None:
-    """Make the checkout's ``tests`` package importable and check vcrpy is installed."""
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
+    """Make the checkout's ``tests`` package importable and check vcrpy is installed.
+
+    Only ``tests`` is loaded from the checkout: putting the checkout itself on
+    ``sys.path`` would shadow an installed ``langchain_baseten`` with the source tree.
+    """
+    if "tests" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "tests",
+            REPO_ROOT / "tests" / "__init__.py",
+            submodule_search_locations=[str(REPO_ROOT / "tests")],
+        )
+        if spec is None or spec.loader is None:
+            sys.exit(f"Replaying needs the checkout's tests/ folder next to {Path(__file__).parent}")
+        package = importlib.util.module_from_spec(spec)
+        sys.modules["tests"] = package
+        spec.loader.exec_module(package)
     try:
         import vcr  # noqa: F401
     except ImportError:
