@@ -55,7 +55,7 @@ def _dev_imports() -> None:
             submodule_search_locations=[str(REPO_ROOT / "tests")],
         )
         if spec is None or spec.loader is None:
-            sys.exit(f"Replaying needs the checkout's tests/ folder next to {Path(__file__).parent}")
+            sys.exit(f"Replaying needs the checkout's tests/ folder: {REPO_ROOT / 'tests'}")
         package = importlib.util.module_from_spec(spec)
         sys.modules["tests"] = package
         spec.loader.exec_module(package)
