@@ -102,3 +102,14 @@ def test_output_is_compared_with_ellipsis_and_whitespace_rules() -> None:
     difference = mismatch(result("answer: 41\n", "answer: 42\n"))
     assert difference is not None
     assert "41" in difference
+
+
+def test_every_module_of_the_package_is_in_the_contributing_module_map() -> None:
+    text = (REPO_ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.partition("## Module map")[2].partition("\n## ")[0]
+    modules = sorted(p.name for p in (REPO_ROOT / "langchain_baseten").glob("*.py"))
+    missing = [name for name in modules if f"| `{name}` |" not in section]
+    assert not missing, (
+        f"CONTRIBUTING.md's module map has no row for {missing}: add "
+        "'| `<module>.py` | <its one job> |' under '## Module map'"
+    )

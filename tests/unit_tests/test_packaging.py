@@ -1,0 +1,56 @@
+"""Package metadata: the version never goes below the published 0.2.x; every import is declared."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import tomllib
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+import langchain_baseten
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = REPO_ROOT / "langchain_baseten"
+#: The last release of Baseten's own langchain-baseten on PyPI (same distribution name).
+LAST_PUBLISHED = Version("0.2.5")
+
+
+def _project() -> dict[str, object]:
+    with (REPO_ROOT / "pyproject.toml").open("rb") as file:
+        return tomllib.load(file)["project"]  # type: ignore[no-any-return]
+
+
+def _imported_top_level_modules() -> set[str]:
+    names: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names) - {"__future__", "langchain_baseten"}
+
+
+def test_the_version_is_above_every_published_release_of_the_other_package() -> None:
+    assert Version(langchain_baseten.__version__) > LAST_PUBLISHED
+
+
+def test_every_imported_package_is_a_declared_dependency_with_a_lower_bound() -> None:
+    declared = {Requirement(r).name.lower(): Requirement(r) for r in _project()["dependencies"]}  # type: ignore[attr-defined]
+    distributions = packages_distributions()
+    missing, unbounded = [], []
+    for module in sorted(_imported_top_level_modules()):
+        names = [d.lower().replace("_", "-") for d in distributions.get(module, [module])]
+        requirement = next((declared[n] for n in names if n in declared), None)
+        if requirement is None:
+            missing.append(f"{module} (distribution {names})")
+        elif not any(spec.operator in {">=", "==", "~="} for spec in requirement.specifier):
+            unbounded.append(str(requirement))
+    assert not missing, (
+        f"imported by langchain_baseten/ but not in [project].dependencies: {missing}"
+    )
+    assert not unbounded, f"dependencies without a lower bound: {unbounded}"
