@@ -656,4 +656,20 @@ def _content_blocks(message: AIMessage) -> list[types.ContentBlock]:
     return blocks
 
 
-register_translator(PROVIDER, _content_blocks, _content_blocks)
+def _chunk_content_blocks(chunk: AIMessageChunk) -> list[types.ContentBlock]:
+    """A streamed chunk's blocks; tool-call pieces keyed apart from block positions.
+
+    With ``output_version="v1"`` LangChain numbers each chunk's blocks by
+    position (reasoning 0, text 1, ...) and merges blocks of equal ``index``;
+    a tool-call piece carrying the wire's call index (0) would merge into the
+    reasoning block. An ``lc_``-prefixed string index, which LangChain merges by
+    equality and never concatenates, keeps each call apart.
+    """
+    blocks = _content_blocks(chunk)
+    for block in blocks:
+        if block["type"] == "tool_call_chunk" and isinstance(block.get("index"), int):
+            block["index"] = f"lc_tool_call_{block['index']}"
+    return blocks
+
+
+register_translator(PROVIDER, _content_blocks, _chunk_content_blocks)

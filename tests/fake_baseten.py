@@ -851,49 +851,78 @@ def _resolve_ref(schema: dict[str, Any], root: dict[str, Any]) -> Any:
     return target
 
 
-def _value_for(schema: Any, word: str, depth: int = 0, root: Any = None) -> Any:  # noqa: PLR0911 - one per JSON type
+@dataclass(frozen=True)
+class _Fill:
+    """What the default tool and JSON answers fill values with, taken from the prompt."""
+
+    word: str
+    number: int
+
+
+def _value_for(schema: Any, fill: _Fill, depth: int = 0, root: Any = None) -> Any:  # noqa: PLR0911 - one per JSON type
     """A deterministic value that satisfies a (simple) JSON schema."""
     if not isinstance(schema, dict) or depth > 4:
-        return word
+        return fill.word
     if "$ref" in schema and isinstance(root, dict):
-        return _value_for(_resolve_ref(schema, root), word, depth + 1, root)
+        return _value_for(_resolve_ref(schema, root), fill, depth + 1, root)
     if schema.get("enum"):
         return schema["enum"][0]
     if "const" in schema:
         return schema["const"]
     for key in ("anyOf", "oneOf", "allOf"):
         if schema.get(key):
-            return _value_for(schema[key][0], word, depth + 1, root)
+            return _value_for(schema[key][0], fill, depth + 1, root)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
     if kind == "integer":
-        return 1
+        return fill.number
     if kind == "number":
-        return 1.0
+        return float(fill.number)
     if kind == "boolean":
         return True
     if kind == "array":
         return []
     if kind == "object" or "properties" in schema:
-        return _object_for(schema, word, depth + 1, root)
-    return word
+        return _object_for(schema, fill, depth + 1, root)
+    return fill.word
 
 
 def _object_for(
-    schema: dict[str, Any], word: str, depth: int = 0, root: Any = None
+    schema: dict[str, Any], fill: _Fill, depth: int = 0, root: Any = None
 ) -> dict[str, Any]:
     """An object with every required property (every property when none is required)."""
     root = schema if root is None else root
     properties = schema.get("properties") or {}
     required = schema.get("required") or list(properties)
-    return {name: _value_for(properties.get(name), word, depth, root) for name in required}
+    return {name: _value_for(properties.get(name), fill, depth, root) for name in required}
 
 
-def _last_word(body: Any) -> str:
-    """The last word of the last user message (letters in any script), or "example"."""
-    words = re.findall(r"[^\W\d_](?:[^\W\d_]|-)+", _last_user_text(body))
-    return words[-1] if words else "example"
+_QUOTED = re.compile(r"'([^'\n]+)'|\"([^\"\n]+)\"")
+
+
+def _fill(body: Any) -> _Fill:
+    """Values from the last user message, as a model would pick arguments from it.
+
+    Strings: the first quoted phrase ('你好啊集团'), else the last word (letters in
+    any script), else "example". Numbers: the first whole number, else 1.
+    """
+    text = _last_user_text(body)
+    quoted = _QUOTED.search(text)
+    words = re.findall(r"[^\W\d_](?:[^\W\d_]|-)+", text)
+    word = next(filter(None, quoted.groups())) if quoted else (words[-1] if words else "example")
+    number = re.search(r"(?<![\w.])-?\d+(?![\w.])", text)
+    return _Fill(word, int(number.group()) if number else 1)
+
+
+def _json_object_answer(text: str, fill: _Fill) -> dict[str, Any]:
+    """JSON mode's answer: the keys a prompt asks for ("... with 'setup' and
+    'punchline' keys"), else ``{"answer": <the message>}``."""
+    if "key" in text.lower():
+        keys = [next(filter(None, m)) for m in _QUOTED.findall(text)]
+        if keys:
+            return dict.fromkeys(keys, fill.word)
+    return {"answer": text}
 
 
 def _called_tools(body: dict[str, Any]) -> set[str]:
@@ -938,9 +967,9 @@ def _json_reply(body: dict[str, Any], usage_mode: UsageMode) -> Reply | None:
         return None
     spec = response_format.get("json_schema") or {}
     answer = (
-        _object_for(spec.get("schema") or {}, _last_word(body))
+        _object_for(spec.get("schema") or {}, _fill(body))
         if response_format["type"] == "json_schema"
-        else {"answer": _last_user_text(body)}
+        else _json_object_answer(_last_user_text(body), _fill(body))
     )
     content = json.dumps(answer)
     if body.get("stream") is True:
@@ -980,7 +1009,7 @@ def _tool_or_json_reply(
         )
     tool = _forced_tool(body)
     if tool is not None:
-        arguments = json.dumps(_object_for(tool.get("parameters") or {}, _last_word(body)))
+        arguments = json.dumps(_object_for(tool.get("parameters") or {}, _fill(body)))
         digest = hashlib.sha256(f"{tool.get('name')}:{arguments}".encode()).hexdigest()
         call_id = f"call_{digest[:12]}"  # deterministic: recordings must replay
         call = {
