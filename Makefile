@@ -58,7 +58,7 @@ type: .venv/.synced
 	$(RUN) mypy
 
 ## wheel-check: build the wheel, pip-install it into a clean venv, run an example against the local server
-wheel-check: $(UV)
+wheel-check:
 	bash .ci/wheel_check.sh
 
 bench: .venv/.synced

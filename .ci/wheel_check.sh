@@ -14,13 +14,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "wheel check: building"
-timeout 300 .tools/bin/uv build --wheel --no-python-downloads --out-dir "$work/dist" >"$work/build.log" 2>&1 \
-    || { cat "$work/build.log"; exit 1; }
+"$PYTHON" -m venv "$work/venv"
+echo "wheel check: building the wheel as the README says (pip wheel --no-deps)"
+timeout 300 "$work/venv/bin/python" -m pip wheel --quiet --disable-pip-version-check --no-deps \
+    -w "$work/dist" "$repo" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 wheel=$(ls "$work"/dist/langchain_baseten-*.whl)
 
-echo "wheel check: installing $(basename "$wheel") with pip into a clean venv"
-"$PYTHON" -m venv "$work/venv"
+echo "wheel check: installing $(basename "$wheel") with pip into the clean venv"
 timeout 600 "$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$wheel" \
     >"$work/pip.log" 2>&1 || { cat "$work/pip.log"; exit 1; }
 timeout 60 "$work/venv/bin/python" -m pip check --disable-pip-version-check
@@ -33,6 +33,12 @@ import importlib.metadata, sys
 import langchain_baseten
 assert langchain_baseten.__file__.startswith(sys.argv[1]), langchain_baseten.__file__
 assert langchain_baseten.__version__ == importlib.metadata.version("langchain-baseten")
+from pathlib import Path
+installed = Path(langchain_baseten.__file__).parent
+for name in ("py.typed", "data/prices.json", "data/model_profiles.json"):
+    assert (installed / name).is_file(), f"{name} is missing from the wheel"
+from langchain_baseten import ChatBaseten
+assert ChatBaseten(model="baseten/moonshotai/Kimi-K2.5", api_key="k").profile, "no profile data"
 for name in ("vcr", "langchain", "tests"):
     try:
         __import__(name)
