@@ -7,7 +7,18 @@ first line, then answers ``POST .../chat/completions``:
 * when the body has ``"stream": true``, with N ``chat.completion.chunk`` events
   of one short content delta each, a usage-only chunk (``choices: []``) and
   ``data: [DONE]``. N comes from the ``x-bench-chunks`` request header or a
-  ``?chunks=N`` query parameter, else ``--chunks`` (default 1000).
+  ``?chunks=N`` query parameter, else ``--chunks`` (default 1000);
+
+and ``POST .../embeddings`` like an embedding server (BEI, TEI, vLLM): one
+1024-dimension vector per input, chosen among 64 pre-built ones by a CRC of the
+text (so input order can be checked), as JSON numbers by default or, for
+``"encoding_format": "base64"``, as base64 little-endian float32 (what TEI's
+``OpenAICompatRequest.encoding_format`` in ``router/src/http/types.rs`` and
+vLLM's ``EmbeddingCompletionRequest.encoding_format`` do; both default to
+floats). The numbers are the exact decimal values of the float32 vectors, so
+both formats decode to identical values. A path starting ``/delay/<ms>/``
+(e.g. ``/delay/20/v1/embeddings``) answers after that many milliseconds, like a
+model's compute time.
 
 Every response is built once and cached as bytes, so the server spends almost
 nothing per request. It speaks HTTP/1.1 with keep-alive on asyncio streams and
@@ -19,12 +30,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import functools
 import json
 import os
 import signal
+import struct
 import sys
+import zlib
 from urllib.parse import parse_qs, urlsplit
 
 MAX_CHUNKS = 100_000
@@ -33,6 +47,9 @@ MODEL = "bench-model"
 CONTENT = "Hello from the benchmark server."
 DELTA = "tok "
 PROMPT_TOKENS = 12
+EMBED_DIMENSIONS = 1024
+EMBED_VECTORS = 64
+MAX_DELAY_MS = 10_000
 
 
 def _http(status: bytes, body: bytes, content_type: bytes) -> bytes:
@@ -95,6 +112,66 @@ def _stream_body(chunks: int) -> bytes:
     return b"".join(parts)
 
 
+def _embed_vectors() -> list[tuple[float, ...]]:
+    """64 deterministic float32 vectors (as the Python floats they decode to)."""
+    vectors = []
+    for v in range(EMBED_VECTORS):
+        values = [
+            ((v * 7919 + i * 104729) % 20011) / 10005.5 - 1.0 for i in range(EMBED_DIMENSIONS)
+        ]
+        packed = struct.pack(f"<{EMBED_DIMENSIONS}f", *values)
+        vectors.append(struct.unpack(f"<{EMBED_DIMENSIONS}f", packed))
+    return vectors
+
+
+def _embed_fragments() -> dict[bool, list[bytes]]:
+    """Per vector, the JSON of its ``embedding`` value: floats, or base64 float32 (True)."""
+    vectors = _embed_vectors()
+    floats = [json.dumps(list(v)).replace(" ", "").encode() for v in vectors]
+    b64 = [b'"' + base64.b64encode(struct.pack(f"<{len(v)}f", *v)) + b'"' for v in vectors]
+    return {False: floats, True: b64}
+
+
+EMBED_FRAGMENTS = _embed_fragments()
+
+
+def vector_index(text: str) -> int:
+    """Which pre-built vector answers ``text`` (the benchmark checks answers with it)."""
+    return zlib.crc32(text.encode()) % EMBED_VECTORS
+
+
+def _embeddings(body: bytes) -> bytes:
+    """An ``embeddings`` list answer for the request body, from pre-built fragments."""
+    try:
+        request = json.loads(body)
+        inputs = request["input"]
+    except (ValueError, KeyError, TypeError):
+        return _http(
+            b"400 Bad Request", b'{"error": "bad embeddings request"}', b"application/json"
+        )
+    inputs = [inputs] if isinstance(inputs, str) else inputs
+    as_base64 = request.get("encoding_format") == "base64"
+    fragments = EMBED_FRAGMENTS[as_base64]
+    items = [
+        b'{"object":"embedding","index":%d,"embedding":%s}'
+        % (index, fragments[vector_index(str(text))])
+        for index, text in enumerate(inputs)
+    ]
+    usage = b'{"prompt_tokens":%d,"total_tokens":%d}' % (len(inputs), len(inputs))
+    payload = b'{"object":"list","data":[%s],"model":"%s","usage":%s}' % (
+        b",".join(items),
+        MODEL.encode(),
+        usage,
+    )
+    return _http(b"200 OK", payload, b"application/json")
+
+
+def _delay_ms(path: bytes) -> int:
+    if not path.startswith(b"/delay/"):
+        return 0
+    return max(0, min(int(path.split(b"/")[2]), MAX_DELAY_MS))
+
+
 INVOKE_RESPONSE = _http(b"200 OK", _completion(), b"application/json")
 NOT_FOUND = _http(b"404 Not Found", b'{"error": {"message": "not found"}}', b"application/json")
 
@@ -114,6 +191,8 @@ def _answer(head: bytes, body: bytes, default_chunks: int) -> bytes:
     request_line, _, header_block = head.partition(b"\r\n")
     method, target, _ = request_line.split(b" ", 2)
     path = target.partition(b"?")[0]
+    if method == b"POST" and path.endswith(b"/embeddings"):
+        return _embeddings(body)
     if method != b"POST" or not path.endswith(b"/chat/completions"):
         return NOT_FOUND
     if b'"stream":true' not in body and b'"stream": true' not in body:
@@ -144,6 +223,9 @@ async def _handle(
             head = await reader.readuntil(b"\r\n\r\n")
             length = _content_length(head)
             body = await reader.readexactly(length) if length else b""
+            target = head.split(b" ", 2)[1]
+            if delay := _delay_ms(target):
+                await asyncio.sleep(delay / 1000)
             writer.write(_answer(head, body, default_chunks))
             await writer.drain()
     except (

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import binascii
-import struct
-from concurrent.futures import ThreadPoolExecutor
+import importlib
+import importlib.util
+import threading
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx2
+import openai
 from langchain_core.embeddings import Embeddings
 from pydantic import (
     AliasChoices,
@@ -22,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from langchain_baseten import _embed
 from langchain_baseten._config import (
     DerivedCache,
     EnvEndpoint,
@@ -30,68 +30,50 @@ from langchain_baseten._config import (
     derive,
     endpoint_from_env,
 )
+from langchain_baseten._embed import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_CHARS_PER_REQUEST,
+    DEFAULT_MAX_CONCURRENCY,
+    MAX_CONCURRENCY_LIMIT,
+    BadVectorsError,
+    Batch,
+)
 from langchain_baseten._kwargs import collect_init_kwargs
 from langchain_baseten.errors import REQUEST_ID_HEADER, BasetenResponseError
 from langchain_baseten.routing import BasetenRoutingError, Endpoint, Route
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Awaitable, Callable
 
+    from langchain_baseten._embed import Progress
     from langchain_baseten.transport import JsonResponse, Transport
 
 __all__ = ["BasetenEmbeddings"]
 
 _EMBEDDINGS_PATH = "/embeddings"
-#: Inputs per request. Hugging Face TEI (which Baseten uses for architectures BEI
-#: does not cover) refuses more than 32 inputs per request by default
-#: (``--max-client-batch-size``); BEI batches dynamically on the server, so small
-#: requests sent concurrently cost it nothing.
-DEFAULT_BATCH_SIZE = 32
-#: Requests in flight at once for one ``embed_documents`` call.
-DEFAULT_MAX_CONCURRENCY = 8
 
-EncodingFormat = Literal["float", "base64"]
+EncodingFormat = Literal["base64", "float"]
 
-
-def _batches(texts: Sequence[str], size: int) -> list[list[str]]:
-    return [list(texts[start : start + size]) for start in range(0, len(texts), size)]
+#: Endpoints (base URL and body model) that refused ``encoding_format: "base64"``
+#: with HTTP 400/422 and then answered the same request with floats: later
+#: requests to them ask for floats directly.
+_FLOAT_ONLY_ENDPOINTS: set[tuple[str, str]] = set()
+_FLOAT_ONLY_LOCK = threading.Lock()
+_FORMAT_REFUSED = (openai.BadRequestError, openai.UnprocessableEntityError)
 
 
-def _check_texts(texts: Sequence[str]) -> None:
-    """Reject what no embeddings server accepts, before any request is sent."""
-    if isinstance(texts, str):
-        msg = "embed_documents takes a list of strings, not one string; use embed_query."
-        raise TypeError(msg)
-    bad = [index for index, text in enumerate(texts) if not isinstance(text, str)]
-    if bad:
-        msg = f"Every input must be a string; items at positions {bad[:10]} are not."
-        raise TypeError(msg)
-    empty = [index for index, text in enumerate(texts) if not text]
-    if empty:
-        shown = ", ".join(str(i) for i in empty[:10]) + (" ..." if len(empty) > 10 else "")  # noqa: PLR2004
-        msg = (
-            f"Cannot embed empty strings (at positions {shown}): OpenAI-compatible "
-            "embedding servers reject them. Filter them out before embedding."
-        )
-        raise ValueError(msg)
+def _remember_float_only(endpoint: Endpoint) -> None:
+    with _FLOAT_ONLY_LOCK:
+        _FLOAT_ONLY_ENDPOINTS.add((endpoint.base_url, endpoint.model))
 
 
-def _decode_vector(value: Any) -> list[float] | None:
-    """A list of numbers, or base64 little-endian float32 (``encoding_format="base64"``)."""
-    if isinstance(value, list):
-        try:
-            return [float(x) for x in value]
-        except (TypeError, ValueError):
-            return None
-    if isinstance(value, str):
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            return None
-        if len(raw) % 4:
-            return None
-        return list(struct.unpack(f"<{len(raw) // 4}f", raw))
-    return None
+def _progress_bar(total: int) -> Progress:
+    try:
+        tqdm_auto = importlib.import_module("tqdm.auto")  # optional dependency
+    except ImportError as exc:
+        msg = "show_progress_bar=True needs the tqdm package: pip install tqdm"
+        raise ImportError(msg) from exc
+    return tqdm_auto.tqdm(total=total, unit="text", desc="Embedding")  # type: ignore[no-any-return]
 
 
 class BasetenEmbeddings(BaseModel, Embeddings):
@@ -129,12 +111,18 @@ class BasetenEmbeddings(BaseModel, Embeddings):
 
     Key init args — embedding params:
         dimensions: Ask for shorter (Matryoshka) vectors, where the model supports it.
-        batch_size: Inputs per request (default 32, TEI's default per-request limit).
-        max_concurrency: Requests in flight at once per call (default 8).
-        encoding_format: ``"float"`` (default; the key is left out of the request,
-            so every server answers with JSON numbers) or ``"base64"`` (asks for
-            little-endian float32, a third of the bytes and faster to decode; not
-            every server supports it).
+        batch_size: Most inputs per request (default 32, TEI's default limit).
+        max_chars_per_request: Most characters per request (default 8,000, as
+            Baseten's Performance Client); a longer single text goes alone.
+        max_concurrency: Requests in flight at once per call (default 64, at
+            most 1024): threads for sync calls, worker tasks for async ones.
+        encoding_format: ``"base64"`` (default: little-endian float32, a third
+            of the bytes of JSON numbers and ten times cheaper to decode) or
+            ``"float"`` (the key is left out; every server answers numbers). A
+            server that refuses base64 with HTTP 400/422 gets the batch again as
+            floats, and later requests to that endpoint ask for floats; a server
+            that ignores the key answers numbers, which are accepted.
+        show_progress_bar: A ``tqdm`` progress bar counting inputs (needs tqdm).
 
     Key init args — client params:
         timeout, max_retries (default 2), default_headers, default_query,
@@ -163,12 +151,17 @@ class BasetenEmbeddings(BaseModel, Embeddings):
             query = await embeddings.aembed_query("three")
 
     Batching:
-        Inputs are split into batches of ``batch_size`` sent concurrently, at
-        most ``max_concurrency`` at a time (threads for sync calls, tasks for
-        async ones); vectors come back in input order. An empty list returns
-        ``[]`` without a request; empty strings are rejected before anything is
-        sent. If one batch fails, batches not yet sent are cancelled and the
-        error (with Baseten's message and request id) is raised.
+        Inputs are split into batches of at most ``batch_size`` texts and
+        ``max_chars_per_request`` characters, sent concurrently, at most
+        ``max_concurrency`` at a time; vectors come back in input order. An
+        empty list returns ``[]`` without a request; empty strings and invalid
+        UTF-8 are rejected before anything is sent. Each batch is retried on its
+        own (``max_retries``). If a batch still fails, no further batch is
+        started and its error (with Baseten's message and request id) names the
+        batch and its inputs (``exc.baseten_batch``, a ``range``). Vectors with
+        NaN or infinite values, or of different lengths, raise
+        ``BasetenResponseError``. Ctrl-C returns at once, without waiting for
+        requests in flight (cancelling ``aembed_documents`` cancels them).
 
     Vector store:
         .. code-block:: python
@@ -199,11 +192,15 @@ class BasetenEmbeddings(BaseModel, Embeddings):
     dimensions: int | None = Field(default=None, gt=0)
     """Output dimensions for models that support shortening (Matryoshka)."""
     batch_size: int = Field(default=DEFAULT_BATCH_SIZE, ge=1)
-    """Inputs per request."""
-    max_concurrency: int = Field(default=DEFAULT_MAX_CONCURRENCY, ge=1)
+    """Most inputs per request."""
+    max_chars_per_request: int = Field(default=DEFAULT_MAX_CHARS_PER_REQUEST, ge=1)
+    """Most characters per request (a longer single text goes alone)."""
+    max_concurrency: int = Field(default=DEFAULT_MAX_CONCURRENCY, ge=1, le=MAX_CONCURRENCY_LIMIT)
     """Requests in flight at once within one call."""
-    encoding_format: EncodingFormat = "float"
-    """``float`` (JSON numbers, the server default) or ``base64`` (float32, decoded here)."""
+    encoding_format: EncodingFormat = "base64"
+    """``base64`` (float32, the default, with a fallback to numbers) or ``float``."""
+    show_progress_bar: bool = False
+    """Show a ``tqdm`` progress bar (inputs done) during multi-batch calls."""
 
     timeout: float | None = Field(
         default=None, validation_alias=AliasChoices("timeout", "request_timeout")
@@ -226,6 +223,14 @@ class BasetenEmbeddings(BaseModel, Embeddings):
         extra="forbid",
         hide_input_in_errors=True,
     )
+
+    @field_validator("show_progress_bar")
+    @classmethod
+    def _tqdm_installed(cls, value: bool) -> bool:  # noqa: FBT001 - pydantic's signature
+        if value and importlib.util.find_spec("tqdm") is None:
+            msg = "show_progress_bar=True needs the tqdm package: pip install tqdm"
+            raise ValueError(msg)
+        return value
 
     _derived: DerivedCache = PrivateAttr(default_factory=DerivedCache)
     _env: EnvEndpoint = PrivateAttr(default_factory=EnvEndpoint)  # set by the validator
@@ -288,53 +293,93 @@ class BasetenEmbeddings(BaseModel, Embeddings):
 
     # ------------------------------------------------------------------ requests
 
-    def _body(self, batch: list[str]) -> dict[str, Any]:
-        body: dict[str, Any] = {"model": self.endpoint.model, "input": batch}
+    def _wire_format(self, endpoint: Endpoint) -> EncodingFormat:
+        refused = (endpoint.base_url, endpoint.model) in _FLOAT_ONLY_ENDPOINTS
+        return "float" if refused else self.encoding_format
+
+    def _body(self, endpoint: Endpoint, texts: list[str], encoding: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": endpoint.model, "input": texts}
         if self.dimensions is not None:
             body["dimensions"] = self.dimensions
-        if self.encoding_format != "float":
-            body["encoding_format"] = self.encoding_format
+        if encoding != "float":
+            body["encoding_format"] = encoding
         return body
 
-    def _vectors(self, batch: list[str], response: JsonResponse) -> list[list[float]]:
-        """The response's vectors in input order, after checking count and indexes."""
-        data = response.data.get("data")
-        request_id = response.headers.get(REQUEST_ID_HEADER)
-
-        def fail(problem: str) -> BasetenResponseError:
+    def _vectors(
+        self, endpoint: Endpoint, batch: Batch, response: JsonResponse
+    ) -> list[list[float]]:
+        """The response's vectors in input order, after checking count, indexes and values."""
+        try:
+            return _embed.decode_vectors(response.data, len(batch.texts), self.dimensions)
+        except BadVectorsError as exc:
+            request_id = response.headers.get(REQUEST_ID_HEADER)
             where = f" (Baseten request id: {request_id})" if request_id else ""
-            msg = f"Baseten's embeddings response {problem}{where}."
-            request = httpx2.Request("POST", self.endpoint.base_url + _EMBEDDINGS_PATH)
-            return BasetenResponseError(msg, request, body=response.data)
+            msg = f"Baseten's embeddings response {exc}{where}."
+            request = httpx2.Request("POST", endpoint.base_url + _EMBEDDINGS_PATH)
+            raise BasetenResponseError(msg, request, body=response.data) from None
 
-        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-            problem = "has no 'data' list of embedding objects"
-            raise fail(problem)
-        if len(data) != len(batch):
-            problem = f"holds {len(data)} embeddings for {len(batch)} inputs"
-            raise fail(problem)
-        indexes = [item.get("index") for item in data]
-        if any(index is not None for index in indexes):
-            if sorted(i if isinstance(i, int) else -1 for i in indexes) != list(range(len(batch))):
-                problem = f"has indexes {indexes[:20]}, not 0..{len(batch) - 1} once each"
-                raise fail(problem)
-            data = sorted(data, key=lambda item: item["index"])
-        vectors = []
-        for position, item in enumerate(data):
-            vector = _decode_vector(item.get("embedding"))
-            if not vector:
-                problem = f"has no usable vector for input {position}"
-                raise fail(problem)
-            vectors.append(vector)
+    def _batch_sender(self) -> Callable[[Batch], list[list[float]]]:
+        """Send one batch (sync), with the endpoint and transport resolved once per call."""
+        endpoint, transport = self._connection()
+
+        def send(batch: Batch) -> list[list[float]]:
+            encoding = self._wire_format(endpoint)
+            try:
+                response = transport.post(
+                    _EMBEDDINGS_PATH, self._body(endpoint, batch.texts, encoding)
+                )
+            except _FORMAT_REFUSED:
+                if encoding == "float":
+                    raise
+                # A server that does not know encoding_format="base64": ask once for numbers.
+                response = transport.post(
+                    _EMBEDDINGS_PATH, self._body(endpoint, batch.texts, "float")
+                )
+                _remember_float_only(endpoint)
+            return self._vectors(endpoint, batch, response)
+
+        return send
+
+    def _async_batch_sender(self) -> Callable[[Batch], Awaitable[list[list[float]]]]:
+        """Async twin of :meth:`_batch_sender`."""
+        endpoint, transport = self._connection()
+
+        async def send(batch: Batch) -> list[list[float]]:
+            encoding = self._wire_format(endpoint)
+            try:
+                response = await transport.apost(
+                    _EMBEDDINGS_PATH, self._body(endpoint, batch.texts, encoding)
+                )
+            except _FORMAT_REFUSED:
+                if encoding == "float":
+                    raise
+                response = await transport.apost(
+                    _EMBEDDINGS_PATH, self._body(endpoint, batch.texts, "float")
+                )
+                _remember_float_only(endpoint)
+            return self._vectors(endpoint, batch, response)
+
+        return send
+
+    def _same_lengths(self, vectors: list[list[float]]) -> list[list[float]]:
+        """Vectors of different batches must have one length, as within a batch."""
+        if len(set(map(len, vectors))) > 1:
+            first = len(vectors[0])
+            position = next(i for i, v in enumerate(vectors) if len(v) != first)
+            msg = (
+                "Baseten's embeddings responses have vectors of different lengths: "
+                f"{first} values for input 0 but {len(vectors[position])} for input "
+                f"{position}."
+            )
+            request = httpx2.Request("POST", self.endpoint.base_url + _EMBEDDINGS_PATH)
+            raise BasetenResponseError(msg, request, body=None)
         return vectors
 
-    def _embed_batch(self, batch: list[str]) -> list[list[float]]:
-        transport = self._connection()[1]
-        return self._vectors(batch, transport.post(_EMBEDDINGS_PATH, self._body(batch)))
-
-    async def _aembed_batch(self, batch: list[str]) -> list[list[float]]:
-        response = await self._connection()[1].apost(_EMBEDDINGS_PATH, self._body(batch))
-        return self._vectors(batch, response)
+    def _plan(self, texts: list[str]) -> tuple[list[Batch], Progress | None]:
+        _embed.check_texts(texts)
+        batches = _embed.plan_batches(texts, self.batch_size, self.max_chars_per_request)
+        show = self.show_progress_bar and len(batches) > 1
+        return batches, _progress_bar(len(texts)) if show else None
 
     # ------------------------------------------------------------------ Embeddings API
 
@@ -348,21 +393,20 @@ class BasetenEmbeddings(BaseModel, Embeddings):
             One vector per text, in the order of ``texts``.
 
         Raises:
-            ValueError: For empty strings (nothing is sent).
-            openai.APIError: When a request fails; the message shows Baseten's
-                message and request id. Batches not yet sent are cancelled.
+            TypeError: For a single string or items that are not strings.
+            ValueError: For empty strings or invalid UTF-8 (nothing is sent).
+            openai.APIError: When a batch fails after its retries; the message
+                shows Baseten's message and request id and which inputs the
+                batch held (also as ``exc.baseten_batch``, a ``range``). No
+                further batch is started.
         """
-        _check_texts(texts)
-        batches = _batches(texts, self.batch_size)
-        if len(batches) <= 1 or self.max_concurrency == 1:
-            return [vector for batch in batches for vector in self._embed_batch(batch)]
-        workers = min(self.max_concurrency, len(batches))
-        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="baseten-embed")
+        batches, progress = self._plan(texts)
         try:
-            futures = [executor.submit(self._embed_batch, batch) for batch in batches]
-            return [vector for future in futures for vector in future.result()]
+            vectors = _embed.run_sync(batches, self._batch_sender(), self.max_concurrency, progress)
         finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+            if progress is not None:
+                progress.close()  # type: ignore[attr-defined]
+        return self._same_lengths(vectors)
 
     def embed_query(self, text: str) -> list[float]:
         """Embed one text.
@@ -376,7 +420,7 @@ class BasetenEmbeddings(BaseModel, Embeddings):
         return self.embed_documents([text])[0]
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Async twin of :meth:`embed_documents` (concurrency bounded by a semaphore).
+        """Async twin of :meth:`embed_documents` (worker tasks instead of threads).
 
         Args:
             texts: The texts (an empty list returns ``[]`` without a request).
@@ -384,25 +428,15 @@ class BasetenEmbeddings(BaseModel, Embeddings):
         Returns:
             One vector per text, in the order of ``texts``.
         """
-        _check_texts(texts)
-        batches = _batches(texts, self.batch_size)
-        if len(batches) <= 1:
-            return [vector for batch in batches for vector in await self._aembed_batch(batch)]
-        semaphore = asyncio.Semaphore(self.max_concurrency)
-
-        async def run(batch: list[str]) -> list[list[float]]:
-            async with semaphore:
-                return await self._aembed_batch(batch)
-
-        tasks = [asyncio.ensure_future(run(batch)) for batch in batches]
+        batches, progress = self._plan(texts)
         try:
-            results = await asyncio.gather(*tasks)
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
-        return [vector for result in results for vector in result]
+            vectors = await _embed.run_async(
+                batches, self._async_batch_sender(), self.max_concurrency, progress
+            )
+        finally:
+            if progress is not None:
+                progress.close()  # type: ignore[attr-defined]
+        return self._same_lengths(vectors)
 
     async def aembed_query(self, text: str) -> list[float]:
         """Async twin of :meth:`embed_query`.

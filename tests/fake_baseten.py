@@ -781,11 +781,33 @@ def fake_vector(text: str, dimensions: int = DEFAULT_EMBEDDING_DIMENSIONS) -> li
     return [v / norm for v in values]
 
 
-def embeddings(vectors: list[list[float]] | None = None) -> Reply:
+#: What ``encoding_format`` a server understands. TEI's OpenAI route
+#: (huggingface/text-embeddings-inference, router/src/http/types.rs,
+#: ``OpenAICompatRequest.encoding_format``: ``float`` | ``base64``, default
+#: ``float``) and vLLM's (vllm/entrypoints/openai/protocol.py,
+#: ``EmbeddingCompletionRequest.encoding_format = "float"``, base64 of
+#: little-endian float32 by default) both honour it, as BEI does (Baseten's
+#: Performance Client asks it for base64); an unknown value is a 422 from TEI
+#: (serde: "unknown variant") and a 400 from vLLM (its validation errors).
+#: Older TEI releases had no such field and serde ignores unknown fields, so they
+#: answer numbers whatever was asked: ``"ignore"`` below.
+EncodingSupport = Literal["honour", "ignore", "refuse_base64"]
+
+
+def embeddings(
+    vectors: list[list[float]] | None = None,
+    *,
+    encoding: EncodingSupport = "honour",
+    refusal_status: int = 422,
+) -> Reply:
     """An ``embeddings`` response: these vectors, or one :func:`fake_vector` per input.
 
-    Honors the request's ``dimensions`` and ``encoding_format: "base64"``
-    (little-endian float32, what the openai client asks for by default).
+    Honours the request's ``dimensions`` and ``encoding_format`` (``float`` or
+    ``base64``: little-endian float32, what the openai client asks for by
+    default); any other value is refused with HTTP 422 as TEI does. With
+    ``encoding="ignore"`` the key is ignored (numbers, as older TEI releases);
+    with ``encoding="refuse_base64"`` asking for base64 is refused with
+    ``refusal_status`` (a server that only knows floats).
     """
 
     def render(exchange: _Exchange) -> None:
@@ -794,7 +816,15 @@ def embeddings(vectors: list[list[float]] | None = None) -> Reply:
         inputs = [inputs] if isinstance(inputs, str) else [str(i) for i in inputs]
         dimensions = body.get("dimensions") or DEFAULT_EMBEDDING_DIMENSIONS
         result = vectors if vectors is not None else [fake_vector(t, dimensions) for t in inputs]
-        as_base64 = body.get("encoding_format") == "base64"
+        asked = body.get("encoding_format", "float")
+        if encoding != "ignore" and (
+            asked not in {"float", "base64"} or (asked == "base64" and encoding == "refuse_base64")
+        ):
+            status = refusal_status if asked == "base64" else 422
+            detail = f"encoding_format: unknown variant `{asked}`, expected `float`"
+            exchange.send_json(status, {"error": detail, "error_type": "Validation"})
+            return
+        as_base64 = asked == "base64" and encoding == "honour"
         data = [
             {
                 "object": "embedding",
@@ -816,7 +846,12 @@ def embeddings(vectors: list[list[float]] | None = None) -> Reply:
             },
         )
 
-    return Reply(render, "embeddings()")
+    return Reply(render, f"embeddings(encoding={encoding!r})")
+
+
+def float32(vector: list[float]) -> list[float]:
+    """``vector`` as it comes back through base64 float32 (what clients decode)."""
+    return list(struct.unpack(f"<{len(vector)}f", struct.pack(f"<{len(vector)}f", *vector)))
 
 
 #: The user content parts vLLM reads (``vllm/entrypoints/chat_utils.py``,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import random
+import struct
 import threading
 from typing import Any
 
@@ -40,6 +42,11 @@ def make(fake: fb.FakeBaseten, **kwargs: Any) -> BasetenEmbeddings:
     }
     params.update(kwargs)
     return BasetenEmbeddings(**params)
+
+
+def vec(text: str, dimensions: int = fb.DEFAULT_EMBEDDING_DIMENSIONS) -> list[float]:
+    """The vector the client decodes for ``text``: base64 float32 by default."""
+    return fb.float32(fb.fake_vector(text, dimensions))
 
 
 def inputs_of(fake: fb.FakeBaseten) -> list[list[str]]:
@@ -167,7 +174,7 @@ def test_bad_arguments_are_rejected(kwargs: dict[str, Any], fragment: str) -> No
 def test_embed_documents_sends_the_expected_request(fake_baseten: fb.FakeBaseten) -> None:
     emb = make(fake_baseten, default_headers={"x-team": "search"})
     vectors = emb.embed_documents(["hello world", "bonjour"])
-    assert vectors == [fb.fake_vector("hello world"), fb.fake_vector("bonjour")]
+    assert vectors == [vec("hello world"), vec("bonjour")]
     assert all(isinstance(x, float) for v in vectors for x in v)
     (request,) = fake_baseten.requests
     assert request.method == "POST"
@@ -175,12 +182,16 @@ def test_embed_documents_sends_the_expected_request(fake_baseten: fb.FakeBaseten
     assert request.headers["authorization"] == f"Bearer {KEY}"
     assert request.headers["x-team"] == "search"
     body = request.json()
-    assert body == {"model": emb.model_name, "input": ["hello world", "bonjour"]}
+    assert body == {
+        "model": emb.model_name,
+        "input": ["hello world", "bonjour"],
+        "encoding_format": "base64",
+    }
 
 
 def test_embed_query(fake_baseten: fb.FakeBaseten) -> None:
     emb = make(fake_baseten)
-    assert emb.embed_query("what is baseten?") == fb.fake_vector("what is baseten?")
+    assert emb.embed_query("what is baseten?") == vec("what is baseten?")
     assert inputs_of(fake_baseten) == [["what is baseten?"]]
 
 
@@ -188,24 +199,36 @@ def test_dimensions_on_the_wire(fake_baseten: fb.FakeBaseten) -> None:
     emb = make(fake_baseten, dimensions=16)
     vector = emb.embed_query("short")
     assert len(vector) == 16
-    assert vector == fb.fake_vector("short", 16)
+    assert vector == vec("short", 16)
     assert fake_baseten.requests[0].json()["dimensions"] == 16
 
 
-def test_base64_encoding_is_requested_and_decoded(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten, encoding_format="base64", dimensions=12)
+def test_base64_is_asked_for_by_default_and_decoded(fake_baseten: fb.FakeBaseten) -> None:
+    emb = make(fake_baseten, dimensions=12)
     vectors = emb.embed_documents(["a b", "c d"])
     assert fake_baseten.requests[0].json()["encoding_format"] == "base64"
     for text, vector in zip(["a b", "c d"], vectors, strict=True):
-        expected = fb.fake_vector(text, 12)
+        exact = fb.fake_vector(text, 12)
         assert len(vector) == 12
-        assert all(isinstance(x, float) for x in vector)
-        assert vector == pytest.approx(expected, abs=1e-6)
-        assert vector != expected  # float32 on the wire: decoded, not passed through
+        assert all(type(x) is float for x in vector)
+        # float32 on the wire: every value is the float32 rounding of the server's value.
+        assert vector == [struct.unpack("<f", struct.pack("<f", x))[0] for x in exact]
+        assert vector != exact
+        assert vector == pytest.approx(exact, abs=1e-6)
 
 
-def test_float_format_leaves_encoding_format_out(fake_baseten: fb.FakeBaseten) -> None:
-    make(fake_baseten).embed_query("x")
+def test_base64_decoding_is_bit_exact(fake_baseten: fb.FakeBaseten) -> None:
+    """Extremes of float32 (subnormals, the largest finite, signed zero) decode exactly."""
+    tricky = [0.0, -0.0, 1.0, -2.5, 3.4028234663852886e38, -1.401298464324817e-45, 1e-40, 0.1]
+    fake_baseten.enqueue(fb.embeddings([tricky, list(reversed(tricky))]))
+    vectors = make(fake_baseten).embed_documents(["x", "y"])
+    assert vectors == [fb.float32(tricky), fb.float32(list(reversed(tricky)))]
+    assert math.copysign(1.0, vectors[0][1]) == -1.0
+
+
+def test_float_format_asks_for_numbers(fake_baseten: fb.FakeBaseten) -> None:
+    emb = make(fake_baseten, encoding_format="float")
+    assert emb.embed_query("x") == fb.fake_vector("x")  # JSON numbers: exact
     assert "encoding_format" not in fake_baseten.requests[0].json()
 
 
@@ -241,7 +264,7 @@ def test_a_single_string_is_not_taken_for_a_list(fake_baseten: fb.FakeBaseten) -
 
 
 def test_whitespace_only_strings_are_sent(fake_baseten: fb.FakeBaseten) -> None:
-    assert make(fake_baseten).embed_query(" ") == fb.fake_vector(" ")
+    assert make(fake_baseten).embed_query(" ") == vec(" ")
 
 
 def test_http_client_is_used(fake_baseten: fb.FakeBaseten) -> None:
@@ -271,7 +294,7 @@ TEXTS = [f"document number {i}" for i in range(10)]
 def test_batches_of_batch_size_in_input_order(fake_baseten: fb.FakeBaseten) -> None:
     emb = make(fake_baseten, batch_size=3, max_concurrency=1)
     vectors = emb.embed_documents(TEXTS)
-    assert vectors == [fb.fake_vector(t) for t in TEXTS]
+    assert vectors == [vec(t) for t in TEXTS]
     assert inputs_of(fake_baseten) == [TEXTS[0:3], TEXTS[3:6], TEXTS[6:9], TEXTS[9:10]]
 
 
@@ -281,7 +304,7 @@ def test_concurrent_batches_keep_input_order(
 ) -> None:
     texts = [f"text {i}" for i in range(50)]
     emb = make(fake_baseten, batch_size=4, max_concurrency=concurrency)
-    assert emb.embed_documents(texts) == [fb.fake_vector(t) for t in texts]
+    assert emb.embed_documents(texts) == [vec(t) for t in texts]
     sent = inputs_of(fake_baseten)
     assert sorted(len(batch) for batch in sent) == [2] + [4] * 12
     assert sorted(t for batch in sent for t in batch) == sorted(texts)
@@ -293,7 +316,7 @@ async def test_async_batches_keep_input_order(
 ) -> None:
     texts = [f"text {i}" for i in range(23)]
     emb = make(fake_baseten, batch_size=5, max_concurrency=concurrency)
-    assert await emb.aembed_documents(texts) == [fb.fake_vector(t) for t in texts]
+    assert await emb.aembed_documents(texts) == [vec(t) for t in texts]
     assert sorted(len(batch) for batch in inputs_of(fake_baseten)) == [3, 5, 5, 5, 5]
 
 
@@ -403,7 +426,7 @@ def test_sync_concurrency_reaches_but_never_exceeds_the_bound(
     fake_baseten.enqueue(*(counter.reply() for _ in range(batches)))
     texts = [f"x{i}" for i in range(batches * 2)]
     emb = make(fake_baseten, batch_size=2, max_concurrency=bound)
-    assert emb.embed_documents(texts) == [fb.fake_vector(t) for t in texts]
+    assert emb.embed_documents(texts) == [vec(t) for t in texts]
     assert len(fake_baseten.requests) == batches
     assert counter.peak == bound
     assert not counter.starved
@@ -417,7 +440,7 @@ async def test_async_concurrency_reaches_but_never_exceeds_the_bound(
     fake_baseten.enqueue(*(counter.reply() for _ in range(batches)))
     texts = [f"x{i}" for i in range(batches * 2)]
     emb = make(fake_baseten, batch_size=2, max_concurrency=bound)
-    assert await emb.aembed_documents(texts) == [fb.fake_vector(t) for t in texts]
+    assert await emb.aembed_documents(texts) == [vec(t) for t in texts]
     assert len(fake_baseten.requests) == batches
     assert counter.peak == bound
     assert not counter.starved
@@ -458,9 +481,14 @@ def test_errors_show_baseten_message_and_request_id(
     exc_type: type[Exception],
     fragment: str,
 ) -> None:
-    fake_baseten.enqueue(fb.error(status, body, headers={"x-baseten-request-id": "req-emb-9"}))
+    # A 400/422 to a base64 request is tried once more asking for numbers (a server
+    # that does not know encoding_format); here the second answer is the same error.
+    refusals = 2 if status in {400, 422} else 1
+    reply = fb.error(status, body, headers={"x-baseten-request-id": "req-emb-9"})
+    fake_baseten.enqueue(*[reply] * refusals)
     with pytest.raises(exc_type) as info:
         make(fake_baseten).embed_documents(["a"])
+    assert len(fake_baseten.requests) == refusals
     text = str(info.value)
     assert fragment in text
     assert f"HTTP {status}" in text
@@ -478,7 +506,7 @@ async def test_async_errors_are_enriched(fake_baseten: fb.FakeBaseten) -> None:
 def test_retries_on_503_then_succeeds(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.error(503, headers={"retry-after": "0"}))
     emb = make(fake_baseten, max_retries=1)
-    assert emb.embed_query("again") == fb.fake_vector("again")
+    assert emb.embed_query("again") == vec("again")
     assert len(fake_baseten.requests) == 2
 
 
@@ -537,10 +565,18 @@ def raw_json(payload: Any) -> fb.Reply:
         ),
         (
             {"data": [{"index": 0, "embedding": [1.0]}, {"index": 1, "embedding": "%%%"}]},
-            "no usable vector for input 1",
+            "embedding for input 1 that is neither numbers nor valid base64",
         ),
         (
             {"data": [{"index": 0, "embedding": [1.0]}, {"index": 1, "embedding": ["x"]}]},
+            "embedding for input 1 that is not a list of numbers",
+        ),
+        (
+            {"data": [{"index": 0, "embedding": [1.0]}, {"index": 1, "embedding": "AAAA"}]},
+            "base64 embedding of 3 bytes for input 1",
+        ),
+        (
+            {"data": [{"index": 0, "embedding": [1.0]}, {"index": 1, "embedding": None}]},
             "no usable vector for input 1",
         ),
     ],
