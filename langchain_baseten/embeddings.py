@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx2
 import openai
 from langchain_core.embeddings import Embeddings
+from langchain_core.exceptions import ContextOverflowError
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -60,6 +61,20 @@ EncodingFormat = Literal["base64", "float"]
 _FLOAT_ONLY_ENDPOINTS: set[tuple[str, str]] = set()
 _FLOAT_ONLY_LOCK = threading.Lock()
 _FORMAT_REFUSED = (openai.BadRequestError, openai.UnprocessableEntityError)
+_FORMAT_REFUSAL_STATUSES = frozenset({400, 422})
+
+
+def _refused_base64(err: openai.APIStatusError, encoding: str) -> bool:
+    """Whether a 400/422 to a base64 request may be about ``encoding_format``.
+
+    An input-too-long error (any status) is not: asking again for floats would
+    fail the same way.
+    """
+    return (
+        encoding == "base64"
+        and err.status_code in _FORMAT_REFUSAL_STATUSES
+        and not isinstance(err, ContextOverflowError)
+    )
 
 
 def _remember_float_only(endpoint: Endpoint) -> None:
@@ -328,8 +343,8 @@ class BasetenEmbeddings(BaseModel, Embeddings):
                 response = transport.post(
                     _EMBEDDINGS_PATH, self._body(endpoint, batch.texts, encoding)
                 )
-            except _FORMAT_REFUSED:
-                if encoding == "float":
+            except _FORMAT_REFUSED as err:
+                if not _refused_base64(err, encoding):
                     raise
                 # A server that does not know encoding_format="base64": ask once for numbers.
                 response = transport.post(
@@ -350,8 +365,8 @@ class BasetenEmbeddings(BaseModel, Embeddings):
                 response = await transport.apost(
                     _EMBEDDINGS_PATH, self._body(endpoint, batch.texts, encoding)
                 )
-            except _FORMAT_REFUSED:
-                if encoding == "float":
+            except _FORMAT_REFUSED as err:
+                if not _refused_base64(err, encoding):
                     raise
                 response = await transport.apost(
                     _EMBEDDINGS_PATH, self._body(endpoint, batch.texts, "float")

@@ -14,6 +14,7 @@ from typing import Any
 
 import openai
 import pytest
+from langchain_core.exceptions import ContextOverflowError
 
 from langchain_baseten import BasetenEmbeddings, BasetenResponseError
 from langchain_baseten import _embed as embed_path
@@ -115,13 +116,23 @@ def test_a_server_ignoring_encoding_format_answers_numbers(fake_baseten: fb.Fake
 def test_a_refusal_that_is_not_about_the_format_is_raised_and_not_remembered(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    too_long = fb.error(422, {"error": "input is too long"})
-    fake_baseten.enqueue(too_long, too_long)
-    with pytest.raises(openai.UnprocessableEntityError, match="input is too long"):
+    invalid = fb.error(422, {"error": "user must be a string"})
+    fake_baseten.enqueue(invalid, invalid)
+    with pytest.raises(openai.UnprocessableEntityError, match="user must be a string"):
         make(fake_baseten).embed_query("a")
     assert [b.get("encoding_format") for b in bodies(fake_baseten)] == ["base64", None]
     make(fake_baseten).embed_query("b")
     assert bodies(fake_baseten)[-1]["encoding_format"] == "base64"
+
+
+@pytest.mark.parametrize("status", [400, 413, 422])
+def test_input_too_long_is_not_retried_as_floats(fake_baseten: fb.FakeBaseten, status: int) -> None:
+    # TEI's message for a too-long input (huggingface/text-embeddings-inference#82).
+    said = {"error": "Input validation error: `inputs` must have less than 512 tokens. Given: 600"}
+    fake_baseten.enqueue(fb.error(status, said))
+    with pytest.raises(ContextOverflowError):
+        make(fake_baseten).embed_query("a long text")
+    assert len(fake_baseten.requests) == 1
 
 
 def test_explicit_float_never_asks_for_base64(fake_baseten: fb.FakeBaseten) -> None:
