@@ -63,6 +63,7 @@ wheel-check:
 
 bench: .venv/.synced
 	$(RUN) python bench/run.py $(BENCH_ARGS)
+	$(RUN) python bench/embeddings.py $(BENCH_ARGS)
 
 check: lint type test
 

@@ -61,8 +61,8 @@ class Settings:
     max_seconds: float
 
 
-QUICK = Settings(rounds=2, n=20_000, memory_n=20_000, max_seconds=75)
-FULL = Settings(rounds=5, n=20_000, memory_n=100_000, max_seconds=420)
+QUICK = Settings(rounds=2, n=5_000, memory_n=5_000, max_seconds=80)
+FULL = Settings(rounds=3, n=20_000, memory_n=100_000, max_seconds=480)
 
 
 def texts(n: int) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
 import threading
@@ -435,7 +436,15 @@ class BasetenEmbeddings(BaseModel, Embeddings):
         return self.embed_documents([text])[0]
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Async twin of :meth:`embed_documents` (worker tasks instead of threads).
+        """Async twin of :meth:`embed_documents`.
+
+        A call of several batches runs them on the same threads as
+        :meth:`embed_documents` (awaited from the event loop, which stays free):
+        measured in ``bench/embeddings.py``, httpx2's async pool costs several
+        times more per request than its sync one. With ``http_async_client``
+        set, or for a single batch, requests go through the async client.
+        Cancelling the call stops it at once: no further batch is started and
+        requests in flight are not waited for.
 
         Args:
             texts: The texts (an empty list returns ``[]`` without a request).
@@ -445,13 +454,28 @@ class BasetenEmbeddings(BaseModel, Embeddings):
         """
         batches, progress = self._plan(texts)
         try:
-            vectors = await _embed.run_async(
-                batches, self._async_batch_sender(), self.max_concurrency, progress
-            )
+            if len(batches) > 1 and self.http_async_client is None:
+                vectors = await self._on_threads(batches, progress)
+            else:
+                vectors = await _embed.run_async(
+                    batches, self._async_batch_sender(), self.max_concurrency, progress
+                )
         finally:
             if progress is not None:
                 progress.close()  # type: ignore[attr-defined]
         return self._same_lengths(vectors)
+
+    async def _on_threads(
+        self, batches: list[Batch], progress: Progress | None
+    ) -> list[list[float]]:
+        stop = threading.Event()
+        send = self._batch_sender()
+        try:
+            return await asyncio.to_thread(
+                _embed.run_sync, batches, send, self.max_concurrency, progress, stop
+            )
+        finally:
+            stop.set()  # cancelled: the threads start no further batch
 
     async def aembed_query(self, text: str) -> list[float]:
         """Async twin of :meth:`embed_query`.

@@ -12,6 +12,7 @@ import struct
 import threading
 from typing import Any
 
+import httpx2
 import openai
 import pytest
 from langchain_core.exceptions import ContextOverflowError
@@ -85,9 +86,22 @@ def test_a_server_refusing_base64_gets_floats_and_is_remembered(
     assert "encoding_format" not in bodies(fake_baseten)[-1]
 
 
-async def test_async_fallback_to_floats(fake_baseten: fb.FakeBaseten) -> None:
+ASYNC_PATHS = pytest.mark.parametrize("own_async_client", [False, True], ids=["threads", "tasks"])
+
+
+def amake(fake: fb.FakeBaseten, own_async_client: bool, **kwargs: Any) -> BasetenEmbeddings:
+    """Multi-batch async calls run on threads, or on worker tasks with ``http_async_client``."""
+    if own_async_client:
+        kwargs["http_async_client"] = httpx2.AsyncClient()
+    return make(fake, **kwargs)
+
+
+@ASYNC_PATHS
+async def test_async_fallback_to_floats(
+    fake_baseten: fb.FakeBaseten, own_async_client: bool
+) -> None:
     fake_baseten.enqueue(*[fb.embeddings(encoding="refuse_base64")] * 4)
-    emb = make(fake_baseten, batch_size=5)
+    emb = amake(fake_baseten, own_async_client, batch_size=5)
     assert await emb.aembed_documents(TEXTS) == [fb.fake_vector(t) for t in TEXTS]
     formats = sorted(str(body.get("encoding_format")) for body in bodies(fake_baseten))
     assert formats.count("None") >= 2
@@ -197,9 +211,12 @@ def test_many_batches_keep_input_order(fake_baseten: fb.FakeBaseten, concurrency
     assert all(len(batch) <= 4 and (len(batch) == 1 or len("".join(batch)) <= 60) for batch in sent)
 
 
-async def test_many_batches_keep_input_order_async(fake_baseten: fb.FakeBaseten) -> None:
+@ASYNC_PATHS
+async def test_many_batches_keep_input_order_async(
+    fake_baseten: fb.FakeBaseten, own_async_client: bool
+) -> None:
     texts = [f"document {i}" for i in range(201)]
-    emb = make(fake_baseten, batch_size=4, max_concurrency=9)
+    emb = amake(fake_baseten, own_async_client, batch_size=4, max_concurrency=9)
     assert await emb.aembed_documents(texts) == [vec(t) for t in texts]
     assert len(fake_baseten.requests) == 51
 
@@ -215,7 +232,10 @@ def test_a_retry_resends_only_the_failed_batch(fake_baseten: fb.FakeBaseten) -> 
     assert sent == [TEXTS[0:3], TEXTS[3:6], TEXTS[3:6], TEXTS[6:9], TEXTS[9:10]]
 
 
-async def test_a_retry_resends_only_the_failed_batch_async(fake_baseten: fb.FakeBaseten) -> None:
+@ASYNC_PATHS
+async def test_a_retry_resends_only_the_failed_batch_async(
+    fake_baseten: fb.FakeBaseten, own_async_client: bool
+) -> None:
     failed_once: list[bool] = []
     flaky = fb.error(503, headers={"retry-after": "0"})
 
@@ -226,7 +246,7 @@ async def test_a_retry_resends_only_the_failed_batch_async(fake_baseten: fb.Fake
         return False
 
     fake_baseten.enqueue(*[when(first_time, flaky)] * 5)
-    emb = make(fake_baseten, batch_size=3, max_concurrency=4, max_retries=1)
+    emb = amake(fake_baseten, own_async_client, batch_size=3, max_concurrency=4, max_retries=1)
     assert await emb.aembed_documents(TEXTS) == [vec(t) for t in TEXTS]
     sent = sorted(tuple(body["input"]) for body in bodies(fake_baseten))
     batches = [tuple(TEXTS[i : i + 3]) for i in range(0, 10, 3)]
@@ -247,13 +267,14 @@ def test_a_failed_batch_names_its_positions(fake_baseten: fb.FakeBaseten) -> Non
     assert len(fake_baseten.requests) == 3  # no batch after the failed one
 
 
-@pytest.mark.parametrize("concurrency", [3, 64])
+@ASYNC_PATHS
+@pytest.mark.parametrize("concurrency", [1, 3, 64])
 async def test_a_failed_async_batch_names_its_positions(
-    fake_baseten: fb.FakeBaseten, concurrency: int
+    fake_baseten: fb.FakeBaseten, concurrency: int, own_async_client: bool
 ) -> None:
     bad = fb.raw(200, b'{"data": []}')
     fake_baseten.enqueue(*[when(lambda inputs: "text 9" in inputs, bad)] * 10)
-    emb = make(fake_baseten, batch_size=2, max_concurrency=concurrency)
+    emb = amake(fake_baseten, own_async_client, batch_size=2, max_concurrency=concurrency)
     with pytest.raises(BasetenResponseError, match=r"holds 0 embeddings for 2 inputs") as info:
         await emb.aembed_documents(TEXTS)
     assert "batch 5 of 5 (inputs 8 to 9)" in str(info.value)
@@ -374,15 +395,17 @@ def test_ctrl_c_does_not_wait_for_batches_in_flight(fake_baseten: fb.FakeBaseten
     assert holding.held == 4  # no batch was started after the interrupt
 
 
+@ASYNC_PATHS
+@pytest.mark.parametrize("concurrency", [1, 4])
 async def test_cancelling_aembed_documents_abandons_batches_in_flight(
-    fake_baseten: fb.FakeBaseten,
+    fake_baseten: fb.FakeBaseten, own_async_client: bool, concurrency: int
 ) -> None:
     holding = Holding()
     fake_baseten.enqueue(*[holding.reply() for _ in range(40)])
-    emb = make(fake_baseten, batch_size=1, max_concurrency=4)
+    emb = amake(fake_baseten, own_async_client, batch_size=1, max_concurrency=concurrency)
     task = asyncio.ensure_future(emb.aembed_documents([f"t{i}" for i in range(40)]))
     try:
-        assert await asyncio.to_thread(holding.wait_for, 4)
+        assert await asyncio.to_thread(holding.wait_for, concurrency)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -392,7 +415,8 @@ async def test_cancelling_aembed_documents_abandons_batches_in_flight(
         assert all(t.done() for t in others)
     finally:
         holding.release.set()
-    assert holding.held == 4
+    await asyncio.sleep(0.05)  # a thread that wrongly went on would reach the server now
+    assert holding.held == concurrency
 
 
 # ---------------------------------------------------------------- progress bar
