@@ -160,6 +160,9 @@ def run_blocks(path: Path, blocks: list[Block]) -> list[Result]:
             stdout = io.StringIO()
             error = None
             if block.not_run is None:
+                # Progress on stderr: if a block hangs, the test names the last one started.
+                sys.stderr.write(f"docs_runner: running {path}:{block.line}\n")
+                sys.stderr.flush()
                 try:
                     with contextlib.redirect_stdout(stdout):
                         _run_one(block.code, str(path), block.line, namespace, loop)

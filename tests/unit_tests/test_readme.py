@@ -25,7 +25,18 @@ TIMEOUT_SECONDS = 180
 
 
 def _blocks(name: str) -> list[int]:
-    return [block.line for block in parse((REPO_ROOT / name).read_text(encoding="utf-8"))]
+    try:
+        blocks = parse((REPO_ROOT / name).read_text(encoding="utf-8"))
+    except ValueError as err:
+        msg = f"{name}: {err}"
+        raise ValueError(msg) from err
+    return [block.line for block in blocks]
+
+
+def _last_started(stderr: str | bytes | None) -> str:
+    text = stderr.decode() if isinstance(stderr, bytes) else stderr or ""
+    started = [line for line in text.splitlines() if line.startswith("docs_runner: running ")]
+    return started[-1].removeprefix("docs_runner: running ") if started else "(none started)"
 
 
 @pytest.fixture(scope="module")
@@ -35,15 +46,21 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[int, Res
     for name in DOCS:
         out = tmp_path_factory.mktemp("docs") / "results.json"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BASETEN_", "OPENAI_"))}
-        completed = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "tests.docs_runner", name, "--json", str(out)],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_SECONDS,
-            check=False,
-        )
+        try:
+            completed = subprocess.run(  # noqa: S603
+                [sys.executable, "-m", "tests.docs_runner", name, "--json", str(out)],
+                cwd=REPO_ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as err:
+            pytest.fail(
+                f"{name}'s blocks did not finish within {TIMEOUT_SECONDS} s; the last block"
+                f" started was {_last_started(err.stderr)}"
+            )
         assert completed.returncode == 0, f"tests.docs_runner {name} failed:\n{completed.stderr}"
         raw: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))
         by_doc[name] = {item["line"]: Result(**item) for item in raw}
@@ -113,3 +130,9 @@ def test_every_module_of_the_package_is_in_the_contributing_module_map() -> None
         f"CONTRIBUTING.md's module map has no row for {missing}: add "
         "'| `<module>.py` | <its one job> |' under '## Module map'"
     )
+
+
+def test_a_hanging_block_is_named_by_the_progress_lines() -> None:
+    stderr = "docs_runner: running README.md:10\ndocs_runner: running README.md:42\nnoise\n"
+    assert _last_started(stderr) == "README.md:42"
+    assert _last_started(None) == "(none started)"
