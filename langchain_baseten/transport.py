@@ -6,6 +6,14 @@ retries with backoff (``Retry-After`` included), timeouts and error classes but
 skips its per-request type validation and typed response objects: the payload
 goes out as a plain dict and answers come back as plain dicts.
 
+Streams are requested the same way, with ``cast_to=httpx2.Response,
+stream=True``: the SDK still sends, retries and maps HTTP errors, and the body
+is read here (:class:`EventStream`, :class:`AsyncEventStream`) with the pure
+decoder of :mod:`langchain_baseten._sse`. Reading it ourselves is what tells a
+clean ``[DONE]`` from a cut connection (the SDK's ``Stream`` hides ``[DONE]``),
+keeps the text of error events, bounds one event's size, and reads a finished
+stream to the end of its body so the connection goes back to the pool.
+
 Clients are built lazily, on the first request, and shared:
 
 * one ``httpx2`` connection pool per process for sync calls, and one per running
