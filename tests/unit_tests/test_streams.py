@@ -13,6 +13,8 @@ from typing import Any
 
 import openai
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, BaseMessage
 
 from langchain_baseten import BasetenResponseError, ChatBaseten
@@ -308,3 +310,34 @@ def test_a_stream_abandoned_early_does_not_park_a_half_read_connection(
     # The half-read connection was closed, so the next call opens a fresh one and works.
     assert llm.invoke("again").text == "echo: again"
     assert fake_baseten.connections_accepted == 2
+
+
+# ---------------------------------------------------------------- fuzz
+
+HTTP_FUZZ_EXAMPLES = 25
+
+
+def test_fuzz_any_network_cut_of_a_stream_gives_the_same_answer() -> None:
+    """The same events cut into random reads (and line endings) over real HTTP."""
+    events = [HELLO, _chunk({"content": " wörld 🌍"}), FINISH, b"[DONE]"]
+    with fb.fake_baseten_server() as server:
+        llm = _llm(server)
+
+        @settings(
+            max_examples=HTTP_FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck)
+        )
+        @given(
+            st.sampled_from([b"\n", b"\r\n", b"\r"]),
+            st.lists(st.integers(min_value=1, max_value=400), max_size=8),
+        )
+        def run(newline: bytes, cuts: list[int]) -> None:
+            body = b"".join(b"data: " + e + newline * 2 for e in events)
+            points = sorted({min(c, len(body) - 1) for c in cuts})
+            pieces = [body[a:b] for a, b in zip([0, *points], [*points, len(body)], strict=True)]
+            server.reset()
+            server.enqueue(fb.raw_stream(*pieces))
+            message = llm.invoke("hi", stream=True)
+            assert message.text == "Hello wörld 🌍"
+            assert message.response_metadata["finish_reason"] == "stop"
+
+        run()
