@@ -10,6 +10,7 @@ and ``/predict`` routes.
 
 from langchain_baseten._version import __version__
 from langchain_baseten.callbacks import BasetenCallbackHandler, get_baseten_callback
+from langchain_baseten.catalog import ModelInfo
 from langchain_baseten.chat_models import ChatBaseten
 from langchain_baseten.embeddings import BasetenEmbeddings
 from langchain_baseten.errors import (
@@ -56,6 +57,7 @@ __all__ = [
     "BasetenUnprocessableEntityError",
     "ChatBaseten",
     "ClassLabel",
+    "ModelInfo",
     "ModelPrice",
     "RerankResult",
     "__version__",

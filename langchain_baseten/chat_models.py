@@ -6,7 +6,7 @@ import contextlib
 import dataclasses
 from functools import lru_cache
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, cast, overload
 
 from langchain_core.language_models import LangSmithParams
 from langchain_core.language_models.chat_models import (
@@ -42,6 +42,7 @@ from langchain_baseten._config import (
     secret_header_paths,
 )
 from langchain_baseten._kwargs import collect_init_kwargs, split_call_kwargs
+from langchain_baseten.catalog import ModelInfo, parse_models, remember
 from langchain_baseten.messages import StreamParser, message_from_wire, messages_to_wire
 from langchain_baseten.parameters import check_body_keys, check_request_params
 from langchain_baseten.profiles import get_model_profile, model_ids
@@ -704,7 +705,13 @@ class ChatBaseten(BaseChatModel):
 
     # ------------------------------------------------------------------ discovery
 
-    def list_models(self) -> list[str]:
+    @overload
+    def list_models(self, *, details: Literal[False] = False) -> list[str]: ...
+
+    @overload
+    def list_models(self, *, details: Literal[True]) -> list[ModelInfo]: ...
+
+    def list_models(self, *, details: bool = False) -> list[str] | list[ModelInfo]:
         """List the models this endpoint serves, from its ``GET /models``.
 
         On the Model APIs that is Baseten's current catalogue of slugs; on a
@@ -715,8 +722,15 @@ class ChatBaseten(BaseChatModel):
         ``ChatBaseten(model_url=...).list_models()`` (no ``model`` needed) asks a
         deployment what it serves.
 
+        Args:
+            details: Return :class:`~langchain_baseten.catalog.ModelInfo` entries
+                (context length, output limit, features, input modalities, price
+                per million tokens) instead of ids. Fields the server does not
+                list are ``None``/empty. Nothing is stored: see
+                :meth:`refresh_catalog` for that.
+
         Returns:
-            The model ids, in the server's order.
+            The model ids (or entries), in the server's order.
 
         Raises:
             openai.APIError: The request failed (the message shows Baseten's own
@@ -730,16 +744,61 @@ class ChatBaseten(BaseChatModel):
                 # ['openai/gpt-oss-120b', 'moonshotai/Kimi-K2.6', ...]
         """
         response = self._connection()[1].get("/models")
-        return model_ids(response.data, f"GET {self.endpoint.base_url}/models")
+        url = f"GET {self.endpoint.base_url}/models"
+        return parse_models(response.data, url) if details else model_ids(response.data, url)
 
-    async def alist_models(self) -> list[str]:
+    @overload
+    async def alist_models(self, *, details: Literal[False] = False) -> list[str]: ...
+
+    @overload
+    async def alist_models(self, *, details: Literal[True]) -> list[ModelInfo]: ...
+
+    async def alist_models(self, *, details: bool = False) -> list[str] | list[ModelInfo]:
         """Async twin of :meth:`list_models`.
 
+        Args:
+            details: Return ``ModelInfo`` entries instead of ids.
+
         Returns:
-            The model ids, in the server's order.
+            The model ids (or entries), in the server's order.
         """
         response = await self._connection()[1].aget("/models")
-        return model_ids(response.data, f"GET {self.endpoint.base_url}/models")
+        url = f"GET {self.endpoint.base_url}/models"
+        return parse_models(response.data, url) if details else model_ids(response.data, url)
+
+    def refresh_catalog(self) -> list[ModelInfo]:
+        """Fetch the live catalogue and use it for profiles and prices in this process.
+
+        Asks this endpoint's ``GET /models`` (on the Model APIs, Baseten's whole
+        catalogue) and stores what each entry states: profiles of every
+        ``ChatBaseten`` built afterwards (and this one's, unless you passed
+        ``profile=``) take the live context window, output limit and features
+        over the shipped data, and the cost callback takes the live prices unless
+        a price was registered with ``register_price`` (which always wins). Only
+        this call makes a request; nothing is fetched at construction.
+
+        Returns:
+            The catalogue entries, in the server's order.
+
+        Raises:
+            openai.APIError: The request failed.
+            ValueError: The answer had no ``data`` list.
+        """
+        return self._remember(self.list_models(details=True))
+
+    async def arefresh_catalog(self) -> list[ModelInfo]:
+        """Async twin of :meth:`refresh_catalog`.
+
+        Returns:
+            The catalogue entries, in the server's order.
+        """
+        return self._remember(await self.alist_models(details=True))
+
+    def _remember(self, infos: list[ModelInfo]) -> list[ModelInfo]:
+        remember(infos)
+        if self.profile is None or isinstance(self.profile, _DerivedProfile):
+            self.profile = self._resolve_model_profile()
+        return infos
 
     # ------------------------------------------------------------------ tools and structure
 

@@ -8,8 +8,11 @@ cached-input and output tokens, with the sources and date of the table in its
   slug, a negotiated rate); ``register_price(model, None)`` marks a model as
   unpriced.
 * ``BasetenCallbackHandler(prices={...})`` overrides prices for one handler.
-* :func:`get_price` answers with the registered price, else the shipped one,
-  else ``None``: an unknown price is never taken as zero.
+* ``ChatBaseten(...).refresh_catalog()`` records the prices Baseten's
+  ``GET /v1/models`` lists (:func:`update_live_prices`).
+* :func:`get_price` answers with the registered price, else the live one, else
+  the shipped one, else ``None``: an unknown price is never taken as zero, and a
+  live price never replaces one you registered.
 
 Dedicated deployments are billed by GPU time, not by token, and have no price
 here; see :mod:`langchain_baseten.callbacks`.
@@ -25,7 +28,14 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["ModelPrice", "PriceSpec", "get_price", "register_price", "unregister_price"]
+__all__ = [
+    "ModelPrice",
+    "PriceSpec",
+    "get_price",
+    "register_price",
+    "unregister_price",
+    "update_live_prices",
+]
 
 _DATA_FILE = "prices.json"
 _PREFIX = "baseten/"
@@ -124,6 +134,26 @@ def _shipped() -> dict[str, ModelPrice]:
 
 _registered: dict[str, ModelPrice | None] = {}
 _registered_lock = threading.Lock()
+# Prices from the live catalogue (ChatBaseten.refresh_catalog), under the same lock.
+_live: dict[str, ModelPrice] = {}
+
+
+def update_live_prices(prices: Mapping[str, ModelPrice]) -> None:
+    """Record prices from Baseten's live catalogue for this process.
+
+    They rank below :func:`register_price` and above the shipped table.
+
+    Args:
+        prices: Model slug -> price (USD per million tokens).
+    """
+    with _registered_lock:
+        _live.update({normalize_model(model): price for model, price in prices.items()})
+
+
+def clear_live_prices() -> None:
+    """Forget every live price (registered and shipped prices apply as before)."""
+    with _registered_lock:
+        _live.clear()
 
 
 def register_price(model: str, price: PriceSpec) -> None:
@@ -164,7 +194,8 @@ def get_price(
     """Return the price of a model, or ``None`` when it is not known.
 
     Looks in ``overrides``, then in prices set with :func:`register_price`, then in
-    the shipped table; the first that names the model wins (``None`` included).
+    live prices (:func:`update_live_prices`), then in the shipped table; the first
+    that names the model wins (``None`` included).
 
     Args:
         model: The model name (a leading ``baseten/`` is ignored).
@@ -178,6 +209,8 @@ def get_price(
         return overrides[name]
     if name in _registered:
         return _registered[name]
+    if name in _live:
+        return _live[name]
     return _shipped().get(name)
 
 

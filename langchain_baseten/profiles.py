@@ -10,14 +10,33 @@ override one.
 The file is read once per process, on the first lookup (not at import), and
 every lookup returns a fresh copy, so changing one model's profile never changes
 another's.
+
+Live values: after ``ChatBaseten(...).refresh_catalog()`` the fields Baseten's
+``GET /v1/models`` states for a slug (context window, output limit, tools,
+structured output, reasoning, image input; see :mod:`langchain_baseten.catalog`)
+are merged over the shipped profile, and a slug the shipped data does not know
+gets a profile from them alone. A ``profile=`` given to ``ChatBaseten`` is never
+replaced.
+
+One key goes beyond langchain-core's ``ModelProfile``: ``reasoning_switch``, how
+the model's thinking is switched (what ``ChatBaseten(reasoning=...)`` sends):
+
+* ``"enable_thinking"``: ``chat_template_args: {"enable_thinking": bool}`` (Kimi,
+  GLM, Nemotron);
+* ``"reasoning_effort"``: the top-level ``reasoning_effort`` (gpt-oss, DeepSeek V4.1
+  Flash, Inkling); ``"none"`` turns it off where ``reasoning_effort_levels`` has it;
+* ``"always"``: on by default with no documented switch (DeepSeek V3.1, MiniMax).
+
+A model without the key has no documented switch on Baseten's side.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from langchain_baseten.errors import BasetenResponseError
 
@@ -26,17 +45,37 @@ if TYPE_CHECKING:
 
     from langchain_core.language_models import ModelProfile
 
-__all__ = ["get_model_profile", "known_model_api_slugs", "model_ids"]
+__all__ = [
+    "ReasoningSwitch",
+    "get_model_profile",
+    "known_model_api_slugs",
+    "model_ids",
+    "update_live_profiles",
+]
 
 _DATA_FILE = "model_profiles.json"
 _PREFIX = "baseten/"
+
+#: How a model's thinking is switched (the profile key ``reasoning_switch``).
+ReasoningSwitch = Literal["enable_thinking", "reasoning_effort", "always"]
+
+# Profile fields from the live catalogue, per slug (ChatBaseten.refresh_catalog).
+_live: dict[str, dict[str, Any]] = {}
+_live_lock = threading.Lock()
+
+
+@cache
+def _data() -> dict[str, Any]:
+    """The package data file, read and parsed once."""
+    text = resources.files("langchain_baseten").joinpath("data", _DATA_FILE).read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
 
 
 @cache
 def _profiles() -> dict[str, dict[str, Any]]:
     """Every slug's profile (defaults merged in), read from the package data once."""
-    text = resources.files("langchain_baseten").joinpath("data", _DATA_FILE).read_text("utf-8")
-    data = json.loads(text)
+    data = _data()
     defaults: dict[str, Any] = data["defaults"]
     return {slug: {**defaults, **entry} for slug, entry in data["models"].items()}
 
@@ -68,8 +107,32 @@ def get_model_profile(slug: str) -> ModelProfile | None:
             get_model_profile("openai/gpt-oss-120b")["max_input_tokens"]  # 128072
             get_model_profile("acme/unknown-model")  # None
     """
-    profile = _profiles().get(slug.removeprefix(_PREFIX))
-    return _copy(profile) if profile is not None else None
+    name = slug.removeprefix(_PREFIX)
+    shipped = _profiles().get(name)
+    with _live_lock:
+        live = _live.get(name)
+    if live is None:
+        return _copy(shipped) if shipped is not None else None
+    base = shipped if shipped is not None else _data()["defaults"]
+    return _copy({**base, **live})
+
+
+def update_live_profiles(profiles: Mapping[str, Mapping[str, Any]]) -> None:
+    """Record live profile fields per slug for this process (merged over shipped data).
+
+    Args:
+        profiles: Slug -> the ``ModelProfile`` fields the live catalogue states.
+    """
+    with _live_lock:
+        _live.update(
+            {slug.removeprefix(_PREFIX): dict(fields) for slug, fields in profiles.items()}
+        )
+
+
+def clear_live_profiles() -> None:
+    """Forget every live profile field (the shipped data applies again)."""
+    with _live_lock:
+        _live.clear()
 
 
 def known_model_api_slugs() -> list[str]:

@@ -76,7 +76,10 @@ def test_shipped_prices_are_dated_sourced_and_sane() -> None:
         resources.files("langchain_baseten").joinpath("data", "prices.json").read_text("utf-8")
     )
     about = data["_about"]
-    assert about["as_of"] == "2026-06-26"
+    profiles_about = json.loads(
+        resources.files("langchain_baseten").joinpath("data", "model_profiles.json").read_text()
+    )["_about"]
+    assert about["as_of"] == profiles_about["as_of"]  # refreshed together
     assert about["sources"]
     assert "USD" in about["unit"]
     prices = shipped_prices()

@@ -105,12 +105,20 @@ def test_data_is_read_once_and_not_at_import() -> None:
 
 
 def test_shipped_data_uses_only_model_profile_keys_with_the_right_types() -> None:
-    declared = get_type_hints(ModelProfile)
+    # reasoning_switch is this package's one documented extension (langchain_baseten.profiles).
+    declared = {**get_type_hints(ModelProfile), "reasoning_switch": str}
     simple = {int: int, bool: bool, str: str}
     for slug in known_model_api_slugs():
         profile = get_model_profile(slug)
         assert profile is not None
         assert set(profile) <= set(declared), (slug, set(profile) - set(declared))
+        assert profile.get("reasoning_switch", "always") in {  # type: ignore[comparison-overlap]
+            "enable_thinking",
+            "reasoning_effort",
+            "always",
+        }
+        if "reasoning_switch" in profile:
+            assert profile["reasoning_output"] is True, slug
         for key, value in profile.items():
             expected = declared[key]
             if expected in simple:
