@@ -160,7 +160,7 @@ def parse_models(payload: Mapping[str, Any], url: str = "GET /models") -> list[M
         The entries.
 
     Raises:
-        ValueError: When the answer has no ``data`` list.
+        BasetenResponseError: When the answer has no ``data`` list.
     """
     ids = set(model_ids(payload, url))  # validates the shape
     data: list[Any] = payload["data"]

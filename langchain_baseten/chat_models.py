@@ -735,7 +735,7 @@ class ChatBaseten(BaseChatModel):
         Raises:
             openai.APIError: The request failed (the message shows Baseten's own
                 error, the likely cause and the request id).
-            ValueError: The answer had no ``data`` list.
+            BasetenResponseError: The answer had no ``data`` list.
 
         Example:
             .. code-block:: python
@@ -782,7 +782,7 @@ class ChatBaseten(BaseChatModel):
 
         Raises:
             openai.APIError: The request failed.
-            ValueError: The answer had no ``data`` list.
+            BasetenResponseError: The answer had no ``data`` list.
         """
         return self._remember(self.list_models(details=True))
 

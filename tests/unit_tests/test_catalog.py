@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from langchain_baseten import ChatBaseten, ModelInfo, ModelPrice, register_price
+from langchain_baseten import (
+    BasetenResponseError,
+    ChatBaseten,
+    ModelInfo,
+    ModelPrice,
+    register_price,
+)
 from langchain_baseten.catalog import parse_models
 from langchain_baseten.pricing import clear_live_prices, get_price, unregister_price
 from langchain_baseten.profiles import clear_live_profiles, get_model_profile
@@ -117,7 +123,7 @@ def test_unusable_fields_are_unknown_never_guessed(
 def test_entries_without_an_id_are_skipped_and_a_missing_list_is_an_error() -> None:
     infos = parse_models({"data": [{"object": "model"}, "junk", {"id": "a/b"}]})
     assert [info.id for info in infos] == ["a/b"]
-    with pytest.raises(ValueError, match="without a 'data' list"):
+    with pytest.raises(BasetenResponseError, match="without a 'data' list"):
         parse_models({"models": []})
 
 
