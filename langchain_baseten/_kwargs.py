@@ -50,7 +50,10 @@ _CHAT_BODY_KEYS = frozenset(
         "stream_options",
     }
 )
-_CONTROL_KEYS = frozenset({"model", "stream", "stream_usage", "extra_body"})
+# reasoning= and session_id= are read by ChatBaseten itself (reasoning.py, session.py).
+_CONTROL_KEYS = frozenset(
+    {"model", "stream", "stream_usage", "extra_body", "reasoning", "session_id"}
+)
 #: Connection settings (and their other names) cannot change per call.
 _PER_CALL_REFUSED = (
     CONNECTION_FIELDS

@@ -129,7 +129,12 @@ class ModelUsage:
         reasoning_tokens: Output tokens spent on reasoning.
         total_tokens: Input plus output tokens, as reported.
         requests_without_usage: Requests whose response reported no token usage.
+        server_tool_requests: Requests that enabled Baseten's hosted tools.
         cost: USD, or ``None`` when it cannot be known (see ``unpriced_reason``).
+        cached_input_price: USD per million cached input tokens (the input rate when
+            no cached rate is published; ``None`` when the model has no price).
+        cache_savings: USD saved by cached input tokens against the uncached rate
+            (``None`` when not priced).
         unpriced_reason: ``"dedicated"``, ``"no_price"`` or ``"no_usage"`` when
             ``cost`` is ``None``.
     """
@@ -143,8 +148,11 @@ class ModelUsage:
     reasoning_tokens: int = 0
     total_tokens: int = 0
     requests_without_usage: int = 0
+    server_tool_requests: int = 0
     cost: float | None = None
     unpriced_reason: UnpricedReason | None = None
+    cached_input_price: float | None = None
+    cache_savings: float | None = None
 
 
 class _Counter:
@@ -158,6 +166,7 @@ class _Counter:
         "reasoning_tokens",
         "requests",
         "requests_without_usage",
+        "server_tool_requests",
         "total_tokens",
     )
 
@@ -170,9 +179,12 @@ class _Counter:
         self.reasoning_tokens = 0
         self.total_tokens = 0
         self.requests_without_usage = 0
+        self.server_tool_requests = 0
 
     def add(self, message: AIMessage) -> None:
         self.requests += 1
+        if message.response_metadata.get("baseten_server_tools"):
+            self.server_tool_requests += 1
         usage = message.usage_metadata
         if not usage:
             self.requests_without_usage += 1
@@ -313,6 +325,7 @@ class BasetenCallbackHandler(BaseCallbackHandler):
             reasoning_tokens=counter.reasoning_tokens,
             total_tokens=counter.total_tokens,
             requests_without_usage=counter.requests_without_usage,
+            server_tool_requests=counter.server_tool_requests,
         )
         if counter.dedicated:
             return replace(usage, unpriced_reason="dedicated")
@@ -322,7 +335,9 @@ class BasetenCallbackHandler(BaseCallbackHandler):
         if price is None:
             return replace(usage, unpriced_reason="no_price")
         cost = price.cost(counter.input_tokens, counter.output_tokens, counter.cached_tokens)
-        return replace(usage, cost=cost)
+        cached_rate = price.input if price.cached_input is None else price.cached_input
+        savings = counter.cached_tokens * (price.input - cached_rate) / 1_000_000
+        return replace(usage, cost=cost, cached_input_price=cached_rate, cache_savings=savings)
 
     @property
     def usage_by_model(self) -> dict[str, ModelUsage]:
@@ -367,6 +382,11 @@ class BasetenCallbackHandler(BaseCallbackHandler):
     def cached_tokens(self) -> int:
         """Input tokens served from the prompt cache."""
         return self._total("cached_tokens")
+
+    @property
+    def server_tool_requests(self) -> int:
+        """Requests that enabled Baseten's hosted tools (early access)."""
+        return self._total("server_tool_requests")
 
     @property
     def output_tokens(self) -> int:
@@ -444,11 +464,17 @@ class BasetenCallbackHandler(BaseCallbackHandler):
                 if usage.unpriced_reason is None
                 else f"cost unknown ({_REASONS[usage.unpriced_reason]})"
             )
-            lines.append(
+            line = (
                 f"  {key}: {usage.requests:,} request{'s' * (usage.requests != 1)}, "
                 f"{usage.input_tokens:,} input ({usage.cached_tokens:,} cached), "
                 f"{usage.output_tokens:,} output ({usage.reasoning_tokens:,} reasoning), {cost}"
             )
+            if usage.cached_tokens and usage.cache_savings is not None:
+                line += (
+                    f"; cached input at {usage.cached_input_price:g} USD/M saved "
+                    f"{_fmt_cost(usage.cache_savings)}"
+                )
+            lines.append(line)
         return "\n".join(lines)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+
 from functools import lru_cache
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Literal, Self, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self, cast, overload
 
 from langchain_core.language_models import LangSmithParams
 from langchain_core.language_models.chat_models import (
@@ -18,6 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import RunnableMap, RunnablePassthrough
+from langchain_core.runnables.config import ensure_config
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import (
     AliasChoices,
@@ -46,7 +48,15 @@ from langchain_baseten.catalog import ModelInfo, parse_models, remember
 from langchain_baseten.messages import StreamParser, message_from_wire, messages_to_wire
 from langchain_baseten.parameters import check_body_keys, check_request_params
 from langchain_baseten.profiles import get_model_profile, model_ids
+from langchain_baseten.reasoning import apply_reasoning, check_reasoning, reasoning_body
 from langchain_baseten.routing import Endpoint, Route, resolve_endpoint
+from langchain_baseten.server_tools import (
+    SERVER_TOOLS_HEADER,
+    is_server_tool,
+    server_fields,
+    server_tool_names,
+)
+from langchain_baseten.session import check_session_id, session_from_config, session_header
 from langchain_baseten.structured_output import (
     StructuredOutputMethod,
     check_method,
@@ -59,11 +69,12 @@ from langchain_baseten.transport import AsyncEventStream, EventStream, Transport
 from langchain_baseten.usage import combine_token_usage
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+    from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
 
     from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
     from langchain_core.language_models import LanguageModelInput, ModelProfile
-    from langchain_core.runnables import Runnable, RunnableSerializable
+    from langchain_core.messages import AIMessageChunk
+    from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializable
     from langchain_core.runnables.utils import AnyConfigurableField
     from langchain_core.tools import BaseTool
 
@@ -133,6 +144,24 @@ def _closing_chunk(
 ) -> ChatGenerationChunk:
     """The stream's last chunk; a stream cut before the answer was complete raises."""
     return parser.finish(stream_end=events.outcome(finished=parser.finished))
+
+
+class _Request(NamedTuple):
+    """A prepared chat request."""
+
+    transport: Transport
+    body: dict[str, Any]
+    stream_usage: bool
+    headers: dict[str, str]
+
+
+def _add_server_tool_metadata(
+    metadata: dict[str, Any], fields: Mapping[str, Any], body: Mapping[str, Any]
+) -> None:
+    """Hosted tools (early access): what the request enabled, and the server's own fields."""
+    if names := server_tool_names(body.get("tools")):
+        metadata["baseten_server_tools"] = names
+    metadata.update(fields)
 
 
 class ChatBaseten(BaseChatModel):
@@ -319,6 +348,16 @@ class ChatBaseten(BaseChatModel):
     top_logprobs: int | None = None
     reasoning_effort: str | None = None
     """Passed through as given; the allowed values differ per model."""
+    reasoning: bool | str | None = None
+    """One switch for thinking: ``True``/``False`` or an effort level, sent the way the
+    model's profile says (``chat_template_args.enable_thinking`` or ``reasoning_effort``);
+    see :mod:`langchain_baseten.reasoning`. Also a call argument."""
+    session_id: str | None = None
+    """Session-affinity key for every request (``x-session-affinity`` on Model APIs,
+    ``x-baseten-session-id`` on dedicated deployments); also a call argument and a
+    ``configurable`` key. See :mod:`langchain_baseten.session`."""
+    session_id_from_thread: bool = False
+    """Use LangGraph's ``config["configurable"]["thread_id"]`` as the session key."""
     n: int = 1
     """Baseten returns one choice per request; anything but 1 is an error."""
 
@@ -393,6 +432,23 @@ class ChatBaseten(BaseChatModel):
         """Fill ``profile`` now that the endpoint is known (core's validator runs earlier)."""
         if self.profile is None:
             self.profile = self._resolve_model_profile()
+        return self
+
+    @field_validator("reasoning", mode="before")
+    @classmethod
+    def _check_reasoning(cls, value: Any) -> Any:
+        return check_reasoning(value)
+
+    @field_validator("session_id", mode="before")
+    @classmethod
+    def _check_session_id(cls, value: Any) -> Any:
+        return check_session_id(value)
+
+    @model_validator(mode="after")
+    def _check_reasoning_for_model(self) -> ChatBaseten:
+        """Refuse at construction a ``reasoning=`` the model's profile rules out."""
+        if self.reasoning is not None:
+            reasoning_body(self.reasoning, self.profile, self.endpoint.model)
         return self
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
@@ -579,8 +635,8 @@ class ChatBaseten(BaseChatModel):
         kwargs: Mapping[str, Any],
         *,
         stream: bool,
-    ) -> tuple[Transport, dict[str, Any], bool]:
-        """Build the request body; return (transport, body, stream_usage)."""
+    ) -> _Request:
+        """Build the request: transport, body, ``stream_usage`` and per-request headers."""
         call = split_call_kwargs(kwargs, owner=type(self).__name__)
         stream_usage = bool(self.stream_usage if call.stream_usage is None else call.stream_usage)
         endpoint, transport = self._connection()
@@ -604,6 +660,7 @@ class ChatBaseten(BaseChatModel):
             body["response_format"] = response_format(
                 body["response_format"], "json_schema", strict=None
             )
+        self._apply_reasoning(body, kwargs.get("reasoning", self.reasoning), target)
         check_request_params(body)
         body.pop("n", None)
         if stream:
@@ -615,10 +672,101 @@ class ChatBaseten(BaseChatModel):
                 http_client=self.http_client,
                 http_async_client=self.http_async_client,
             )
-        return transport, body, stream_usage
+        return _Request(transport, body, stream_usage, self._headers(body, target, kwargs))
 
-    def _chat_result(self, response: Mapping[str, Any], headers: Mapping[str, str]) -> ChatResult:
+    def _apply_reasoning(self, body: dict[str, Any], value: Any, target: Endpoint) -> None:
+        """Add what ``reasoning=`` means for the target model (the user's own keys win)."""
+        value = check_reasoning(value)
+        if value is None:
+            return
+        if target == self.endpoint:
+            profile: Mapping[str, Any] | None = self.profile
+        else:  # a per-call model= override
+            profile = get_model_profile(target.model) if target.kind == "model_api" else None
+        apply_reasoning(body, reasoning_body(value, profile, target.model))
+
+    def _headers(
+        self, body: Mapping[str, Any], target: Endpoint, kwargs: Mapping[str, Any]
+    ) -> dict[str, str]:
+        """Per-request headers: session affinity, and the hosted-tools opt-in."""
+        session = kwargs.get("session_id")
+        key = self.session_id if session is None else check_session_id(session)
+        headers = session_header(target.kind, key)
+        if server_tool_names(body.get("tools")):
+            headers[SERVER_TOOLS_HEADER] = "true"
+        return headers
+
+    def _with_session(
+        self, config: RunnableConfig | None, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Add ``session_id`` from the run's config (see :mod:`langchain_baseten.session`)."""
+        if kwargs.get("session_id") is not None:
+            return kwargs
+        key = session_from_config(ensure_config(config), from_thread=self.session_id_from_thread)
+        return kwargs if key is None else {**kwargs, "session_id": key}
+
+    def invoke(
+        self,
+        input: LanguageModelInput,  # noqa: A002 - langchain-core's signature
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        """Call the model (see ``BaseChatModel.invoke``); reads the session key from ``config``."""
+        return super().invoke(input, config, stop=stop, **self._with_session(config, kwargs))
+
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,  # noqa: A002 - langchain-core's signature
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        """Async twin of :meth:`invoke`."""
+        kwargs = self._with_session(config, kwargs)
+        return await super().ainvoke(input, config, stop=stop, **kwargs)
+
+    def stream(
+        self,
+        input: LanguageModelInput,  # noqa: A002 - langchain-core's signature
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Iterator[AIMessageChunk]:
+        """Stream the answer (``BaseChatModel.stream``); reads the session key from ``config``."""
+        yield from super().stream(input, config, stop=stop, **self._with_session(config, kwargs))
+
+    async def astream(
+        self,
+        input: LanguageModelInput,  # noqa: A002 - langchain-core's signature
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[AIMessageChunk]:
+        """Async twin of :meth:`stream`."""
+        kwargs = self._with_session(config, kwargs)
+        chunks = cast(
+            "AsyncGenerator[AIMessageChunk, None]",
+            super().astream(input, config, stop=stop, **kwargs),
+        )
+        # Close the inner stream with this one: `async for` alone would leave it (and its
+        # connection) suspended until garbage collection when the caller stops early.
+        async with contextlib.aclosing(chunks):
+            async for chunk in chunks:
+                yield chunk
+
+    def _chat_result(
+        self,
+        response: Mapping[str, Any],
+        headers: Mapping[str, str],
+        body: Mapping[str, Any] | None = None,
+    ) -> ChatResult:
         message = message_from_wire(response, headers)
+        _add_server_tool_metadata(message.response_metadata, server_fields(response), body or {})
         usage = response.get("usage")
         llm_output = {
             "token_usage": dict(usage) if isinstance(usage, dict) else {},
@@ -644,9 +792,11 @@ class ChatBaseten(BaseChatModel):
     ) -> ChatResult:
         if self.streaming:
             return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
-        transport, body, _ = self._request(messages, stop, kwargs, stream=False)
-        response = transport.post(_CHAT_PATH, body)
-        return _with_parsed(self._chat_result(response.data, response.headers), kwargs)
+        request = self._request(messages, stop, kwargs, stream=False)
+        response = request.transport.post(_CHAT_PATH, request.body, request.headers)
+        return _with_parsed(
+            self._chat_result(response.data, response.headers, request.body), kwargs
+        )
 
     async def _agenerate(
         self,
@@ -657,9 +807,11 @@ class ChatBaseten(BaseChatModel):
     ) -> ChatResult:
         if self.streaming:
             return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
-        transport, body, _ = self._request(messages, stop, kwargs, stream=False)
-        response = await transport.apost(_CHAT_PATH, body)
-        return _with_parsed(self._chat_result(response.data, response.headers), kwargs)
+        request = self._request(messages, stop, kwargs, stream=False)
+        response = await request.transport.apost(_CHAT_PATH, request.body, request.headers)
+        return _with_parsed(
+            self._chat_result(response.data, response.headers, request.body), kwargs
+        )
 
     def _stream(
         self,
@@ -668,16 +820,19 @@ class ChatBaseten(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        transport, body, stream_usage = self._request(messages, stop, kwargs, stream=True)
-        with transport.stream(_CHAT_PATH, body) as events:
-            parser = StreamParser(events.response.headers, stream_usage=stream_usage)
+        request = self._request(messages, stop, kwargs, stream=True)
+        extras: dict[str, Any] = {}  # hosted tools' baseten* fields, gathered from every event
+        with request.transport.stream(_CHAT_PATH, request.body, request.headers) as events:
+            parser = StreamParser(events.response.headers, stream_usage=request.stream_usage)
             for event in events:
+                extras.update(server_fields(event))
                 chunk = parser.feed(event)
                 if chunk is not None:
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
             chunk = _closing_chunk(parser, events)
+            _add_server_tool_metadata(chunk.message.response_metadata, extras, request.body)
             if run_manager:
                 run_manager.on_llm_new_token("", chunk=chunk)
             yield chunk
@@ -689,16 +844,19 @@ class ChatBaseten(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        transport, body, stream_usage = self._request(messages, stop, kwargs, stream=True)
-        async with transport.astream(_CHAT_PATH, body) as events:
-            parser = StreamParser(events.response.headers, stream_usage=stream_usage)
+        request = self._request(messages, stop, kwargs, stream=True)
+        extras: dict[str, Any] = {}
+        async with request.transport.astream(_CHAT_PATH, request.body, request.headers) as events:
+            parser = StreamParser(events.response.headers, stream_usage=request.stream_usage)
             async for event in events:
+                extras.update(server_fields(event))
                 chunk = parser.feed(event)
                 if chunk is not None:
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
             chunk = _closing_chunk(parser, events)
+            _add_server_tool_metadata(chunk.message.response_metadata, extras, request.body)
             if run_manager:
                 await run_manager.on_llm_new_token("", chunk=chunk)
             yield chunk
@@ -843,16 +1001,17 @@ class ChatBaseten(BaseChatModel):
                 msg = llm.bind_tools([get_weather], tool_choice="any").invoke("Paris?")
                 msg.tool_calls  # [{'name': 'get_weather', 'args': {'city': 'Paris'}, ...}]
         """
-        formatted = format_tools(tools, strict=strict)
+        hosted = [tool for tool in tools if is_server_tool(tool)]
+        formatted = format_tools([t for t in tools if not is_server_tool(t)], strict=strict)
         choice = tool_choice_to_wire(tool_choice, [t["function"]["name"] for t in formatted])
-        if choice is not None and not formatted and choice != "none":
+        if choice is not None and not formatted and not hosted and choice != "none":
             msg = f"tool_choice={tool_choice!r} needs at least one tool; none were given."
             raise ValueError(msg)
         if choice is not None:
             kwargs["tool_choice"] = choice
         if parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = parallel_tool_calls
-        return super().bind(tools=formatted, **kwargs)
+        return super().bind(tools=[*formatted, *hosted], **kwargs)
 
     def with_structured_output(
         self,

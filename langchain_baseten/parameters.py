@@ -34,6 +34,8 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+from langchain_baseten.server_tools import is_server_tool
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -264,6 +266,8 @@ def _check_tools(tools: Any) -> None:
         msg = f"tools must be a list of tool definitions, got {type(tools).__name__}."
         raise ValueError(msg)  # noqa: TRY004  # bad input, reported like every other
     for index, tool in enumerate(tools):
+        if is_server_tool(tool):
+            continue  # Baseten's hosted tools pass as given (langchain_baseten.server_tools)
         function = tool.get("function") if isinstance(tool, dict) else None
         problem = None
         if not isinstance(function, dict) or tool.get("type", "function") != "function":

@@ -627,6 +627,11 @@ def _readable_errors(url: str, settings: ClientSettings, *, body: Any = None) ->
         raise clear from exc
 
 
+def _options(headers: Mapping[str, str] | None) -> openai.RequestOptions:
+    """Per-request options for the openai client: extra headers, if any."""
+    return {"headers": dict(headers)} if headers else {}
+
+
 class Transport:
     """Sends chat-style requests for one model instance.
 
@@ -686,16 +691,27 @@ class Transport:
     def _url(self, path: str) -> str:
         return self.settings.base_url + path
 
-    def post(self, path: str, body: Mapping[str, Any]) -> JsonResponse:
-        """POST a JSON body and return the decoded JSON answer with its headers."""
+    def post(
+        self, path: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> JsonResponse:
+        """POST a JSON body and return the decoded JSON answer with its headers.
+
+        ``headers`` are added to this request only (session affinity, hosted tools).
+        """
         with _readable_errors(self._url(path), self.settings, body=body):
-            response = self.sync_client.post(path, body=body, cast_to=httpx2.Response)
+            response = self.sync_client.post(
+                path, body=body, cast_to=httpx2.Response, options=_options(headers)
+            )
         return _decode(response)
 
-    async def apost(self, path: str, body: Mapping[str, Any]) -> JsonResponse:
+    async def apost(
+        self, path: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> JsonResponse:
         """Async twin of :meth:`post`."""
         with _readable_errors(self._url(path), self.settings, body=body):
-            response = await self.async_client.post(path, body=body, cast_to=httpx2.Response)
+            response = await self.async_client.post(
+                path, body=body, cast_to=httpx2.Response, options=_options(headers)
+            )
         return _decode(response)
 
     def post_list(self, path: str, body: Mapping[str, Any]) -> JsonListResponse:
@@ -723,7 +739,9 @@ class Transport:
         return _decode(response)
 
     @contextmanager
-    def stream(self, path: str, body: Mapping[str, Any]) -> Iterator[EventStream]:
+    def stream(
+        self, path: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> Iterator[EventStream]:
         """POST a streaming request; yield its :class:`EventStream` of JSON events.
 
         The openai client sends the request (auth, retries, HTTP errors); the
@@ -733,7 +751,9 @@ class Transport:
         """
         url = self._url(path)
         with _readable_errors(url, self.settings, body=body):
-            response = self.sync_client.post(path, body=body, cast_to=httpx2.Response, stream=True)
+            response = self.sync_client.post(
+                path, body=body, cast_to=httpx2.Response, stream=True, options=_options(headers)
+            )
         try:
             if _needs_body_check(response):
                 data = _read_capped(response, self.max_event_bytes)
@@ -743,12 +763,14 @@ class Transport:
             response.close()
 
     @asynccontextmanager
-    async def astream(self, path: str, body: Mapping[str, Any]) -> AsyncIterator[AsyncEventStream]:
+    async def astream(
+        self, path: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> AsyncIterator[AsyncEventStream]:
         """Async twin of :meth:`stream`."""
         url = self._url(path)
         with _readable_errors(url, self.settings, body=body):
             response = await self.async_client.post(
-                path, body=body, cast_to=httpx2.Response, stream=True
+                path, body=body, cast_to=httpx2.Response, stream=True, options=_options(headers)
             )
         try:
             if _needs_body_check(response):

@@ -203,6 +203,23 @@ class _Exchange:
             return str(self.body["model"])
         return DEFAULT_MODEL
 
+    def cached_tokens(self) -> int:
+        """Prompt tokens served from the prompt cache, by session affinity.
+
+        Baseten bills input tokens that match a cached prefix at the cached rate,
+        and a consistent ``x-session-affinity`` (Model APIs) or
+        ``x-baseten-session-id`` (dedicated sticky sessions) keeps a conversation
+        on the replica holding that prefix (Baseten's Model APIs overview, pricing:
+        https://docs.baseten.co/inference/model-apis/overview). This server's
+        simplification: only requests with a session key hit the cache, and the hit
+        is the previous prompt of the same key (a conversation's earlier turns).
+        """
+        headers = self.request.headers
+        key = headers.get("x-session-affinity") or headers.get("x-baseten-session-id")
+        if not key:
+            return 0
+        return self.server.prompt_cache(key, _prompt_tokens(self.body))
+
     def sleep(self, seconds: float) -> None:
         """Sleep (bounded), waking early when the server closes."""
         self.server.closing.wait(max(0.0, min(seconds, MAX_STALL_SECONDS)))
@@ -307,13 +324,19 @@ def make_usage(
     }
 
 
-def _computed_usage(body: Any, completion: str | None, reasoning: str | None) -> dict[str, Any]:
-    """Usage from the request and the answer: prompt and reply words (reasoning included)."""
+def _computed_usage(
+    exchange: _Exchange, completion: str | None, reasoning: str | None
+) -> dict[str, Any]:
+    """Usage from the request and the answer: prompt and reply words (reasoning included).
+
+    Cached tokens: see :meth:`_Exchange.cached_tokens` (session affinity).
+    """
     reasoning_tokens = _words(reasoning)
     return make_usage(
-        _prompt_tokens(body),
+        _prompt_tokens(exchange.body),
         _words(completion) + reasoning_tokens,
         reasoning_tokens=reasoning_tokens,
+        cached_tokens=exchange.cached_tokens(),
     )
 
 
@@ -402,7 +425,7 @@ def chat(
         }
         if usage is DEFAULT:
             text = " ".join(filter(None, [content, _tool_call_text(tool_calls)]))
-            payload["usage"] = _computed_usage(exchange.body, text, reasoning)
+            payload["usage"] = _computed_usage(exchange, text, reasoning)
         elif usage is not None:
             payload["usage"] = usage
         payload.update(extra or {})
@@ -467,6 +490,7 @@ def _stream_events(
     finish_reason: str | None,
     stop_reason: Any,
     model: str,
+    extra: dict[str, Any],
 ) -> list[str]:
     """The ``data:`` payloads of one streamed completion (without ``[DONE]``)."""
     deltas: list[dict[str, Any]] = [{reasoning_key: p} for p in reasoning_pieces]
@@ -492,7 +516,7 @@ def _stream_events(
         }
         if last and stop_reason is not None:
             choice["stop_reason"] = stop_reason
-        chunk: dict[str, Any] = {**base, "choices": [choice]}
+        chunk: dict[str, Any] = {**base, "choices": [choice], **(extra if last else {})}
         if usage is not None and usage_mode in {"cumulative", "both"}:
             chunk["usage"] = _scale_usage(usage, number / len(deltas))
         events.append(json.dumps(_styled(chunk, style, reasoning_key=reasoning_key)))
@@ -522,6 +546,7 @@ def stream(
     raw_events: list[str] | None = None,
     model: str | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Reply:
     """A streamed (SSE) completion.
 
@@ -548,7 +573,8 @@ def stream(
     ``drop_after=N`` closes the connection abruptly after N events (``[DONE]``
     counts as one). ``stall_after=N`` sleeps ``stall_seconds`` (bounded) after N
     events, before the next one. ``raw_events`` replaces the generated payloads
-    with these exact strings (``[DONE]`` is still added when ``done``).
+    with these exact strings (``[DONE]`` is still added when ``done``). ``extra``
+    adds top-level keys to the finish chunk.
     """
     content_pieces = pieces if pieces is not None else _split_pieces(content)
 
@@ -563,7 +589,7 @@ def stream(
                     + " "
                     + _tool_call_text([c for calls in tool_call_deltas or [] for c in calls])
                 )
-                resolved_usage = _computed_usage(exchange.body, text, reasoning)
+                resolved_usage = _computed_usage(exchange, text, reasoning)
             events = _stream_events(
                 exchange,
                 style=style,
@@ -579,6 +605,7 @@ def stream(
                 else finish_reason or ("tool_calls" if tool_call_deltas else "stop"),
                 stop_reason=stop_reason,
                 model=model or exchange.model,
+                extra=extra or {},
             )
         if done:
             events.append("[DONE]")
@@ -1076,6 +1103,41 @@ def _tool_or_json_reply(
     return _json_reply(body, usage_mode)
 
 
+SERVER_TOOL_PREFIX = "baseten__"
+
+
+def _server_tool_reply(request: RecordedRequest, body: dict[str, Any]) -> Reply | None:
+    """Baseten's hosted tools (early access), as far as public material describes them.
+
+    Public: the opt-in header ``x-baseten-server-tools: true``, tool types such as
+    ``baseten__exa__web_search_exa``, results in extra ``baseten.*`` response fields
+    (/work/shared/reference/baseten-api.md, collected from Baseten's docs). Not
+    public: the exact fields. This stand-in refuses hosted tools without the
+    header (400) and otherwise answers as usual plus a top-level ``"baseten"``
+    object naming each hosted tool it "ran"; only the pass-through is tested.
+    """
+    tools = body.get("tools") or []
+    hosted = [t for t in tools if str(t.get("type", "")).startswith(SERVER_TOOL_PREFIX)]
+    if not hosted:
+        return None
+    if request.headers.get("x-baseten-server-tools", "").lower() != "true":
+        message = "Server-side tools need the header x-baseten-server-tools: true"
+        return error(400, {"error": message})
+    query = _last_user_text(body)
+    fields = {
+        "baseten": {
+            "server_tool_calls": [{"type": t["type"], "query": query} for t in hosted],
+            "server_tool_results": [
+                {"type": t["type"], "content": f"results for {query}"} for t in hosted
+            ],
+        }
+    }
+    content = "echo: " + query
+    if body.get("stream") is True:
+        return stream(content, extra=fields)
+    return chat(content, extra=fields)
+
+
 def default_reply(request: RecordedRequest) -> Reply:  # noqa: PLR0911 - one return per route
     """What the server answers when no reply is scripted.
 
@@ -1125,6 +1187,8 @@ def default_reply(request: RecordedRequest) -> Reply:  # noqa: PLR0911 - one ret
     options = body.get("stream_options")
     include_usage = not (isinstance(options, dict) and options.get("include_usage") is False)
     usage_mode: UsageMode = "both" if include_usage else "none"
+    if (reply := _server_tool_reply(request, body)) is not None:
+        return reply
     if (reply := _tool_or_json_reply(body, reasoning, usage_mode)) is not None:
         return reply
     content = "echo: " + _last_user_text(body)
@@ -1244,6 +1308,7 @@ class FakeBaseten:
         self.closing = threading.Event()
         self._lock = threading.Lock()
         self._queue: deque[Reply] = deque()
+        self._sessions: dict[str, int] = {}  # session key -> last prompt tokens
         self._request_ids = itertools.count(1)
         self._server = _Server(self, port)
         port = self._server.server_port
@@ -1278,10 +1343,18 @@ class FakeBaseten:
             return len(self._queue)
 
     def reset(self) -> None:
-        """Forget the recorded requests and the scripted replies."""
+        """Forget the recorded requests, the scripted replies and the prompt cache."""
         with self._lock:
             self.requests.clear()
             self._queue.clear()
+            self._sessions.clear()
+
+    def prompt_cache(self, key: str, prompt_tokens: int) -> int:
+        """Remember this session's prompt; return how much of it the last one covered."""
+        with self._lock:
+            previous = self._sessions.get(key, 0)
+            self._sessions[key] = prompt_tokens
+        return min(previous, prompt_tokens)
 
     def record(self, request: RecordedRequest) -> str:
         """Record ``request``; return its ``x-baseten-request-id``."""

@@ -1,0 +1,52 @@
+"""Baseten's hosted (server-side) tools: early access, passed through as given.
+
+Baseten can run some tools itself (web search through Exa, for example) instead
+of handing the call back to the client. What is known publicly: a request opts
+in with the header ``x-baseten-server-tools: true``, lists the tools as dicts
+whose ``type`` names the hosted tool (``baseten__exa__web_search_exa``), may put
+settings under ``baseten.tool_settings``, and the answer carries the server's
+tool calls and results in extra ``baseten``-prefixed fields. Baseten's public
+docs do not describe those dicts or fields precisely, so this package does not
+interpret them:
+
+* ``bind_tools`` sends a hosted-tool dict (any dict whose ``type`` starts with
+  ``baseten__``) unchanged, next to your function tools;
+* a request carrying one gets the ``x-baseten-server-tools: true`` header;
+* every top-level response field whose name starts with ``baseten`` is copied
+  into ``response_metadata`` under its own name (for streams: gathered from all
+  events, on the last chunk), and ``response_metadata["baseten_server_tools"]``
+  lists the hosted tools the request enabled, which the cost callback counts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+__all__ = [
+    "SERVER_TOOLS_HEADER",
+    "is_server_tool",
+    "server_fields",
+    "server_tool_names",
+]
+
+SERVER_TOOLS_HEADER = "x-baseten-server-tools"
+_PREFIX = "baseten__"
+_FIELD_PREFIX = "baseten"
+
+
+def is_server_tool(tool: object) -> bool:
+    """Whether ``tool`` is a Baseten hosted-tool dict (``{"type": "baseten__..."}``)."""
+    return isinstance(tool, dict) and str(tool.get("type", "")).startswith(_PREFIX)
+
+
+def server_tool_names(tools: Iterable[object] | None) -> list[str]:
+    """The ``type`` of every hosted tool in a request's ``tools``."""
+    return [str(tool["type"]) for tool in tools or () if is_server_tool(tool)]  # type: ignore[index]
+
+
+def server_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The top-level ``baseten*`` fields of a response or stream event."""
+    return {key: value for key, value in payload.items() if key.startswith(_FIELD_PREFIX)}
