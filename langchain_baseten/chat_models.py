@@ -570,6 +570,8 @@ class ChatBaseten(BaseChatModel):
             params["stop"] = self.stop
         if self.streaming:
             params["streaming"] = True
+        if self.reasoning is not None:
+            params["reasoning"] = self.reasoning  # changes the answer: part of the cache key
         params["stream_usage"] = self.stream_usage
         params.update(self.model_kwargs)
         if self.extra_body:

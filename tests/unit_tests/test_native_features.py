@@ -107,6 +107,11 @@ def test_what_the_profile_rules_out_is_refused_at_construction(
         model_api(model=slug, reasoning=value)
 
 
+def test_reasoning_is_part_of_the_identifying_params_and_the_cache_key() -> None:
+    assert model_api(reasoning="low")._identifying_params["reasoning"] == "low"
+    assert "reasoning" not in model_api()._identifying_params
+
+
 def test_a_model_whose_profile_says_it_cannot_reason_is_refused() -> None:
     with pytest.raises(ValueError, match="says it does not reason"):
         model_api(model="acme/plain", profile={"reasoning_output": False}, reasoning=True)
