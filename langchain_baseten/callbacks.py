@@ -469,7 +469,7 @@ class BasetenCallbackHandler(BaseCallbackHandler):
                 f"{usage.input_tokens:,} input ({usage.cached_tokens:,} cached), "
                 f"{usage.output_tokens:,} output ({usage.reasoning_tokens:,} reasoning), {cost}"
             )
-            if usage.cached_tokens and usage.cache_savings is not None:
+            if usage.cache_savings:  # cached tokens at a published discount
                 line += (
                     f"; cached input at {usage.cached_input_price:g} USD/M saved "
                     f"{_fmt_cost(usage.cache_savings)}"
