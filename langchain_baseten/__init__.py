@@ -8,6 +8,7 @@ compressor) and ``BasetenClassifier`` call a BEI/TEI deployment's ``/rerank``
 and ``/predict`` routes.
 """
 
+from langchain_baseten._pools import aclose_clients, close_clients
 from langchain_baseten._version import __version__
 from langchain_baseten.callbacks import BasetenCallbackHandler, get_baseten_callback
 from langchain_baseten.catalog import ModelInfo
@@ -61,6 +62,8 @@ __all__ = [
     "ModelPrice",
     "RerankResult",
     "__version__",
+    "aclose_clients",
+    "close_clients",
     "get_baseten_callback",
     "register_price",
 ]

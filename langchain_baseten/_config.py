@@ -107,6 +107,7 @@ class ConnectionFields(Protocol):
     api_key: SecretStr | None
     timeout: float | None
     max_retries: int
+    max_connections: int
     default_headers: dict[str, str | SecretStr] | None
     default_query: dict[str, str] | None
     http_client: Any | None
@@ -215,6 +216,7 @@ def _transport(fields: ConnectionFields, endpoint: Endpoint) -> Transport:
             max_retries=fields.max_retries,
             default_headers=tuple(sorted(headers.items())),
             default_query=tuple(sorted((fields.default_query or {}).items())),
+            max_connections=fields.max_connections,
         ),
         http_client=fields.http_client,
         http_async_client=fields.http_async_client,
@@ -268,6 +270,7 @@ _SCALAR_KEY_FIELDS = itemgetter(
     "api_key",  # a SecretStr: replaced, never changed in place
     "timeout",
     "max_retries",
+    "max_connections",
     "http_client",
     "http_async_client",
 )

@@ -64,7 +64,12 @@ from langchain_baseten.structured_output import (
     tool_name,
 )
 from langchain_baseten.tools import ToolChoice, format_tools, tool_choice_to_wire
-from langchain_baseten.transport import AsyncEventStream, EventStream, Transport
+from langchain_baseten.transport import (
+    DEFAULT_MAX_CONNECTIONS,
+    AsyncEventStream,
+    EventStream,
+    Transport,
+)
 from langchain_baseten.usage import combine_token_usage
 
 if TYPE_CHECKING:
@@ -214,7 +219,8 @@ class ChatBaseten(BaseChatModel):
         as keyword arguments and sent as top-level body keys.
 
     Key init args — client params:
-        timeout, max_retries (default 2), default_headers, default_query,
+        timeout, max_retries (default 2), max_connections (default 1000),
+        default_headers, default_query,
         http_client, http_async_client, model_kwargs, extra_body.
 
     Instantiate:
@@ -370,6 +376,11 @@ class ChatBaseten(BaseChatModel):
     """Seconds per request (the openai client's default, 600 s, when ``None``)."""
     max_retries: int = Field(default=2, ge=0)
     """Retries with backoff (honouring ``Retry-After``) on 408/409/429/5xx and lost connections."""
+    max_connections: int = Field(default=DEFAULT_MAX_CONNECTIONS, ge=1)
+    """Connections open at once to one endpoint with one API key (shared by every
+    instance with the same endpoint and key); more requests wait for a free one.
+    Each endpoint and key has its own pool, so one busy tenant or host never makes
+    another wait."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra body keys for every request (unknown init kwargs land here)."""
     extra_body: dict[str, Any] | None = None

@@ -43,6 +43,7 @@ from langchain_baseten._embed import (
 from langchain_baseten._kwargs import collect_init_kwargs
 from langchain_baseten.errors import REQUEST_ID_HEADER, BasetenResponseError
 from langchain_baseten.routing import BasetenRoutingError, Endpoint, Route
+from langchain_baseten.transport import DEFAULT_MAX_CONNECTIONS
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -141,7 +142,8 @@ class BasetenEmbeddings(BaseModel, Embeddings):
         show_progress_bar: A ``tqdm`` progress bar counting inputs (needs tqdm).
 
     Key init args — client params:
-        timeout, max_retries (default 2), default_headers, default_query,
+        timeout, max_retries (default 2), max_connections (default 1000),
+        default_headers, default_query,
         http_client, http_async_client.
 
     Instantiate:
@@ -224,6 +226,11 @@ class BasetenEmbeddings(BaseModel, Embeddings):
     """Seconds per request (the openai client's default, 600 s, when ``None``)."""
     max_retries: int = Field(default=2, ge=0)
     """Retries with backoff (honouring ``Retry-After``) on 408/409/429/5xx and lost connections."""
+    max_connections: int = Field(default=DEFAULT_MAX_CONNECTIONS, ge=1)
+    """Connections open at once to one endpoint with one API key (shared by every
+    instance with the same endpoint and key); more requests wait for a free one.
+    Each endpoint and key has its own pool, so one busy tenant or host never makes
+    another wait."""
     default_headers: dict[str, str | SecretStr] | None = None
     """Headers for every request; credential-like ones (``Authorization`` ...) are kept secret."""
     default_query: dict[str, str] | None = None

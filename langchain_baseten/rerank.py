@@ -58,6 +58,7 @@ from langchain_baseten._config import (
 from langchain_baseten._kwargs import collect_init_kwargs
 from langchain_baseten.errors import REQUEST_ID_HEADER, BasetenResponseError
 from langchain_baseten.routing import BasetenRoutingError, Endpoint, Route
+from langchain_baseten.transport import DEFAULT_MAX_CONNECTIONS
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
@@ -194,6 +195,8 @@ class _BeiModel(BaseModel):
     """Seconds per request (the openai client's default, 600 s, when ``None``)."""
     max_retries: int = Field(default=2, ge=0)
     """Retries with backoff (honouring ``Retry-After``) on 408/409/429/5xx and lost connections."""
+    max_connections: int = Field(default=DEFAULT_MAX_CONNECTIONS, ge=1)
+    """Connections open at once to one endpoint with one API key (see ``ChatBaseten``)."""
     default_headers: dict[str, str | SecretStr] | None = None
     """Headers for every request; credential-like ones (``Authorization`` ...) are kept secret."""
     default_query: dict[str, str] | None = None

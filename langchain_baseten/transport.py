@@ -14,26 +14,19 @@ clean ``[DONE]`` from a cut connection (the SDK's ``Stream`` hides ``[DONE]``),
 keeps the text of error events, bounds one event's size, and reads a finished
 stream to the end of its body so the connection goes back to the pool.
 
-Clients are built lazily, on the first request, and shared:
-
-* one ``httpx2`` connection pool per process for sync calls, and one per running
-  event loop for async calls (an async pool cannot outlive its loop);
-* one ``openai.OpenAI`` / ``openai.AsyncOpenAI`` per distinct
-  :class:`ClientSettings` on top of that pool. The API key is part of the
-  settings, so two instances with different keys never share a client, and a
-  key can never reach another instance's request.
+Clients are built lazily, on the first request, and shared (see
+:mod:`langchain_baseten._pools`): one ``openai.OpenAI`` / ``openai.AsyncOpenAI``
+per distinct :class:`ClientSettings` (the API key is part of the settings, so a
+key can never reach another instance's request), on one connection pool per
+endpoint and key, per process (fork-safe) and per event loop.
 
 Constructing a ``ChatBaseten`` therefore builds no client and no SSL context.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Mapping
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
@@ -44,6 +37,13 @@ import httpx2
 import openai
 import pydantic
 
+from langchain_baseten._pools import (
+    PoolKey,
+    ProcessShare,
+    current_share,
+    shared_async_client,
+    shared_sync_client,
+)
 from langchain_baseten._sse import (
     DEFAULT_MAX_EVENT_BYTES,
     DONE,
@@ -74,8 +74,8 @@ __all__ = [
 ]
 
 _ClientT = TypeVar("_ClientT", openai.OpenAI, openai.AsyncOpenAI)
-_MAX_CACHED_CLIENTS = 64
-_POOL_LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)
+#: Connections a pool (one endpoint and key) opens at most; more requests wait for one.
+DEFAULT_MAX_CONNECTIONS = 1000
 # Errors of a read in the middle of a body (TLS failures surface as ssl.SSLError, an OSError).
 _READ_ERRORS = (httpx2.RequestError, OSError)
 # Bytes read past [DONE] to reach the body's end (normally just the chunked terminator).
@@ -115,6 +115,7 @@ class ClientSettings:
     max_retries: int
     default_headers: tuple[tuple[str, str], ...] = ()
     default_query: tuple[tuple[str, str], ...] = ()
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
 
     def __post_init__(self) -> None:
         """Strip the key and refuse values an HTTP header cannot carry."""
@@ -145,6 +146,11 @@ class ClientSettings:
             kwargs["timeout"] = self.timeout
         return kwargs
 
+    @property
+    def pool_key(self) -> PoolKey:
+        """The shared pool these settings use: one per endpoint origin, key and limit."""
+        return PoolKey.for_url(self.base_url, self.api_key, self.max_connections)
+
 
 @dataclass(frozen=True, slots=True)
 class JsonResponse:
@@ -160,27 +166,6 @@ class JsonListResponse:
 
     data: list[Any]
     headers: Mapping[str, str]
-
-
-class _LruCache:
-    """A small thread-safe LRU map from settings to clients."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[Any, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_create(self, key: Any, factory: Any) -> Any:
-        with self._lock:
-            value = self._items.get(key)
-            if value is None:
-                value = factory()
-                self._items[key] = value
-                if len(self._items) > self._size:
-                    self._items.popitem(last=False)
-            else:
-                self._items.move_to_end(key)
-            return value
 
 
 def _without_openai_env(client: _ClientT, settings: ClientSettings) -> _ClientT:
@@ -211,63 +196,17 @@ def _new_async_client(
     return _without_openai_env(client, settings)
 
 
-_sync_pool: httpx2.Client | None = None
-_sync_pool_lock = threading.Lock()
-_sync_clients = _LruCache(_MAX_CACHED_CLIENTS)
-
-
-def _shared_sync_pool() -> httpx2.Client:
-    global _sync_pool  # noqa: PLW0603
-    if _sync_pool is None or _sync_pool.is_closed:
-        with _sync_pool_lock:
-            if _sync_pool is None or _sync_pool.is_closed:
-                _sync_pool = httpx2.Client(limits=_POOL_LIMITS, follow_redirects=False)
-    return _sync_pool
-
-
-class _LoopClients:
-    """The async pool and clients of one event loop."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop_ref = weakref.ref(loop)
-        self.pool = httpx2.AsyncClient(limits=_POOL_LIMITS, follow_redirects=False)
-        self.clients = _LruCache(_MAX_CACHED_CLIENTS)
-
-
-_async_by_loop: dict[int, _LoopClients] = {}
-_async_lock = threading.Lock()
-
-
-def _loop_clients() -> _LoopClients:
-    loop = asyncio.get_running_loop()
-    entry = _async_by_loop.get(id(loop))
-    if entry is not None and entry.loop_ref() is loop:
-        return entry
-    with _async_lock:
-        # Forget pools of loops that are gone or closed (their connections are unusable).
-        for key, stale in list(_async_by_loop.items()):
-            stale_loop = stale.loop_ref()
-            if stale_loop is None or stale_loop.is_closed():
-                del _async_by_loop[key]
-        entry = _LoopClients(loop)
-        _async_by_loop[id(loop)] = entry
-        return entry
-
-
-def shared_sync_client(settings: ClientSettings) -> openai.OpenAI:
-    """Return the process-wide client for these settings, building it on first use."""
-    return _sync_clients.get_or_create(  # type: ignore[no-any-return]
-        settings,
-        lambda: _new_sync_client(settings, _shared_sync_pool()),
+def _shared_sync(settings: ClientSettings) -> openai.OpenAI:
+    """The process-wide client for these settings, on their endpoint's pool."""
+    return shared_sync_client(
+        settings, settings.pool_key, lambda pool: _new_sync_client(settings, pool)
     )
 
 
-def shared_async_client(settings: ClientSettings) -> openai.AsyncOpenAI:
-    """Return the running loop's client for these settings, building it on first use."""
-    entry = _loop_clients()
-    return entry.clients.get_or_create(  # type: ignore[no-any-return]
-        settings,
-        lambda: _new_async_client(settings, entry.pool),
+def _shared_async(settings: ClientSettings) -> openai.AsyncOpenAI:
+    """The running loop's client for these settings, on their endpoint's pool."""
+    return shared_async_client(
+        settings, settings.pool_key, lambda pool: _new_async_client(settings, pool)
     )
 
 
@@ -607,6 +546,22 @@ def _unsendable_body_error(exc: Exception, body: Any) -> ValueError | None:
     return ValueError(msg)
 
 
+def _explain_pool_wait(err: openai.APIError, url: str, settings: ClientSettings) -> None:
+    """Say that the request waited for a connection of its own pool, not for the model."""
+    limit = settings.max_connections
+    attempts = getattr(err, "attempts", None)
+    message = (
+        f"All {limit} connections to {httpx2.URL(url).host} for this API key were busy "
+        "until the timeout: the request waited for a free connection and was never sent "
+        "(the model was not slow). Send fewer requests at once, or raise max_connections= "
+        f"(now {limit}) or timeout=."
+    )
+    if attempts is not None and attempts > 1:
+        message += f" Gave up after {attempts} attempts."
+    err.message = message
+    err.args = (message,)
+
+
 @contextmanager
 def _readable_errors(url: str, settings: ClientSettings, *, body: Any = None) -> Iterator[None]:
     """Re-raise the SDK's errors with Baseten's message, and unsendable bodies clearly.
@@ -619,7 +574,10 @@ def _readable_errors(url: str, settings: ClientSettings, *, body: Any = None) ->
     except BasetenStreamError:
         raise
     except openai.APIError as err:
-        raise enrich_api_error(err, url=url, secret=settings.api_key) from err.__cause__
+        enriched = enrich_api_error(err, url=url, secret=settings.api_key)
+        if isinstance(err.__cause__, httpx2.PoolTimeout):
+            _explain_pool_wait(enriched, url, settings)
+        raise enriched from err.__cause__
     except (ValueError, TypeError) as exc:
         clear = _unsendable_body_error(exc, body)
         if clear is None:
@@ -645,6 +603,7 @@ class Transport:
 
     __slots__ = (
         "_async_client",
+        "_client_share",
         "_http_async_client",
         "_http_client",
         "_sync_client",
@@ -667,13 +626,22 @@ class Transport:
         self._http_async_client = http_async_client
         self._sync_client: openai.OpenAI | None = None
         self._async_client: openai.AsyncOpenAI | None = None
+        self._client_share: ProcessShare | None = None
+
+    def _forget_clients_of_another_share(self) -> None:
+        """Drop clients cached before a fork or :func:`close_clients` (never reuse them)."""
+        share = current_share()
+        if self._client_share is not share:
+            self._sync_client = self._async_client = None
+            self._client_share = share
 
     @property
     def sync_client(self) -> openai.OpenAI:
         """The openai client used for synchronous requests."""
+        self._forget_clients_of_another_share()
         if self._sync_client is None:
             self._sync_client = (
-                shared_sync_client(self.settings)
+                _shared_sync(self.settings)
                 if self._http_client is None
                 else _new_sync_client(self.settings, self._http_client)
             )
@@ -683,7 +651,8 @@ class Transport:
     def async_client(self) -> openai.AsyncOpenAI:
         """The openai client used for asynchronous requests (call inside a running loop)."""
         if self._http_async_client is None:
-            return shared_async_client(self.settings)
+            return _shared_async(self.settings)
+        self._forget_clients_of_another_share()
         if self._async_client is None:
             self._async_client = _new_async_client(self.settings, self._http_async_client)
         return self._async_client

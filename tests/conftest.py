@@ -6,11 +6,24 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+import langchain_baseten
 from tests.recording import CASSETTE_DIR, register_matchers
 from tests.recording import vcr_config as _vcr_config
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from vcr import VCR
+
+
+@pytest.fixture(autouse=True)
+def _close_shared_clients() -> Iterator[None]:
+    """Close the package's shared pools after every test: no socket outlives its test.
+
+    (Async pools close with each test's event loop.)
+    """
+    yield
+    langchain_baseten.close_clients()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import ValidationError
 
 from langchain_baseten import ChatBaseten
-from langchain_baseten.transport import shared_sync_client
 
 KEY = "bt-unit-key-0001"
 
@@ -204,10 +203,10 @@ def test_equal_settings_share_one_client_different_keys_do_not() -> None:
     c = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY + "-other")
     assert a._connection()[1].sync_client is b._connection()[1].sync_client
     assert a._connection()[1].sync_client is not c._connection()[1].sync_client
-    assert (
-        a._connection()[1].sync_client._client is c._connection()[1].sync_client._client
-    )  # one pool
-    assert shared_sync_client(c._connection()[1].settings).api_key == KEY + "-other"
+    # Each endpoint and key has its own pool (one tenant's load never makes another wait).
+    assert a._connection()[1].sync_client._client is b._connection()[1].sync_client._client
+    assert a._connection()[1].sync_client._client is not c._connection()[1].sync_client._client
+    assert c._connection()[1].sync_client.api_key == KEY + "-other"
 
 
 def test_num_tokens_offline_estimate() -> None:

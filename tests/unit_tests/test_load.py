@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Self
 from langchain_core.callbacks import UsageMetadataCallbackHandler, get_usage_metadata_callback
 
 from langchain_baseten import ChatBaseten
-from langchain_baseten import transport as transport_module
 from tests import fake_baseten as fb
 
 if TYPE_CHECKING:
@@ -31,7 +30,7 @@ KEY = "bt-test-key-load"
 ASYNC_CALLERS = 200
 THREADS = 8
 STREAMS_PER_THREAD = 10
-#: Idle connections a pool keeps (transport._POOL_LIMITS.max_keepalive_connections).
+#: Idle connections a pool keeps (_pools.MAX_KEEPALIVE).
 KEEPALIVE = 100
 DEADLINE = 60.0  # only a hang gets near this
 
@@ -50,7 +49,7 @@ def _collect(chunks: list[AIMessageChunk]) -> AIMessageChunk:
 
 
 def _pool_connections(pool: Any, server: fb.FakeBaseten) -> list[Any]:
-    """The pool's connections to this test's server (the sync pool is process-wide)."""
+    """The pool's connections to this test's server."""
     return [c for c in pool._transport._pool.connections if str(c._origin) == server.base_url]
 
 
@@ -128,9 +127,9 @@ async def test_200_async_streams_and_8_threads_of_sync_streams_on_one_instance(
             asyncio.gather(*(async_caller(i) for i in range(ASYNC_CALLERS, 2 * ASYNC_CALLERS))),
             DEADLINE,
         )
-        async_pool = transport_module._loop_clients().pool
+        async_pool = llm._connection()[1].async_client._client
         async_connections = _pool_connections(async_pool, fake_baseten)
-        sync_connections = _pool_connections(transport_module._shared_sync_pool(), fake_baseten)
+        sync_connections = _pool_connections(llm._connection()[1].sync_client._client, fake_baseten)
 
     results = async_results + sync_results
     assert len(results) == 2 * ASYNC_CALLERS + THREADS * STREAMS_PER_THREAD
@@ -188,8 +187,8 @@ async def test_abandoned_and_broken_streams_do_not_leak_connections(
         await stream.aclose()
 
     await asyncio.wait_for(asyncio.gather(*(abandon() for _ in range(30))), DEADLINE)
-    sync_pool = transport_module._shared_sync_pool()
-    async_pool = transport_module._loop_clients().pool
+    sync_pool = llm._connection()[1].sync_client._client
+    async_pool = llm._connection()[1].async_client._client
     for pool in (sync_pool, async_pool):
         assert all(c.is_idle() for c in _pool_connections(pool, fake_baseten))
         assert pool._transport._pool._requests == []

@@ -1,0 +1,323 @@
+"""Shared connection pools: one per endpoint and key, fork-safe, closed with their loop.
+
+Clients are shared so that building a model costs nothing, but sharing is
+bounded by what is safe:
+
+* **Per endpoint and key.** Each (scheme, host, port, API key,
+  ``max_connections``) gets its own ``httpx2`` pool with its own connection
+  limit, so a tenant (key) or endpoint that fills its pool with slow streams
+  makes only its own requests wait, never another key's or host's. All pools
+  share one SSL context (building one costs ~16 ms and ~830 KiB).
+* **Per process.** ``os.register_at_fork`` gives a forked child fresh, empty
+  caches: a child never sends a request on a keep-alive connection its parent
+  opened (both would read each other's answers from the one socket). The
+  parent's objects are kept, unused and unclosed, in the child: closing them
+  there could send a TLS close_notify on the parent's live connection.
+* **Per event loop** for async pools (an async connection cannot outlive its
+  loop). A loop's pools are closed while that loop shuts down
+  (``asyncio.run``, ``asyncio.Runner`` and pytest-asyncio call
+  ``loop.shutdown_asyncgens()``, which closes a small async generator each
+  loop entry keeps for this purpose). A loop closed without that step leaves
+  its pools to :func:`close_clients` or the garbage collector.
+
+:func:`close_clients` / :func:`aclose_clients` close everything (a later
+request builds new pools); call them at shutdown or between tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import weakref
+from collections import OrderedDict
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+import httpx2
+
+if TYPE_CHECKING:
+    import ssl
+    from collections.abc import AsyncGenerator, Callable, Hashable
+
+    import openai
+
+__all__ = [
+    "PoolKey",
+    "ProcessShare",
+    "aclose_clients",
+    "close_clients",
+    "current_share",
+    "shared_async_client",
+    "shared_sync_client",
+]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+#: Clients (one per distinct settings) and pools kept per process or per loop.
+MAX_CACHED = 64
+#: Idle keep-alive connections a pool keeps at most.
+MAX_KEEPALIVE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class PoolKey:
+    """What gives a request its own pool: the endpoint's origin, the key, the limit."""
+
+    origin: str
+    api_key: str = field(repr=False)
+    max_connections: int
+
+    @classmethod
+    def for_url(cls, base_url: str, api_key: str, max_connections: int) -> PoolKey:
+        """The pool key for requests to ``base_url`` (its scheme, host and port)."""
+        url = httpx2.URL(base_url)
+        return cls(f"{url.scheme}://{url.host}:{url.port}", api_key, max_connections)
+
+    @property
+    def limits(self) -> httpx2.Limits:
+        """The pool's limits: ``max_connections`` in use, up to 100 of them kept idle."""
+        return httpx2.Limits(
+            max_connections=self.max_connections,
+            max_keepalive_connections=min(self.max_connections, MAX_KEEPALIVE),
+        )
+
+
+class LruCache(Generic[K, V]):
+    """A small thread-safe LRU map."""
+
+    def __init__(self, size: int) -> None:
+        """Keep at most ``size`` items."""
+        self._size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_create(self, key: K, factory: Callable[[], V]) -> V:
+        """The value for ``key``, made by ``factory`` on a miss."""
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+                return value
+            value = factory()
+            self._items[key] = value
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+            return value
+
+    def take_all(self) -> list[V]:
+        """Remove and return every value."""
+        with self._lock:
+            values = list(self._items.values())
+            self._items.clear()
+            return values
+
+
+def _new_sync_pool(key: PoolKey, ssl_context: ssl.SSLContext) -> httpx2.Client:
+    """A sync pool whose connections are closed once nothing uses it any more.
+
+    A pool evicted from the cache may still serve instances holding its client;
+    ``weakref.finalize`` closes its transport (its sockets) when the last of
+    them is gone, instead of leaving them to the garbage collector.
+    """
+    transport = httpx2.HTTPTransport(verify=ssl_context, limits=key.limits)
+    pool = httpx2.Client(
+        transport=transport, verify=ssl_context, limits=key.limits, follow_redirects=False
+    )
+    weakref.finalize(pool, transport.close).atexit = False
+    return pool
+
+
+class LoopShare:
+    """The async pools and clients of one event loop, closed when the loop shuts down."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, share: ProcessShare) -> None:
+        """Start the generator the loop closes at shutdown (see the module docstring)."""
+        self.loop_ref = weakref.ref(loop)
+        self._share = share
+        self.pools: LruCache[PoolKey, httpx2.AsyncClient] = LruCache(MAX_CACHED)
+        self.clients: LruCache[Hashable, openai.AsyncOpenAI] = LruCache(MAX_CACHED)
+        self._loop_gone = False
+        self._closer = self._close_at_loop_shutdown()
+        # Run it to its first ``yield`` now (no await happens before it): from then
+        # on the running loop tracks it and closes it in shutdown_asyncgens().
+        with suppress(StopIteration):
+            self._closer.__anext__().send(None)
+
+    def pool(self, key: PoolKey) -> httpx2.AsyncClient:
+        """This loop's pool for ``key``."""
+        return self.pools.get_or_create(
+            key,
+            lambda: httpx2.AsyncClient(
+                limits=key.limits, verify=self._share.ssl_context(), follow_redirects=False
+            ),
+        )
+
+    def is_stale(self) -> bool:
+        """Whether the loop is gone or closed (its connections are unusable)."""
+        loop = self.loop_ref()
+        return loop is None or loop.is_closed()
+
+    async def aclose(self) -> None:
+        """Close this loop's pools (on this loop)."""
+        self.clients.take_all()
+        for pool in self.pools.take_all():
+            await pool.aclose()
+
+    def forget(self) -> None:
+        """Drop a stale loop's pools: its loop cannot run their ``aclose`` any more.
+
+        The generator is closed here (synchronously: it skips the await) so that
+        garbage collection does not ask the closed loop to finalise it.
+        """
+        self._loop_gone = True
+        self.clients.take_all()
+        self.pools.take_all()
+        with suppress(StopIteration, StopAsyncIteration, RuntimeError):
+            self._closer.aclose().send(None)
+
+    async def _close_at_loop_shutdown(self) -> AsyncGenerator[None]:
+        try:
+            yield
+        finally:
+            if not self._loop_gone:
+                await self.aclose()
+            self._share.drop_loop(self)
+
+
+class ProcessShare:
+    """Every pool and client this process shares; a forked child gets a new one."""
+
+    def __init__(self) -> None:
+        """Empty: pools and clients are built on first use."""
+        self.pid = os.getpid()
+        self._lock = threading.Lock()
+        self._ssl_context: ssl.SSLContext | None = None
+        self.sync_pools: LruCache[PoolKey, httpx2.Client] = LruCache(MAX_CACHED)
+        self.sync_clients: LruCache[Hashable, openai.OpenAI] = LruCache(MAX_CACHED)
+        self.loops: dict[int, LoopShare] = {}
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """The one SSL context every pool of this process uses (built on first use)."""
+        if self._ssl_context is None:
+            with self._lock:
+                if self._ssl_context is None:
+                    self._ssl_context = httpx2.create_ssl_context()
+        return self._ssl_context
+
+    def sync_pool(self, key: PoolKey) -> httpx2.Client:
+        """The process-wide pool for ``key``."""
+        return self.sync_pools.get_or_create(key, lambda: _new_sync_pool(key, self.ssl_context()))
+
+    def loop_share(self) -> LoopShare:
+        """The running loop's pools and clients (created on first use)."""
+        loop = asyncio.get_running_loop()
+        entry = self.loops.get(id(loop))
+        if entry is not None and entry.loop_ref() is loop:
+            return entry
+        with self._lock:
+            for stale in [e for e in self.loops.values() if e.is_stale()]:
+                self.drop_loop(stale)
+                stale.forget()
+            entry = LoopShare(loop, self)
+            self.loops[id(loop)] = entry
+            return entry
+
+    def drop_loop(self, entry: LoopShare) -> None:
+        """Forget a loop's entry (if it is still the registered one)."""
+        for key, registered in list(self.loops.items()):
+            if registered is entry:
+                del self.loops[key]
+
+    def close_sync(self) -> None:
+        """Close the sync pools; forget async pools (of closed loops and of others)."""
+        self.sync_clients.take_all()
+        for pool in self.sync_pools.take_all():
+            pool.close()
+        for entry in list(self.loops.values()):
+            if entry.is_stale():
+                self.drop_loop(entry)
+                entry.forget()
+
+
+_share = ProcessShare()
+#: A forked child's copies of its parent's objects: never used and never closed.
+_inherited: list[ProcessShare] = []
+
+
+def _forget_parent_clients() -> None:
+    """After ``fork()``, in the child: start from empty caches (see the module docstring)."""
+    global _share  # noqa: PLW0603 - replaced wholesale so no parent object is reachable
+    _inherited.append(_share)
+    _share = ProcessShare()
+
+
+os.register_at_fork(after_in_child=_forget_parent_clients)
+
+
+def current_share() -> ProcessShare:
+    """The pools of this process now (a new object after a fork or :func:`close_clients`)."""
+    return _share
+
+
+def shared_sync_client(
+    key: Hashable, pool_key: PoolKey, build: Callable[[httpx2.Client], openai.OpenAI]
+) -> openai.OpenAI:
+    """The process-wide client for ``key``, built by ``build`` on its endpoint's pool."""
+    share = _share
+    return share.sync_clients.get_or_create(key, lambda: build(share.sync_pool(pool_key)))
+
+
+def shared_async_client(
+    key: Hashable, pool_key: PoolKey, build: Callable[[httpx2.AsyncClient], openai.AsyncOpenAI]
+) -> openai.AsyncOpenAI:
+    """The running loop's client for ``key``, built by ``build`` on its endpoint's pool."""
+    entry = _share.loop_share()
+    return entry.clients.get_or_create(key, lambda: build(entry.pool(pool_key)))
+
+
+def close_clients() -> None:
+    """Close the connection pools this package shares (sync ones; see :func:`aclose_clients`).
+
+    Call it at shutdown, or between tests, when no request is in flight: a
+    request still running on a closed pool fails. Later requests build new
+    pools. Async pools belong to their event loop and are closed when it shuts
+    down (``asyncio.run`` does this) or by :func:`aclose_clients`; this function
+    only forgets those of loops that are already closed.
+
+    Example:
+        .. code-block:: python
+
+            import atexit
+
+            import langchain_baseten
+
+            atexit.register(langchain_baseten.close_clients)
+    """
+    global _share
+    old, _share = _share, ProcessShare()
+    old.close_sync()
+    _share.loops = {k: e for k, e in old.loops.items() if not e.is_stale()}
+    for entry in _share.loops.values():
+        entry._share = _share  # noqa: SLF001 - the entry now belongs to the new share
+
+
+async def aclose_clients() -> None:
+    """Close the running event loop's connection pools and the sync ones.
+
+    Example:
+        .. code-block:: python
+
+            async def main() -> None:
+                try:
+                    await llm.ainvoke("hi")
+                finally:
+                    await langchain_baseten.aclose_clients()
+    """
+    entry = _share.loops.get(id(asyncio.get_running_loop()))
+    if entry is not None:
+        _share.drop_loop(entry)
+        await entry.aclose()
+    close_clients()

@@ -1,0 +1,294 @@
+"""Isolation over real HTTP: forked workers, tenants sharing a process, closing clients.
+
+* Forked workers: a process that made a call and then forks (gunicorn
+  ``--preload``, Celery, multiprocessing's ``fork``) must not hand its live
+  keep-alive connection to its children, or they read each other's answers.
+* Tenants: each endpoint and key has its own pool and limit, so one key that
+  fills its pool with slow requests never makes another key or host wait, and a
+  request that waits for its own pool says so instead of blaming the model.
+* Closing: the package's shared pools close on request and with their event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import signal
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import openai
+import pytest
+
+import langchain_baseten
+from langchain_baseten import BasetenEmbeddings, ChatBaseten
+from tests import fake_baseten as fb
+
+KEY = "bt-test-key-isolation"
+WORKERS = 4
+CALLS = 5
+#: Generous bound for anything that must not hang.
+HANG = 30.0
+
+
+def _chat(server: fb.FakeBaseten, key: str = KEY, **kwargs: Any) -> ChatBaseten:
+    return ChatBaseten(
+        model="openai/gpt-oss-120b", base_url=server.url("/v1"), api_key=key, **kwargs
+    )
+
+
+def _embeddings(server: fb.FakeBaseten, key: str = KEY) -> BasetenEmbeddings:
+    return BasetenEmbeddings(model="baseten/abcd1234", base_url=server.url("/v1"), api_key=key)
+
+
+def _server_connections(server: fb.FakeBaseten) -> int:
+    with server._server.connections_lock:
+        return len(server._server.connections)
+
+
+def _wait_for(condition: Any, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return bool(condition())
+
+
+# ---------------------------------------------------------------- forked workers
+
+
+def _worker_calls(server: fb.FakeBaseten, worker: int) -> dict[str, int]:
+    """In a forked child: overlapping sync, async, stream and embedding calls; count mix-ups."""
+    llm = _chat(server)  # the parent's instance settings: the same shared pools as the parent
+    embedder = _embeddings(server)
+    wrong = total = 0
+    for call in range(CALLS):
+        prompt = f"worker {worker} call {call} w{worker}c{call}"
+        answers = [
+            llm.invoke(prompt).text,
+            "".join(chunk.text for chunk in llm.stream(prompt)),
+            asyncio.run(llm.ainvoke(prompt)).text,
+        ]
+        total += len(answers)
+        wrong += sum(answer != f"echo: {prompt}" for answer in answers)
+        total += 1
+        wrong += embedder.embed_documents([prompt]) != [fb.fake_vector(prompt)]
+    return {"wrong": wrong, "total": total}
+
+
+def _fork_worker(server: fb.FakeBaseten, worker: int) -> tuple[int, int]:
+    """Fork a child running :func:`_worker_calls`; return (pid, read end of its result pipe)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 1
+        try:
+            os.close(read_end)
+            result = _worker_calls(server, worker)
+            os.write(write_end, json.dumps(result).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _collect(pid: int, read_end: int, deadline: float) -> dict[str, int]:
+    """Wait (bounded) for a child; kill it when it overstays."""
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.02)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(read_end)
+        pytest.fail(f"forked worker {pid} did not finish within {HANG} s")
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    assert os.waitstatus_to_exitcode(status) == 0, "a forked worker failed"
+    result: dict[str, int] = json.loads(data)
+    return result
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_forked_workers_get_their_own_answers_after_the_parent_called(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    llm = _chat(fake_baseten)
+    embedder = _embeddings(fake_baseten)
+    # The parent warms up: its pools now hold idle keep-alive connections.
+    assert llm.invoke("parent warm-up").text == "echo: parent warm-up"
+    assert asyncio.run(llm.ainvoke("parent async")).text == "echo: parent async"
+    assert embedder.embed_query("parent") == fb.fake_vector("parent")
+
+    for _round in range(2):
+        children = [_fork_worker(fake_baseten, worker) for worker in range(WORKERS)]
+        deadline = time.monotonic() + HANG
+        results = [_collect(pid, read_end, deadline) for pid, read_end in children]
+        assert [r["wrong"] for r in results] == [0] * WORKERS
+        assert [r["total"] for r in results] == [4 * CALLS] * WORKERS
+
+    # The parent's own connection still works, and carries the parent's answers.
+    assert llm.invoke("parent after").text == "echo: parent after"
+    assert embedder.embed_query("parent after") == fb.fake_vector("parent after")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_an_instance_built_before_the_fork_uses_new_clients_in_the_child(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    llm = _chat(fake_baseten)
+    llm.invoke("warm")
+    parent_client = llm._connection()[1].sync_client
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            child_client = llm._connection()[1].sync_client
+            fresh = child_client is not parent_client and (
+                child_client._client is not parent_client._client
+            )
+            ok = fresh and llm.invoke("child").text == "echo: child"
+            os.write(write_end, b"1" if ok else b"0")
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    deadline = time.monotonic() + HANG
+    while time.monotonic() < deadline and not os.waitpid(pid, os.WNOHANG)[0]:
+        time.sleep(0.02)
+    with os.fdopen(read_end, "rb") as pipe:
+        assert pipe.read() == b"1"
+    assert llm._connection()[1].sync_client is parent_client  # the parent keeps its own
+
+
+# ---------------------------------------------------------------- tenants and hosts
+
+
+async def test_one_key_filling_its_pool_never_makes_another_key_or_host_wait(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    busy = _chat(fake_baseten, max_connections=2)
+    waiting = _chat(fake_baseten, max_connections=2, timeout=0.5, max_retries=0)
+    other_key = _chat(fake_baseten, key=KEY + "-other", max_connections=2, timeout=5)
+    fake_baseten.enqueue(fb.stall(3), fb.stall(3))
+    slow = [asyncio.create_task(busy.ainvoke(f"slow {i}")) for i in range(2)]
+    assert await asyncio.to_thread(_wait_for, lambda: len(fake_baseten.requests) == 2)
+
+    # Both of the key's connections are busy: another key on the same host is not held up,
+    assert (await other_key.ainvoke("other tenant")).text == "echo: other tenant"
+    # nor another host with the same key,
+    with fb.fake_baseten_server() as other_host:
+        other = _chat(other_host, max_connections=2, timeout=5)
+        assert (await other.ainvoke("other host")).text == "echo: other host"
+    # while the busy key's next request waits for its own pool and says so.
+    with pytest.raises(openai.APITimeoutError) as info:
+        await waiting.ainvoke("queued")
+    message = str(info.value)
+    assert "All 2 connections to 127.0.0.1 for this API key were busy" in message
+    assert "never sent" in message
+    assert "max_connections=" in message
+    assert "queued" not in [
+        r.json_or_none()["messages"][-1]["content"] for r in fake_baseten.requests
+    ]
+    texts = [m.text for m in await asyncio.wait_for(asyncio.gather(*slow), HANG)]
+    assert texts == ["echo: slow 0", "echo: slow 1"]
+
+
+def test_a_sync_request_waiting_for_its_pool_is_reported_as_a_pool_wait(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    busy = _chat(fake_baseten, max_connections=1)
+    waiting = _chat(fake_baseten, max_connections=1, timeout=0.3, max_retries=1)
+    fake_baseten.enqueue(fb.stall(5))
+    with ThreadPoolExecutor(1) as executor:
+        slow = executor.submit(busy.invoke, "slow")
+        assert _wait_for(lambda: len(fake_baseten.requests) == 1)
+        with pytest.raises(openai.APITimeoutError) as info:
+            waiting.invoke("queued")
+        assert slow.result(timeout=HANG).text == "echo: slow"
+    message = str(info.value)
+    assert "All 1 connections to 127.0.0.1" in message
+    assert "Gave up after 2 attempts" in message
+    assert len(fake_baseten.requests) == 1  # the waiting request was never sent
+    assert waiting.invoke("now free").text == "echo: now free"
+
+
+def test_max_connections_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="max_connections"):
+        ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY, max_connections=0)
+
+
+# ---------------------------------------------------------------- closing the shared clients
+
+
+def test_close_clients_closes_the_pools_and_later_calls_open_new_ones(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    llm = _chat(fake_baseten)
+    assert llm.invoke("before").text == "echo: before"
+    before = llm._connection()[1].sync_client
+    assert _server_connections(fake_baseten) == 1  # kept alive for the next call
+    langchain_baseten.close_clients()
+    assert _wait_for(lambda: _server_connections(fake_baseten) == 0)
+    assert llm.invoke("after").text == "echo: after"
+    assert llm._connection()[1].sync_client is not before
+
+
+async def test_aclose_clients_closes_the_running_loops_pools(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    llm = _chat(fake_baseten)
+    assert (await llm.ainvoke("before")).text == "echo: before"
+    assert _server_connections(fake_baseten) == 1
+    await langchain_baseten.aclose_clients()
+    assert await asyncio.to_thread(_wait_for, lambda: _server_connections(fake_baseten) == 0)
+    assert (await llm.ainvoke("after")).text == "echo: after"
+
+
+def test_a_loops_pools_close_when_asyncio_run_ends_without_resource_warnings(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    llm = _chat(fake_baseten)
+    embedder = _embeddings(fake_baseten)
+
+    async def calls(i: int) -> list[str]:
+        vectors = await embedder.aembed_documents([f"text {i}"])
+        assert vectors == [fb.fake_vector(f"text {i}")]
+        return [
+            (await llm.ainvoke(f"run {i}")).text,
+            "".join([c.text async for c in llm.astream("s")]),
+        ]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in range(3):  # three loops, one after another
+            assert asyncio.run(calls(i)) == [f"echo: run {i}", "echo: s"]
+            assert _wait_for(lambda: _server_connections(fake_baseten) == 0)
+        assert llm.invoke("sync").text == "echo: sync"
+        langchain_baseten.close_clients()
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_a_loop_closed_without_shutdown_is_forgotten_without_warnings(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    llm = _chat(fake_baseten)
+    loop = asyncio.new_event_loop()
+    assert loop.run_until_complete(llm.ainvoke("manual loop")).text == "echo: manual loop"
+    loop.run_until_complete(langchain_baseten.aclose_clients())  # what such code should do
+    loop.close()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert asyncio.run(llm.ainvoke("next loop")).text == "echo: next loop"
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
