@@ -108,6 +108,8 @@ class ConnectionFields(Protocol):
     timeout: float | None
     max_retries: int
     max_connections: int
+    max_response_bytes: int
+    retry_lost_answers: bool
     default_headers: dict[str, str | SecretStr] | None
     default_query: dict[str, str] | None
     http_client: Any | None
@@ -217,6 +219,8 @@ def _transport(fields: ConnectionFields, endpoint: Endpoint) -> Transport:
             default_headers=tuple(sorted(headers.items())),
             default_query=tuple(sorted((fields.default_query or {}).items())),
             max_connections=fields.max_connections,
+            max_response_bytes=fields.max_response_bytes,
+            retry_lost_answers=fields.retry_lost_answers,
         ),
         http_client=fields.http_client,
         http_async_client=fields.http_async_client,
@@ -271,6 +275,8 @@ _SCALAR_KEY_FIELDS = itemgetter(
     "timeout",
     "max_retries",
     "max_connections",
+    "max_response_bytes",
+    "retry_lost_answers",
     "http_client",
     "http_async_client",
 )

@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
 from langchain_baseten._config import (
     API_KEY_ENV,
     CONNECTION_FIELDS,
@@ -373,9 +374,24 @@ class ChatBaseten(BaseChatModel):
     timeout: float | None = Field(
         default=None, validation_alias=AliasChoices("timeout", "request_timeout")
     )
-    """Seconds per request (the openai client's default, 600 s, when ``None``)."""
+    """Seconds one request may take in total: from sending it to the last byte of the
+    answer, the whole stream included (each retry gets its own). Checked as data
+    arrives, so a server that keeps sending slowly cannot hold a call longer; raises
+    ``openai.APITimeoutError``. ``None``: no total limit, only the openai client's
+    defaults (600 s per read, 5 s to connect)."""
     max_retries: int = Field(default=2, ge=0)
-    """Retries with backoff (honouring ``Retry-After``) on 408/409/429/5xx and lost connections."""
+    """Retries with backoff (honouring ``Retry-After``) of failures that cannot have
+    produced an answer: connecting, a full pool, HTTP 408/409/429/502/503 (see
+    ``retry_lost_answers`` for the others)."""
+    retry_lost_answers: bool = False
+    """Also retry failures after the request reached the server: a read timeout, a
+    connection closed while waiting for or reading the answer, an answer cut short,
+    HTTP 500/504. Off by default because the model may already have generated, and
+    Baseten billed, the answer that was lost: a retry would bill it again."""
+    max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=1)
+    """Largest plain (non-streamed) answer accepted, counted decoded (after gzip):
+    100 MiB by default. Reading stops there and ``BasetenResponseError`` is raised,
+    so a small compressed body cannot expand into gigabytes of memory."""
     max_connections: int = Field(default=DEFAULT_MAX_CONNECTIONS, ge=1)
     """Connections open at once to one endpoint with one API key (shared by every
     instance with the same endpoint and key); more requests wait for a free one.

@@ -47,6 +47,7 @@ from pydantic import (
     model_validator,
 )
 
+from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
 from langchain_baseten._config import (
     DerivedCache,
     EnvEndpoint,
@@ -192,9 +193,21 @@ class _BeiModel(BaseModel):
     timeout: float | None = Field(
         default=None, validation_alias=AliasChoices("timeout", "request_timeout")
     )
-    """Seconds per request (the openai client's default, 600 s, when ``None``)."""
+    """Seconds one request may take in total: from sending it to the last byte of the
+    answer, the whole stream included (each retry gets its own). Checked as data
+    arrives, so a server that keeps sending slowly cannot hold a call longer; raises
+    ``openai.APITimeoutError``. ``None``: no total limit, only the openai client's
+    defaults (600 s per read, 5 s to connect)."""
     max_retries: int = Field(default=2, ge=0)
-    """Retries with backoff (honouring ``Retry-After``) on 408/409/429/5xx and lost connections."""
+    """Retries with backoff (honouring ``Retry-After``) on 408/409/429/5xx, timeouts and lost
+    connections (these requests are idempotent and cheap, so lost answers are retried too)."""
+    retry_lost_answers: bool = True
+    """Also retry failures after the request reached the server (read timeouts, cut
+    answers, HTTP 500/504): on by default, as these requests are idempotent and cheap."""
+    max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=1)
+    """Largest plain (non-streamed) answer accepted, counted decoded (after gzip):
+    100 MiB by default. Reading stops there and ``BasetenResponseError`` is raised,
+    so a small compressed body cannot expand into gigabytes of memory."""
     max_connections: int = Field(default=DEFAULT_MAX_CONNECTIONS, ge=1)
     """Connections open at once to one endpoint with one API key (see ``ChatBaseten``)."""
     default_headers: dict[str, str | SecretStr] | None = None

@@ -37,6 +37,14 @@ import httpx2
 import openai
 import pydantic
 
+from langchain_baseten._client import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    NOT_RUN_STATUSES,
+    AsyncBasetenOpenAI,
+    BasetenOpenAI,
+    RequestLimits,
+    TotalTimeoutError,
+)
 from langchain_baseten._pools import (
     PoolKey,
     ProcessShare,
@@ -116,6 +124,8 @@ class ClientSettings:
     default_headers: tuple[tuple[str, str], ...] = ()
     default_query: tuple[tuple[str, str], ...] = ()
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    retry_lost_answers: bool = True
 
     def __post_init__(self) -> None:
         """Strip the key and refuse values an HTTP header cannot carry."""
@@ -145,6 +155,15 @@ class ClientSettings:
         if self.timeout is not None:
             kwargs["timeout"] = self.timeout
         return kwargs
+
+    @property
+    def limits(self) -> RequestLimits:
+        """What bounds each request: total time, answer size, which failures are retried."""
+        return RequestLimits(
+            total_timeout=self.timeout,
+            max_response_bytes=self.max_response_bytes,
+            retry_lost_answers=self.retry_lost_answers,
+        )
 
     @property
     def pool_key(self) -> PoolKey:
@@ -185,14 +204,18 @@ def _without_openai_env(client: _ClientT, settings: ClientSettings) -> _ClientT:
 
 
 def _new_sync_client(settings: ClientSettings, http_client: httpx2.Client) -> openai.OpenAI:
-    client = openai.OpenAI(http_client=http_client, **settings.client_kwargs())
+    client = BasetenOpenAI(
+        http_client=http_client, limits=settings.limits, **settings.client_kwargs()
+    )
     return _without_openai_env(client, settings)
 
 
 def _new_async_client(
     settings: ClientSettings, http_client: httpx2.AsyncClient
 ) -> openai.AsyncOpenAI:
-    client = openai.AsyncOpenAI(http_client=http_client, **settings.client_kwargs())
+    client = AsyncBasetenOpenAI(
+        http_client=http_client, limits=settings.limits, **settings.client_kwargs()
+    )
     return _without_openai_env(client, settings)
 
 
@@ -403,6 +426,8 @@ class _StreamState:
             request_id=self.response.headers.get(REQUEST_ID_HEADER),
             secret=self._settings.api_key,
         )
+        if isinstance(exc, TotalTimeoutError):
+            _explain_total_timeout(self.error, self._url, self._settings, mid_stream=True)
 
     def outcome(self, *, finished: bool) -> str | None:
         """Judge the ended stream, given whether the model sent a ``finish_reason``.
@@ -562,6 +587,37 @@ def _explain_pool_wait(err: openai.APIError, url: str, settings: ClientSettings)
     err.args = (message,)
 
 
+def _explain_total_timeout(
+    err: openai.APIError, url: str, settings: ClientSettings, *, mid_stream: bool
+) -> None:
+    """Say that the whole request ran past ``timeout`` although data kept arriving."""
+    what = "The stream from" if mid_stream else "The answer from"
+    message = (
+        f"{what} {url} took longer than timeout={settings.timeout} s in total (data kept "
+        "arriving, too slowly to finish in time); raise timeout= if the model is slow."
+    )
+    if mid_stream:
+        message += " The partial answer was discarded."
+    err.message = message
+    err.args = (message,)
+
+
+def _say_why_not_retried(err: openai.APIError, settings: ClientSettings, *, lost: bool) -> None:
+    """Add why a failure (``lost``: after sending) was not retried though ``max_retries`` allows."""
+    if settings.max_retries == 0 or settings.retry_lost_answers:
+        return
+    if isinstance(err, openai.APIStatusError):
+        lost = err.status_code >= 500 and err.status_code not in NOT_RUN_STATUSES  # noqa: PLR2004
+    if not lost:
+        return
+    message = (
+        f"{err.message} Not retried: the server may already have run this request (and "
+        "billed the answer); retry_lost_answers=True retries such failures too."
+    )
+    err.message = message
+    err.args = (message,)
+
+
 @contextmanager
 def _readable_errors(url: str, settings: ClientSettings, *, body: Any = None) -> Iterator[None]:
     """Re-raise the SDK's errors with Baseten's message, and unsendable bodies clearly.
@@ -577,6 +633,9 @@ def _readable_errors(url: str, settings: ClientSettings, *, body: Any = None) ->
         enriched = enrich_api_error(err, url=url, secret=settings.api_key)
         if isinstance(err.__cause__, httpx2.PoolTimeout):
             _explain_pool_wait(enriched, url, settings)
+        elif isinstance(err.__cause__, TotalTimeoutError):
+            _explain_total_timeout(enriched, url, settings, mid_stream=False)
+        _say_why_not_retried(enriched, settings, lost=getattr(err, "lost_answer", False))
         raise enriched from err.__cause__
     except (ValueError, TypeError) as exc:
         clear = _unsendable_body_error(exc, body)

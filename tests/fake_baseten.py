@@ -39,6 +39,7 @@ import sys
 import threading
 import time
 import uuid
+import zlib
 from collections import deque
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -54,10 +55,13 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "chat",
+    "cut_short",
     "default_reply",
+    "drip",
     "embeddings",
     "error",
     "fake_baseten_server",
+    "gzip_bomb",
     "models",
     "predict",
     "raw",
@@ -705,6 +709,109 @@ def stall(seconds: float) -> Reply:
         default_reply(exchange.request).render(exchange)
 
     return Reply(render, f"stall({seconds})")
+
+
+def _answer_payload(exchange: _Exchange, content: str) -> dict[str, Any]:
+    return {
+        "id": _completion_id(),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": exchange.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
+    }
+
+
+def drip(seconds: float, *, interval: float = 0.2, streaming: bool = False) -> Reply:
+    """Send a byte at a time every ``interval`` for ``seconds`` (bounded), then answer "dripped".
+
+    A plain answer drips JSON whitespace before its object; a stream drips SSE
+    comments (``: keep-alive``) before one content chunk and ``[DONE]``. Every
+    read is quick, only the whole is slow: what a proxy or server keeping a
+    connection alive looks like (issue 16). A client gone away ends it early.
+    """
+
+    def render(exchange: _Exchange) -> None:
+        if streaming:
+            exchange.start_stream()
+        else:
+            exchange._start(200, "application/json", {"transfer-encoding": "chunked"})
+            exchange.handler.end_headers()
+        tick = b": keep-alive\n\n" if streaming else b" "
+        until = time.monotonic() + min(seconds, MAX_STALL_SECONDS)
+        while time.monotonic() < until and not exchange.server.closing.is_set():
+            exchange.send_chunk(tick)
+            exchange.sleep(interval)
+        payload = _answer_payload(exchange, "dripped")
+        if streaming:
+            choice = payload["choices"][0]
+            delta = {"index": 0, "delta": choice["message"], "finish_reason": "stop"}
+            exchange.send_event(json.dumps({**payload, "choices": [delta]}))
+            exchange.send_event("[DONE]")
+        else:
+            exchange.send_chunk(json.dumps(payload).encode())
+        exchange.end_stream()
+
+    return Reply(render, f"drip({seconds})")
+
+
+def gzip_bomb(expanded_mib: int, sent: list[int] | None = None) -> Reply:
+    """A ``content-encoding: gzip`` JSON answer that expands to ``expanded_mib`` MiB of zeros.
+
+    About 1 KiB on the wire per MiB expanded: one fully flushed deflate block of
+    a MiB of zeros, repeated (after a full flush the compressor starts afresh, so
+    each block is the same bytes), written 64 KiB at a time. ``sent`` receives the
+    compressed bytes written before the client hung up (or all of them).
+    """
+
+    def render(exchange: _Exchange) -> None:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
+        zeros = bytes(2**20)
+        first = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+        block = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+        per_write = max(1, 65536 // len(block))
+        exchange._start(200, "application/json", {"content-encoding": "gzip"})
+        exchange.handler.send_header("transfer-encoding", "chunked")
+        exchange.handler.end_headers()
+        written = 0
+        try:
+            exchange.send_chunk(first)
+            written += len(first)
+            for start in range(1, expanded_mib, per_write):
+                data = block * min(per_write, expanded_mib - start)
+                exchange.send_chunk(data)
+                written += len(data)
+            exchange.send_chunk(compressor.flush())
+            exchange.end_stream()
+        finally:
+            if sent is not None:
+                sent.append(written)
+
+    return Reply(render, f"gzip_bomb({expanded_mib} MiB)")
+
+
+def cut_short(content: str = "lost", *, keep: int = 20) -> Reply:
+    """A complete chat answer announced by ``content-length`` but cut after ``keep`` bytes.
+
+    The server produced the answer; the client only gets its start (a proxy or
+    the container dying mid-body).
+    """
+
+    def render(exchange: _Exchange) -> None:
+        body = json.dumps(_answer_payload(exchange, content)).encode()
+        exchange._start(200, "application/json", None)
+        exchange.handler.send_header("content-length", str(len(body)))
+        exchange.handler.end_headers()
+        exchange.handler.wfile.write(body[:keep])
+        exchange.handler.wfile.flush()
+        raise _Dropped
+
+    return Reply(render, f"cut_short({content!r})")
 
 
 def models(ids: list[str], details: dict[str, dict[str, Any]] | None = None) -> Reply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import math
@@ -620,7 +621,7 @@ def test_equal_instances_share_one_client(fake_baseten: fb.FakeBaseten) -> None:
     assert first._connection()[1].sync_client is second._connection()[1].sync_client
 
 
-def test_chat_and_embeddings_on_one_endpoint_share_a_client(fake_baseten: fb.FakeBaseten) -> None:
+def test_chat_and_embeddings_on_one_endpoint_share_a_pool(fake_baseten: fb.FakeBaseten) -> None:
     emb = make(fake_baseten)
     chat = ChatBaseten(
         model="baseten/abcd1234",
@@ -628,4 +629,9 @@ def test_chat_and_embeddings_on_one_endpoint_share_a_client(fake_baseten: fb.Fak
         api_key=KEY,
         max_retries=0,
     )
-    assert emb._connection()[1].settings == chat._connection()[1].settings
+    # Their clients differ only in what they retry (embeddings are idempotent and cheap).
+    emb_settings, chat_settings = emb._connection()[1].settings, chat._connection()[1].settings
+    assert emb_settings.retry_lost_answers
+    assert not chat_settings.retry_lost_answers
+    assert dataclasses.replace(emb_settings, retry_lost_answers=False) == chat_settings
+    assert emb._connection()[1].sync_client._client is chat._connection()[1].sync_client._client

@@ -1,0 +1,222 @@
+"""Bounds over real HTTP: a total deadline per request, a cap on answer size, no re-billing retries.
+
+* ``timeout`` bounds the whole request, stream included: a server that drips a
+  byte (or an SSE comment) every 0.2 s cannot hold a call past it.
+* A plain answer's decoded size is capped (``max_response_bytes``): a gzip bomb
+  is refused after reading a little of it, with memory near the cap.
+* Chat calls retry only failures that cannot have produced an answer; a lost
+  answer (read timeout, cut body, hang-up, 500/504) is not sent again unless
+  ``retry_lost_answers=True``. Embeddings retry everything (idempotent, cheap).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import time
+import tracemalloc
+from typing import Any
+
+import openai
+import pytest
+
+from langchain_baseten import BasetenEmbeddings, BasetenResponseError, ChatBaseten
+from tests import fake_baseten as fb
+
+KEY = "bt-test-key-bounds"
+STYLES = ["invoke", "ainvoke", "stream", "astream"]
+#: Generous bound for anything that must not hang.
+HANG = 20.0
+#: How long the dripping server would keep going: far longer than any timeout here.
+DRIP_SECONDS = 8.0
+
+
+def _llm(server: fb.FakeBaseten, **kwargs: Any) -> ChatBaseten:
+    return ChatBaseten(
+        model="openai/gpt-oss-120b",
+        base_url=server.url("/v1"),
+        api_key=KEY,
+        **{"max_retries": 0, **kwargs},
+    )
+
+
+def _embeddings(server: fb.FakeBaseten, **kwargs: Any) -> BasetenEmbeddings:
+    return BasetenEmbeddings(
+        model="baseten/abcd1234", base_url=server.url("/v1"), api_key=KEY, **kwargs
+    )
+
+
+async def _call(llm: ChatBaseten, style: str) -> str:
+    if style == "invoke":
+        return llm.invoke("hi").text
+    if style == "ainvoke":
+        return (await asyncio.wait_for(llm.ainvoke("hi"), HANG)).text
+    if style == "stream":
+        return "".join(chunk.text for chunk in llm.stream("hi"))
+
+    async def collect() -> str:
+        return "".join([chunk.text async for chunk in llm.astream("hi")])
+
+    return await asyncio.wait_for(collect(), HANG)
+
+
+def _wait_for(condition: Any, seconds: float = HANG) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return bool(condition())
+
+
+# ---------------------------------------------------------------- total deadline
+
+
+@pytest.mark.parametrize("style", STYLES)
+async def test_a_server_dripping_bytes_cannot_hold_a_call_past_timeout(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    fake_baseten.enqueue(fb.drip(DRIP_SECONDS, streaming="stream" in style))
+    start = time.monotonic()
+    with pytest.raises(openai.APITimeoutError) as info:
+        await _call(_llm(fake_baseten, timeout=1.0), style)
+    # Without a total deadline the drip runs its course and the call succeeds.
+    assert time.monotonic() - start < DRIP_SECONDS
+    message = str(info.value)
+    assert "took longer than timeout=1.0 s in total" in message
+    assert ("partial answer was discarded" in message) == ("stream" in style)
+    assert len(fake_baseten.requests) == 1
+
+
+@pytest.mark.parametrize("style", STYLES)
+async def test_a_slow_drip_that_finishes_in_time_is_answered(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    fake_baseten.enqueue(fb.drip(0.5, interval=0.1, streaming="stream" in style))
+    assert await _call(_llm(fake_baseten, timeout=10.0), style) == "dripped"
+
+
+async def test_embeddings_have_the_same_deadline(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.drip(DRIP_SECONDS))
+    embedder = _embeddings(fake_baseten, timeout=1.0, max_retries=0)
+    with pytest.raises(openai.APITimeoutError, match="in total"):
+        await asyncio.wait_for(embedder.aembed_query("hi"), HANG)
+    fake_baseten.enqueue(fb.drip(DRIP_SECONDS))
+    with pytest.raises(openai.APITimeoutError, match="in total"):
+        embedder.embed_query("hi")
+
+
+# ---------------------------------------------------------------- answer size
+
+
+@pytest.mark.parametrize("style", ["invoke", "ainvoke"])
+async def test_a_gzip_bomb_is_refused_after_reading_a_little_of_it(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    expanded_mib = 65536  # 64 GiB of zeros from 64 MiB on the wire
+    sent: list[int] = []
+    fake_baseten.enqueue(fb.gzip_bomb(expanded_mib, sent))
+    llm = _llm(fake_baseten, max_response_bytes=2**20)
+    tracemalloc.start()
+    try:
+        with pytest.raises(BasetenResponseError) as info:
+            await _call(llm, style)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "larger than max_response_bytes=1048576 once decoded" in str(info.value)
+    # Decoding stopped near the cap: a few MiB at most, not a 64 KiB read expanded 1000x.
+    assert peak < 16 * 2**20
+    # And the client hung up: the server could not write most of the 64 MiB.
+    assert await asyncio.to_thread(_wait_for, lambda: bool(sent)), "the server is still writing"
+    assert sent[0] < 32 * 2**20
+
+
+def test_a_compressed_answer_within_the_cap_is_read_whole(fake_baseten: fb.FakeBaseten) -> None:
+    payload = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "model": "openai/gpt-oss-120b",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "x" * 200_000},
+                "finish_reason": "stop",
+            }
+        ],
+    }
+    body = gzip.compress(json.dumps(payload).encode())
+    fake_baseten.enqueue(fb.raw(200, body, headers={"content-encoding": "gzip"}))
+    assert _llm(fake_baseten, max_response_bytes=300_000).invoke("hi").text == "x" * 200_000
+    fake_baseten.enqueue(fb.raw(200, body, headers={"content-encoding": "gzip"}))
+    with pytest.raises(BasetenResponseError, match="max_response_bytes=100000"):
+        _llm(fake_baseten, max_response_bytes=100_000).invoke("hi")
+
+
+# ---------------------------------------------------------------- retries that never re-bill
+
+LOST_ANSWERS = {
+    "500 after generating": lambda: fb.error(500, {"error": "CUDA error after decoding"}),
+    "504 gateway timeout": lambda: fb.error(504),
+    "read timeout": lambda: fb.stall(3),
+    "answer cut short": fb.cut_short,
+}
+
+
+@pytest.mark.parametrize("style", ["invoke", "ainvoke"])
+@pytest.mark.parametrize("case", list(LOST_ANSWERS))
+async def test_a_lost_answer_is_not_sent_again_by_default(
+    fake_baseten: fb.FakeBaseten, case: str, style: str
+) -> None:
+    fake_baseten.enqueue(LOST_ANSWERS[case](), fb.chat("second generation"))
+    with pytest.raises(openai.APIError) as info:
+        await _call(_llm(fake_baseten, max_retries=2, timeout=0.5), style)
+    assert "Not retried: the server may already have run this request" in str(info.value)
+    assert "retry_lost_answers=True" in str(info.value)
+    assert len(fake_baseten.requests) == 1
+
+
+@pytest.mark.parametrize("case", list(LOST_ANSWERS))
+async def test_retry_lost_answers_opts_in_to_retrying_them(
+    fake_baseten: fb.FakeBaseten, case: str
+) -> None:
+    fake_baseten.enqueue(LOST_ANSWERS[case](), fb.chat("second generation"))
+    llm = _llm(fake_baseten, max_retries=2, timeout=0.5, retry_lost_answers=True)
+    assert await _call(llm, "ainvoke") == "second generation"
+    assert len(fake_baseten.requests) == 2
+
+
+@pytest.mark.parametrize("style", ["stream", "astream"])
+async def test_a_stream_failing_with_500_is_not_sent_again(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    fake_baseten.enqueue(fb.error(500), fb.stream("second generation"))
+    with pytest.raises(openai.InternalServerError, match="Not retried"):
+        await _call(_llm(fake_baseten, max_retries=2), style)
+    assert len(fake_baseten.requests) == 1
+
+
+@pytest.mark.parametrize("status", [408, 409, 429, 502, 503])
+def test_statuses_that_say_the_request_did_not_run_are_retried(
+    fake_baseten: fb.FakeBaseten, status: int
+) -> None:
+    fake_baseten.enqueue(fb.error(status, headers={"retry-after": "0.01"}), fb.chat("answered"))
+    assert _llm(fake_baseten, max_retries=1).invoke("hi").text == "answered"
+    assert len(fake_baseten.requests) == 2
+
+
+def test_a_server_asking_for_a_retry_is_obeyed(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(
+        fb.error(500, headers={"x-should-retry": "true", "retry-after": "0.01"}),
+        fb.chat("answered"),
+    )
+    assert _llm(fake_baseten, max_retries=1).invoke("hi").text == "answered"
+
+
+@pytest.mark.parametrize("case", list(LOST_ANSWERS))
+async def test_embeddings_retry_lost_answers(fake_baseten: fb.FakeBaseten, case: str) -> None:
+    fake_baseten.enqueue(LOST_ANSWERS[case]())
+    embedder = _embeddings(fake_baseten, max_retries=1, timeout=0.5)
+    assert await asyncio.wait_for(embedder.aembed_query("hi"), HANG) == fb.fake_vector("hi")
+    assert len(fake_baseten.requests) == 2
