@@ -21,8 +21,19 @@ if TYPE_CHECKING:
 __all__ = ["combine_token_usage", "usage_metadata_from_wire"]
 
 
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+def _count(value: Any) -> int | None:
+    """A token count the server reported, or ``None`` when it is missing or unusable.
+
+    Unusable: negative, NaN or infinite, fractional, a string, a boolean. Such a
+    count is unknown, not zero: reading it as 0 would report a free call.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return int(value)  # 12.0 from a server that writes counts as floats
+    return None
 
 
 # Wire key -> LangChain key, first match wins. ``cache_write_tokens`` is OpenAI's
@@ -41,30 +52,34 @@ _OUTPUT_DETAILS = (
 
 
 def _details(wire: Any, keys: tuple[tuple[str, str], ...]) -> dict[str, int]:
-    """The token details a server reported (``null`` and missing ones left out)."""
+    """The token details a server reported (missing, ``null`` and unusable ones left out)."""
     if not isinstance(wire, dict):
         return {}
     details: dict[str, int] = {}
     for wire_key, key in keys:
-        if wire.get(wire_key) is not None and key not in details:
-            details[key] = _int(wire[wire_key])
+        count = _count(wire.get(wire_key))
+        if count is not None and key not in details:
+            details[key] = count
     return details
 
 
-def usage_metadata_from_wire(usage: Mapping[str, Any]) -> UsageMetadata:
+def usage_metadata_from_wire(usage: Mapping[str, Any]) -> UsageMetadata | None:
     """Convert an OpenAI-style ``usage`` object to ``UsageMetadata``.
 
     Args:
         usage: ``{"prompt_tokens", "completion_tokens", "total_tokens",
             "prompt_tokens_details": {"cached_tokens", "cache_write_tokens",
             "audio_tokens"}, "completion_tokens_details": {"reasoning_tokens",
-            "audio_tokens"}}``; any part may be missing or ``null``.
+            "audio_tokens"}}``.
 
     Returns:
         Input, output and total tokens, with ``input_token_details``
         (``cache_read``, ``cache_creation``, ``audio``) and
         ``output_token_details`` (``reasoning``, ``audio``) for each detail the
-        server reported.
+        server reported. ``None`` (usage unknown, so cost unknown) when the
+        prompt or completion count is missing or unusable (negative, NaN, a
+        string ...). An unusable total is replaced by input + output; an
+        unusable detail is left out.
 
     Example:
         .. code-block:: python
@@ -74,13 +89,15 @@ def usage_metadata_from_wire(usage: Mapping[str, Any]) -> UsageMetadata:
             usage_metadata_from_wire({"prompt_tokens": 9, "completion_tokens": 3})
             # {'input_tokens': 9, 'output_tokens': 3, 'total_tokens': 12}
     """
-    input_tokens = _int(usage.get("prompt_tokens"))
-    output_tokens = _int(usage.get("completion_tokens"))
-    total = usage.get("total_tokens")
+    input_tokens = _count(usage.get("prompt_tokens"))
+    output_tokens = _count(usage.get("completion_tokens"))
+    if input_tokens is None or output_tokens is None:
+        return None
+    total = _count(usage.get("total_tokens"))
     metadata = UsageMetadata(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        total_tokens=_int(total) if total is not None else input_tokens + output_tokens,
+        total_tokens=total if total is not None else input_tokens + output_tokens,
     )
     input_details = _details(usage.get("prompt_tokens_details"), _INPUT_DETAILS)
     if input_details:

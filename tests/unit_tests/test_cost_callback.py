@@ -408,6 +408,31 @@ def test_response_without_usage_makes_cost_unknown(
     assert cb.unpriced_models == {GPT_OSS: "a response reported no token usage"}
 
 
+@pytest.mark.parametrize(
+    "bad_usage",
+    [
+        {"prompt_tokens": -5, "completion_tokens": 2, "total_tokens": -3},
+        {"prompt_tokens": 10, "completion_tokens": float("nan")},
+        {"prompt_tokens": "10", "completion_tokens": "2"},
+    ],
+)
+def test_unusable_usage_makes_cost_unknown_not_free(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, bad_usage: dict[str, Any]
+) -> None:
+    fake_baseten.enqueue(fb.chat("a", usage=usage(10, 2)), fb.chat("b", usage=bad_usage))
+    fake_baseten.enqueue(fb.stream("c d", usage=bad_usage, usage_mode="final_chunk"))
+    with get_baseten_callback() as cb:
+        llm.invoke("1")
+        assert llm.invoke("2").usage_metadata is None
+        chunks = list(llm.stream("3"))
+    assert all(chunk.usage_metadata is None for chunk in chunks)
+    assert cb.requests == 3
+    assert cb.input_tokens == 10  # the one usable report
+    assert cb.total_cost is None
+    assert cb.usage_by_model[GPT_OSS].requests_without_usage == 2
+    assert "Total cost: unknown" in str(cb)
+
+
 def test_empty_handler_costs_zero() -> None:
     cb = BasetenCallbackHandler()
     assert cb.total_cost == 0.0

@@ -247,11 +247,41 @@ def test_response_without_choices_is_a_clear_error() -> None:
         message_from_wire({"id": "x", "choices": []})
 
 
-def test_usage_without_details_and_with_nulls() -> None:
-    assert usage_metadata_from_wire({"prompt_tokens": 3, "completion_tokens": None}) == {
+def test_usage_without_details() -> None:
+    assert usage_metadata_from_wire({"prompt_tokens": 3, "completion_tokens": 2}) == {
         "input_tokens": 3,
-        "output_tokens": 0,
-        "total_tokens": 3,
+        "output_tokens": 2,
+        "total_tokens": 5,
+    }
+    assert usage_metadata_from_wire({"prompt_tokens": 3.0, "completion_tokens": 2}) == {
+        "input_tokens": 3,
+        "output_tokens": 2,
+        "total_tokens": 5,
+    }
+
+
+@pytest.mark.parametrize(
+    "bad", [None, -1, float("nan"), float("inf"), 2.5, "9", True, [3], {"n": 3}]
+)
+@pytest.mark.parametrize("field", ["prompt_tokens", "completion_tokens"])
+def test_unusable_token_counts_make_usage_unknown_not_zero(field: str, bad: Any) -> None:
+    usage = {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5, field: bad}
+    assert usage_metadata_from_wire(usage) is None
+
+
+def test_an_unusable_total_or_detail_is_derived_or_left_out() -> None:
+    usage = {
+        "prompt_tokens": 3,
+        "completion_tokens": 2,
+        "total_tokens": -7,
+        "prompt_tokens_details": {"cached_tokens": float("nan")},
+        "completion_tokens_details": {"reasoning_tokens": 1},
+    }
+    assert usage_metadata_from_wire(usage) == {
+        "input_tokens": 3,
+        "output_tokens": 2,
+        "total_tokens": 5,
+        "output_token_details": {"reasoning": 1},
     }
 
 
