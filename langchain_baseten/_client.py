@@ -184,7 +184,7 @@ class BasetenOpenAI(openai.OpenAI):
             response = super()._send_request(request, stream=True, **kwargs)
             _limit_reads(response, deadline)
             response.stream = _GuardedStream(response.stream, deadline, limits)
-            if not stream:
+            if not stream or response.is_error:  # an error body is read whole by the SDK
                 _read_capped(response, limits.max_response_bytes)
         except httpx2.TransportError as err:
             if limits.retry_lost_answers or not isinstance(err, _AFTER_SEND):
@@ -214,7 +214,7 @@ class AsyncBasetenOpenAI(openai.AsyncOpenAI):
             response = await super()._send_request(request, stream=True, **kwargs)
             _limit_reads(response, deadline)
             response.stream = _AsyncGuardedStream(response.stream, deadline, limits)
-            if not stream:
+            if not stream or response.is_error:  # an error body is read whole by the SDK
                 await _aread_capped(response, limits.max_response_bytes)
         except httpx2.TransportError as err:
             if limits.retry_lost_answers or not isinstance(err, _AFTER_SEND):

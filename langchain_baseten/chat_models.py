@@ -220,7 +220,8 @@ class ChatBaseten(BaseChatModel):
         as keyword arguments and sent as top-level body keys.
 
     Key init args — client params:
-        timeout, max_retries (default 2), max_connections (default 1000),
+        timeout (the whole request, stream included), max_retries (default 2),
+        retry_lost_answers (default ``False``), max_connections (default 1000), max_response_bytes,
         default_headers, default_query,
         http_client, http_async_client, model_kwargs, extra_body.
 

@@ -143,7 +143,8 @@ class BasetenEmbeddings(BaseModel, Embeddings):
         show_progress_bar: A ``tqdm`` progress bar counting inputs (needs tqdm).
 
     Key init args — client params:
-        timeout, max_retries (default 2), max_connections (default 1000),
+        timeout (the whole request, stream included), max_retries (default 2),
+        max_connections (default 1000), max_response_bytes,
         default_headers, default_query,
         http_client, http_async_client.
 

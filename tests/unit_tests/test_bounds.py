@@ -154,6 +154,13 @@ def test_a_compressed_answer_within_the_cap_is_read_whole(fake_baseten: fb.FakeB
         _llm(fake_baseten, max_response_bytes=100_000).invoke("hi")
 
 
+@pytest.mark.parametrize("style", STYLES)
+async def test_a_huge_error_body_is_capped_too(fake_baseten: fb.FakeBaseten, style: str) -> None:
+    fake_baseten.enqueue(fb.error(500, {"error": "x" * 300_000}))
+    with pytest.raises(BasetenResponseError, match="max_response_bytes=100000"):
+        await _call(_llm(fake_baseten, max_response_bytes=100_000), style)
+
+
 # ---------------------------------------------------------------- retries that never re-bill
 
 LOST_ANSWERS = {
