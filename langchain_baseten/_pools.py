@@ -172,9 +172,13 @@ class LoopShare:
         The generator is closed here (synchronously: it skips the await) so that
         garbage collection does not ask the closed loop to finalise it.
         """
-        self._loop_gone = True
         self.clients.take_all()
         self.pools.take_all()
+        self.stop_closer()
+
+    def stop_closer(self) -> None:
+        """Close the generator without awaiting anything (its loop cannot run it)."""
+        self._loop_gone = True
         with suppress(StopIteration, StopAsyncIteration, RuntimeError):
             self._closer.aclose().send(None)
 
@@ -251,6 +255,10 @@ def _forget_parent_clients() -> None:
     """After ``fork()``, in the child: start from empty caches (see the module docstring)."""
     global _share  # noqa: PLW0603 - replaced wholesale so no parent object is reachable
     _inherited.append(_share)
+    for entry in list(_share.loops.values()):
+        # The parent's loops do not run here: a generator left open would ask one of
+        # them to finalise it when the child exits. Its pools stay untouched.
+        entry.stop_closer()
     _share = ProcessShare()
 
 

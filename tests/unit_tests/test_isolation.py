@@ -12,10 +12,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
 import signal
+import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +27,7 @@ import openai
 import pytest
 
 import langchain_baseten
-from langchain_baseten import BasetenEmbeddings, ChatBaseten
+from langchain_baseten import BasetenEmbeddings, ChatBaseten, _pools
 from tests import fake_baseten as fb
 
 KEY = "bt-test-key-isolation"
@@ -98,21 +100,29 @@ def _fork_worker(server: fb.FakeBaseten, worker: int) -> tuple[int, int]:
     return pid, read_end
 
 
-def _collect(pid: int, read_end: int, deadline: float) -> dict[str, int]:
-    """Wait (bounded) for a child; kill it when it overstays."""
+def _exit_code(pid: int, deadline: float) -> int:
+    """Wait (bounded) for a forked child; kill it when it overstays."""
     while time.monotonic() < deadline:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            break
+            return os.waitstatus_to_exitcode(status)
         time.sleep(0.02)
-    else:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        os.close(read_end)
-        pytest.fail(f"forked worker {pid} did not finish within {HANG} s")
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
-    assert os.waitstatus_to_exitcode(status) == 0, "a forked worker failed"
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail(f"forked child {pid} did not finish within {HANG} s")
+
+
+def _collect(pid: int, read_end: int, deadline: float) -> dict[str, int]:
+    """Wait (bounded) for a worker; return what it reported."""
+    try:
+        code = _exit_code(pid, deadline)
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.close(read_end)
+        raise
+    assert code == 0, "a forked worker failed"
     result: dict[str, int] = json.loads(data)
     return result
 
@@ -168,6 +178,32 @@ def test_an_instance_built_before_the_fork_uses_new_clients_in_the_child(
     with os.fdopen(read_end, "rb") as pipe:
         assert pipe.read() == b"1"
     assert llm._connection()[1].sync_client is parent_client  # the parent keeps its own
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+async def test_forking_inside_a_running_loop_leaves_nothing_for_the_child_to_finalise(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    llm = _chat(fake_baseten)
+    assert (await llm.ainvoke("parent")).text == "echo: parent"  # this loop now has pools
+    entry = _pools.current_share().loops[id(asyncio.get_running_loop())]
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            # The loop's shutdown generator is closed in the child (else, collected at
+            # exit, it would ask the parent's loop, not running here, to finalise it).
+            closed = entry._closer.ag_frame is None
+            unraisable: list[object] = []
+            sys.unraisablehook = unraisable.append
+            _pools._inherited.clear()  # what interpreter exit does to the parent's objects
+            gc.collect()
+            code = 0 if closed and unraisable == [] else 3
+        finally:
+            os._exit(code)
+    assert entry._closer.ag_frame is not None  # the parent's is still waiting for its loop
+    assert await asyncio.to_thread(_exit_code, pid, time.monotonic() + HANG) == 0
+    assert (await llm.ainvoke("parent again")).text == "echo: parent again"
 
 
 # ---------------------------------------------------------------- tenants and hosts
