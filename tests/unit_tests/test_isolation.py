@@ -79,7 +79,8 @@ def _worker_calls(server: fb.FakeBaseten, worker: int) -> dict[str, int]:
         total += len(answers)
         wrong += sum(answer != f"echo: {prompt}" for answer in answers)
         total += 1
-        wrong += embedder.embed_documents([prompt]) != [fb.fake_vector(prompt)]
+        (vector,) = embedder.embed_documents([prompt])
+        wrong += vector != pytest.approx(fb.fake_vector(prompt), abs=1e-6)  # float32 on the wire
     return {"wrong": wrong, "total": total}
 
 
@@ -136,7 +137,7 @@ def test_forked_workers_get_their_own_answers_after_the_parent_called(
     # The parent warms up: its pools now hold idle keep-alive connections.
     assert llm.invoke("parent warm-up").text == "echo: parent warm-up"
     assert asyncio.run(llm.ainvoke("parent async")).text == "echo: parent async"
-    assert embedder.embed_query("parent") == fb.fake_vector("parent")
+    assert embedder.embed_query("parent") == pytest.approx(fb.fake_vector("parent"), abs=1e-6)
 
     for _round in range(2):
         children = [_fork_worker(fake_baseten, worker) for worker in range(WORKERS)]
@@ -147,7 +148,9 @@ def test_forked_workers_get_their_own_answers_after_the_parent_called(
 
     # The parent's own connection still works, and carries the parent's answers.
     assert llm.invoke("parent after").text == "echo: parent after"
-    assert embedder.embed_query("parent after") == fb.fake_vector("parent after")
+    assert embedder.embed_query("parent after") == pytest.approx(
+        fb.fake_vector("parent after"), abs=1e-6
+    )
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
@@ -298,7 +301,7 @@ def test_a_loops_pools_close_when_asyncio_run_ends_without_resource_warnings(
 
     async def calls(i: int) -> list[str]:
         vectors = await embedder.aembed_documents([f"text {i}"])
-        assert vectors == [fb.fake_vector(f"text {i}")]
+        assert vectors[0] == pytest.approx(fb.fake_vector(f"text {i}"), abs=1e-6)
         return [
             (await llm.ainvoke(f"run {i}")).text,
             "".join([c.text async for c in llm.astream("s")]),
