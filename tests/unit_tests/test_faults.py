@@ -267,12 +267,14 @@ async def test_a_timeout_then_an_answer(fake_baseten: fb.FakeBaseten) -> None:
 
 @pytest.mark.parametrize("style", STREAM_STYLES)
 async def test_stall_mid_stream_times_out(fake_baseten: fb.FakeBaseten, style: str) -> None:
-    fake_baseten.enqueue(fb.stream(pieces=["a", "b", "c"], stall_after=2, stall_seconds=3))
+    # timeout=1.5: long enough for the headers to arrive on a loaded machine (with 0.5 s
+    # they once did not, and the error was a plain request timeout), far below the stall.
+    fake_baseten.enqueue(fb.stream(pieces=["a", "b", "c"], stall_after=2, stall_seconds=6))
     seen: list[AIMessageChunk] = []
     watch = Watch()
     start = time.monotonic()
     with pytest.raises(openai.APITimeoutError) as info:
-        await _call(_llm(fake_baseten, timeout=0.5), style, seen, watch)
+        await _call(_llm(fake_baseten, timeout=1.5), style, seen, watch)
     assert time.monotonic() - start < HANG
     assert "The stream from http://127.0.0.1" in str(info.value)
     assert "partial answer was discarded" in str(info.value)
