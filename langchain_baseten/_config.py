@@ -1,10 +1,8 @@
 """Endpoint, key and transport from a model's fields: one code path for every class.
 
-``ChatBaseten`` and ``BasetenEmbeddings`` accept the same connection arguments
-(``model``, ``route``, ``model_url``, ``base_url``, ``environment``,
-``deployment_id``, ``served_model_name``, ``api_key``, ``timeout``,
-``max_retries``, ``default_headers``, ``default_query``, ``http_client``,
-``http_async_client``) and interpret them identically.
+Every model class accepts the same connection arguments, declared once in
+:class:`langchain_baseten._connection.BasetenConnection`, and interprets them
+identically.
 
 Fields are inputs: nothing here writes a derived value back into a field. The
 endpoint and the transport are derived from the *current* field values by
@@ -23,7 +21,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from langchain_core.utils import secret_from_env
 from pydantic import AliasChoices, Field, SecretStr
@@ -33,7 +31,6 @@ from langchain_baseten.routing import (
     MODEL_API_BASE_URL,
     BasetenRoutingError,
     Endpoint,
-    Route,
     normalize_model_url,
     resolve_endpoint,
 )
@@ -42,12 +39,13 @@ from langchain_baseten.transport import ClientSettings, Transport
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from langchain_baseten._connection import BasetenConnection
+
 __all__ = [
     "API_BASE_ENV",
     "API_KEY_ENV",
     "BASE_URL_ENV",
     "CONNECTION_FIELDS",
-    "ConnectionFields",
     "DerivedCache",
     "EnvEndpoint",
     "api_key_field",
@@ -92,28 +90,6 @@ _MISSING_KEY = (
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _MODEL_ID = re.compile(r"[A-Za-z0-9]{8}")
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
-
-
-class ConnectionFields(Protocol):
-    """The connection fields a Baseten model class declares (read-only here)."""
-
-    model: str | None
-    route: Route
-    model_url: str | None
-    base_url: str | None
-    environment: str | None
-    deployment_id: str | None
-    served_model_name: str | None
-    api_key: SecretStr | None
-    timeout: float | None
-    max_retries: int
-    max_connections: int
-    max_response_bytes: int
-    retry_lost_answers: bool
-    default_headers: dict[str, str | SecretStr] | None
-    default_query: dict[str, str] | None
-    http_client: Any | None
-    http_async_client: Any | None
 
 
 def api_key_field() -> Any:
@@ -179,7 +155,7 @@ def _strip_prefix(model: str) -> str:
     return model.removeprefix("baseten/")
 
 
-def _resolve(fields: ConnectionFields, env: EnvEndpoint) -> Endpoint:
+def _resolve(fields: BasetenConnection, env: EnvEndpoint) -> Endpoint:
     base_url, model_url = fields.base_url, fields.model_url
     if base_url is None and model_url is None:
         base_url, model_url = env
@@ -200,7 +176,7 @@ def _resolve(fields: ConnectionFields, env: EnvEndpoint) -> Endpoint:
     )
 
 
-def _transport(fields: ConnectionFields, endpoint: Endpoint) -> Transport:
+def _transport(fields: BasetenConnection, endpoint: Endpoint) -> Transport:
     if fields.api_key is None or not fields.api_key.get_secret_value().strip():
         raise ValueError(_MISSING_KEY)
     if fields.timeout is not None and fields.timeout <= 0:
@@ -282,7 +258,7 @@ _SCALAR_KEY_FIELDS = itemgetter(
 )
 
 
-def _key(fields: ConnectionFields, env: EnvEndpoint) -> tuple[Any, ...]:
+def _key(fields: BasetenConnection, env: EnvEndpoint) -> tuple[Any, ...]:
     """What the derived state depends on (read from ``__dict__``: one C call per request)."""
     values = fields.__dict__
     headers = values["default_headers"]
@@ -297,7 +273,7 @@ def _key(fields: ConnectionFields, env: EnvEndpoint) -> tuple[Any, ...]:
 
 
 def derive(
-    fields: ConnectionFields,
+    fields: BasetenConnection,
     cache: DerivedCache,
     env: EnvEndpoint,
     check: Callable[[Endpoint], None] | None = None,
@@ -331,8 +307,8 @@ def derive(
         if check is not None:
             check(endpoint)
         base = endpoint
-        if transport_base is not None:
-            base = dataclasses.replace(endpoint, base_url=transport_base(endpoint))
+        if transport_base is not None and (url := transport_base(endpoint)) != endpoint.base_url:
+            base = dataclasses.replace(endpoint, base_url=url)
         entry = _Derived(key, endpoint, _transport(fields, base))
         cache.entry = entry  # one assignment: safe to share between threads
     return entry.endpoint, entry.transport

@@ -25,24 +25,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
-    SecretStr,
     field_validator,
     model_validator,
 )
 
-from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
-from langchain_baseten._config import (
-    API_KEY_ENV,
-    CONNECTION_FIELDS,
-    DerivedCache,
-    EnvEndpoint,
-    api_key_field,
-    check_default_headers,
-    derive,
-    endpoint_from_env,
-    secret_header_paths,
-)
+from langchain_baseten._config import API_KEY_ENV, CONNECTION_FIELDS, secret_header_paths
+from langchain_baseten._connection import BasetenConnection
 from langchain_baseten._kwargs import collect_init_kwargs, split_call_kwargs
 from langchain_baseten.catalog import ModelInfo, parse_models, remember
 from langchain_baseten.messages import StreamParser, message_from_wire, messages_to_wire
@@ -66,7 +54,6 @@ from langchain_baseten.structured_output import (
 )
 from langchain_baseten.tools import ToolChoice, format_tools, tool_choice_to_wire
 from langchain_baseten.transport import (
-    DEFAULT_MAX_CONNECTIONS,
     AsyncEventStream,
     EventStream,
     Transport,
@@ -99,7 +86,6 @@ _SAMPLING_FIELDS = (
     "top_logprobs",
     "reasoning_effort",
 )
-_NO_ENV = EnvEndpoint()
 
 
 def _with_parsed(result: ChatResult, kwargs: Mapping[str, Any]) -> ChatResult:
@@ -169,7 +155,7 @@ def _add_server_tool_metadata(
     metadata.update(fields)
 
 
-class ChatBaseten(BaseChatModel):
+class ChatBaseten(BasetenConnection, BaseChatModel):
     """Chat model for Baseten's Model APIs and dedicated deployments.
 
     One ``model`` string picks the endpoint: a Model API slug
@@ -322,23 +308,6 @@ class ChatBaseten(BaseChatModel):
                 ...  # trim or summarize, then retry
     """
 
-    model: str | None = Field(default=None, validation_alias=AliasChoices("model", "model_name"))
-    """Model API slug or dedicated model ID, optionally prefixed ``baseten/``."""
-    route: Route = "auto"
-    """``auto``, ``model_api`` or ``dedicated``: how ``model`` is routed."""
-    model_url: str | None = None
-    """A dedicated deployment URL as copied from Baseten's dashboard."""
-    base_url: str | None = None
-    """A custom endpoint (gateway, local server) as given; see ``endpoint.base_url``."""
-    environment: str | None = None
-    """Dedicated deployments: the environment name (``production`` by default)."""
-    deployment_id: str | None = None
-    """Dedicated deployments: a specific deployment instead of an environment."""
-    served_model_name: str | None = None
-    """The body ``model`` for dedicated deployments and custom endpoints."""
-    api_key: SecretStr | None = api_key_field()
-    """Baseten API key; read from ``BASETEN_API_KEY`` when not given."""
-
     temperature: float | None = None
     max_tokens: int | None = Field(
         default=None, validation_alias=AliasChoices("max_tokens", "max_completion_tokens")
@@ -372,51 +341,16 @@ class ChatBaseten(BaseChatModel):
     """Stream responses internally even for ``invoke``."""
     stream_usage: bool = True
     """Report token usage (once) on streamed responses."""
-    timeout: float | None = Field(
-        default=None, validation_alias=AliasChoices("timeout", "request_timeout")
-    )
-    """Seconds one request may take in total: from sending it to the last byte of the
-    answer, the whole stream included (each retry gets its own). Checked as data
-    arrives, so a server that keeps sending slowly cannot hold a call longer; raises
-    ``openai.APITimeoutError``. ``None``: no total limit, only the openai client's
-    defaults (600 s per read, 5 s to connect)."""
-    max_retries: int = Field(default=2, ge=0)
-    """Retries with backoff (honouring ``Retry-After``) of failures that cannot have
-    produced an answer: connecting, a full pool, HTTP 408/409/429/502/503 (see
-    ``retry_lost_answers`` for the others)."""
-    retry_lost_answers: bool = False
-    """Also retry failures after the request reached the server: a read timeout, a
-    connection closed while waiting for or reading the answer, an answer cut short,
-    HTTP 500/504. Off by default because the model may already have generated, and
-    Baseten billed, the answer that was lost: a retry would bill it again."""
-    max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=1)
-    """Largest plain (non-streamed) answer accepted, counted decoded (after gzip):
-    100 MiB by default. Reading stops there and ``BasetenResponseError`` is raised,
-    so a small compressed body cannot expand into gigabytes of memory."""
-    max_connections: int = Field(default=DEFAULT_MAX_CONNECTIONS, ge=1)
-    """Connections open at once to one endpoint with one API key (shared by every
-    instance with the same endpoint and key); more requests wait for a free one.
-    Each endpoint and key has its own pool, so one busy tenant or host never makes
-    another wait."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra body keys for every request (unknown init kwargs land here)."""
     extra_body: dict[str, Any] | None = None
     """Extra top-level body keys, as with the openai client's ``extra_body``."""
-    default_headers: dict[str, str | SecretStr] | None = None
-    """Headers for every request; credential-like ones (``Authorization`` ...) are kept secret."""
-    default_query: dict[str, str] | None = None
-    http_client: Any | None = Field(default=None, exclude=True)
-    """An ``httpx2.Client`` to use instead of the shared connection pool."""
-    http_async_client: Any | None = Field(default=None, exclude=True)
-    """An ``httpx2.AsyncClient`` to use instead of the shared connection pool."""
 
+    # The connection fields (model ... http_async_client) are BasetenConnection's.
     # hide_input_in_errors: a failed validation must never quote the input, api_key included.
     model_config = ConfigDict(
         populate_by_name=True, protected_namespaces=(), hide_input_in_errors=True
     )
-
-    _derived: DerivedCache = PrivateAttr(default_factory=DerivedCache)
-    _env: EnvEndpoint | None = PrivateAttr(default=None)  # read by the validator below
 
     # ------------------------------------------------------------------ validation
 
@@ -431,16 +365,9 @@ class ChatBaseten(BaseChatModel):
             values = {k: v for k, v in values.items() if k != "profile"}  # derive it again
         return values
 
-    @field_validator("default_headers", mode="before")
-    @classmethod
-    def _check_headers(cls, value: Any) -> Any:
-        return check_default_headers(value)
-
     @model_validator(mode="after")
-    def _check_connection_and_params(self) -> ChatBaseten:
-        """Read the environment once, check endpoint, key and parameters (nothing is stored)."""
-        self._env = endpoint_from_env()
-        derive(self, self._derived, self._env)
+    def _check_params(self) -> ChatBaseten:
+        """Check the request parameters (after the connection: endpoint and key)."""
         check_body_keys(self.model_kwargs, "model_kwargs")
         check_body_keys(self.extra_body or {}, "extra_body")
         check_request_params(
@@ -535,35 +462,6 @@ class ChatBaseten(BaseChatModel):
     @property
     def _llm_type(self) -> str:
         return "baseten-chat"
-
-    def _connection(self) -> tuple[Endpoint, Transport]:
-        """The endpoint and transport for the current field values."""
-        # Read the private attributes directly: pydantic's __getattr__ costs ~6 us each.
-        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
-        return derive(self, private["_derived"], private["_env"] or _NO_ENV)
-
-    @property
-    def model_name(self) -> str:
-        """The model name sent in request bodies (ChatOpenAI-compatible spelling)."""
-        return self.endpoint.model
-
-    @property
-    def endpoint(self) -> Endpoint:
-        """The resolved endpoint (``base_url``, body ``model``, ``kind``, deployment details).
-
-        Derived from the current fields on each access (cached until one changes).
-        """
-        return self._connection()[0]
-
-    @property
-    def baseten_api_key(self) -> SecretStr | None:
-        """The API key (the published langchain-baseten's attribute name for ``api_key``)."""
-        return self.api_key
-
-    @property
-    def baseten_api_base(self) -> str:
-        """The resolved base URL (the published langchain-baseten's attribute name)."""
-        return self.endpoint.base_url
 
     @classmethod
     def is_lc_serializable(cls) -> bool:

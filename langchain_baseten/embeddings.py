@@ -12,27 +12,10 @@ import httpx2
 import openai
 from langchain_core.embeddings import Embeddings
 from langchain_core.exceptions import ContextOverflowError
-from pydantic import (
-    AliasChoices,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    SecretStr,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator
 
 from langchain_baseten import _embed
-from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
-from langchain_baseten._config import (
-    DerivedCache,
-    EnvEndpoint,
-    api_key_field,
-    check_default_headers,
-    derive,
-    endpoint_from_env,
-)
+from langchain_baseten._connection import IdempotentConnection
 from langchain_baseten._embed import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_CHARS_PER_REQUEST,
@@ -41,16 +24,14 @@ from langchain_baseten._embed import (
     BadVectorsError,
     Batch,
 )
-from langchain_baseten._kwargs import collect_init_kwargs
 from langchain_baseten.errors import REQUEST_ID_HEADER, BasetenResponseError
-from langchain_baseten.routing import BasetenRoutingError, Endpoint, Route
-from langchain_baseten.transport import DEFAULT_MAX_CONNECTIONS
+from langchain_baseten.routing import BasetenRoutingError, Endpoint
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from langchain_baseten._embed import Progress
-    from langchain_baseten.transport import JsonResponse, Transport
+    from langchain_baseten.transport import JsonResponse
 
 __all__ = ["BasetenEmbeddings"]
 
@@ -94,7 +75,7 @@ def _progress_bar(total: int) -> Progress:
     return tqdm_auto.tqdm(total=total, unit="text", desc="Embedding")  # type: ignore[no-any-return]
 
 
-class BasetenEmbeddings(BaseModel, Embeddings):
+class BasetenEmbeddings(IdempotentConnection, Embeddings):
     """Embeddings from a Baseten dedicated deployment (BEI, TEI, vLLM ...).
 
     Embedding models run on dedicated deployments: Baseten's Model APIs
@@ -192,23 +173,6 @@ class BasetenEmbeddings(BaseModel, Embeddings):
             store.similarity_search("Where is Paris?", k=2)
     """
 
-    model: str | None = Field(default=None, validation_alias=AliasChoices("model", "model_name"))
-    """Dedicated model ID (8 characters), optionally prefixed ``baseten/``."""
-    route: Route = "auto"
-    """``auto`` or ``dedicated``: how ``model`` is routed (Model APIs have no embeddings)."""
-    model_url: str | None = None
-    """A dedicated deployment URL as copied from Baseten's dashboard."""
-    base_url: str | None = None
-    """A custom endpoint as given; the resolved one is ``endpoint.base_url``."""
-    environment: str | None = None
-    """The deployment environment (``production`` by default)."""
-    deployment_id: str | None = None
-    """A specific deployment instead of an environment."""
-    served_model_name: str | None = None
-    """The body ``model`` sent to the server."""
-    api_key: SecretStr | None = api_key_field()
-    """Baseten API key; read from ``BASETEN_API_KEY`` when not given."""
-
     dimensions: int | None = Field(default=None, gt=0)
     """Output dimensions for models that support shortening (Matryoshka)."""
     batch_size: int = Field(default=DEFAULT_BATCH_SIZE, ge=1)
@@ -222,45 +186,6 @@ class BasetenEmbeddings(BaseModel, Embeddings):
     show_progress_bar: bool = False
     """Show a ``tqdm`` progress bar (inputs done) during multi-batch calls."""
 
-    timeout: float | None = Field(
-        default=None, validation_alias=AliasChoices("timeout", "request_timeout")
-    )
-    """Seconds one request may take in total: from sending it to the last byte of the
-    answer, the whole stream included (each retry gets its own). Checked as data
-    arrives, so a server that keeps sending slowly cannot hold a call longer; raises
-    ``openai.APITimeoutError``. ``None``: no total limit, only the openai client's
-    defaults (600 s per read, 5 s to connect)."""
-    max_retries: int = Field(default=2, ge=0)
-    """Retries with backoff (honouring ``Retry-After``) on 408/409/429/5xx, timeouts and lost
-    connections (these requests are idempotent and cheap, so lost answers are retried too)."""
-    retry_lost_answers: bool = True
-    """Also retry failures after the request reached the server (read timeouts, cut
-    answers, HTTP 500/504): on by default, as these requests are idempotent and cheap."""
-    max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=1)
-    """Largest plain (non-streamed) answer accepted, counted decoded (after gzip):
-    100 MiB by default. Reading stops there and ``BasetenResponseError`` is raised,
-    so a small compressed body cannot expand into gigabytes of memory."""
-    max_connections: int = Field(default=DEFAULT_MAX_CONNECTIONS, ge=1)
-    """Connections open at once to one endpoint with one API key (shared by every
-    instance with the same endpoint and key); more requests wait for a free one.
-    Each endpoint and key has its own pool, so one busy tenant or host never makes
-    another wait."""
-    default_headers: dict[str, str | SecretStr] | None = None
-    """Headers for every request; credential-like ones (``Authorization`` ...) are kept secret."""
-    default_query: dict[str, str] | None = None
-    http_client: Any | None = Field(default=None, exclude=True)
-    """An ``httpx2.Client`` to use instead of the shared connection pool."""
-    http_async_client: Any | None = Field(default=None, exclude=True)
-    """An ``httpx2.AsyncClient`` to use instead of the shared connection pool."""
-
-    # hide_input_in_errors: a failed validation must never quote the input, api_key included.
-    model_config = ConfigDict(
-        populate_by_name=True,
-        protected_namespaces=(),
-        extra="forbid",
-        hide_input_in_errors=True,
-    )
-
     @field_validator("show_progress_bar")
     @classmethod
     def _tqdm_installed(cls, value: bool) -> bool:  # noqa: FBT001 - pydantic's signature
@@ -268,29 +193,6 @@ class BasetenEmbeddings(BaseModel, Embeddings):
             msg = "show_progress_bar=True needs the tqdm package: pip install tqdm"
             raise ValueError(msg)
         return value
-
-    _derived: DerivedCache = PrivateAttr(default_factory=DerivedCache)
-    _env: EnvEndpoint = PrivateAttr(default_factory=EnvEndpoint)  # set by the validator
-
-    @model_validator(mode="before")
-    @classmethod
-    def _apply_keyword_policy(cls, values: Any) -> Any:
-        """Map other clients' names and refuse credentials (unknown names stay errors)."""
-        if not isinstance(values, dict):
-            return values
-        return collect_init_kwargs(cls, values, owner=cls.__name__, extras=False)
-
-    @field_validator("default_headers", mode="before")
-    @classmethod
-    def _check_headers(cls, value: Any) -> Any:
-        return check_default_headers(value)
-
-    @model_validator(mode="after")
-    def _check_connection(self) -> BasetenEmbeddings:
-        """Read the environment once; check the endpoint (a dedicated one) and the key."""
-        self._env = endpoint_from_env()
-        self._connection()
-        return self
 
     def _check_endpoint(self, endpoint: Endpoint) -> None:
         if endpoint.kind == "model_api":
@@ -301,32 +203,6 @@ class BasetenEmbeddings(BaseModel, Embeddings):
                 "base_url=... for another OpenAI-compatible /embeddings endpoint."
             )
             raise BasetenRoutingError(msg)
-
-    def _connection(self) -> tuple[Endpoint, Transport]:
-        """The endpoint and transport for the current field values."""
-        # Read the private attributes directly: pydantic's __getattr__ costs ~6 us each.
-        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
-        return derive(self, private["_derived"], private["_env"], self._check_endpoint)
-
-    @property
-    def model_name(self) -> str:
-        """The model name sent in request bodies."""
-        return self.endpoint.model
-
-    @property
-    def endpoint(self) -> Endpoint:
-        """The resolved endpoint (``base_url``, body ``model``, kind, deployment details)."""
-        return self._connection()[0]
-
-    @property
-    def baseten_api_key(self) -> SecretStr | None:
-        """The API key (the published langchain-baseten's attribute name for ``api_key``)."""
-        return self.api_key
-
-    @property
-    def baseten_api_base(self) -> str:
-        """The resolved base URL (the published langchain-baseten's attribute name)."""
-        return self.endpoint.base_url
 
     # ------------------------------------------------------------------ requests
 

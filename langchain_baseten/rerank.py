@@ -36,37 +36,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx2
 from langchain_core.documents import BaseDocumentCompressor, Document
-from pydantic import (
-    AliasChoices,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    SecretStr,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field
 
-from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
-from langchain_baseten._config import (
-    DerivedCache,
-    EnvEndpoint,
-    api_key_field,
-    check_default_headers,
-    derive,
-    endpoint_from_env,
-)
-from langchain_baseten._kwargs import collect_init_kwargs
+from langchain_baseten._connection import IdempotentConnection
 from langchain_baseten.errors import REQUEST_ID_HEADER, BasetenResponseError
-from langchain_baseten.routing import BasetenRoutingError, Endpoint, Route
-from langchain_baseten.transport import DEFAULT_MAX_CONNECTIONS
+from langchain_baseten.routing import BasetenRoutingError, Endpoint
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
     from langchain_core.callbacks import Callbacks
 
-    from langchain_baseten.transport import JsonListResponse, Transport
+    from langchain_baseten.transport import JsonListResponse
 
 __all__ = ["BasetenClassifier", "BasetenRerank", "ClassLabel", "RerankResult"]
 
@@ -160,25 +141,8 @@ def _check_texts(texts: Sequence[str], what: str, limit: int) -> None:
         raise ValueError(msg)
 
 
-class _BeiModel(BaseModel):
-    """Connection fields and transport of a BEI/TEI deployment's sync root (shared base)."""
-
-    model: str | None = Field(default=None, validation_alias=AliasChoices("model", "model_name"))
-    """Dedicated model ID (8 characters), optionally prefixed ``baseten/``."""
-    route: Route = "auto"
-    """``auto`` or ``dedicated`` (Model APIs serve no rerankers or classifiers)."""
-    model_url: str | None = None
-    """A dedicated deployment URL as copied from Baseten's dashboard."""
-    base_url: str | None = None
-    """A custom endpoint (a trailing ``/v1`` is dropped to reach ``/rerank``, ``/predict``)."""
-    environment: str | None = None
-    """The deployment environment (``production`` by default)."""
-    deployment_id: str | None = None
-    """A specific deployment instead of an environment."""
-    served_model_name: str | None = None
-    """Not used: ``/rerank`` and ``/predict`` bodies carry no model name (must stay unset)."""
-    api_key: SecretStr | None = api_key_field()
-    """Baseten API key; read from ``BASETEN_API_KEY`` when not given."""
+class _BeiModel(IdempotentConnection):
+    """A BEI/TEI deployment's sync root: the connection plus the batching fields (shared base)."""
 
     batch_size: int = Field(default=DEFAULT_BATCH_SIZE, ge=1)
     """Texts per request (TEI refuses more than its ``--max-client-batch-size``, 32 by default)."""
@@ -190,71 +154,13 @@ class _BeiModel(BaseModel):
     """Ask the server to truncate over-long inputs (``None``: the server's default, no truncation
     on TEI, which then answers 413 for a text longer than the model's limit)."""
 
-    timeout: float | None = Field(
-        default=None, validation_alias=AliasChoices("timeout", "request_timeout")
-    )
-    """Seconds one request may take in total: from sending it to the last byte of the
-    answer, the whole stream included (each retry gets its own). Checked as data
-    arrives, so a server that keeps sending slowly cannot hold a call longer; raises
-    ``openai.APITimeoutError``. ``None``: no total limit, only the openai client's
-    defaults (600 s per read, 5 s to connect)."""
-    max_retries: int = Field(default=2, ge=0)
-    """Retries with backoff (honouring ``Retry-After``) on 408/409/429/5xx, timeouts and lost
-    connections (these requests are idempotent and cheap, so lost answers are retried too)."""
-    retry_lost_answers: bool = True
-    """Also retry failures after the request reached the server (read timeouts, cut
-    answers, HTTP 500/504): on by default, as these requests are idempotent and cheap."""
-    max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=1)
-    """Largest plain (non-streamed) answer accepted, counted decoded (after gzip):
-    100 MiB by default. Reading stops there and ``BasetenResponseError`` is raised,
-    so a small compressed body cannot expand into gigabytes of memory."""
-    max_connections: int = Field(default=DEFAULT_MAX_CONNECTIONS, ge=1)
-    """Connections open at once to one endpoint with one API key (see ``ChatBaseten``)."""
-    default_headers: dict[str, str | SecretStr] | None = None
-    """Headers for every request; credential-like ones (``Authorization`` ...) are kept secret."""
-    default_query: dict[str, str] | None = None
-    http_client: Any | None = Field(default=None, exclude=True)
-    """An ``httpx2.Client`` to use instead of the shared connection pool."""
-    http_async_client: Any | None = Field(default=None, exclude=True)
-    """An ``httpx2.AsyncClient`` to use instead of the shared connection pool."""
-
-    # hide_input_in_errors: a failed validation must never quote the input, api_key included.
-    model_config = ConfigDict(
-        populate_by_name=True,
-        protected_namespaces=(),
-        extra="forbid",
-        hide_input_in_errors=True,
-    )
-
-    # Fields are inputs: endpoint and transport are derived from them (see _config).
-    _derived: DerivedCache = PrivateAttr(default_factory=DerivedCache)
-    _env: EnvEndpoint = PrivateAttr(default_factory=EnvEndpoint)  # set by the validator
-
-    @model_validator(mode="before")
-    @classmethod
-    def _apply_keyword_policy(cls, values: Any) -> Any:
-        """Map other clients' names and refuse credentials (unknown names stay errors)."""
-        if not isinstance(values, dict):
-            return values
-        return collect_init_kwargs(cls, values, owner=cls.__name__, extras=False)
-
-    @field_validator("default_headers", mode="before")
-    @classmethod
-    def _check_headers(cls, value: Any) -> Any:
-        return check_default_headers(value)
-
-    @model_validator(mode="after")
-    def _resolve_endpoint_and_client(self) -> _BeiModel:
-        """Resolve the (dedicated) endpoint, check the key, prepare the transport."""
+    def _check_fields(self) -> None:
         if self.served_model_name is not None:
             msg = (
                 "served_model_name= does not apply here: /rerank and /predict requests carry "
                 "no model name. Drop it."
             )
             raise BasetenRoutingError(msg)
-        self._env = endpoint_from_env()
-        self._connection()
-        return self
 
     def _check_endpoint(self, endpoint: Endpoint) -> None:
         if endpoint.kind == "model_api":
@@ -266,15 +172,8 @@ class _BeiModel(BaseModel):
             )
             raise BasetenRoutingError(msg)
 
-    def _connection(self) -> tuple[Endpoint, Transport]:
-        """The endpoint and the sync-root transport for the current field values."""
-        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
-        return derive(self, private["_derived"], private["_env"], self._check_endpoint, _sync_root)
-
-    @property
-    def endpoint(self) -> Endpoint:
-        """The resolved endpoint (its ``base_url`` is the OpenAI-style ``.../sync/v1``)."""
-        return self._connection()[0]
+    def _transport_base(self, endpoint: Endpoint) -> str:
+        return _sync_root(endpoint)
 
     @property
     def sync_url(self) -> str:

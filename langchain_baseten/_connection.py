@@ -1,0 +1,202 @@
+"""The connection fields every Baseten model class shares, declared once.
+
+:class:`BasetenConnection` owns ``model``, ``route``, ``model_url``,
+``base_url``, ``environment``, ``deployment_id``, ``served_model_name``,
+``api_key``, ``timeout``, ``max_retries``, ``retry_lost_answers``,
+``max_response_bytes``, ``max_connections``, ``default_headers``,
+``default_query``, ``http_client`` and ``http_async_client``, their checks, and
+the resolved ``endpoint`` and transport (derived by :mod:`langchain_baseten._config`).
+``ChatBaseten`` extends it directly; ``BasetenEmbeddings``, ``BasetenRerank``
+and ``BasetenClassifier`` extend :class:`IdempotentConnection` (lost answers
+retried by default). Each class adds only its own fields and checks, through
+two hooks: :meth:`BasetenConnection._check_endpoint` (refuse an endpoint kind)
+and :meth:`BasetenConnection._transport_base` (where the transport posts).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Self
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
+from langchain_baseten._config import (
+    DerivedCache,
+    EnvEndpoint,
+    api_key_field,
+    check_default_headers,
+    derive,
+    endpoint_from_env,
+)
+from langchain_baseten._kwargs import collect_init_kwargs
+from langchain_baseten.routing import Route  # noqa: TC001  # pydantic reads it at runtime
+from langchain_baseten.transport import DEFAULT_MAX_CONNECTIONS
+
+if TYPE_CHECKING:
+    from langchain_baseten.routing import Endpoint
+    from langchain_baseten.transport import Transport
+
+__all__ = ["BasetenConnection", "IdempotentConnection"]
+
+_NO_ENV = EnvEndpoint()
+
+
+class BasetenConnection(BaseModel):
+    """Endpoint, key and client settings: where requests go and how they authenticate."""
+
+    model: str | None = Field(default=None, validation_alias=AliasChoices("model", "model_name"))
+    """Model API slug or dedicated model ID, optionally prefixed ``baseten/`` (embeddings,
+    rerankers and classifiers need a dedicated model ID)."""
+    route: Route = "auto"
+    """``auto``, ``model_api`` or ``dedicated``: how ``model`` is routed (Model APIs
+    serve chat models only: ``model_api`` is an error for the other classes)."""
+    model_url: str | None = None
+    """A dedicated deployment URL as copied from Baseten's dashboard."""
+    base_url: str | None = None
+    """A custom endpoint (gateway, local server) as given; see ``endpoint.base_url``
+    (rerankers and classifiers drop a trailing ``/v1`` to reach ``/rerank``, ``/predict``)."""
+    environment: str | None = None
+    """Dedicated deployments: the environment name (``production`` by default)."""
+    deployment_id: str | None = None
+    """Dedicated deployments: a specific deployment instead of an environment."""
+    served_model_name: str | None = None
+    """The body ``model`` for dedicated deployments and custom endpoints (rerankers and
+    classifiers send no model name: there it must stay unset)."""
+    api_key: SecretStr | None = api_key_field()
+    """Baseten API key; read from ``BASETEN_API_KEY`` when not given."""
+
+    timeout: float | None = Field(
+        default=None, validation_alias=AliasChoices("timeout", "request_timeout")
+    )
+    """Seconds one request may take in total: from sending it to the last byte of the
+    answer, the whole stream included (each retry gets its own). Checked as data
+    arrives, so a server that keeps sending slowly cannot hold a call longer; raises
+    ``openai.APITimeoutError``. ``None``: no total limit, only the openai client's
+    defaults (600 s per read, 5 s to connect)."""
+    max_retries: int = Field(default=2, ge=0)
+    """Retries with backoff (honouring ``Retry-After``) of failures that cannot have
+    produced an answer: connecting, a full pool, HTTP 408/409/429/502/503 (see
+    ``retry_lost_answers`` for the others)."""
+    retry_lost_answers: bool = False
+    """Also retry failures after the request reached the server: a read timeout, a
+    connection closed while waiting for or reading the answer, an answer cut short,
+    HTTP 500/504. Off by default because the model may already have generated, and
+    Baseten billed, the answer that was lost: a retry would bill it again."""
+    max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=1)
+    """Largest plain (non-streamed) answer accepted, counted decoded (after gzip):
+    100 MiB by default. Reading stops there and ``BasetenResponseError`` is raised,
+    so a small compressed body cannot expand into gigabytes of memory."""
+    max_connections: int = Field(default=DEFAULT_MAX_CONNECTIONS, ge=1)
+    """Connections open at once to one endpoint with one API key (shared by every
+    instance with the same endpoint and key); more requests wait for a free one.
+    Each endpoint and key has its own pool, so one busy tenant or host never makes
+    another wait."""
+    default_headers: dict[str, str | SecretStr] | None = None
+    """Headers for every request; credential-like ones (``Authorization`` ...) are kept secret."""
+    default_query: dict[str, str] | None = None
+    """Query parameters for every request."""
+    http_client: Any | None = Field(default=None, exclude=True)
+    """An ``httpx2.Client`` to use instead of the shared connection pool."""
+    http_async_client: Any | None = Field(default=None, exclude=True)
+    """An ``httpx2.AsyncClient`` to use instead of the shared connection pool."""
+
+    # hide_input_in_errors: a failed validation must never quote the input, api_key included.
+    model_config = ConfigDict(
+        populate_by_name=True, protected_namespaces=(), hide_input_in_errors=True
+    )
+
+    # Fields are inputs: endpoint and transport are derived from them (see _config).
+    _derived: DerivedCache = PrivateAttr(default_factory=DerivedCache)
+    _env: EnvEndpoint | None = PrivateAttr(default=None)  # read by the validator below
+
+    # ------------------------------------------------------------------ validation
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_keyword_policy(cls, values: Any) -> Any:
+        """Map other clients' names and refuse credentials (unknown names stay errors)."""
+        if not isinstance(values, dict):
+            return values
+        return collect_init_kwargs(cls, values, owner=cls.__name__, extras=False)
+
+    @field_validator("default_headers", mode="before")
+    @classmethod
+    def _check_headers(cls, value: Any) -> Any:
+        return check_default_headers(value)
+
+    @model_validator(mode="after")
+    def _check_connection(self) -> Self:
+        """Check the class's own fields, read the environment once, check endpoint and key."""
+        self._check_fields()
+        self._env = endpoint_from_env()
+        self._connection()
+        return self
+
+    def _check_fields(self) -> None:
+        """Checks a class runs before the endpoint is resolved (none by default)."""
+
+    def _check_endpoint(self, endpoint: Endpoint) -> None:
+        """Refuse a freshly resolved endpoint the class cannot use (any by default)."""
+
+    def _transport_base(self, endpoint: Endpoint) -> str:
+        """The base URL the transport posts to (default: ``endpoint.base_url``)."""
+        return endpoint.base_url
+
+    # ------------------------------------------------------------------ derived state
+
+    def _connection(self) -> tuple[Endpoint, Transport]:
+        """The endpoint and transport for the current field values."""
+        # Read the private attributes directly: pydantic's __getattr__ costs ~6 us each.
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        return derive(
+            self,
+            private["_derived"],
+            private["_env"] or _NO_ENV,
+            self._check_endpoint,
+            self._transport_base,
+        )
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The resolved endpoint (``base_url``, body ``model``, ``kind``, deployment details).
+
+        Derived from the current fields on each access (cached until one changes).
+        """
+        return self._connection()[0]
+
+    @property
+    def model_name(self) -> str:
+        """The model name sent in request bodies (ChatOpenAI-compatible spelling)."""
+        return self.endpoint.model
+
+    @property
+    def baseten_api_key(self) -> SecretStr | None:
+        """The API key (the published langchain-baseten's attribute name for ``api_key``)."""
+        return self.api_key
+
+    @property
+    def baseten_api_base(self) -> str:
+        """The resolved base URL (the published langchain-baseten's attribute name)."""
+        return self.endpoint.base_url
+
+
+class IdempotentConnection(BasetenConnection):
+    """The connection of idempotent, cheap requests (embeddings, rerank, predict)."""
+
+    max_retries: int = Field(default=2, ge=0)
+    """Retries with backoff (honouring ``Retry-After``) on 408/409/429/5xx, timeouts and lost
+    connections (these requests are idempotent and cheap, so lost answers are retried too)."""
+    retry_lost_answers: bool = True
+    """Also retry failures after the request reached the server (read timeouts, cut
+    answers, HTTP 500/504): on by default, as these requests are idempotent and cheap."""
+
+    model_config = ConfigDict(extra="forbid")
