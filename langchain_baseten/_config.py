@@ -61,7 +61,8 @@ BASE_URL_ENV = "BASETEN_BASE_URL"
 #: The published langchain-baseten (0.2.x) reads its base URL from this variable.
 API_BASE_ENV = "BASETEN_API_BASE"
 
-#: Fields that decide where a request goes and how it authenticates.
+#: Fields that decide where a request goes, how it authenticates and how it is bounded
+#: (never sent in a body: per call they are refused).
 CONNECTION_FIELDS = frozenset(
     {
         "model",
@@ -74,6 +75,10 @@ CONNECTION_FIELDS = frozenset(
         "api_key",
         "timeout",
         "max_retries",
+        "retry_lost_answers",
+        "max_response_bytes",
+        "max_event_bytes",
+        "max_connections",
         "default_headers",
         "default_query",
         "http_client",
@@ -200,6 +205,7 @@ def _transport(fields: BasetenConnection, endpoint: Endpoint) -> Transport:
         ),
         http_client=fields.http_client,
         http_async_client=fields.http_async_client,
+        max_event_bytes=fields.max_event_bytes,
     )
 
 
@@ -252,6 +258,7 @@ _SCALAR_KEY_FIELDS = itemgetter(
     "max_retries",
     "max_connections",
     "max_response_bytes",
+    "max_event_bytes",
     "retry_lost_answers",
     "http_client",
     "http_async_client",

@@ -38,6 +38,7 @@ from langchain_baseten._config import (
     endpoint_from_env,
 )
 from langchain_baseten._kwargs import collect_init_kwargs
+from langchain_baseten._sse import DEFAULT_MAX_EVENT_BYTES
 from langchain_baseten.routing import Route  # noqa: TC001  # pydantic reads it at runtime
 from langchain_baseten.transport import DEFAULT_MAX_CONNECTIONS
 
@@ -95,6 +96,10 @@ class BasetenConnection(BaseModel):
     """Largest plain (non-streamed) answer accepted, counted decoded (after gzip):
     100 MiB by default. Reading stops there and ``BasetenResponseError`` is raised,
     so a small compressed body cannot expand into gigabytes of memory."""
+    max_event_bytes: int = Field(default=DEFAULT_MAX_EVENT_BYTES, ge=1)
+    """Largest single event of a streamed answer (the sum of its ``data:`` lines):
+    16 MiB by default. A longer event raises ``BasetenResponseError`` and reading
+    stops, so a server that never ends a line cannot fill memory. Only chat streams."""
     max_connections: int = Field(default=DEFAULT_MAX_CONNECTIONS, ge=1)
     """Connections open at once to one endpoint with one API key (shared by every
     instance with the same endpoint and key); more requests wait for a free one.

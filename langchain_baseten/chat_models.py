@@ -208,6 +208,7 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     Key init args — client params:
         timeout (the whole request, stream included), max_retries (default 2),
         retry_lost_answers (default ``False``), max_connections (default 1000), max_response_bytes,
+        max_event_bytes (default 16 MiB, one streamed event),
         default_headers, default_query,
         http_client, http_async_client, model_kwargs, extra_body.
 

@@ -154,6 +154,24 @@ def test_a_compressed_answer_within_the_cap_is_read_whole(fake_baseten: fb.FakeB
         _llm(fake_baseten, max_response_bytes=100_000).invoke("hi")
 
 
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"max_response_bytes": 5},
+        {"max_event_bytes": 5},
+        {"max_connections": 1},
+        {"retry_lost_answers": True},
+    ],
+)
+def test_bounds_cannot_change_per_call_and_never_reach_the_body(
+    fake_baseten: fb.FakeBaseten, setting: dict[str, Any]
+) -> None:
+    (name,) = setting
+    with pytest.raises(ValueError, match=f"'{name}' is a connection setting"):
+        _llm(fake_baseten).invoke("hi", **setting)
+    assert fake_baseten.requests == []
+
+
 @pytest.mark.parametrize("style", STYLES)
 async def test_a_huge_error_body_is_capped_too(fake_baseten: fb.FakeBaseten, style: str) -> None:
     fake_baseten.enqueue(fb.error(500, {"error": "x" * 300_000}))

@@ -280,6 +280,17 @@ async def test_an_event_over_the_cap_raises_the_packages_error_async(
             [event async for event in events]
 
 
+@pytest.mark.parametrize("style", STREAM_STYLES)
+async def test_the_event_cap_is_a_chat_model_setting(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    fake_baseten.enqueue(fb.raw_stream(b"data: " + b"x" * 5000))
+    with pytest.raises(BasetenResponseError, match="larger than 4,096 bytes"):
+        await _answer(_llm(fake_baseten, max_event_bytes=4096), style)
+    fake_baseten.enqueue(fb.stream("one two three"))
+    assert (await _answer(_llm(fake_baseten, max_event_bytes=4096), style)).text == "one two three"
+
+
 # ---------------------------------------------------------------- connections
 
 
