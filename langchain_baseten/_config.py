@@ -26,9 +26,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from langchain_core.utils import secret_from_env
 from pydantic import AliasChoices, Field, SecretStr
 
+from langchain_baseten._baseten import (
+    API_KEYS_URL,
+    MODEL_API_BASE_URL,
+    is_model_id,
+    strip_prefix,
+)
 from langchain_baseten.parameters import is_credential_name
 from langchain_baseten.routing import (
-    MODEL_API_BASE_URL,
     BasetenRoutingError,
     Endpoint,
     normalize_model_url,
@@ -88,12 +93,10 @@ CONNECTION_FIELDS = frozenset(
 
 _MISSING_KEY = (
     "No Baseten API key: pass api_key=... or set the BASETEN_API_KEY environment "
-    "variable (OPENAI_API_KEY is never used for Baseten). Keys are at "
-    "https://app.baseten.co/settings/api_keys."
+    f"variable (OPENAI_API_KEY is never used for Baseten). Keys are at {API_KEYS_URL}."
 )
 # RFC 9110 field names: a "token".
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_MODEL_ID = re.compile(r"[A-Za-z0-9]{8}")
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 
 
@@ -156,17 +159,13 @@ def endpoint_from_env() -> EnvEndpoint:
     return EnvEndpoint()
 
 
-def _strip_prefix(model: str) -> str:
-    return model.removeprefix("baseten/")
-
-
 def _resolve(fields: BasetenConnection, env: EnvEndpoint) -> Endpoint:
     base_url, model_url = fields.base_url, fields.model_url
     if base_url is None and model_url is None:
         base_url, model_url = env
     model, served = fields.model, fields.served_model_name
-    label = _strip_prefix(model) if isinstance(model, str) else ""
-    if model_url is not None and served is None and label and not _MODEL_ID.fullmatch(label):
+    label = strip_prefix(model) if isinstance(model, str) else ""
+    if model_url is not None and served is None and label and not is_model_id(label):
         # The published package's meaning of model=<label> with model_url=: the label
         # is the body model, what this package calls served_model_name.
         model, served = None, label

@@ -43,7 +43,6 @@ call still counts it once.
 
 from __future__ import annotations
 
-import re
 import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -56,6 +55,7 @@ from langchain_core.outputs import ChatGeneration
 from langchain_core.tracers.context import register_configure_hook
 from typing_extensions import override
 
+from langchain_baseten._baseten import CHAT_LLM_TYPE, PROVIDER, is_baseten_deployment_url
 from langchain_baseten.pricing import ModelPrice, PriceSpec, get_price, normalize_model, to_price
 
 if TYPE_CHECKING:
@@ -67,13 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BasetenCallbackHandler", "ModelUsage", "get_baseten_callback"]
 
-_PROVIDER = "baseten"
-_LLM_TYPE = "baseten-chat"
 _DEDICATED_SUFFIX = " (dedicated)"
-# Dedicated deployments and chains: model-<id>[-<env>].api.baseten.co, chain-<id>...
-_DEDICATED_HOST = re.compile(r"^(model|chain)-[a-z0-9]+(-[a-z0-9-]+)?\.api\.baseten\.co$")
-_DEDICATED_PATH = re.compile(r"/sync(/v1)?/?$")
-_MODEL_ID = re.compile(r"^(baseten/)?[a-zA-Z0-9]{8}$")
 
 EndpointKind = Literal["model_api", "dedicated"]
 
@@ -85,32 +79,21 @@ _REASONS: dict[str, str] = {
 }
 
 
-def _host_and_path(url: str) -> tuple[str, str]:
-    rest = url.split("://", 1)[-1]
-    host, _, path = rest.partition("/")
-    return host.split("@")[-1].split(":")[0].lower(), "/" + path
-
-
 def _endpoint_kind(invocation_params: Mapping[str, Any]) -> EndpointKind:
     """Whether a call went to a dedicated deployment (GPU-time billing) or is priced per token.
 
-    A dedicated host (``model-<id>.api.baseten.co``) or a ``.../sync/v1`` path is a
-    dedicated deployment; so is a call-time ``model=`` override with an 8-character
-    model ID sent to Baseten's Model API host. Everything else (Baseten's Model
-    APIs, a gateway or local server given as ``base_url``) is priced by the model
-    name the response reports.
+    ``ChatBaseten`` puts the kind of the endpoint the call goes to in its
+    invocation params (``endpoint_kind``, a per-call ``model=`` override
+    included). A ``custom`` endpoint (``base_url=``) is a dedicated deployment
+    when its URL is a deployment's (host or ``.../sync/v1`` path): a proxy in
+    front of one is still billed by GPU time. Everything else is priced by the
+    model name the response reports.
     """
-    base_url = invocation_params.get("base_url")
-    host, path = _host_and_path(base_url) if isinstance(base_url, str) else ("", "")
-    if _DEDICATED_HOST.match(host) or _DEDICATED_PATH.search(path):
+    kind = invocation_params.get("endpoint_kind")
+    if kind == "dedicated":
         return "dedicated"
-    override = invocation_params.get("model")
-    if (
-        isinstance(override, str)
-        and host.endswith("baseten.co")
-        and override != invocation_params.get("model_name")
-        and _MODEL_ID.match(override)
-    ):
+    base_url = invocation_params.get("base_url")
+    if kind == "custom" and isinstance(base_url, str) and is_baseten_deployment_url(base_url):
         return "dedicated"
     return "model_api"
 
@@ -274,7 +257,7 @@ class BasetenCallbackHandler(BaseCallbackHandler):
     ) -> None:
         """Note a starting ``ChatBaseten`` call and where it goes."""
         params: Mapping[str, Any] = kwargs.get("invocation_params") or {}
-        if params.get("_type") != _LLM_TYPE and (metadata or {}).get("ls_provider") != _PROVIDER:
+        if params.get("_type") != CHAT_LLM_TYPE and (metadata or {}).get("ls_provider") != PROVIDER:
             return
         requested = params.get("model") or params.get("model_name")
         with self._lock:

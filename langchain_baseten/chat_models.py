@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from langchain_baseten._baseten import CHAT_LLM_TYPE, PROVIDER
 from langchain_baseten._config import API_KEY_ENV, CONNECTION_FIELDS, secret_header_paths
 from langchain_baseten._connection import BasetenConnection
 from langchain_baseten._kwargs import collect_init_kwargs, split_call_kwargs
@@ -462,7 +463,7 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
 
     @property
     def _llm_type(self) -> str:
-        return "baseten-chat"
+        return CHAT_LLM_TYPE
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
@@ -504,9 +505,29 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
             params.update(self.extra_body)
         return params
 
+    def _get_invocation_params(
+        self, stop: list[str] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """The call's parameters; ``base_url``/``endpoint_kind`` are the call's own endpoint.
+
+        A per-call ``model=`` can send the call elsewhere (a model ID from the
+        Model APIs to a dedicated deployment): the endpoint it resolves to is what
+        tracing and the cost callback read, so nothing downstream re-derives it
+        from URLs. A ``model=`` that does not resolve keeps this model's endpoint
+        (the call itself then fails with the routing error).
+        """
+        params = super()._get_invocation_params(stop=stop, **kwargs)
+        override = kwargs.get("model")
+        if isinstance(override, str):
+            with contextlib.suppress(ValueError):
+                target = self._endpoint_for(override)
+                params["base_url"] = target.base_url
+                params["endpoint_kind"] = target.kind
+        return params
+
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(
-            ls_provider="baseten",
+            ls_provider=PROVIDER,
             ls_model_name=self.endpoint.model,
             ls_model_type="chat",
         )

@@ -15,6 +15,7 @@ from langchain_core.exceptions import ContextOverflowError
 from pydantic import Field, field_validator
 
 from langchain_baseten import _embed
+from langchain_baseten._baseten import REQUEST_ID_HEADER
 from langchain_baseten._connection import IdempotentConnection
 from langchain_baseten._embed import (
     DEFAULT_BATCH_SIZE,
@@ -24,7 +25,7 @@ from langchain_baseten._embed import (
     BadVectorsError,
     Batch,
 )
-from langchain_baseten.errors import REQUEST_ID_HEADER, BasetenResponseError
+from langchain_baseten.errors import BasetenResponseError
 from langchain_baseten.routing import BasetenRoutingError, Endpoint
 
 if TYPE_CHECKING:

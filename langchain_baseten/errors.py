@@ -68,6 +68,8 @@ from langchain_core.exceptions import (
     OutputParserException,
 )
 
+from langchain_baseten._baseten import MODEL_API_HOST, REQUEST_ID_HEADER, is_dedicated_host
+
 __all__ = [
     "BasetenAuthenticationError",
     "BasetenBadRequestError",
@@ -89,10 +91,8 @@ __all__ = [
     "server_message",
 ]
 
-REQUEST_ID_HEADER = "x-baseten-request-id"
 _MAX_MESSAGE_CHARS = 2000
 _REDACTED = "***"
-_MODEL_API_HOST = "inference.baseten.co"
 
 
 # ---------------------------------------------------------------------- the classes
@@ -347,7 +347,7 @@ def _hint(status: int, message: str | None, request: httpx2.Request | None, url:
         return _OVERFLOW_HINT
     if status == 404:  # noqa: PLR2004
         host = _host(url, request)
-        on_model_api = host == _MODEL_API_HOST
+        on_model_api = host == MODEL_API_HOST
         said = (message or "").lower()
         if on_model_api:
             return _MODEL_API_404_HINT
@@ -356,7 +356,7 @@ def _hint(status: int, message: str | None, request: httpx2.Request | None, url:
             # from --served-model-name); SGLang answers the same way.
             model = _body_model(request)
             return _SERVED_NAME_404_HINT.format(model=repr(model) if model else "")
-        if host.endswith(".api.baseten.co"):
+        if is_dedicated_host(host):
             return _DEDICATED_404_HINT
     return _STATUS_HINTS.get(status) or (
         "server error" if status >= 500 else "the request was rejected"  # noqa: PLR2004

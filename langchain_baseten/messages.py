@@ -29,6 +29,7 @@ from langchain_core.messages.block_translators import register_translator
 from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
 from langchain_core.outputs import ChatGenerationChunk
 
+from langchain_baseten._baseten import PROVIDER, REQUEST_ID_HEADER
 from langchain_baseten._media import MessageConversionError, user_content
 from langchain_baseten.errors import BasetenResponseError, server_message
 from langchain_baseten.tools import new_tool_call_id
@@ -50,8 +51,6 @@ __all__ = [
     "response_metadata_from_wire",
 ]
 
-PROVIDER = "baseten"
-REQUEST_ID_HEADER = "x-baseten-request-id"
 
 _WIRE_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 # Blocks that are not sent as content: calls go in tool_calls; reasoning (ours) goes in

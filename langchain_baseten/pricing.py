@@ -28,6 +28,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from langchain_baseten._baseten import strip_prefix
+
 __all__ = [
     "ModelPrice",
     "PriceSpec",
@@ -38,7 +40,6 @@ __all__ = [
 ]
 
 _DATA_FILE = "prices.json"
-_PREFIX = "baseten/"
 _PER = 1_000_000
 
 
@@ -122,7 +123,7 @@ def to_price(spec: PriceSpec) -> ModelPrice | None:
 
 def normalize_model(model: str) -> str:
     """Strip a leading ``baseten/`` from a model name."""
-    return model.removeprefix(_PREFIX)
+    return strip_prefix(model)
 
 
 @cache

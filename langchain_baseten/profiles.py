@@ -38,6 +38,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from langchain_baseten._baseten import strip_prefix
 from langchain_baseten.errors import BasetenResponseError
 
 if TYPE_CHECKING:
@@ -54,7 +55,6 @@ __all__ = [
 ]
 
 _DATA_FILE = "model_profiles.json"
-_PREFIX = "baseten/"
 
 #: How a model's thinking is switched (the profile key ``reasoning_switch``).
 ReasoningSwitch = Literal["enable_thinking", "reasoning_effort", "always"]
@@ -107,7 +107,7 @@ def get_model_profile(slug: str) -> ModelProfile | None:
             get_model_profile("openai/gpt-oss-120b")["max_input_tokens"]  # 128072
             get_model_profile("acme/unknown-model")  # None
     """
-    name = slug.removeprefix(_PREFIX)
+    name = strip_prefix(slug)
     shipped = _profiles().get(name)
     with _live_lock:
         live = _live.get(name)
@@ -124,9 +124,7 @@ def update_live_profiles(profiles: Mapping[str, Mapping[str, Any]]) -> None:
         profiles: Slug -> the ``ModelProfile`` fields the live catalogue states.
     """
     with _live_lock:
-        _live.update(
-            {slug.removeprefix(_PREFIX): dict(fields) for slug, fields in profiles.items()}
-        )
+        _live.update({strip_prefix(slug): dict(fields) for slug, fields in profiles.items()})
 
 
 def clear_live_profiles() -> None:

@@ -38,8 +38,9 @@ import httpx2
 from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import Field
 
+from langchain_baseten._baseten import REQUEST_ID_HEADER
 from langchain_baseten._connection import IdempotentConnection
-from langchain_baseten.errors import REQUEST_ID_HEADER, BasetenResponseError
+from langchain_baseten.errors import BasetenResponseError
 from langchain_baseten.routing import BasetenRoutingError, Endpoint
 
 if TYPE_CHECKING:

@@ -31,6 +31,15 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 from urllib.parse import SplitResult, urlsplit
 
+from langchain_baseten._baseten import (
+    DEDICATED_HOST,
+    DEFAULT_ENVIRONMENT,
+    MODEL_API_BASE_URL,
+    dedicated_base_url,
+    is_model_id,
+    strip_prefix,
+)
+
 __all__ = [
     "MODEL_API_BASE_URL",
     "BasetenRoutingError",
@@ -41,15 +50,9 @@ __all__ = [
 ]
 
 Route = Literal["auto", "model_api", "dedicated"]
-MODEL_API_BASE_URL = "https://inference.baseten.co/v1"
 
-_PREFIX = "baseten/"
-_MODEL_ID = re.compile(r"[A-Za-z0-9]{8}")
 _NAME = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?")
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:+-]*")
-_HOST = re.compile(
-    r"model-([a-z0-9]{8})(?:-([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?))?\.api\.baseten\.co"
-)
 # Whitespace, control characters and the backslash (which some URL parsers read as
 # "/" and others do not) never belong in a URL given to us.
 _BAD_URL_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
@@ -104,14 +107,6 @@ def _fail(message: str) -> BasetenRoutingError:
     return BasetenRoutingError(message)
 
 
-def _strip_prefix(model: str) -> str:
-    return model.removeprefix(_PREFIX)
-
-
-def _is_model_id(name: str) -> bool:
-    return _MODEL_ID.fullmatch(name) is not None
-
-
 def _check_name(value: object, what: str) -> str:
     if not isinstance(value, str) or not _NAME.fullmatch(value):
         msg = (
@@ -138,13 +133,6 @@ def _check_served_name(value: object) -> str:
     return value
 
 
-def _dedicated_base(model_id: str, environment: str | None, deployment_id: str | None) -> str:
-    host = f"https://model-{model_id}.api.baseten.co"
-    if deployment_id is not None:
-        return f"{host}/deployment/{deployment_id}/sync/v1"
-    return f"{host}/environments/{environment or 'production'}/sync/v1"
-
-
 def _strip_tail(path: str) -> str:
     path = path.rstrip("/")
     for tail in _PATH_TAILS:
@@ -167,9 +155,10 @@ def _split(url: str, what: str, hint: str) -> tuple[SplitResult, int | None]:
 def _target(segments: list[str], url: str, path: str) -> tuple[str, str | None, str | None]:
     """The path target of a non-regional deployment URL: (target, environment, deployment_id)."""
     if not segments:
-        return "environments/production", "production", None
+        return f"environments/{DEFAULT_ENVIRONMENT}", DEFAULT_ENVIRONMENT, None
     if len(segments) == 1 and segments[0] in {"production", "development"}:
-        return segments[0], ("production" if segments[0] == "production" else None), None
+        production = segments[0] == DEFAULT_ENVIRONMENT
+        return segments[0], (DEFAULT_ENVIRONMENT if production else None), None
     if len(segments) == 2 and segments[0] in {"environments", "deployment"}:  # noqa: PLR2004
         kind, value = segments
         what = "environment" if kind == "environments" else "deployment_id"
@@ -194,7 +183,7 @@ def _parse_model_url(url: object) -> _ModelUrl:
         raise _fail(msg)
     parts, port = _split(url, "model_url", _MODEL_URL_HINT)
     host = parts.hostname or ""
-    match = _HOST.fullmatch(host)
+    match = DEDICATED_HOST.fullmatch(host)
     if (
         parts.scheme.lower() != "https"
         or match is None
@@ -357,7 +346,7 @@ def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
         _check_name(deployment_id, "deployment_id")
     if served_model_name is not None:
         _check_served_name(served_model_name)
-    name = _strip_prefix(model) if model is not None else None
+    name = strip_prefix(model) if model is not None else None
     if name == "":
         msg = (
             f"model={_show(model)} is empty after the 'baseten/' prefix; pass e.g. "
@@ -404,13 +393,13 @@ def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
             )
             raise _fail(msg)
         parsed = _parse_model_url(model_url)
-        if name is not None and _is_model_id(name) and name.lower() != parsed.model_id:
+        if name is not None and is_model_id(name) and name.lower() != parsed.model_id:
             msg = (
                 f"model={_show(model)} and model_url={_show(model_url)} name different "
                 "deployments; keep one of them."
             )
             raise _fail(msg)
-        if name is not None and not _is_model_id(name):
+        if name is not None and not is_model_id(name):
             msg = (
                 f"model={_show(model)} is not a model ID, but model_url= points at a "
                 "dedicated deployment; drop model= (pass the server's model name as "
@@ -434,9 +423,9 @@ def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
         )
         raise _fail(msg)
 
-    dedicated = route == "dedicated" or (route == "auto" and _is_model_id(name))
+    dedicated = route == "dedicated" or (route == "auto" and is_model_id(name))
     if dedicated:
-        if not _is_model_id(name):
+        if not is_model_id(name):
             msg = (
                 f"route='dedicated' needs an 8-character model ID (letters and digits, as "
                 f"in 'baseten/abcd1234'), got model={_show(model)}."
@@ -444,11 +433,11 @@ def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
             raise _fail(msg)
         model_id = name.lower()
         return Endpoint(
-            base_url=_dedicated_base(model_id, environment, deployment_id),
+            base_url=dedicated_base_url(model_id, environment, deployment_id),
             model=served_model_name or model_id,
             kind="dedicated",
             model_id=model_id,
-            environment=None if deployment_id else (environment or "production"),
+            environment=None if deployment_id else (environment or DEFAULT_ENVIRONMENT),
             deployment_id=deployment_id,
         )
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from langchain_baseten._baseten import SERVER_TOOLS_HEADER
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
@@ -32,7 +34,6 @@ __all__ = [
     "server_tool_names",
 ]
 
-SERVER_TOOLS_HEADER = "x-baseten-server-tools"
 _PREFIX = "baseten__"
 _FIELD_PREFIX = "baseten"
 

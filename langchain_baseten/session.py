@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
+from langchain_baseten._baseten import DEDICATED_SESSION_HEADER, MODEL_API_SESSION_HEADER
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -39,8 +41,6 @@ __all__ = [
     "session_header",
 ]
 
-MODEL_API_SESSION_HEADER = "x-session-affinity"
-DEDICATED_SESSION_HEADER = "x-baseten-session-id"
 _MAX_CHARS = 256
 
 

@@ -37,6 +37,7 @@ import httpx2
 import openai
 import pydantic
 
+from langchain_baseten._baseten import REQUEST_ID_HEADER
 from langchain_baseten._client import (
     DEFAULT_MAX_RESPONSE_BYTES,
     NOT_RUN_STATUSES,
@@ -62,7 +63,6 @@ from langchain_baseten._sse import (
     parse_event,
 )
 from langchain_baseten.errors import (
-    REQUEST_ID_HEADER,
     BasetenResponseError,
     BasetenStreamError,
     enrich_api_error,

@@ -394,6 +394,23 @@ def test_real_model_api_host_is_priced(fake_baseten: fb.FakeBaseten) -> None:
     assert cb.total_cost == pytest.approx(usd(GPT_OSS_PRICE, 8, 2))
 
 
+def test_a_per_call_model_id_override_is_costed_as_the_dedicated_call_it_is(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    # The endpoint kind travels with the call (invocation params), not re-derived from URLs.
+    model_api = ChatBaseten(model="baseten/openai/gpt-oss-120b", api_key=KEY, max_retries=0)
+    fake_baseten.enqueue(fb.chat("a", usage=usage(8, 2), model=GPT_OSS))
+    with redirect_baseten_to(fake_baseten.base_url), get_baseten_callback() as cb:
+        model_api.invoke("hello", model="baseten/abcd1234")
+    assert fake_baseten.requests[0].path == "/environments/production/sync/v1/chat/completions"
+    assert cb.usage_by_model[f"{GPT_OSS} (dedicated)"].unpriced_reason == "dedicated"
+    params = model_api._get_invocation_params(model="baseten/abcd1234")
+    assert params["endpoint_kind"] == "dedicated"
+    assert params["base_url"].startswith("https://model-abcd1234.api.baseten.co/")
+    # A model= that does not route keeps the model's own endpoint in the params.
+    assert model_api._get_invocation_params(model="")["endpoint_kind"] == "model_api"
+
+
 def test_response_without_usage_makes_cost_unknown(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:

@@ -54,3 +54,29 @@ def test_every_imported_package_is_a_declared_dependency_with_a_lower_bound() ->
         f"imported by langchain_baseten/ but not in [project].dependencies: {missing}"
     )
     assert not unbounded, f"dependencies without a lower bound: {unbounded}"
+
+
+def test_baseten_facts_are_spelled_only_in_the_facts_module() -> None:
+    """Hosts, the prefix, header and provider names live in ``_baseten.py`` (one fact, one place)."""
+    from langchain_baseten import _baseten
+
+    facts = {
+        _baseten.MODEL_PREFIX,
+        _baseten.CHAT_LLM_TYPE,
+        _baseten.MODEL_API_HOST,
+        _baseten.MODEL_API_BASE_URL,
+        _baseten.REQUEST_ID_HEADER,
+        _baseten.MODEL_API_SESSION_HEADER,
+        _baseten.DEDICATED_SESSION_HEADER,
+        _baseten.SERVER_TOOLS_HEADER,
+        _baseten.API_KEYS_URL,
+        ".api.baseten.co",
+    }
+    spelled: list[str] = []
+    for path in sorted(PACKAGE.glob("*.py")):
+        if path.name == "_baseten.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in facts:
+                spelled.append(f"{path.name}:{node.lineno}: {node.value!r}")
+    assert not spelled, f"read these from langchain_baseten._baseten instead: {spelled}"
