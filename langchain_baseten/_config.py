@@ -42,7 +42,7 @@ from langchain_baseten.routing import (
 from langchain_baseten.transport import ClientSettings, Transport
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from langchain_baseten._connection import BasetenConnection
 
@@ -50,9 +50,9 @@ __all__ = [
     "API_BASE_ENV",
     "API_KEY_ENV",
     "BASE_URL_ENV",
-    "CONNECTION_FIELDS",
     "DerivedCache",
     "EnvEndpoint",
+    "FieldsKey",
     "api_key_field",
     "check_default_headers",
     "derive",
@@ -65,31 +65,6 @@ API_KEY_ENV = "BASETEN_API_KEY"
 BASE_URL_ENV = "BASETEN_BASE_URL"
 #: The published langchain-baseten (0.2.x) reads its base URL from this variable.
 API_BASE_ENV = "BASETEN_API_BASE"
-
-#: Fields that decide where a request goes, how it authenticates and how it is bounded
-#: (never sent in a body: per call they are refused).
-CONNECTION_FIELDS = frozenset(
-    {
-        "model",
-        "route",
-        "model_url",
-        "base_url",
-        "environment",
-        "deployment_id",
-        "served_model_name",
-        "api_key",
-        "timeout",
-        "max_retries",
-        "retry_lost_answers",
-        "max_response_bytes",
-        "max_event_bytes",
-        "max_connections",
-        "default_headers",
-        "default_query",
-        "http_client",
-        "http_async_client",
-    }
-)
 
 _MISSING_KEY = (
     "No Baseten API key: pass api_key=... or set the BASETEN_API_KEY environment "
@@ -218,6 +193,42 @@ class _Derived:
     transport: Transport = field(repr=False)
 
 
+class FieldsKey:
+    """Reads what the derived state depends on: the connection fields' current values.
+
+    Built from the field names (``BasetenConnection.model_fields``, the one list
+    of them). Values are read from the model's ``__dict__`` with one
+    ``itemgetter`` call per request; the two dict fields are copied, so that a
+    dict changed in place after construction is noticed. Every other value is
+    replaced, never changed in place (``api_key`` is a ``SecretStr``).
+    """
+
+    __slots__ = ("_scalars",)
+
+    #: The connection fields that hold dicts (read separately, as copies).
+    DICT_FIELDS = ("default_headers", "default_query")
+
+    def __init__(self, names: Iterable[str]) -> None:
+        """Read ``names`` (which must include :attr:`DICT_FIELDS`)."""
+        names = set(names)
+        missing = set(self.DICT_FIELDS) - names
+        if missing:
+            msg = f"FieldsKey: the connection fields lack {sorted(missing)}."
+            raise ValueError(msg)
+        self._scalars = itemgetter(*sorted(names - set(self.DICT_FIELDS)))
+
+    def __call__(self, values: Mapping[str, Any], env: EnvEndpoint) -> tuple[Any, ...]:
+        """The key of ``values`` (a model's ``__dict__``) with the environment's endpoint."""
+        headers = values["default_headers"]
+        query = values["default_query"]
+        return (
+            self._scalars(values),
+            env,
+            dict(headers) if headers else None,
+            dict(query) if query else None,
+        )
+
+
 class DerivedCache:
     """Holds the endpoint and transport derived from a model's fields.
 
@@ -225,57 +236,24 @@ class DerivedCache:
     and derives its own): the transport holds live clients, locks and the key.
     """
 
-    __slots__ = ("entry",)
+    __slots__ = ("entry", "key")
 
-    def __init__(self) -> None:
-        """Start empty."""
+    def __init__(self, key: FieldsKey) -> None:
+        """Start empty; ``key`` reads what the derived state depends on."""
+        self.key = key
         self.entry: _Derived | None = None
 
-    def __reduce__(self) -> tuple[type[DerivedCache], tuple[()]]:
+    def __reduce__(self) -> tuple[type[DerivedCache], tuple[FieldsKey]]:
         """Pickle as an empty cache."""
-        return (DerivedCache, ())
+        return (DerivedCache, (self.key,))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> DerivedCache:
         """Deep-copy as an empty cache."""
-        return DerivedCache()
+        return DerivedCache(self.key)
 
     def __repr__(self) -> str:
         """Show the endpoint only."""
         return f"DerivedCache({self.entry.endpoint if self.entry else None!r})"
-
-
-_SCALAR_KEY_FIELDS = itemgetter(
-    "model",
-    "route",
-    "model_url",
-    "base_url",
-    "environment",
-    "deployment_id",
-    "served_model_name",
-    "api_key",  # a SecretStr: replaced, never changed in place
-    "timeout",
-    "max_retries",
-    "max_connections",
-    "max_response_bytes",
-    "max_event_bytes",
-    "retry_lost_answers",
-    "http_client",
-    "http_async_client",
-)
-
-
-def _key(fields: BasetenConnection, env: EnvEndpoint) -> tuple[Any, ...]:
-    """What the derived state depends on (read from ``__dict__``: one C call per request)."""
-    values = fields.__dict__
-    headers = values["default_headers"]
-    query = values["default_query"]
-    # Copies, so that a dict changed in place after construction is noticed.
-    return (
-        _SCALAR_KEY_FIELDS(values),
-        env,
-        dict(headers) if headers else None,
-        dict(query) if query else None,
-    )
 
 
 def derive(
@@ -306,7 +284,7 @@ def derive(
         BasetenRoutingError: When the fields do not name a usable endpoint.
         ValueError: Without an API key, or for a non-positive ``timeout``.
     """
-    key = _key(fields, env)
+    key = cache.key(fields.__dict__, env)
     entry = cache.entry
     if entry is None or entry.key != key:
         endpoint = _resolve(fields, env)

@@ -1,11 +1,9 @@
 """The connection fields every Baseten model class shares, declared once.
 
-:class:`BasetenConnection` owns ``model``, ``route``, ``model_url``,
-``base_url``, ``environment``, ``deployment_id``, ``served_model_name``,
-``api_key``, ``timeout``, ``max_retries``, ``retry_lost_answers``,
-``max_response_bytes``, ``max_connections``, ``default_headers``,
-``default_query``, ``http_client`` and ``http_async_client``, their checks, and
-the resolved ``endpoint`` and transport (derived by :mod:`langchain_baseten._config`).
+:class:`BasetenConnection` owns the connection fields (``model`` ...
+``http_async_client``; their names are :data:`CONNECTION_FIELDS`, read from the
+class, never listed again), their checks, and the resolved ``endpoint`` and
+transport (derived by :mod:`langchain_baseten._config`).
 ``ChatBaseten`` extends it directly; ``BasetenEmbeddings``, ``BasetenRerank``
 and ``BasetenClassifier`` extend :class:`IdempotentConnection` (lost answers
 retried by default). Each class adds only its own fields and checks, through
@@ -15,7 +13,7 @@ and :meth:`BasetenConnection._transport_base` (where the transport posts).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 from pydantic import (
     AliasChoices,
@@ -32,12 +30,13 @@ from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
 from langchain_baseten._config import (
     DerivedCache,
     EnvEndpoint,
+    FieldsKey,
     api_key_field,
     check_default_headers,
     derive,
     endpoint_from_env,
 )
-from langchain_baseten._kwargs import collect_init_kwargs
+from langchain_baseten._kwargs import collect_init_kwargs, known_names
 from langchain_baseten._sse import DEFAULT_MAX_EVENT_BYTES
 from langchain_baseten.routing import Route  # noqa: TC001  # pydantic reads it at runtime
 from langchain_baseten.transport import DEFAULT_MAX_CONNECTIONS
@@ -46,9 +45,13 @@ if TYPE_CHECKING:
     from langchain_baseten.routing import Endpoint
     from langchain_baseten.transport import Transport
 
-__all__ = ["BasetenConnection", "IdempotentConnection"]
+__all__ = ["CONNECTION_FIELDS", "CONNECTION_NAMES", "BasetenConnection", "IdempotentConnection"]
 
 _NO_ENV = EnvEndpoint()
+
+
+def _new_derived_cache() -> DerivedCache:
+    return DerivedCache(_FIELDS_KEY)
 
 
 class BasetenConnection(BaseModel):
@@ -120,7 +123,7 @@ class BasetenConnection(BaseModel):
     )
 
     # Fields are inputs: endpoint and transport are derived from them (see _config).
-    _derived: DerivedCache = PrivateAttr(default_factory=DerivedCache)
+    _derived: DerivedCache = PrivateAttr(default_factory=_new_derived_cache)
     _env: EnvEndpoint | None = PrivateAttr(default=None)  # read by the validator below
 
     # ------------------------------------------------------------------ validation
@@ -205,3 +208,12 @@ class IdempotentConnection(BasetenConnection):
     answers, HTTP 500/504): on by default, as these requests are idempotent and cheap."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+#: The connection fields (decide where a request goes, how it authenticates and how it
+#: is bounded; refused per call): ``BasetenConnection``'s own fields, the one list of them.
+CONNECTION_FIELDS: Final = frozenset(BasetenConnection.model_fields)
+#: The connection fields and their aliases (``model_name``, ``baseten_api_key``,
+#: ``request_timeout``): none of them can change per call.
+CONNECTION_NAMES: Final = known_names(BasetenConnection)
+_FIELDS_KEY: Final = FieldsKey(CONNECTION_FIELDS)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import AliasChoices, BaseModel
 
-from langchain_baseten._config import CONNECTION_FIELDS, map_published_endpoint
+from langchain_baseten._config import map_published_endpoint
 from langchain_baseten.parameters import (
     BASETEN_EXTRA_PARAMS,
     RENAMED,
@@ -25,7 +25,7 @@ from langchain_baseten.parameters import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["CallKwargs", "collect_init_kwargs", "split_call_kwargs"]
+__all__ = ["CallKwargs", "collect_init_kwargs", "known_names", "split_call_kwargs"]
 
 #: Request keys every OpenAI-compatible chat server knows (sent without a check).
 _CHAT_BODY_KEYS = frozenset(
@@ -54,20 +54,18 @@ _CHAT_BODY_KEYS = frozenset(
 _CONTROL_KEYS = frozenset(
     {"model", "stream", "stream_usage", "extra_body", "reasoning", "session_id"}
 )
-#: Connection settings (and their other names) cannot change per call.
-_PER_CALL_REFUSED = (
-    CONNECTION_FIELDS
-    | frozenset(RENAMED)
-    | {
-        "baseten_api_key",
-        "request_timeout",
-        "model_name",
-    }
-)
 
 
 @cache
-def _known_names(cls: type[BaseModel]) -> frozenset[str]:
+def known_names(cls: type[BaseModel]) -> frozenset[str]:
+    """The names a model class accepts: its fields and their validation aliases.
+
+    Args:
+        cls: The model class.
+
+    Returns:
+        Every field name and alias.
+    """
     names: set[str] = set()
     for name, info in cls.model_fields.items():
         names.add(name)
@@ -151,7 +149,7 @@ def collect_init_kwargs(
         ValueError: For a refused name or a credential-like one (value not shown),
             or two names for one setting with different values.
     """
-    known = _known_names(cls)
+    known = known_names(cls)
     values = dict(values)
     _apply_renamed(values, known)
     unknown = [key for key in values if key not in known]
@@ -190,8 +188,8 @@ class CallKwargs(NamedTuple):
     body: dict[str, Any]
 
 
-def _per_call_problem(key: str, owner: str) -> str | None:
-    if key in _PER_CALL_REFUSED:
+def _per_call_problem(key: str, owner: str, connection: frozenset[str]) -> str | None:
+    if key in connection or key in RENAMED:
         return (
             f"{key!r} is a connection setting and cannot change per call. Make a copy "
             f"with llm.model_copy(update={{{key!r}: ...}}), or declare it configurable "
@@ -200,12 +198,16 @@ def _per_call_problem(key: str, owner: str) -> str | None:
     return refusal(key, owner=owner)
 
 
-def split_call_kwargs(kwargs: Mapping[str, Any], *, owner: str) -> CallKwargs:
+def split_call_kwargs(
+    kwargs: Mapping[str, Any], *, owner: str, connection: frozenset[str]
+) -> CallKwargs:
     """Sort a call's keyword arguments; refuse connection settings and credentials.
 
     Args:
         kwargs: The keyword arguments of ``invoke``/``stream``/``bind``.
         owner: The class name shown in messages.
+        connection: The connection settings' names and aliases (they cannot
+            change per call; nor can other clients' names for them).
 
     Returns:
         The per-call model override, ``stream_usage``, ``extra_body`` and the
@@ -220,7 +222,7 @@ def split_call_kwargs(kwargs: Mapping[str, Any], *, owner: str) -> CallKwargs:
         if key in _CONTROL_KEYS:
             continue
         known = key in _CHAT_BODY_KEYS or key in BASETEN_EXTRA_PARAMS
-        if not known and (problem := _per_call_problem(key, owner)):
+        if not known and (problem := _per_call_problem(key, owner, connection)):
             raise ValueError(problem)
         body[key] = value
     extra_body = kwargs.get("extra_body")

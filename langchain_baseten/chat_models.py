@@ -30,8 +30,8 @@ from pydantic import (
 )
 
 from langchain_baseten._baseten import CHAT_LLM_TYPE, PROVIDER
-from langchain_baseten._config import API_KEY_ENV, CONNECTION_FIELDS, secret_header_paths
-from langchain_baseten._connection import BasetenConnection
+from langchain_baseten._config import API_KEY_ENV, secret_header_paths
+from langchain_baseten._connection import CONNECTION_FIELDS, CONNECTION_NAMES, BasetenConnection
 from langchain_baseten._kwargs import collect_init_kwargs, split_call_kwargs
 from langchain_baseten.catalog import ModelInfo, parse_models, remember
 from langchain_baseten.messages import StreamParser, message_from_wire, messages_to_wire
@@ -586,7 +586,7 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         stream: bool,
     ) -> _Request:
         """Build the request: transport, body, ``stream_usage`` and per-request headers."""
-        call = split_call_kwargs(kwargs, owner=type(self).__name__)
+        call = split_call_kwargs(kwargs, owner=type(self).__name__, connection=CONNECTION_NAMES)
         stream_usage = bool(self.stream_usage if call.stream_usage is None else call.stream_usage)
         endpoint, transport = self._connection()
         target = self._endpoint_for(call.model, endpoint)

@@ -17,6 +17,8 @@ from langchain_core.runnables import ConfigurableField
 from pydantic import SecretStr
 
 from langchain_baseten import BasetenEmbeddings, ChatBaseten
+from langchain_baseten._config import EnvEndpoint, FieldsKey
+from langchain_baseten._connection import CONNECTION_FIELDS, BasetenConnection
 from tests.recording import redirect_baseten_to
 
 if TYPE_CHECKING:
@@ -126,6 +128,20 @@ def test_setting_a_field_after_construction_takes_effect(fake_baseten: fb.FakeBa
     llm.api_key = SecretStr(OTHER_KEY)
     llm.invoke("hi")
     assert _sent(fake_baseten)[1] == OTHER_KEY
+
+
+def test_the_derived_endpoint_depends_on_every_connection_field() -> None:
+    llm = ChatBaseten(model="baseten/openai/gpt-oss-120b", api_key=KEY)
+    assert set(BasetenConnection.model_fields) == CONNECTION_FIELDS
+    assert {"model", "api_key", "base_url", "max_event_bytes"} <= CONNECTION_FIELDS
+    key = FieldsKey(CONNECTION_FIELDS)
+    env = EnvEndpoint()
+    before = key(llm.__dict__, env)
+    for name in sorted(CONNECTION_FIELDS):
+        value = {"x-changed": "1"} if name in FieldsKey.DICT_FIELDS else object()
+        assert key({**llm.__dict__, name: value}, env) != before, name
+    with pytest.raises(ValueError, match="default_query"):
+        FieldsKey(CONNECTION_FIELDS - {"default_query"})
 
 
 def test_model_copy_of_the_model_follows_the_profile() -> None:

@@ -15,6 +15,8 @@ from langchain_core.load import dumpd, dumps, load
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from langchain_baseten import BasetenEmbeddings, BasetenRerank, ChatBaseten
+from langchain_baseten._connection import CONNECTION_NAMES
+from langchain_baseten.parameters import RENAMED
 from tests.recording import redirect_baseten_to
 
 if TYPE_CHECKING:
@@ -212,9 +214,9 @@ def test_unknown_names_warn_at_construction_and_go_in_the_body(
     assert body["other_flag"] == 1
 
 
-@pytest.mark.parametrize(
-    "name", ["base_url", "api_key", "baseten_api_base", "timeout", "default_headers"]
-)
+# Every connection field, alias and other client's name for one (model= is the per-call
+# model override, tested with the routing).
+@pytest.mark.parametrize("name", sorted((CONNECTION_NAMES | set(RENAMED)) - {"model"}))
 def test_connection_settings_cannot_change_per_call(
     fake_baseten: fb.FakeBaseten, name: str
 ) -> None:
