@@ -17,6 +17,7 @@ from pydantic import AliasChoices, BaseModel
 from langchain_baseten._config import map_published_endpoint
 from langchain_baseten.parameters import (
     BASETEN_EXTRA_PARAMS,
+    PARAMETER_NAMES,
     RENAMED,
     check_body_keys,
     refusal,
@@ -27,28 +28,10 @@ if TYPE_CHECKING:
 
 __all__ = ["CallKwargs", "collect_init_kwargs", "known_names", "split_call_kwargs"]
 
-#: Request keys every OpenAI-compatible chat server knows (sent without a check).
-_CHAT_BODY_KEYS = frozenset(
-    {
-        "temperature",
-        "max_tokens",
-        "max_completion_tokens",
-        "top_p",
-        "stop",
-        "seed",
-        "n",
-        "frequency_penalty",
-        "presence_penalty",
-        "logit_bias",
-        "logprobs",
-        "top_logprobs",
-        "reasoning_effort",
-        "tools",
-        "tool_choice",
-        "parallel_tool_calls",
-        "response_format",
-        "stream_options",
-    }
+#: Request keys other than the parameters that every OpenAI-compatible chat server
+#: knows (set by bind_tools / with_structured_output; sent without a check).
+_TOOL_AND_FORMAT_KEYS = frozenset(
+    {"tools", "tool_choice", "parallel_tool_calls", "response_format", "stream_options"}
 )
 # reasoning= and session_id= are read by ChatBaseten itself (reasoning.py, session.py).
 _CONTROL_KEYS = frozenset(
@@ -221,7 +204,7 @@ def split_call_kwargs(
     for key, value in kwargs.items():
         if key in _CONTROL_KEYS:
             continue
-        known = key in _CHAT_BODY_KEYS or key in BASETEN_EXTRA_PARAMS
+        known = key in PARAMETER_NAMES or key in _TOOL_AND_FORMAT_KEYS
         if not known and (problem := _per_call_problem(key, owner, connection)):
             raise ValueError(problem)
         body[key] = value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self, cast, overload
@@ -32,10 +33,10 @@ from pydantic import (
 from langchain_baseten._baseten import CHAT_LLM_TYPE, PROVIDER
 from langchain_baseten._config import API_KEY_ENV, secret_header_paths
 from langchain_baseten._connection import CONNECTION_FIELDS, CONNECTION_NAMES, BasetenConnection
-from langchain_baseten._kwargs import collect_init_kwargs, split_call_kwargs
+from langchain_baseten._kwargs import CallKwargs, collect_init_kwargs, split_call_kwargs
 from langchain_baseten.catalog import ModelInfo, parse_models, remember
 from langchain_baseten.messages import StreamParser, message_from_wire, messages_to_wire
-from langchain_baseten.parameters import check_body_keys, check_request_params
+from langchain_baseten.parameters import SAMPLING_FIELDS, check_body_keys, check_request_params
 from langchain_baseten.profiles import get_model_profile, model_ids
 from langchain_baseten.reasoning import apply_reasoning, check_reasoning, reasoning_body
 from langchain_baseten.routing import Endpoint, Route, resolve_endpoint
@@ -73,20 +74,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ChatBaseten"]
 
+_log = logging.getLogger(__name__)
+
 _CHAT_PATH = "/chat/completions"
-# Instance fields sent as request parameters when set.
-_SAMPLING_FIELDS = (
-    "temperature",
-    "max_tokens",
-    "top_p",
-    "seed",
-    "frequency_penalty",
-    "presence_penalty",
-    "logit_bias",
-    "logprobs",
-    "top_logprobs",
-    "reasoning_effort",
-)
 
 
 def _with_parsed(result: ChatResult, kwargs: Mapping[str, Any]) -> ChatResult:
@@ -136,6 +126,30 @@ def _closing_chunk(
 ) -> ChatGenerationChunk:
     """The stream's last chunk; a stream cut before the answer was complete raises."""
     return parser.finish(stream_end=events.outcome(finished=parser.finished))
+
+
+class _BodyLayers(NamedTuple):
+    """A request body's layers, lowest precedence first: a later layer's key wins.
+
+    The instance's sampling fields < its ``stop`` < ``model_kwargs`` <
+    ``extra_body`` < the call's ``stop=`` < the call's keyword arguments
+    (``bind(...)`` included) < the call's ``extra_body``. ``model`` and
+    ``messages`` come first; ``reasoning=`` is added after, without replacing
+    keys the layers set.
+    """
+
+    sampling: Mapping[str, Any]
+    stop: Mapping[str, Any]
+    model_kwargs: Mapping[str, Any]
+    extra_body: Mapping[str, Any]
+    call_stop: Mapping[str, Any]
+    call_kwargs: Mapping[str, Any]
+    call_extra_body: Mapping[str, Any]
+
+    def apply(self, body: dict[str, Any]) -> None:
+        """Write the layers into ``body``, in precedence order."""
+        for layer in self:
+            body.update(layer)
 
 
 class _Request(NamedTuple):
@@ -561,7 +575,7 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
 
     def _sampling_params(self) -> dict[str, Any]:
         return {
-            name: value for name in _SAMPLING_FIELDS if (value := getattr(self, name)) is not None
+            name: value for name in SAMPLING_FIELDS if (value := getattr(self, name)) is not None
         }
 
     def _endpoint_for(self, model: str | None, endpoint: Endpoint | None = None) -> Endpoint:
@@ -591,17 +605,44 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         endpoint, transport = self._connection()
         target = self._endpoint_for(call.model, endpoint)
         body: dict[str, Any] = {"model": target.model, "messages": messages_to_wire(messages)}
-        body.update(self._sampling_params())
-        if self.stop:
-            body["stop"] = self.stop
-        body.update(self.model_kwargs)
-        if self.extra_body:
-            body.update(self.extra_body)
-        if stop is not None:
-            body["stop"] = stop
-        body.update(call.body)
-        if call.extra_body:
-            body.update(call.extra_body)
+        self._body_layers(stop, call).apply(body)
+        self._finish_body(body, kwargs.get("reasoning", self.reasoning), target)
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": stream_usage}
+        if target.base_url != endpoint.base_url:
+            _log.debug(
+                "per-call model=%r routes this call to %s (%s), not %s",
+                call.model,
+                target.base_url,
+                target.kind,
+                endpoint.base_url,
+            )
+            transport = Transport(
+                dataclasses.replace(transport.settings, base_url=target.base_url),
+                http_client=self.http_client,
+                http_async_client=self.http_async_client,
+            )
+        return _Request(transport, body, stream_usage, self._headers(body, target, kwargs))
+
+    def _body_layers(self, stop: list[str] | None, call: CallKwargs) -> _BodyLayers:
+        """The body's layers, lowest precedence first (see :class:`_BodyLayers`)."""
+        return _BodyLayers(
+            sampling=self._sampling_params(),
+            stop={"stop": self.stop} if self.stop else {},
+            model_kwargs=self.model_kwargs,
+            extra_body=self.extra_body or {},
+            call_stop={} if stop is None else {"stop": stop},
+            call_kwargs=call.body,
+            call_extra_body=call.extra_body or {},
+        )
+
+    def _finish_body(self, body: dict[str, Any], reasoning: Any, target: Endpoint) -> None:
+        """Finish the merged body: the steps that follow the layers.
+
+        Drops an empty ``stop``, converts a class ``response_format``, adds
+        ``reasoning=``, checks the values and drops ``n`` (always 1).
+        """
         if not body.get("stop"):
             body.pop("stop", None)
         if isinstance(body.get("response_format"), type):
@@ -609,19 +650,9 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
             body["response_format"] = response_format(
                 body["response_format"], "json_schema", strict=None
             )
-        self._apply_reasoning(body, kwargs.get("reasoning", self.reasoning), target)
+        self._apply_reasoning(body, reasoning, target)
         check_request_params(body)
         body.pop("n", None)
-        if stream:
-            body["stream"] = True
-            body["stream_options"] = {"include_usage": stream_usage}
-        if target.base_url != endpoint.base_url:
-            transport = Transport(
-                dataclasses.replace(transport.settings, base_url=target.base_url),
-                http_client=self.http_client,
-                http_async_client=self.http_async_client,
-            )
-        return _Request(transport, body, stream_usage, self._headers(body, target, kwargs))
 
     def _apply_reasoning(self, body: dict[str, Any], value: Any, target: Endpoint) -> None:
         """Add what ``reasoning=`` means for the target model (the user's own keys win)."""

@@ -1,5 +1,12 @@
 """Request parameters: which keys are known, the keyword policy, and the checks before sending.
 
+:data:`PARAMETERS` declares every request parameter once: its name, whether it
+is a ``ChatBaseten`` field or a pass-through body key, its range and a doc
+line. :data:`BASETEN_EXTRA_PARAMS`, :data:`SAMPLING_FIELDS` (sent from the
+instance, and in the tracing params), the range checks below and the README's
+"Parameters" table derive from it; ``test_keyword_policy.py`` fails when a
+field, the README or a check drifts from it.
+
 Keyword policy (construction and call time alike; the README's "Parameters"
 section is the user-facing copy):
 
@@ -32,7 +39,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_baseten.server_tools import is_server_tool
 
@@ -41,45 +49,121 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASETEN_EXTRA_PARAMS",
+    "MAX_STOP_SEQUENCES",
+    "PARAMETERS",
+    "PARAMETER_NAMES",
     "REFUSED",
     "RENAMED",
+    "SAMPLING_FIELDS",
+    "Param",
     "check_body_keys",
     "check_request_params",
     "is_credential_name",
     "refusal",
 ]
 
+#: Stop sequences Baseten accepts at most.
+MAX_STOP_SEQUENCES = 32
+
+# ---------------------------------------------------------------------- the parameter table
+
+ParamKind = Literal["sampling", "field", "extra"]
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One request parameter: how it is given, what range Baseten accepts, what it does.
+
+    Attributes:
+        name: The body key (and the ``ChatBaseten`` field, unless an extra).
+        kind: ``sampling``: a ``ChatBaseten`` field sent as given when set;
+            ``field``: a field with its own handling (``stop``, ``n``);
+            ``extra``: no field, a pass-through body key (keyword arguments,
+            ``model_kwargs``, per call) that does not warn.
+        doc: What it does, one line (the README's "Parameters" table).
+        low: Smallest value accepted (``None``: no lower bound, or not a number).
+        high: Largest value accepted (``None``: no upper bound).
+        whole: A count: whole numbers only (``2.0`` is fine, ``1.5`` is not).
+        aliases: Other names of the field (pydantic validation aliases).
+    """
+
+    name: str
+    kind: ParamKind
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    whole: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def ranged(self) -> bool:
+        """Whether a numeric range is checked before sending."""
+        return self.low is not None or self.high is not None
+
+
+#: Every request parameter ``ChatBaseten`` knows, in the order the instance's fields
+#: are sent. To add one, see CONTRIBUTING.md ("To add a parameter").
+PARAMETERS: tuple[Param, ...] = (
+    Param("temperature", "sampling", "Sampling temperature: higher is more random.", 0.0, 2.0),
+    Param(
+        "max_tokens",
+        "sampling",
+        "Most tokens to generate.",
+        1,
+        whole=True,
+        aliases=("max_completion_tokens",),
+    ),
+    Param("top_p", "sampling", "Nucleus sampling: the probability mass kept.", 0.0, 1.0),
+    Param("seed", "sampling", "Seed for repeatable sampling, where the engine supports it."),
+    Param(
+        "frequency_penalty", "sampling", "Penalty on tokens by how often they appeared.", -2.0, 2.0
+    ),
+    Param("presence_penalty", "sampling", "Penalty on tokens that appeared at all.", -2.0, 2.0),
+    Param("logit_bias", "sampling", "Token id -> bias added to its logit."),
+    Param("logprobs", "sampling", "Return the log probabilities of the output tokens."),
+    Param("top_logprobs", "sampling", "Alternatives per token with logprobs.", 0, 20, whole=True),
+    Param("reasoning_effort", "sampling", "Reasoning effort; allowed values differ per model."),
+    Param(
+        "stop",
+        "field",
+        f"Stop sequences (at most {MAX_STOP_SEQUENCES}); a call's stop= replaces them.",
+        aliases=("stop_sequences",),
+    ),
+    Param("n", "field", "Choices per request: Baseten returns one, so only 1 is accepted."),
+    Param("top_k", "extra", "Sample from the k most likely tokens (-1: all).", -1, whole=True),
+    Param("min_p", "extra", "Drop tokens below this fraction of the top probability.", 0.0, 1.0),
+    Param("repetition_penalty", "extra", "Penalty on repeated tokens (1: none).", 0.0),
+    Param("length_penalty", "extra", "Beam search: penalty on the sequence length."),
+    Param("min_tokens", "extra", "Fewest tokens to generate before a stop.", 0, whole=True),
+    Param("stop_token_ids", "extra", "Token ids that stop generation."),
+    Param("ignore_eos", "extra", "Keep generating past the end-of-sequence token."),
+    Param("skip_special_tokens", "extra", "Leave special tokens out of the text."),
+    Param("spaces_between_special_tokens", "extra", "Put spaces between special tokens."),
+    Param("include_stop_str_in_output", "extra", "Keep the stop string in the text."),
+    Param("chat_template", "extra", "A chat template replacing the model's."),
+    Param("chat_template_args", "extra", "Arguments for the chat template (enable_thinking)."),
+    Param("chat_template_kwargs", "extra", "The same as chat_template_args (vLLM's name)."),
+    Param("structural_tag", "extra", "Constrained decoding by structural tags."),
+    Param("guided_json", "extra", "Constrained decoding: output follows this JSON schema."),
+    Param("guided_regex", "extra", "Constrained decoding: output matches this regex."),
+    Param("guided_choice", "extra", "Constrained decoding: output is one of these strings."),
+    Param("guided_grammar", "extra", "Constrained decoding: output follows this grammar."),
+    Param("best_of", "extra", "Candidates generated server-side, the best one returned."),
+    Param("use_beam_search", "extra", "Beam search instead of sampling."),
+    Param("truncate_prompt_tokens", "extra", "Keep only the last k prompt tokens."),
+    Param("response_format", "extra", "JSON mode or a JSON schema for the answer."),
+    Param("user", "extra", "An end-user id, passed through."),
+    Param("service_tier", "extra", "The service tier, passed through."),
+    Param("metadata", "extra", "Request metadata, passed through."),
+)
+
 #: Baseten/vLLM sampling and templating keys, sent as top-level body keys.
 #: Passing them to ``ChatBaseten(...)`` is expected and does not warn.
-BASETEN_EXTRA_PARAMS = frozenset(
-    {
-        "top_k",
-        "min_p",
-        "repetition_penalty",
-        "length_penalty",
-        "min_tokens",
-        "stop_token_ids",
-        "ignore_eos",
-        "skip_special_tokens",
-        "spaces_between_special_tokens",
-        "include_stop_str_in_output",
-        "chat_template",
-        "chat_template_args",
-        "chat_template_kwargs",
-        "structural_tag",
-        "guided_json",
-        "guided_regex",
-        "guided_choice",
-        "guided_grammar",
-        "best_of",
-        "use_beam_search",
-        "truncate_prompt_tokens",
-        "response_format",
-        "user",
-        "service_tier",
-        "metadata",
-    }
-)
+BASETEN_EXTRA_PARAMS = frozenset(p.name for p in PARAMETERS if p.kind == "extra")
+#: The ``ChatBaseten`` fields sent as given when set, in this order (before ``stop``).
+SAMPLING_FIELDS = tuple(p.name for p in PARAMETERS if p.kind == "sampling")
+#: Every parameter name and field alias (request keys sent without the unknown-key check).
+PARAMETER_NAMES = frozenset(name for p in PARAMETERS for name in (p.name, *p.aliases))
 
 #: Other clients' names with the same meaning as one of ours: (our name, how to map the value).
 RENAMED: dict[str, str] = {
@@ -189,26 +273,10 @@ def check_body_keys(body: Mapping[str, Any], where: str, *, owner: str = "ChatBa
             raise ValueError(msg)
 
 
-MAX_STOP_SEQUENCES = 32
-
-#: (minimum, maximum) for numeric parameters; ``None`` means unbounded.
-_RANGES: dict[str, tuple[float | None, float | None]] = {
-    "temperature": (0.0, 2.0),
-    "top_p": (0.0, 1.0),
-    "max_tokens": (1, None),
-    "max_completion_tokens": (1, None),
-    "frequency_penalty": (-2.0, 2.0),
-    "presence_penalty": (-2.0, 2.0),
-    "top_logprobs": (0, 20),
-    "top_k": (-1, None),
-    "min_p": (0.0, 1.0),
-    "repetition_penalty": (0.0, None),
-    "min_tokens": (0, None),
-}
-
-
-#: Parameters that count something: whole numbers only (``2.0`` is fine, ``1.5`` is not).
-_WHOLE = frozenset({"max_tokens", "max_completion_tokens", "top_logprobs", "top_k", "min_tokens"})
+#: (parameter, its table row) for every range-checked name, aliases included.
+_RANGED: tuple[tuple[str, Param], ...] = tuple(
+    (name, p) for p in PARAMETERS if p.ranged for name in (p.name, *p.aliases)
+)
 
 
 def _is_number(value: Any) -> bool:
@@ -227,14 +295,15 @@ def check_request_params(params: Mapping[str, Any]) -> None:
     Raises:
         ValueError: Naming the parameter, the value and what is allowed.
     """
-    for key, (low, high) in _RANGES.items():
+    for key, param in _RANGED:
         value = params.get(key)
         if value is None:
             continue
         if not _is_number(value) or not math.isfinite(value):
             msg = f"{key} must be a finite number, got {value!r}."
             raise ValueError(msg)
-        if key in _WHOLE and value != int(value):
+        low, high = param.low, param.high
+        if param.whole and value != int(value):
             msg = f"{key} must be a whole number, got {value!r}."
             raise ValueError(msg)
         if (low is not None and value < low) or (high is not None and value > high):

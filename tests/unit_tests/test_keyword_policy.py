@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import pytest
+from langchain_core.language_models import BaseChatModel
 from langchain_core.load import dumpd, dumps, load
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import AliasChoices, BaseModel, SecretStr, ValidationError
 
 from langchain_baseten import BasetenEmbeddings, BasetenRerank, ChatBaseten
-from langchain_baseten._connection import CONNECTION_NAMES
-from langchain_baseten.parameters import RENAMED
+from langchain_baseten._connection import CONNECTION_FIELDS, CONNECTION_NAMES
+from langchain_baseten.parameters import PARAMETERS, RENAMED, SAMPLING_FIELDS, Param
 from tests.recording import redirect_baseten_to
 
 if TYPE_CHECKING:
@@ -340,3 +342,134 @@ def test_bind_response_format_with_a_class(fake_baseten: fb.FakeBaseten, schema:
     assert "city" in json.loads(message.text)
     if schema is Answer:  # as with ChatOpenAI: the parsed instance next to the text
         assert isinstance(message.additional_kwargs["parsed"], Answer)
+
+
+# ---------------------------------------------------------------------- the parameter table
+
+# ChatBaseten fields that are not request parameters: they pick or shape the call.
+_NOT_PARAMETERS = {
+    "reasoning",
+    "session_id",
+    "session_id_from_thread",
+    "streaming",
+    "stream_usage",
+    "model_kwargs",
+    "extra_body",
+}
+
+
+def test_every_request_field_of_chat_baseten_is_in_the_parameter_table() -> None:
+    own = set(ChatBaseten.model_fields) - set(BaseChatModel.model_fields)
+    request_fields = own - CONNECTION_FIELDS - _NOT_PARAMETERS
+    table_fields = {p.name for p in PARAMETERS if p.kind != "extra"}
+    assert request_fields == table_fields
+    for param in PARAMETERS:
+        if param.kind == "extra":
+            assert param.name not in own  # (metadata is also LangChain's run metadata)
+            continue
+        alias = ChatBaseten.model_fields[param.name].validation_alias
+        choices = set(alias.choices) if isinstance(alias, AliasChoices) else set()
+        assert choices - {param.name} == set(param.aliases), param.name
+    assert set(SAMPLING_FIELDS) == {p.name for p in PARAMETERS if p.kind == "sampling"}
+
+
+@pytest.mark.parametrize(
+    ("name", "reported", "value"),
+    [
+        (name, p.name, bad)
+        for p in PARAMETERS
+        if p.ranged
+        for name in (p.name, *p.aliases)
+        for bad in ((p.low - 1,) if p.low is not None else ())
+        + ((p.high + 1,) if p.high is not None else ())
+    ],
+)
+def test_every_range_in_the_table_is_checked_at_construction(
+    name: str, reported: str, value: float
+) -> None:
+    # An alias sets its field, which the error names.
+    with pytest.raises(ValidationError, match=rf"{reported}={value!r} is out of range"):
+        ChatBaseten(model="m/x", api_key=KEY, **{name: value})
+
+
+def test_the_tracing_params_carry_every_sampling_field_of_the_table() -> None:
+    values: dict[str, Any] = {
+        "temperature": 0.5,
+        "max_tokens": 7,
+        "top_p": 0.9,
+        "seed": 3,
+        "frequency_penalty": 0.1,
+        "presence_penalty": 0.2,
+        "logit_bias": {"1": 1.0},
+        "logprobs": True,
+        "top_logprobs": 2,
+        "reasoning_effort": "low",
+    }
+    assert set(values) == set(SAMPLING_FIELDS)
+    params = ChatBaseten(model="m/x", api_key=KEY, **values)._get_invocation_params()
+    assert {name: params[name] for name in SAMPLING_FIELDS} == values
+
+
+def _readme_parameter_rows() -> str:
+    """The README's parameter table as the table in parameters.py renders it."""
+
+    def bounds(p: Param) -> str:
+        if not p.ranged:
+            return "any"
+        text = f">= {p.low:g}" if p.high is None else f"{p.low:g} to {p.high:g}"
+        return text + ", whole" if p.whole else text
+
+    rows = [
+        "| parameter | accepted | given as | what it does |",
+        "|---|---|---|---|",
+        *(
+            f"| `{p.name}`{''.join(f' or `{a}`' for a in p.aliases)} | {bounds(p)} | "
+            f"{'body key' if p.kind == 'extra' else 'field'} | {p.doc} |"
+            for p in PARAMETERS
+        ),
+    ]
+    return "\n".join(rows) + "\n"
+
+
+def test_the_readme_parameter_table_is_the_table_in_parameters_py() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.partition("\n## Parameters\n")[2].partition("\n## ")[0]
+    expected = _readme_parameter_rows()
+    assert expected in section, (
+        "README.md's Parameters table differs from langchain_baseten/parameters.py's "
+        "PARAMETERS; replace it with:\n" + expected
+    )
+
+
+def test_body_layers_win_in_their_documented_order(fake_baseten: fb.FakeBaseten) -> None:
+    # Each layer sets "probe" (and "stop", which the instance field and stop= also set);
+    # taking the top layer away each time shows the next one wins.
+    layers = ["model_kwargs", "extra_body", "call_kwargs", "call_extra_body"]
+    for top in range(len(layers), 0, -1):
+        used = layers[:top]
+        llm = _llm(
+            fake_baseten,
+            stop=["field"],
+            model_kwargs={"probe": "model_kwargs"} if "model_kwargs" in used else {},
+            extra_body={"probe": "extra_body"} if "extra_body" in used else None,
+        )
+        kwargs: dict[str, Any] = {}
+        if "call_kwargs" in used:
+            kwargs["probe"] = "call_kwargs"
+        if "call_extra_body" in used:
+            kwargs["extra_body"] = {"probe": "call_extra_body"}
+        llm.invoke("hi", **kwargs)
+        assert fake_baseten.requests[-1].json()["probe"] == used[-1]
+    llm = _llm(fake_baseten, stop=["field"])
+    llm.invoke("hi")
+    assert fake_baseten.requests[-1].json()["stop"] == ["field"]
+    llm = _llm(fake_baseten, stop=["field"], extra_body={"stop": ["extra_body"]})
+    llm.invoke("hi")
+    assert fake_baseten.requests[-1].json()["stop"] == ["extra_body"]
+    llm.invoke("hi", stop=["call"])
+    assert fake_baseten.requests[-1].json()["stop"] == ["call"]
+    llm.invoke("hi", stop=["call"], extra_body={"stop": ["call_extra_body"]})
+    assert fake_baseten.requests[-1].json()["stop"] == ["call_extra_body"]
+    # (model_kwargs may not hold a field's name: refused at construction.)
+    _llm(fake_baseten, temperature=0.1, extra_body={"temperature": 0.9}).invoke("hi")
+    assert fake_baseten.requests[-1].json()["temperature"] == 0.9
