@@ -9,7 +9,7 @@
   recorded; a request that was not recorded fails instead of reaching the network.
 * ``BASETEN_RECORD=1`` with a key: re-records the cassette from live Baseten.
 * ``BASETEN_RECORD=local``: records from the local Baseten-compatible test
-  server (``tests/fake_baseten.py``); this is how the shipped cassettes were made.
+  server (``tests/fake_baseten/``); this is how the shipped cassettes were made.
 """
 
 from __future__ import annotations

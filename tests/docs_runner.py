@@ -17,7 +17,7 @@ Conventions (the test enforces them; see CONTRIBUTING.md, "Writing README snippe
 
   Keep this rare: almost everything runs against the local server.
 * Blocks run with ``BASETEN_API_KEY`` set to a placeholder and every request to
-  ``*.baseten.co`` redirected to the local server (``tests/fake_baseten.py``), so
+  ``*.baseten.co`` redirected to the local server (``tests/fake_baseten/``), so
   ``llm.endpoint.base_url`` still shows Baseten's real URL. Nothing leaves 127.0.0.1.
 """
 

@@ -27,7 +27,7 @@ KEY = "bt-test-key-catalog-0001"
 GPT_OSS = "openai/gpt-oss-120b"
 STYLES = ["sync", "async"]
 
-# One entry as Baseten's Model APIs list it (fields: see tests/fake_baseten.DEFAULT_CATALOG).
+# One entry as Baseten's Model APIs list it (fields: see tests/fake_baseten/defaults.py).
 ENTRY = {
     "id": "acme/new-model",
     "object": "model",

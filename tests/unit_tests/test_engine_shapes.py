@@ -1,7 +1,7 @@
 """Answers as the engines behind Baseten send them, in every call style.
 
 Each shape is taught to the local server with its source (see
-``tests/fake_baseten.py``): vLLM, SGLang and TensorRT-LLM chunk shapes, tool
+``tests/fake_baseten/``): vLLM, SGLang and TensorRT-LLM chunk shapes, tool
 calls without ids, refusals, cut-off and filtered answers, Baseten's OpenAPI
 ``delta`` answer, usage details, and the media parts of Baseten's examples.
 """

@@ -4,7 +4,7 @@ The same suite as ``tests/integration_tests/test_chat_live.py`` runs offline
 here, in CI, for every capability the class below claims. The local
 Baseten-compatible server answers like a model would (echo, reasoning for
 gpt-oss, a tool call made from the schema, JSON for a response format; see
-``tests/fake_baseten.py``); the ``invoke_with_*`` hooks script the usage
+``tests/fake_baseten/``); the ``invoke_with_*`` hooks script the usage
 details the suite asks about.
 
 The suite downloads one image and one audio file from the web for its

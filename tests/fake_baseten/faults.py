@@ -1,0 +1,138 @@
+"""Replies that fail: error statuses, exact bytes, drips, gzip bombs, cut bodies.
+
+What a gateway, a proxy or a dying container sends instead of an answer (the
+stream-level failures, dropped or stalled streams, are options of
+:func:`tests.fake_baseten.replies.stream`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from typing import Any
+
+from tests.fake_baseten.defaults import ERROR_MESSAGES
+from tests.fake_baseten.exchange import MAX_STALL_SECONDS, Dropped, Exchange, Reply
+from tests.fake_baseten.replies import answer_payload
+
+
+def error(status: int, body: Any = None, *, headers: dict[str, str] | None = None) -> Reply:
+    """An error response.
+
+    ``body``: a dict or list is sent as JSON; a string is sent as-is
+    (``text/html`` when it starts with ``<``, else ``text/plain``); ``None`` sends
+    Baseten's ``{"error": "<message for this status>"}``.
+    """
+    if body is None:
+        body = {"error": ERROR_MESSAGES.get(status, f"HTTP error {status}")}
+
+    def render(exchange: Exchange) -> None:
+        if isinstance(body, str):
+            kind = "text/html" if body.lstrip().startswith("<") else "text/plain"
+            exchange.send_bytes(status, body.encode(), f"{kind}; charset=utf-8", headers)
+        else:
+            exchange.send_json(status, body, headers)
+
+    return Reply(render, f"error({status})")
+
+
+def raw(
+    status: int,
+    body: bytes,
+    *,
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """Exactly these bytes, with this status and content type."""
+    return Reply(
+        lambda exchange: exchange.send_bytes(status, body, content_type, headers),
+        f"raw({status})",
+    )
+
+
+def drip(seconds: float, *, interval: float = 0.2, streaming: bool = False) -> Reply:
+    """Send a byte at a time every ``interval`` for ``seconds`` (bounded), then answer "dripped".
+
+    A plain answer drips JSON whitespace before its object; a stream drips SSE
+    comments (``: keep-alive``) before one content chunk and ``[DONE]``. Every
+    read is quick, only the whole is slow: what a proxy or server keeping a
+    connection alive looks like (issue 16). A client gone away ends it early.
+    """
+
+    def render(exchange: Exchange) -> None:
+        if streaming:
+            exchange.start_stream()
+        else:
+            exchange._start(200, "application/json", {"transfer-encoding": "chunked"})
+            exchange.handler.end_headers()
+        tick = b": keep-alive\n\n" if streaming else b" "
+        until = time.monotonic() + min(seconds, MAX_STALL_SECONDS)
+        while time.monotonic() < until and not exchange.server.closing.is_set():
+            exchange.send_chunk(tick)
+            exchange.sleep(interval)
+        payload = answer_payload(exchange, "dripped")
+        if streaming:
+            choice = payload["choices"][0]
+            delta = {"index": 0, "delta": choice["message"], "finish_reason": "stop"}
+            exchange.send_event(json.dumps({**payload, "choices": [delta]}))
+            exchange.send_event("[DONE]")
+        else:
+            exchange.send_chunk(json.dumps(payload).encode())
+        exchange.end_stream()
+
+    return Reply(render, f"drip({seconds})")
+
+
+def gzip_bomb(expanded_mib: int, sent: list[int] | None = None) -> Reply:
+    """A ``content-encoding: gzip`` JSON answer that expands to ``expanded_mib`` MiB of zeros.
+
+    About 1 KiB on the wire per MiB expanded: one fully flushed deflate block of
+    a MiB of zeros, repeated (after a full flush the compressor starts afresh, so
+    each block is the same bytes), written 64 KiB at a time. ``sent`` receives the
+    compressed bytes written before the client hung up (or all of them).
+    """
+
+    def render(exchange: Exchange) -> None:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
+        zeros = bytes(2**20)
+        first = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+        block = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+        per_write = max(1, 65536 // len(block))
+        exchange._start(200, "application/json", {"content-encoding": "gzip"})
+        exchange.handler.send_header("transfer-encoding", "chunked")
+        exchange.handler.end_headers()
+        written = 0
+        try:
+            exchange.send_chunk(first)
+            written += len(first)
+            for start in range(1, expanded_mib, per_write):
+                data = block * min(per_write, expanded_mib - start)
+                exchange.send_chunk(data)
+                written += len(data)
+            exchange.send_chunk(compressor.flush())
+            exchange.end_stream()
+        finally:
+            if sent is not None:
+                sent.append(written)
+
+    return Reply(render, f"gzip_bomb({expanded_mib} MiB)")
+
+
+def cut_short(content: str = "lost", *, keep: int = 20) -> Reply:
+    """A complete chat answer announced by ``content-length`` but cut after ``keep`` bytes.
+
+    The server produced the answer; the client only gets its start (a proxy or
+    the container dying mid-body).
+    """
+
+    def render(exchange: Exchange) -> None:
+        body = json.dumps(answer_payload(exchange, content)).encode()
+        exchange._start(200, "application/json", None)
+        exchange.handler.send_header("content-length", str(len(body)))
+        exchange.handler.end_headers()
+        exchange.handler.wfile.write(body[:keep])
+        exchange.handler.wfile.flush()
+        raise Dropped
+
+    return Reply(render, f"cut_short({content!r})")
