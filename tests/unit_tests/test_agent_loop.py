@@ -8,7 +8,7 @@ the tool's schema, and after a tool result it answers "Based on the tool: ...".
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from langchain.agents import create_agent
@@ -17,10 +17,10 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from langchain_core.tools import tool
 from pydantic import BaseModel
 
-from langchain_baseten import ChatBaseten
 from tests import fake_baseten as fb
 
-KEY = "bt-test-key-agent"
+if TYPE_CHECKING:
+    from langchain_baseten import ChatBaseten
 
 # A regression that makes the model call tools forever fails fast instead of hanging
 # (create_agent's own recursion limit is 10,000 steps).
@@ -31,13 +31,6 @@ LIMIT: Any = {"recursion_limit": 12}
 def get_weather(city: str) -> str:
     """Get the current weather for a city."""
     return f"It is 18 degrees in {city}."
-
-
-@pytest.fixture
-def llm(fake_baseten: fb.FakeBaseten) -> ChatBaseten:
-    return ChatBaseten(
-        model="baseten/openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"), api_key=KEY
-    )
 
 
 def _usage(prompt: int, completion: int) -> dict[str, int]:

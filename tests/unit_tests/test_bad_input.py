@@ -9,7 +9,7 @@ lists: each input is either sent exactly as given or refused before sending.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,26 +26,14 @@ from langchain_core.messages import (
 )
 from pydantic import ValidationError
 
-from langchain_baseten import ChatBaseten
 from langchain_baseten.messages import MessageConversionError
 from tests import fake_baseten as fb
+from tests.local_models import chat_model
 
-KEY = "bt-test-key-bad-input"
+if TYPE_CHECKING:
+    from langchain_baseten import ChatBaseten
+
 HI = [HumanMessage("hi")]
-
-
-def _llm(fake: fb.FakeBaseten, **kwargs: Any) -> ChatBaseten:
-    return ChatBaseten(
-        model="openai/gpt-oss-120b",
-        base_url=fake.url("/v1"),
-        api_key=KEY,
-        **{"max_retries": 0, **kwargs},
-    )
-
-
-@pytest.fixture
-def llm(fake_baseten: fb.FakeBaseten) -> ChatBaseten:
-    return _llm(fake_baseten)
 
 
 async def _each_style_refuses(
@@ -220,7 +208,7 @@ def test_instance_parameters_refused_at_construction(
     fake_baseten: fb.FakeBaseten, kwargs: dict[str, Any], fragment: str
 ) -> None:
     with pytest.raises(ValidationError) as info:
-        _llm(fake_baseten, **kwargs)
+        chat_model(fake_baseten, **kwargs)
     assert fragment in str(info.value)
     assert fake_baseten.requests == []
 
@@ -233,10 +221,10 @@ def test_instance_extra_parameters_refused_at_construction(
     fake_baseten: fb.FakeBaseten, kwargs: dict[str, Any], fragment: str
 ) -> None:
     with pytest.raises(ValidationError) as info:
-        _llm(fake_baseten, **kwargs)
+        chat_model(fake_baseten, **kwargs)
     assert fragment in str(info.value)
     with pytest.raises(ValidationError, match=fragment.replace("=", ".")):
-        _llm(fake_baseten, model_kwargs=kwargs)
+        chat_model(fake_baseten, model_kwargs=kwargs)
     assert fake_baseten.requests == []
 
 
@@ -368,7 +356,7 @@ def _has_surrogate(text: str) -> bool:
 
 def test_fuzzed_prompts_are_sent_exactly_or_refused_before_sending() -> None:
     with fb.fake_baseten_server() as server:
-        llm = _llm(server)
+        llm = chat_model(server)
 
         @settings(FUZZ, max_examples=TEXT_EXAMPLES)
         @given(_ANY_TEXT, _ANY_TEXT)
@@ -426,7 +414,7 @@ def _acceptable(name: str, value: Any) -> bool:
 
 def test_fuzzed_numeric_parameters_are_sent_exactly_or_refused_before_sending() -> None:
     with fb.fake_baseten_server() as server:
-        llm = _llm(server)
+        llm = chat_model(server)
 
         @settings(FUZZ, max_examples=PARAM_EXAMPLES)
         @given(st.sampled_from(sorted(_SPEC)), _VALUES)
@@ -469,7 +457,7 @@ _MESSAGES = st.one_of(
 
 def test_fuzzed_message_lists_are_sent_whole_or_refused_before_sending() -> None:
     with fb.fake_baseten_server() as server:
-        llm = _llm(server)
+        llm = chat_model(server)
 
         @settings(FUZZ, max_examples=HISTORY_EXAMPLES)
         @given(st.lists(_MESSAGES, max_size=6))

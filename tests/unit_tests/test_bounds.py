@@ -21,30 +21,15 @@ from typing import Any
 import openai
 import pytest
 
-from langchain_baseten import BasetenEmbeddings, BasetenResponseError, ChatBaseten
+from langchain_baseten import BasetenResponseError, ChatBaseten
 from tests import fake_baseten as fb
+from tests.local_models import chat_model, embeddings_model
 
-KEY = "bt-test-key-bounds"
 STYLES = ["invoke", "ainvoke", "stream", "astream"]
 #: Generous bound for anything that must not hang.
 HANG = 20.0
 #: How long the dripping server would keep going: far longer than any timeout here.
 DRIP_SECONDS = 8.0
-
-
-def _llm(server: fb.FakeBaseten, **kwargs: Any) -> ChatBaseten:
-    return ChatBaseten(
-        model="openai/gpt-oss-120b",
-        base_url=server.url("/v1"),
-        api_key=KEY,
-        **{"max_retries": 0, **kwargs},
-    )
-
-
-def _embeddings(server: fb.FakeBaseten, **kwargs: Any) -> BasetenEmbeddings:
-    return BasetenEmbeddings(
-        model="baseten/abcd1234", base_url=server.url("/v1"), api_key=KEY, **kwargs
-    )
 
 
 async def _call(llm: ChatBaseten, style: str) -> str:
@@ -80,7 +65,7 @@ async def test_a_server_dripping_bytes_cannot_hold_a_call_past_timeout(
     fake_baseten.enqueue(fb.drip(DRIP_SECONDS, streaming="stream" in style))
     start = time.monotonic()
     with pytest.raises(openai.APITimeoutError) as info:
-        await _call(_llm(fake_baseten, timeout=1.0), style)
+        await _call(chat_model(fake_baseten, timeout=1.0), style)
     # Without a total deadline the drip runs its course and the call succeeds.
     assert time.monotonic() - start < DRIP_SECONDS
     message = str(info.value)
@@ -94,12 +79,12 @@ async def test_a_slow_drip_that_finishes_in_time_is_answered(
     fake_baseten: fb.FakeBaseten, style: str
 ) -> None:
     fake_baseten.enqueue(fb.drip(0.5, interval=0.1, streaming="stream" in style))
-    assert await _call(_llm(fake_baseten, timeout=10.0), style) == "dripped"
+    assert await _call(chat_model(fake_baseten, timeout=10.0), style) == "dripped"
 
 
 async def test_embeddings_have_the_same_deadline(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.drip(DRIP_SECONDS))
-    embedder = _embeddings(fake_baseten, timeout=1.0, max_retries=0)
+    embedder = embeddings_model(fake_baseten, timeout=1.0, max_retries=0)
     with pytest.raises(openai.APITimeoutError, match="in total"):
         await asyncio.wait_for(embedder.aembed_query("hi"), HANG)
     fake_baseten.enqueue(fb.drip(DRIP_SECONDS))
@@ -117,7 +102,7 @@ async def test_a_gzip_bomb_is_refused_after_reading_a_little_of_it(
     expanded_mib = 65536  # 64 GiB of zeros from 64 MiB on the wire
     sent: list[int] = []
     fake_baseten.enqueue(fb.gzip_bomb(expanded_mib, sent))
-    llm = _llm(fake_baseten, max_response_bytes=2**20)
+    llm = chat_model(fake_baseten, max_response_bytes=2**20)
     tracemalloc.start()
     try:
         with pytest.raises(BasetenResponseError) as info:
@@ -148,10 +133,10 @@ def test_a_compressed_answer_within_the_cap_is_read_whole(fake_baseten: fb.FakeB
     }
     body = gzip.compress(json.dumps(payload).encode())
     fake_baseten.enqueue(fb.raw(200, body, headers={"content-encoding": "gzip"}))
-    assert _llm(fake_baseten, max_response_bytes=300_000).invoke("hi").text == "x" * 200_000
+    assert chat_model(fake_baseten, max_response_bytes=300_000).invoke("hi").text == "x" * 200_000
     fake_baseten.enqueue(fb.raw(200, body, headers={"content-encoding": "gzip"}))
     with pytest.raises(BasetenResponseError, match="max_response_bytes=100000"):
-        _llm(fake_baseten, max_response_bytes=100_000).invoke("hi")
+        chat_model(fake_baseten, max_response_bytes=100_000).invoke("hi")
 
 
 @pytest.mark.parametrize(
@@ -168,7 +153,7 @@ def test_bounds_cannot_change_per_call_and_never_reach_the_body(
 ) -> None:
     (name,) = setting
     with pytest.raises(ValueError, match=f"'{name}' is a connection setting"):
-        _llm(fake_baseten).invoke("hi", **setting)
+        chat_model(fake_baseten).invoke("hi", **setting)
     assert fake_baseten.requests == []
 
 
@@ -176,7 +161,7 @@ def test_bounds_cannot_change_per_call_and_never_reach_the_body(
 async def test_a_huge_error_body_is_capped_too(fake_baseten: fb.FakeBaseten, style: str) -> None:
     fake_baseten.enqueue(fb.error(500, {"error": "x" * 300_000}))
     with pytest.raises(BasetenResponseError, match="max_response_bytes=100000"):
-        await _call(_llm(fake_baseten, max_response_bytes=100_000), style)
+        await _call(chat_model(fake_baseten, max_response_bytes=100_000), style)
 
 
 # ---------------------------------------------------------------- retries that never re-bill
@@ -196,7 +181,7 @@ async def test_a_lost_answer_is_not_sent_again_by_default(
 ) -> None:
     fake_baseten.enqueue(LOST_ANSWERS[case](), fb.chat("second generation"))
     with pytest.raises(openai.APIError) as info:
-        await _call(_llm(fake_baseten, max_retries=2, timeout=0.5), style)
+        await _call(chat_model(fake_baseten, max_retries=2, timeout=0.5), style)
     assert "Not retried: the server may already have run this request" in str(info.value)
     assert "retry_lost_answers=True" in str(info.value)
     assert len(fake_baseten.requests) == 1
@@ -207,7 +192,7 @@ async def test_retry_lost_answers_opts_in_to_retrying_them(
     fake_baseten: fb.FakeBaseten, case: str
 ) -> None:
     fake_baseten.enqueue(LOST_ANSWERS[case](), fb.chat("second generation"))
-    llm = _llm(fake_baseten, max_retries=2, timeout=0.5, retry_lost_answers=True)
+    llm = chat_model(fake_baseten, max_retries=2, timeout=0.5, retry_lost_answers=True)
     assert await _call(llm, "ainvoke") == "second generation"
     assert len(fake_baseten.requests) == 2
 
@@ -218,7 +203,7 @@ async def test_a_stream_failing_with_500_is_not_sent_again(
 ) -> None:
     fake_baseten.enqueue(fb.error(500), fb.stream("second generation"))
     with pytest.raises(openai.InternalServerError, match="Not retried"):
-        await _call(_llm(fake_baseten, max_retries=2), style)
+        await _call(chat_model(fake_baseten, max_retries=2), style)
     assert len(fake_baseten.requests) == 1
 
 
@@ -227,7 +212,7 @@ def test_statuses_that_say_the_request_did_not_run_are_retried(
     fake_baseten: fb.FakeBaseten, status: int
 ) -> None:
     fake_baseten.enqueue(fb.error(status, headers={"retry-after": "0.01"}), fb.chat("answered"))
-    assert _llm(fake_baseten, max_retries=1).invoke("hi").text == "answered"
+    assert chat_model(fake_baseten, max_retries=1).invoke("hi").text == "answered"
     assert len(fake_baseten.requests) == 2
 
 
@@ -236,13 +221,13 @@ def test_a_server_asking_for_a_retry_is_obeyed(fake_baseten: fb.FakeBaseten) -> 
         fb.error(500, headers={"x-should-retry": "true", "retry-after": "0.01"}),
         fb.chat("answered"),
     )
-    assert _llm(fake_baseten, max_retries=1).invoke("hi").text == "answered"
+    assert chat_model(fake_baseten, max_retries=1).invoke("hi").text == "answered"
 
 
 @pytest.mark.parametrize("case", list(LOST_ANSWERS))
 async def test_embeddings_retry_lost_answers(fake_baseten: fb.FakeBaseten, case: str) -> None:
     fake_baseten.enqueue(LOST_ANSWERS[case]())
-    embedder = _embeddings(fake_baseten, max_retries=1, timeout=0.5)
+    embedder = embeddings_model(fake_baseten, max_retries=1, timeout=0.5)
     vector = await asyncio.wait_for(embedder.aembed_query("hi"), HANG)
     assert vector == pytest.approx(fb.fake_vector("hi"), abs=1e-6)
     assert len(fake_baseten.requests) == 2

@@ -18,12 +18,12 @@ from langchain_baseten.catalog import parse_models
 from langchain_baseten.pricing import clear_live_prices, get_price, unregister_price
 from langchain_baseten.profiles import clear_live_profiles, get_model_profile
 from tests import fake_baseten as fb
+from tests.local_models import KEY
 from tests.recording import redirect_baseten_to
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-KEY = "bt-test-key-catalog-0001"
 GPT_OSS = "openai/gpt-oss-120b"
 STYLES = ["sync", "async"]
 
@@ -41,9 +41,7 @@ ENTRY = {
 
 
 @pytest.fixture(autouse=True)
-def _clean(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("BASETEN_API_KEY", "BASETEN_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
+def _clean(no_baseten_env: None) -> Iterator[None]:
     yield
     clear_live_profiles()
     clear_live_prices()

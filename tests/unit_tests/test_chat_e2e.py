@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler, UsageMetadataCallbackHandler
+from langchain_core.callbacks import UsageMetadataCallbackHandler
 from langchain_core.callbacks.usage import get_usage_metadata_callback
 from langchain_core.messages import AIMessageChunk, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
@@ -16,18 +16,10 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from langchain_baseten import BasetenResponseError, BasetenStreamError, ChatBaseten
 from tests import fake_baseten as fb
+from tests.local_models import KEY
 
-KEY = "bt-test-key-e2e-0001"
-
-
-@pytest.fixture
-def llm(fake_baseten: fb.FakeBaseten) -> ChatBaseten:
-    return ChatBaseten(
-        model="baseten/openai/gpt-oss-120b",
-        base_url=fake_baseten.url("/v1"),
-        api_key=KEY,
-        max_retries=0,
-    )
+if TYPE_CHECKING:
+    from tests.spies import CallbackSpy
 
 
 def _usage(prompt: int, completion: int) -> dict[str, int]:
@@ -175,16 +167,12 @@ def test_streaming_true_invoke_uses_stream(fake_baseten: fb.FakeBaseten) -> None
     assert fake_baseten.requests[0].json()["stream"] is True
 
 
-def test_on_llm_new_token_for_every_token(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
-    tokens: list[str] = []
-
-    class Collector(BaseCallbackHandler):
-        def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
-            tokens.append(token)
-
+def test_on_llm_new_token_for_every_token(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, callback_spy: CallbackSpy
+) -> None:
     fake_baseten.enqueue(fb.stream(pieces=["a", "b", "c"]))
-    list(llm.stream("x", config={"callbacks": [Collector()]}))
-    assert [t for t in tokens if t] == ["a", "b", "c"]
+    list(llm.stream("x", config={"callbacks": [callback_spy]}))
+    assert [t for t in callback_spy.tokens if t] == ["a", "b", "c"]
 
 
 def test_dropped_stream_raises_and_never_returns_partial_text(

@@ -12,8 +12,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import ValidationError
 
 from langchain_baseten import ChatBaseten
-
-KEY = "bt-unit-key-0001"
+from tests.local_models import KEY
 
 
 def test_init_chat_model_returns_chat_baseten(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,12 +26,12 @@ from langchain_baseten import (
 )
 from langchain_baseten.pricing import get_price, shipped_prices, to_price, unregister_price
 from tests import fake_baseten as fb
+from tests.local_models import KEY
 from tests.recording import redirect_baseten_to
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-KEY = "bt-test-key-cost-0001"
 GPT_OSS = "openai/gpt-oss-120b"
 GPT_OSS_PRICE = shipped_prices()[GPT_OSS]
 
@@ -46,16 +46,6 @@ def usd(price: ModelPrice, input_tokens: int, output_tokens: int, cached: int = 
     return (
         (input_tokens - cached) * price.input + cached * cached_rate + output_tokens * price.output
     ) / 1e6
-
-
-@pytest.fixture
-def llm(fake_baseten: fb.FakeBaseten) -> ChatBaseten:
-    return ChatBaseten(
-        model="baseten/openai/gpt-oss-120b",
-        base_url=fake_baseten.url("/v1"),
-        api_key=KEY,
-        max_retries=0,
-    )
 
 
 @pytest.fixture

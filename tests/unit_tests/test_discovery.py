@@ -7,9 +7,9 @@ import pytest
 
 from langchain_baseten import BasetenResponseError, ChatBaseten
 from tests import fake_baseten as fb
+from tests.local_models import KEY
 from tests.recording import redirect_baseten_to
 
-KEY = "bt-test-key-discovery"
 IDS = ["openai/gpt-oss-120b", "moonshotai/Kimi-K2.6", "zai-org/GLM-5.2"]
 
 

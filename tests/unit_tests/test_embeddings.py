@@ -23,26 +23,9 @@ from langchain_baseten import (
     ChatBaseten,
 )
 from tests import fake_baseten as fb
+from tests.local_models import DEDICATED_PATH, KEY, embeddings_model
 
-KEY = "bt-test-key-embeddings-0001"
-DEDICATED_PATH = "/environments/production/sync/v1"
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("BASETEN_API_KEY", "BASETEN_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
-def make(fake: fb.FakeBaseten, **kwargs: Any) -> BasetenEmbeddings:
-    params: dict[str, Any] = {
-        "model": "baseten/abcd1234",
-        "base_url": fake.url(DEDICATED_PATH),
-        "api_key": KEY,
-        "max_retries": 0,
-    }
-    params.update(kwargs)
-    return BasetenEmbeddings(**params)
+pytestmark = pytest.mark.usefixtures("no_baseten_env")
 
 
 def vec(text: str, dimensions: int = fb.DEFAULT_EMBEDDING_DIMENSIONS) -> list[float]:
@@ -141,7 +124,7 @@ def test_key_from_env_and_alias(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_key_is_secret_in_repr_and_dumps(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten, http_client=httpx2.Client())
+    emb = embeddings_model(fake_baseten, http_client=httpx2.Client())
     assert KEY not in repr(emb)
     assert KEY not in str(emb)
     assert KEY not in emb.model_dump_json()
@@ -173,7 +156,7 @@ def test_bad_arguments_are_rejected(kwargs: dict[str, Any], fragment: str) -> No
 
 
 def test_embed_documents_sends_the_expected_request(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten, default_headers={"x-team": "search"})
+    emb = embeddings_model(fake_baseten, default_headers={"x-team": "search"})
     vectors = emb.embed_documents(["hello world", "bonjour"])
     assert vectors == [vec("hello world"), vec("bonjour")]
     assert all(isinstance(x, float) for v in vectors for x in v)
@@ -191,13 +174,13 @@ def test_embed_documents_sends_the_expected_request(fake_baseten: fb.FakeBaseten
 
 
 def test_embed_query(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten)
+    emb = embeddings_model(fake_baseten)
     assert emb.embed_query("what is baseten?") == vec("what is baseten?")
     assert inputs_of(fake_baseten) == [["what is baseten?"]]
 
 
 def test_dimensions_on_the_wire(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten, dimensions=16)
+    emb = embeddings_model(fake_baseten, dimensions=16)
     vector = emb.embed_query("short")
     assert len(vector) == 16
     assert vector == vec("short", 16)
@@ -205,7 +188,7 @@ def test_dimensions_on_the_wire(fake_baseten: fb.FakeBaseten) -> None:
 
 
 def test_base64_is_asked_for_by_default_and_decoded(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten, dimensions=12)
+    emb = embeddings_model(fake_baseten, dimensions=12)
     vectors = emb.embed_documents(["a b", "c d"])
     assert fake_baseten.requests[0].json()["encoding_format"] == "base64"
     for text, vector in zip(["a b", "c d"], vectors, strict=True):
@@ -222,29 +205,29 @@ def test_base64_decoding_is_bit_exact(fake_baseten: fb.FakeBaseten) -> None:
     """Extremes of float32 (subnormals, the largest finite, signed zero) decode exactly."""
     tricky = [0.0, -0.0, 1.0, -2.5, 3.4028234663852886e38, -1.401298464324817e-45, 1e-40, 0.1]
     fake_baseten.enqueue(fb.embeddings([tricky, list(reversed(tricky))]))
-    vectors = make(fake_baseten).embed_documents(["x", "y"])
+    vectors = embeddings_model(fake_baseten).embed_documents(["x", "y"])
     assert vectors == [fb.float32(tricky), fb.float32(list(reversed(tricky)))]
     assert math.copysign(1.0, vectors[0][1]) == -1.0
 
 
 def test_float_format_asks_for_numbers(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten, encoding_format="float")
+    emb = embeddings_model(fake_baseten, encoding_format="float")
     assert emb.embed_query("x") == fb.fake_vector("x")  # JSON numbers: exact
     assert "encoding_format" not in fake_baseten.requests[0].json()
 
 
 def test_empty_list_sends_nothing(fake_baseten: fb.FakeBaseten) -> None:
-    assert make(fake_baseten).embed_documents([]) == []
+    assert embeddings_model(fake_baseten).embed_documents([]) == []
     assert fake_baseten.requests == []
 
 
 async def test_empty_list_sends_nothing_async(fake_baseten: fb.FakeBaseten) -> None:
-    assert await make(fake_baseten).aembed_documents([]) == []
+    assert await embeddings_model(fake_baseten).aembed_documents([]) == []
     assert fake_baseten.requests == []
 
 
 def test_empty_strings_are_rejected_before_sending(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten, batch_size=2)
+    emb = embeddings_model(fake_baseten, batch_size=2)
     with pytest.raises(ValueError, match=r"empty strings \(at positions 3\)"):
         emb.embed_documents(["a", "b", "c", "", "e"])
     with pytest.raises(ValueError, match="empty strings"):
@@ -254,24 +237,24 @@ def test_empty_strings_are_rejected_before_sending(fake_baseten: fb.FakeBaseten)
 
 async def test_empty_strings_are_rejected_async(fake_baseten: fb.FakeBaseten) -> None:
     with pytest.raises(ValueError, match="empty strings"):
-        await make(fake_baseten).aembed_query("")
+        await embeddings_model(fake_baseten).aembed_query("")
     assert fake_baseten.requests == []
 
 
 def test_a_single_string_is_not_taken_for_a_list(fake_baseten: fb.FakeBaseten) -> None:
     with pytest.raises(TypeError, match="embed_query"):
-        make(fake_baseten).embed_documents("abc")  # type: ignore[arg-type]
+        embeddings_model(fake_baseten).embed_documents("abc")  # type: ignore[arg-type]
     assert fake_baseten.requests == []
 
 
 def test_whitespace_only_strings_are_sent(fake_baseten: fb.FakeBaseten) -> None:
-    assert make(fake_baseten).embed_query(" ") == vec(" ")
+    assert embeddings_model(fake_baseten).embed_query(" ") == vec(" ")
 
 
 def test_http_client_is_used(fake_baseten: fb.FakeBaseten) -> None:
     seen: list[str] = []
     client = httpx2.Client(event_hooks={"request": [lambda r: seen.append(str(r.url))]})
-    make(fake_baseten, http_client=client).embed_query("x")
+    embeddings_model(fake_baseten, http_client=client).embed_query("x")
     assert seen == [fake_baseten.url(DEDICATED_PATH + "/embeddings")]
 
 
@@ -282,7 +265,7 @@ async def test_http_async_client_is_used(fake_baseten: fb.FakeBaseten) -> None:
         seen.append(str(request.url))
 
     client = httpx2.AsyncClient(event_hooks={"request": [hook]})
-    await make(fake_baseten, http_async_client=client).aembed_query("x")
+    await embeddings_model(fake_baseten, http_async_client=client).aembed_query("x")
     assert seen == [fake_baseten.url(DEDICATED_PATH + "/embeddings")]
 
 
@@ -293,7 +276,7 @@ TEXTS = [f"document number {i}" for i in range(10)]
 
 
 def test_batches_of_batch_size_in_input_order(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten, batch_size=3, max_concurrency=1)
+    emb = embeddings_model(fake_baseten, batch_size=3, max_concurrency=1)
     vectors = emb.embed_documents(TEXTS)
     assert vectors == [vec(t) for t in TEXTS]
     assert inputs_of(fake_baseten) == [TEXTS[0:3], TEXTS[3:6], TEXTS[6:9], TEXTS[9:10]]
@@ -304,7 +287,7 @@ def test_concurrent_batches_keep_input_order(
     fake_baseten: fb.FakeBaseten, concurrency: int
 ) -> None:
     texts = [f"text {i}" for i in range(50)]
-    emb = make(fake_baseten, batch_size=4, max_concurrency=concurrency)
+    emb = embeddings_model(fake_baseten, batch_size=4, max_concurrency=concurrency)
     assert emb.embed_documents(texts) == [vec(t) for t in texts]
     sent = inputs_of(fake_baseten)
     assert sorted(len(batch) for batch in sent) == [2] + [4] * 12
@@ -316,7 +299,7 @@ async def test_async_batches_keep_input_order(
     fake_baseten: fb.FakeBaseten, concurrency: int
 ) -> None:
     texts = [f"text {i}" for i in range(23)]
-    emb = make(fake_baseten, batch_size=5, max_concurrency=concurrency)
+    emb = embeddings_model(fake_baseten, batch_size=5, max_concurrency=concurrency)
     assert await emb.aembed_documents(texts) == [vec(t) for t in texts]
     assert sorted(len(batch) for batch in inputs_of(fake_baseten)) == [3, 5, 5, 5, 5]
 
@@ -339,7 +322,7 @@ def shuffled_embeddings(seed: int) -> fb.Reply:
 def test_items_are_sorted_by_index(fake_baseten: fb.FakeBaseten) -> None:
     texts = [f"t{i}" for i in range(12)]
     fake_baseten.enqueue(*(shuffled_embeddings(seed) for seed in range(3)))
-    emb = make(fake_baseten, batch_size=6, max_concurrency=1)
+    emb = embeddings_model(fake_baseten, batch_size=6, max_concurrency=1)
     assert emb.embed_documents(texts) == [fb.fake_vector(t) for t in texts]
     assert fake_baseten.pending == 1
 
@@ -347,7 +330,7 @@ def test_items_are_sorted_by_index(fake_baseten: fb.FakeBaseten) -> None:
 async def test_items_are_sorted_by_index_async(fake_baseten: fb.FakeBaseten) -> None:
     texts = [f"t{i}" for i in range(12)]
     fake_baseten.enqueue(*(shuffled_embeddings(seed) for seed in range(2)))
-    emb = make(fake_baseten, batch_size=6, max_concurrency=2)
+    emb = embeddings_model(fake_baseten, batch_size=6, max_concurrency=2)
     assert await emb.aembed_documents(texts) == [fb.fake_vector(t) for t in texts]
 
 
@@ -357,13 +340,16 @@ def test_reversed_raw_reply_is_reordered(fake_baseten: fb.FakeBaseten) -> None:
         {"object": "embedding", "index": 0, "embedding": [1, 0]},
     ]
     fake_baseten.enqueue(fb.raw(200, json.dumps({"data": data}).encode()))
-    assert make(fake_baseten).embed_documents(["first", "second"]) == [[1.0, 0.0], [0.0, 1.0]]
+    assert embeddings_model(fake_baseten).embed_documents(["first", "second"]) == [
+        [1.0, 0.0],
+        [0.0, 1.0],
+    ]
 
 
 def test_items_without_index_keep_their_order(fake_baseten: fb.FakeBaseten) -> None:
     body = {"data": [{"embedding": [1.0]}, {"embedding": [2.0]}]}
     fake_baseten.enqueue(fb.raw(200, json.dumps(body).encode()))
-    assert make(fake_baseten).embed_documents(["a", "b"]) == [[1.0], [2.0]]
+    assert embeddings_model(fake_baseten).embed_documents(["a", "b"]) == [[1.0], [2.0]]
 
 
 # ---------------------------------------------------------------- the concurrency bound
@@ -426,7 +412,7 @@ def test_sync_concurrency_reaches_but_never_exceeds_the_bound(
     counter = InFlightCounter(bound, batches)
     fake_baseten.enqueue(*(counter.reply() for _ in range(batches)))
     texts = [f"x{i}" for i in range(batches * 2)]
-    emb = make(fake_baseten, batch_size=2, max_concurrency=bound)
+    emb = embeddings_model(fake_baseten, batch_size=2, max_concurrency=bound)
     assert emb.embed_documents(texts) == [vec(t) for t in texts]
     assert len(fake_baseten.requests) == batches
     assert counter.peak == bound
@@ -440,7 +426,7 @@ async def test_async_concurrency_reaches_but_never_exceeds_the_bound(
     counter = InFlightCounter(bound, batches)
     fake_baseten.enqueue(*(counter.reply() for _ in range(batches)))
     texts = [f"x{i}" for i in range(batches * 2)]
-    emb = make(fake_baseten, batch_size=2, max_concurrency=bound)
+    emb = embeddings_model(fake_baseten, batch_size=2, max_concurrency=bound)
     assert await emb.aembed_documents(texts) == [vec(t) for t in texts]
     assert len(fake_baseten.requests) == batches
     assert counter.peak == bound
@@ -451,7 +437,7 @@ def test_the_counter_sees_real_concurrency(fake_baseten: fb.FakeBaseten) -> None
     """The instrument itself: six requests in flight are counted as six, not fewer."""
     counter = InFlightCounter(bound=6, total=6)
     fake_baseten.enqueue(*(counter.reply() for _ in range(6)))
-    emb = make(fake_baseten, batch_size=1, max_concurrency=6)
+    emb = embeddings_model(fake_baseten, batch_size=1, max_concurrency=6)
     emb.embed_documents([f"y{i}" for i in range(6)])
     assert counter.peak == 6
     assert not counter.starved
@@ -488,7 +474,7 @@ def test_errors_show_baseten_message_and_request_id(
     reply = fb.error(status, body, headers={"x-baseten-request-id": "req-emb-9"})
     fake_baseten.enqueue(*[reply] * refusals)
     with pytest.raises(exc_type) as info:
-        make(fake_baseten).embed_documents(["a"])
+        embeddings_model(fake_baseten).embed_documents(["a"])
     assert len(fake_baseten.requests) == refusals
     text = str(info.value)
     assert fragment in text
@@ -501,19 +487,19 @@ def test_errors_show_baseten_message_and_request_id(
 async def test_async_errors_are_enriched(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.error(503, {"error": "model is loading"}))
     with pytest.raises(openai.InternalServerError, match="model is loading"):
-        await make(fake_baseten).aembed_query("a")
+        await embeddings_model(fake_baseten).aembed_query("a")
 
 
 def test_retries_on_503_then_succeeds(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.error(503, headers={"retry-after": "0"}))
-    emb = make(fake_baseten, max_retries=1)
+    emb = embeddings_model(fake_baseten, max_retries=1)
     assert emb.embed_query("again") == vec("again")
     assert len(fake_baseten.requests) == 2
 
 
 def test_a_failed_batch_stops_the_rest(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.embeddings(), fb.error(500, {"error": "boom"}))
-    emb = make(fake_baseten, batch_size=2, max_concurrency=1)
+    emb = embeddings_model(fake_baseten, batch_size=2, max_concurrency=1)
     with pytest.raises(openai.InternalServerError, match="boom"):
         emb.embed_documents([f"z{i}" for i in range(10)])
     assert len(fake_baseten.requests) == 2
@@ -521,7 +507,7 @@ def test_a_failed_batch_stops_the_rest(fake_baseten: fb.FakeBaseten) -> None:
 
 def test_a_failed_concurrent_batch_cancels_unsent_ones(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.error(500, {"error": "boom"}), fb.error(500, {"error": "boom"}))
-    emb = make(fake_baseten, batch_size=1, max_concurrency=2)
+    emb = embeddings_model(fake_baseten, batch_size=1, max_concurrency=2)
     with pytest.raises(openai.InternalServerError, match="boom"):
         emb.embed_documents([f"z{i}" for i in range(40)])
     # The two in flight fail; at most a few more started before the cancellation.
@@ -530,7 +516,7 @@ def test_a_failed_concurrent_batch_cancels_unsent_ones(fake_baseten: fb.FakeBase
 
 async def test_a_failed_async_batch_cancels_the_rest(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.error(500, {"error": "boom"}), fb.error(500, {"error": "boom"}))
-    emb = make(fake_baseten, batch_size=1, max_concurrency=2)
+    emb = embeddings_model(fake_baseten, batch_size=1, max_concurrency=2)
     with pytest.raises(openai.InternalServerError, match="boom"):
         await emb.aembed_documents([f"z{i}" for i in range(40)])
     assert len(fake_baseten.requests) < 40
@@ -587,7 +573,7 @@ def test_malformed_responses_are_clear_errors(
 ) -> None:
     fake_baseten.enqueue(raw_json(payload))
     with pytest.raises(BasetenResponseError) as info:
-        make(fake_baseten).embed_documents(["a", "b"])
+        embeddings_model(fake_baseten).embed_documents(["a", "b"])
     assert fragment in str(info.value)
     assert "req-bad" in str(info.value)
     assert isinstance(info.value, openai.APIError)
@@ -596,11 +582,11 @@ def test_malformed_responses_are_clear_errors(
 def test_non_json_response_is_a_clear_error(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.raw(200, b"<html>gateway</html>", content_type="text/html"))
     with pytest.raises(BasetenResponseError, match="not JSON"):
-        make(fake_baseten).embed_query("a")
+        embeddings_model(fake_baseten).embed_query("a")
 
 
 def test_key_never_logged(fake_baseten: fb.FakeBaseten, caplog: pytest.LogCaptureFixture) -> None:
-    emb = make(fake_baseten)
+    emb = embeddings_model(fake_baseten)
     with (
         caplog.at_level(logging.DEBUG, logger="openai"),
         caplog.at_level(logging.DEBUG, logger="httpx2"),
@@ -617,12 +603,12 @@ def test_key_never_logged(fake_baseten: fb.FakeBaseten, caplog: pytest.LogCaptur
 
 
 def test_equal_instances_share_one_client(fake_baseten: fb.FakeBaseten) -> None:
-    first, second = make(fake_baseten), make(fake_baseten)
+    first, second = embeddings_model(fake_baseten), embeddings_model(fake_baseten)
     assert first._connection()[1].sync_client is second._connection()[1].sync_client
 
 
 def test_chat_and_embeddings_on_one_endpoint_share_a_pool(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten)
+    emb = embeddings_model(fake_baseten)
     chat = ChatBaseten(
         model="baseten/abcd1234",
         base_url=fake_baseten.url(DEDICATED_PATH),

@@ -21,28 +21,14 @@ from langchain_baseten import BasetenEmbeddings, BasetenResponseError
 from langchain_baseten import _embed as embed_path
 from langchain_baseten import embeddings as embeddings_module
 from tests import fake_baseten as fb
+from tests.local_models import KEY, embeddings_model
 
-KEY = "bt-test-key-embeddings-batching"
-PATH = "/environments/production/sync/v1"
 HOLD_SECONDS = 10  # bound on how long the server holds a request in the cancellation tests
 
 
 @pytest.fixture(autouse=True)
-def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("BASETEN_API_KEY", "BASETEN_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
+def _fresh_state(no_baseten_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(embeddings_module, "_FLOAT_ONLY_ENDPOINTS", set())
-
-
-def make(fake: fb.FakeBaseten, **kwargs: Any) -> BasetenEmbeddings:
-    params: dict[str, Any] = {
-        "model": "baseten/abcd1234",
-        "base_url": fake.url(PATH),
-        "api_key": KEY,
-        "max_retries": 0,
-    }
-    params.update(kwargs)
-    return BasetenEmbeddings(**params)
 
 
 def vec(text: str) -> list[float]:
@@ -75,14 +61,14 @@ def test_a_server_refusing_base64_gets_floats_and_is_remembered(
 ) -> None:
     refusing = fb.embeddings(encoding="refuse_base64", refusal_status=status)
     fake_baseten.enqueue(*[refusing] * 8)
-    emb = make(fake_baseten, batch_size=5, max_concurrency=1)
+    emb = embeddings_model(fake_baseten, batch_size=5, max_concurrency=1)
     assert emb.embed_documents(TEXTS) == [fb.fake_vector(t) for t in TEXTS]  # exact numbers
     formats = [body.get("encoding_format") for body in bodies(fake_baseten)]
     # One refusal, the same batch again as floats, then floats for every later batch.
     assert formats == ["base64", None, None]
     assert [body["input"] for body in bodies(fake_baseten)] == [TEXTS[:5], TEXTS[:5], TEXTS[5:]]
     # Remembered for the endpoint: another instance on it asks for floats directly.
-    assert make(fake_baseten).embed_query("later") == fb.fake_vector("later")
+    assert embeddings_model(fake_baseten).embed_query("later") == fb.fake_vector("later")
     assert "encoding_format" not in bodies(fake_baseten)[-1]
 
 
@@ -93,7 +79,7 @@ def amake(fake: fb.FakeBaseten, own_async_client: bool, **kwargs: Any) -> Basete
     """Multi-batch async calls run on threads, or on worker tasks with ``http_async_client``."""
     if own_async_client:
         kwargs["http_async_client"] = httpx2.AsyncClient()
-    return make(fake, **kwargs)
+    return embeddings_model(fake, **kwargs)
 
 
 @ASYNC_PATHS
@@ -110,18 +96,18 @@ async def test_async_fallback_to_floats(
 
 def test_the_fallback_is_per_endpoint(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.embeddings(encoding="refuse_base64"), fb.embeddings())
-    make(fake_baseten).embed_query("a")
-    other = make(fake_baseten, base_url=fake_baseten.url("/other/v1"))
+    embeddings_model(fake_baseten).embed_query("a")
+    other = embeddings_model(fake_baseten, base_url=fake_baseten.url("/other/v1"))
     other.embed_query("b")
     assert bodies(fake_baseten)[-1]["encoding_format"] == "base64"
-    other_model = make(fake_baseten, served_model_name="another-model")
+    other_model = embeddings_model(fake_baseten, served_model_name="another-model")
     other_model.embed_query("c")
     assert bodies(fake_baseten)[-1]["encoding_format"] == "base64"
 
 
 def test_a_server_ignoring_encoding_format_answers_numbers(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(*[fb.embeddings(encoding="ignore")] * 2)
-    emb = make(fake_baseten, batch_size=5, max_concurrency=1)
+    emb = embeddings_model(fake_baseten, batch_size=5, max_concurrency=1)
     assert emb.embed_documents(TEXTS) == [fb.fake_vector(t) for t in TEXTS]
     # Numbers were accepted as they are; base64 is still asked for (nothing refused it).
     assert [body["encoding_format"] for body in bodies(fake_baseten)] == ["base64", "base64"]
@@ -133,9 +119,9 @@ def test_a_refusal_that_is_not_about_the_format_is_raised_and_not_remembered(
     invalid = fb.error(422, {"error": "user must be a string"})
     fake_baseten.enqueue(invalid, invalid)
     with pytest.raises(openai.UnprocessableEntityError, match="user must be a string"):
-        make(fake_baseten).embed_query("a")
+        embeddings_model(fake_baseten).embed_query("a")
     assert [b.get("encoding_format") for b in bodies(fake_baseten)] == ["base64", None]
-    make(fake_baseten).embed_query("b")
+    embeddings_model(fake_baseten).embed_query("b")
     assert bodies(fake_baseten)[-1]["encoding_format"] == "base64"
 
 
@@ -145,12 +131,12 @@ def test_input_too_long_is_not_retried_as_floats(fake_baseten: fb.FakeBaseten, s
     said = {"error": "Input validation error: `inputs` must have less than 512 tokens. Given: 600"}
     fake_baseten.enqueue(fb.error(status, said))
     with pytest.raises(ContextOverflowError):
-        make(fake_baseten).embed_query("a long text")
+        embeddings_model(fake_baseten).embed_query("a long text")
     assert len(fake_baseten.requests) == 1
 
 
 def test_explicit_float_never_asks_for_base64(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten, encoding_format="float", batch_size=3, max_concurrency=2)
+    emb = embeddings_model(fake_baseten, encoding_format="float", batch_size=3, max_concurrency=2)
     assert emb.embed_documents(TEXTS) == [fb.fake_vector(t) for t in TEXTS]
     assert all("encoding_format" not in body for body in bodies(fake_baseten))
 
@@ -180,7 +166,7 @@ def test_plan_batches_by_count_and_characters() -> None:
 
 def test_character_budget_on_the_wire(fake_baseten: fb.FakeBaseten) -> None:
     texts = ["x" * 30, "y" * 30, "z" * 30, "short", "w" * 100]
-    emb = make(fake_baseten, max_chars_per_request=64, max_concurrency=1)
+    emb = embeddings_model(fake_baseten, max_chars_per_request=64, max_concurrency=1)
     assert emb.embed_documents(texts) == [vec(t) for t in texts]
     assert [body["input"] for body in bodies(fake_baseten)] == [
         texts[0:2],
@@ -204,7 +190,9 @@ def test_defaults_match_the_engines() -> None:
 @pytest.mark.parametrize("concurrency", [1, 7, 64])
 def test_many_batches_keep_input_order(fake_baseten: fb.FakeBaseten, concurrency: int) -> None:
     texts = [f"document {i} " + "pad " * (i % 13) for i in range(333)]
-    emb = make(fake_baseten, batch_size=4, max_chars_per_request=60, max_concurrency=concurrency)
+    emb = embeddings_model(
+        fake_baseten, batch_size=4, max_chars_per_request=60, max_concurrency=concurrency
+    )
     assert emb.embed_documents(texts) == [vec(t) for t in texts]
     sent = [body["input"] for body in bodies(fake_baseten)]
     assert sorted(t for batch in sent for t in batch) == sorted(texts)
@@ -226,7 +214,7 @@ async def test_many_batches_keep_input_order_async(
 
 def test_a_retry_resends_only_the_failed_batch(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.embeddings(), fb.error(503, headers={"retry-after": "0"}))
-    emb = make(fake_baseten, batch_size=3, max_concurrency=1, max_retries=2)
+    emb = embeddings_model(fake_baseten, batch_size=3, max_concurrency=1, max_retries=2)
     assert emb.embed_documents(TEXTS) == [vec(t) for t in TEXTS]
     sent = [body["input"] for body in bodies(fake_baseten)]
     assert sent == [TEXTS[0:3], TEXTS[3:6], TEXTS[3:6], TEXTS[6:9], TEXTS[9:10]]
@@ -256,7 +244,7 @@ async def test_a_retry_resends_only_the_failed_batch_async(
 def test_a_failed_batch_names_its_positions(fake_baseten: fb.FakeBaseten) -> None:
     boom = fb.error(500, {"error": "boom"})
     fake_baseten.enqueue(*[when(lambda inputs: "text 5" in inputs, boom)] * 4)
-    emb = make(fake_baseten, batch_size=2, max_concurrency=1)
+    emb = embeddings_model(fake_baseten, batch_size=2, max_concurrency=1)
     with pytest.raises(openai.InternalServerError) as info:
         emb.embed_documents(TEXTS)
     text = str(info.value)
@@ -283,7 +271,7 @@ async def test_a_failed_async_batch_names_its_positions(
 
 def test_lone_surrogates_are_rejected_with_positions(fake_baseten: fb.FakeBaseten) -> None:
     with pytest.raises(ValueError, match=r"positions 1, 3: they contain lone surrogates"):
-        make(fake_baseten).embed_documents(["ok", "bad \udcff", "fine é", "\ud83d"])
+        embeddings_model(fake_baseten).embed_documents(["ok", "bad \udcff", "fine é", "\ud83d"])
     assert fake_baseten.requests == []
 
 
@@ -317,7 +305,7 @@ def test_unusable_vectors_are_response_errors(
     data = [{"index": 0, "embedding": [0.1, 0.2, 0.3]}, {"index": 1, "embedding": embedding}]
     fake_baseten.enqueue(fb.raw(200, json.dumps({"data": data}).encode()))
     with pytest.raises(BasetenResponseError) as info:
-        make(fake_baseten).embed_documents(["a", "b"])
+        embeddings_model(fake_baseten).embed_documents(["a", "b"])
     assert fragment in str(info.value)
     assert isinstance(info.value, openai.APIError)
 
@@ -328,20 +316,25 @@ def test_huge_finite_values_are_not_taken_for_infinity(fake_baseten: fb.FakeBase
         fb.embeddings([big]),
         fb.raw(200, json.dumps({"data": [{"embedding": [1e308, 1e308]}]}).encode()),
     )
-    assert make(fake_baseten).embed_query("a") == fb.float32(big)
-    assert make(fake_baseten).embed_query("b") == [1e308, 1e308]  # the sum overflows; values do not
+    assert embeddings_model(fake_baseten).embed_query("a") == fb.float32(big)
+    assert embeddings_model(fake_baseten).embed_query("b") == [
+        1e308,
+        1e308,
+    ]  # the sum overflows; values do not
 
 
 def test_dimensions_mismatch_is_an_error(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.embeddings([[0.1] * 8]))
     with pytest.raises(BasetenResponseError, match="16 values expected, 8 for inputs at 0"):
-        make(fake_baseten, dimensions=16).embed_query("a")
+        embeddings_model(fake_baseten, dimensions=16).embed_query("a")
 
 
 def test_lengths_differing_between_batches_are_an_error(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.embeddings([[0.1] * 4] * 2), fb.embeddings([[0.2] * 5] * 2))
     with pytest.raises(BasetenResponseError, match=r"4 values for input 0 but 5 for input 2"):
-        make(fake_baseten, batch_size=2, max_concurrency=1).embed_documents(["a", "b", "c", "d"])
+        embeddings_model(fake_baseten, batch_size=2, max_concurrency=1).embed_documents(
+            ["a", "b", "c", "d"]
+        )
 
 
 # ---------------------------------------------------------------- cancellation
@@ -373,7 +366,7 @@ class Holding:
 def test_ctrl_c_does_not_wait_for_batches_in_flight(fake_baseten: fb.FakeBaseten) -> None:
     holding = Holding()
     fake_baseten.enqueue(*[holding.reply() for _ in range(40)])
-    emb = make(fake_baseten, batch_size=1, max_concurrency=4)
+    emb = embeddings_model(fake_baseten, batch_size=1, max_concurrency=4)
     main = threading.get_ident()
     interrupted_while_held: list[bool] = []
 
@@ -426,7 +419,7 @@ def test_progress_bar_counts_inputs(
     fake_baseten: fb.FakeBaseten, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("tqdm", reason="tqdm is in the test dependency group")
-    emb = make(fake_baseten, batch_size=3, show_progress_bar=True)
+    emb = embeddings_model(fake_baseten, batch_size=3, show_progress_bar=True)
     assert emb.embed_documents(TEXTS) == [vec(t) for t in TEXTS]
     err = capsys.readouterr().err
     assert "Embedding" in err
@@ -437,7 +430,7 @@ async def test_progress_bar_async(
     fake_baseten: fb.FakeBaseten, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("tqdm", reason="tqdm is in the test dependency group")
-    emb = make(fake_baseten, batch_size=4, show_progress_bar=True)
+    emb = embeddings_model(fake_baseten, batch_size=4, show_progress_bar=True)
     assert await emb.aembed_documents(TEXTS) == [vec(t) for t in TEXTS]
     assert "10/10" in capsys.readouterr().err
 

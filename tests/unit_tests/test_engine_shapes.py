@@ -16,20 +16,10 @@ from langchain_core.exceptions import ModelRefusalError
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from pydantic import BaseModel
 
-from langchain_baseten import BasetenTruncatedOutputError, ChatBaseten
+from langchain_baseten import BasetenTruncatedOutputError
 from tests import fake_baseten as fb
 from tests.call_styles import STREAM_STYLES, STYLES, answer
-
-KEY = "bt-test-key-shapes"
-
-
-def _llm(server: fb.FakeBaseten, **kwargs: Any) -> ChatBaseten:
-    return ChatBaseten(
-        model="openai/gpt-oss-120b",
-        base_url=server.url("/v1"),
-        api_key=KEY,
-        **{"max_retries": 0, **kwargs},
-    )
+from tests.local_models import KEY, chat_model
 
 
 def _reply(style: str, content: str | None, **kwargs: Any) -> fb.Reply:
@@ -53,7 +43,7 @@ async def test_each_engines_chunks_give_the_same_answer(
     fake_baseten.enqueue(
         fb.stream("Hello world", reasoning="let me think", reasoning_key=key, style=engine)
     )
-    message = await answer(_llm(fake_baseten), call)
+    message = await answer(chat_model(fake_baseten), call)
     assert message.text == "Hello world"
     assert message.additional_kwargs["reasoning_content"] == "let me think"
     assert message.response_metadata["finish_reason"] == "stop"
@@ -76,7 +66,7 @@ async def test_each_engines_tool_call_chunks_give_one_call(
         [{"index": 0, "function": {"arguments": '"Paris"}'}}],
     ]
     fake_baseten.enqueue(fb.stream(None, tool_call_deltas=deltas, style=engine))
-    message = await answer(_llm(fake_baseten), call)
+    message = await answer(chat_model(fake_baseten), call)
     assert message.tool_calls == [
         {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_a", "type": "tool_call"}
     ]
@@ -107,7 +97,7 @@ async def test_tool_calls_without_ids_get_stable_unique_ids_that_go_back_on_the_
                 ],
             )
         )
-    llm = _llm(fake_baseten).bind_tools([{"name": "get_weather", "parameters": {}}])
+    llm = chat_model(fake_baseten).bind_tools([{"name": "get_weather", "parameters": {}}])
     message = await answer(llm, call)
     ids = [c["id"] for c in message.tool_calls]
     assert all(isinstance(i, str) and i.startswith("call_") for i in ids)
@@ -125,7 +115,7 @@ async def test_tool_calls_without_ids_get_stable_unique_ids_that_go_back_on_the_
 
 
 async def test_each_stream_makes_new_ids(fake_baseten: fb.FakeBaseten) -> None:
-    llm = _llm(fake_baseten)
+    llm = chat_model(fake_baseten)
     seen = set()
     for _ in range(3):
         fake_baseten.enqueue(fb.trtllm_forced_tool_stream("f", "{}"))
@@ -141,7 +131,7 @@ async def test_a_non_stream_answer_under_delta_is_read_as_the_message(
     fake_baseten: fb.FakeBaseten, call: str
 ) -> None:
     fake_baseten.enqueue(fb.chat("from the delta", as_delta=True))
-    message = await answer(_llm(fake_baseten), call)
+    message = await answer(chat_model(fake_baseten), call)
     assert message.text == "from the delta"
     assert message.response_metadata["finish_reason"] == "stop"
 
@@ -154,7 +144,7 @@ REFUSAL = "I can't help with that."
 @pytest.mark.parametrize("call", STYLES)
 async def test_a_refusal_is_kept_on_plain_calls(fake_baseten: fb.FakeBaseten, call: str) -> None:
     fake_baseten.enqueue(_reply(call, None, refusal=REFUSAL))
-    message = await answer(_llm(fake_baseten), call)
+    message = await answer(chat_model(fake_baseten), call)
     assert message.additional_kwargs["refusal"] == REFUSAL
     assert {"type": "refusal", "refusal": REFUSAL} in message.content_blocks
 
@@ -172,7 +162,9 @@ async def test_a_refusal_is_kept_on_plain_calls(fake_baseten: fb.FakeBaseten, ca
 async def test_a_refusal_in_history_goes_back_as_the_turns_text(
     fake_baseten: fb.FakeBaseten, refused: AIMessage, call: str
 ) -> None:
-    await answer(_llm(fake_baseten), call, [HumanMessage("hi"), refused, HumanMessage("again")])
+    await answer(
+        chat_model(fake_baseten), call, [HumanMessage("hi"), refused, HumanMessage("again")]
+    )
     (assistant,) = [
         m for m in fake_baseten.requests[0].json()["messages"] if m["role"] == "assistant"
     ]
@@ -184,7 +176,7 @@ async def test_model_refusal_middleware_sees_the_refusal(fake_baseten: fb.FakeBa
     from langchain.agents.middleware import ModelRefusalMiddleware
 
     fake_baseten.enqueue(fb.chat(None, refusal=REFUSAL))
-    agent = create_agent(_llm(fake_baseten), middleware=[ModelRefusalMiddleware()])
+    agent = create_agent(chat_model(fake_baseten), middleware=[ModelRefusalMiddleware()])
     with pytest.raises(ModelRefusalError, match="I can't help with that"):
         agent.invoke({"messages": [("user", "hi")]}, {"recursion_limit": 4})
 
@@ -216,7 +208,9 @@ async def test_a_cut_off_structured_answer_raises_naming_max_tokens(
     fake_baseten: fb.FakeBaseten, call: str, method: str
 ) -> None:
     fake_baseten.enqueue(_structured_reply(call, method, '{"answer": "4', finish_reason="length"))
-    structured = _llm(fake_baseten, max_tokens=7).with_structured_output(Answer, method=method)
+    structured = chat_model(fake_baseten, max_tokens=7).with_structured_output(
+        Answer, method=method
+    )
     with pytest.raises(BasetenTruncatedOutputError, match=r"finish_reason='length', max_tokens=7"):
         await answer(structured, call)
 
@@ -227,7 +221,7 @@ async def test_a_filtered_structured_answer_raises_a_refusal(
     fake_baseten: fb.FakeBaseten, call: str, method: str
 ) -> None:
     fake_baseten.enqueue(_structured_reply(call, method, "{}", finish_reason="content_filter"))
-    structured = _llm(fake_baseten).with_structured_output(Answer, method=method)
+    structured = chat_model(fake_baseten).with_structured_output(Answer, method=method)
     with pytest.raises(ModelRefusalError, match="content filter"):
         await answer(structured, call)
 
@@ -238,7 +232,7 @@ async def test_a_refused_structured_answer_raises_model_refusal_error_with_the_w
     fake_baseten: fb.FakeBaseten, call: str, method: str
 ) -> None:
     fake_baseten.enqueue(_reply(call, None, refusal=REFUSAL))
-    structured = _llm(fake_baseten).with_structured_output(Answer, method=method)
+    structured = chat_model(fake_baseten).with_structured_output(Answer, method=method)
     with pytest.raises(ModelRefusalError, match="I can't help with that") as info:
         await answer(structured, call)
     assert info.value.raw_message is not None
@@ -257,7 +251,7 @@ async def test_include_raw_returns_no_value_and_the_error(
     fake_baseten: fb.FakeBaseten, call: str, kwargs: dict[str, Any], error: type[Exception]
 ) -> None:
     fake_baseten.enqueue(_structured_reply(call, "function_calling", '{"answer": "4', **kwargs))
-    structured = _llm(fake_baseten).with_structured_output(Answer, include_raw=True)
+    structured = chat_model(fake_baseten).with_structured_output(Answer, include_raw=True)
     result = await answer(structured, call)
     assert result["parsed"] is None
     assert isinstance(result["parsing_error"], error)
@@ -269,7 +263,7 @@ async def test_include_raw_returns_a_refusal_as_the_error(
     fake_baseten: fb.FakeBaseten, call: str
 ) -> None:
     fake_baseten.enqueue(fb.chat(None, refusal=REFUSAL))
-    structured = _llm(fake_baseten).with_structured_output(Answer, include_raw=True)
+    structured = chat_model(fake_baseten).with_structured_output(Answer, include_raw=True)
     result = await answer(structured, call)
     assert result["parsed"] is None
     assert isinstance(result["parsing_error"], ModelRefusalError)
@@ -281,17 +275,19 @@ async def test_a_whole_structured_answer_still_parses(
     fake_baseten: fb.FakeBaseten, call: str
 ) -> None:
     fake_baseten.enqueue(_structured_reply(call, "function_calling", '{"answer": "42"}'))
-    structured = _llm(fake_baseten).with_structured_output(Answer)
+    structured = chat_model(fake_baseten).with_structured_output(Answer)
     assert await answer(structured, call) == Answer(answer="42")
 
 
 def test_the_max_tokens_of_the_call_is_named(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(_structured_reply("invoke", "json_mode", '{"a', finish_reason="length"))
-    structured = _llm(fake_baseten).with_structured_output(Answer, method="json_mode")
+    structured = chat_model(fake_baseten).with_structured_output(Answer, method="json_mode")
     with pytest.raises(BasetenTruncatedOutputError, match="max_tokens unset"):
         structured.invoke("hi")
     fake_baseten.enqueue(_structured_reply("invoke", "json_mode", '{"a', finish_reason="length"))
-    bound = _llm(fake_baseten).with_structured_output(Answer, method="json_mode", max_tokens=3)
+    bound = chat_model(fake_baseten).with_structured_output(
+        Answer, method="json_mode", max_tokens=3
+    )
     with pytest.raises(BasetenTruncatedOutputError, match="max_tokens=3"):
         bound.invoke("hi")
 
@@ -312,7 +308,7 @@ async def test_cache_write_and_audio_token_details_are_mapped(
     fake_baseten: fb.FakeBaseten, call: str
 ) -> None:
     fake_baseten.enqueue(_reply(call, "ok", usage=USAGE))
-    message = await answer(_llm(fake_baseten), call)
+    message = await answer(chat_model(fake_baseten), call)
     assert message.usage_metadata == {
         "input_tokens": 20,
         "output_tokens": 9,
@@ -393,7 +389,7 @@ async def test_media_reach_the_server_as_engines_read_them(
 ) -> None:
     block, wire = MEDIA[media]
     prompt = [HumanMessage([{"type": "text", "text": "describe"}, block])]
-    message = await answer(_llm(fake_baseten), call, prompt)
+    message = await answer(chat_model(fake_baseten), call, prompt)
     assert message.text.startswith("echo: describe")  # text-plain blocks add their text
     sent = fake_baseten.requests[0].json()["messages"][0]["content"]
     assert sent == [{"type": "text", "text": "describe"}, wire]

@@ -31,19 +31,10 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_baseten import BasetenEmbeddings, BasetenResponseError, ChatBaseten
 from langchain_baseten import errors as be
 from tests import fake_baseten as fb
+from tests.local_models import KEY, chat_model
 from tests.recording import redirect_baseten_to
 
-KEY = "bt-test-key-errors-0123456789"
 STYLES = ["invoke", "ainvoke", "stream", "astream"]
-
-
-def _llm(fake: fb.FakeBaseten, **kwargs: Any) -> ChatBaseten:
-    return ChatBaseten(
-        model="openai/gpt-oss-120b",
-        base_url=fake.url("/v1"),
-        api_key=KEY,
-        **{"max_retries": 0, **kwargs},
-    )
 
 
 async def _call(llm: ChatBaseten, style: str) -> str:
@@ -90,7 +81,7 @@ async def test_every_status_is_the_sdk_class_and_langchains(
     retryable: bool,
 ) -> None:
     fake_baseten.enqueue(fb.error(status, headers={"x-baseten-request-id": "req-9"}))
-    err = await _raises(_llm(fake_baseten), style)
+    err = await _raises(chat_model(fake_baseten), style)
     assert isinstance(err, sdk_class)
     assert isinstance(err, lc_class)
     assert isinstance(err, ModelError)
@@ -153,7 +144,7 @@ async def test_context_length_messages_are_context_overflow(
     fake_baseten: fb.FakeBaseten, engine: str, style: str
 ) -> None:
     fake_baseten.enqueue(fb.error(400, OVERFLOWS[engine]))
-    err = await _raises(_llm(fake_baseten), style)
+    err = await _raises(chat_model(fake_baseten), style)
     assert isinstance(err, ContextOverflowError)
     assert isinstance(err, openai.BadRequestError)
     assert not err.is_retryable  # type: ignore[attr-defined]
@@ -168,7 +159,7 @@ async def test_an_overflow_error_event_inside_a_stream_is_context_overflow(
     fake_baseten.enqueue(
         fb.raw(200, f"data: {event}\n\n".encode(), content_type="text/event-stream")
     )
-    err = await _raises(_llm(fake_baseten), style)
+    err = await _raises(chat_model(fake_baseten), style)
     assert isinstance(err, be.BasetenStreamError)
     assert isinstance(err, ContextOverflowError)
     assert not err.is_retryable  # type: ignore[attr-defined]
@@ -177,7 +168,7 @@ async def test_an_overflow_error_event_inside_a_stream_is_context_overflow(
 def test_an_ordinary_400_is_not_an_overflow(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.error(400, {"error": "temperature must be <= 2"}))
     with pytest.raises(be.BasetenBadRequestError) as info:
-        _llm(fake_baseten).invoke("hi")
+        chat_model(fake_baseten).invoke("hi")
     assert not isinstance(info.value, ContextOverflowError)
 
 
@@ -231,7 +222,7 @@ def test_tei_413_token_limit_says_shorten_not_100_mb(fake_baseten: fb.FakeBasete
 def test_a_plain_413_still_names_the_body_limit(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.error(413, {"error": "request entity too large"}))
     with pytest.raises(be.BasetenStatusError, match="100 MB"):
-        _llm(fake_baseten).invoke("hi")
+        chat_model(fake_baseten).invoke("hi")
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -240,7 +231,7 @@ async def test_a_key_echoed_by_the_server_is_nowhere_in_the_error(
 ) -> None:
     echo = {"error": f"invalid api key {KEY} for this deployment", "key": KEY}
     fake_baseten.enqueue(fb.error(401, echo))
-    err = await _raises(_llm(fake_baseten), style)
+    err = await _raises(chat_model(fake_baseten), style)
     assert isinstance(err, be.BasetenAuthenticationError)
     assert KEY not in str(err)
     assert KEY not in repr(err.args)
@@ -269,7 +260,7 @@ async def test_the_request_kept_on_any_error_does_not_show_the_key(
     fake_baseten: fb.FakeBaseten, reply: fb.Reply, style: str
 ) -> None:
     fake_baseten.enqueue(reply)
-    err = await _raises(_llm(fake_baseten), style)
+    err = await _raises(chat_model(fake_baseten), style)
     assert isinstance(err, openai.APIError)
     request = err.request
     assert request is None or KEY not in str(request.headers)
@@ -290,7 +281,7 @@ async def test_every_malformed_chat_answer_is_one_class(
     fake_baseten: fb.FakeBaseten, reply: fb.Reply
 ) -> None:
     fake_baseten.enqueue(reply)
-    err = await _raises(_llm(fake_baseten), "ainvoke")
+    err = await _raises(chat_model(fake_baseten), "ainvoke")
     assert isinstance(err, BasetenResponseError)
     assert isinstance(err, ModelAPIError)
     assert not err.is_retryable
@@ -303,7 +294,7 @@ async def test_a_malformed_stream_event_is_the_same_class(
     fake_baseten.enqueue(
         fb.raw(200, b'data: {"choices": [{"delta": 7}]}\n\n', content_type="text/event-stream")
     )
-    assert isinstance(await _raises(_llm(fake_baseten), style), BasetenResponseError)
+    assert isinstance(await _raises(chat_model(fake_baseten), style), BasetenResponseError)
 
 
 def test_malformed_embeddings_and_models_answers_are_the_same_class(
@@ -316,12 +307,12 @@ def test_malformed_embeddings_and_models_answers_are_the_same_class(
     with pytest.raises(BasetenResponseError):
         emb.embed_query("x")
     with pytest.raises(BasetenResponseError):
-        _llm(fake_baseten).list_models()
+        chat_model(fake_baseten).list_models()
 
 
 def test_bad_input_stays_a_value_error_and_nothing_is_sent(fake_baseten: fb.FakeBaseten) -> None:
     with pytest.raises(ValueError, match="temperature") as info:
-        _llm(fake_baseten).invoke("hi", temperature=9)
+        chat_model(fake_baseten).invoke("hi", temperature=9)
     assert not isinstance(info.value, ModelError)
     assert fake_baseten.requests == []
 
@@ -332,7 +323,7 @@ def test_bad_input_stays_a_value_error_and_nothing_is_sent(fake_baseten: fb.Fake
 def test_retry_middleware_does_not_retry_a_401(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.error(401), fb.error(401), fb.error(401))
     retry = ModelRetryMiddleware(max_retries=2, initial_delay=0, jitter=False, on_failure="error")
-    agent = create_agent(_llm(fake_baseten), tools=[], middleware=[retry])
+    agent = create_agent(chat_model(fake_baseten), tools=[], middleware=[retry])
     with pytest.raises(ModelAuthenticationError):
         agent.invoke({"messages": [HumanMessage("hi")]}, {"recursion_limit": 5})
     assert len(fake_baseten.requests) == 1
@@ -341,7 +332,7 @@ def test_retry_middleware_does_not_retry_a_401(fake_baseten: fb.FakeBaseten) -> 
 def test_retry_middleware_retries_a_503(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.error(503))
     retry = ModelRetryMiddleware(max_retries=2, initial_delay=0, jitter=False, on_failure="error")
-    agent = create_agent(_llm(fake_baseten), tools=[], middleware=[retry])
+    agent = create_agent(chat_model(fake_baseten), tools=[], middleware=[retry])
     result = agent.invoke({"messages": [HumanMessage("hi")]}, {"recursion_limit": 5})
     assert isinstance(result["messages"][-1], AIMessage)
     assert len(fake_baseten.requests) == 2
@@ -350,13 +341,13 @@ def test_retry_middleware_retries_a_503(fake_baseten: fb.FakeBaseten) -> None:
 def test_summarization_middleware_recovers_from_context_overflow(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    summary_llm = _llm(fake_baseten)
+    summary_llm = chat_model(fake_baseten)
     summarize = SummarizationMiddleware(summary_llm, trigger=("messages", 4), keep=("messages", 1))
     history: list[Any] = []
     for turn in range(6):
         history += [HumanMessage(f"question {turn} " * 50), AIMessage(f"answer {turn} " * 50)]
     fake_baseten.enqueue(fb.error(400, OVERFLOWS["vllm"]))
-    agent = create_agent(_llm(fake_baseten), tools=[], middleware=[summarize])
+    agent = create_agent(chat_model(fake_baseten), tools=[], middleware=[summarize])
     result = agent.invoke({"messages": [*history, HumanMessage("last")]}, {"recursion_limit": 5})
     assert isinstance(result["messages"][-1], AIMessage)
     first, retried = fake_baseten.requests[0].json(), fake_baseten.requests[1].json()

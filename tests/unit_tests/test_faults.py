@@ -21,56 +21,28 @@ import openai
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, AIMessageChunk
 
 from langchain_baseten import BasetenResponseError, BasetenStreamError, ChatBaseten
 from langchain_baseten.messages import MalformedResponseError, StreamParser, message_from_wire
 from tests import fake_baseten as fb
+from tests.local_models import KEY, chat_model
+from tests.spies import CallbackSpy
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-KEY = "bt-test-key-faults"
 STYLES = ["invoke", "ainvoke", "stream", "astream"]
 STREAM_STYLES = ["stream", "astream", "invoke-streaming", "ainvoke-streaming"]
 #: Generous upper bound for anything that must not hang (waits here are <= 0.5 s each).
 HANG = 10.0
 
 
-def _llm(fake: fb.FakeBaseten | str, **kwargs: Any) -> ChatBaseten:
-    base_url = fake if isinstance(fake, str) else fake.url("/v1")
-    return ChatBaseten(
-        model="openai/gpt-oss-120b",
-        base_url=base_url,
-        api_key=KEY,
-        **{"max_retries": 0, **kwargs},
-    )
-
-
-class Watch(BaseCallbackHandler):
-    """Records what callbacks see: tokens, errors, and whether the run 'ended'."""
-
-    def __init__(self) -> None:
-        self.tokens: list[str] = []
-        self.errors: list[BaseException] = []
-        self.ends: list[Any] = []
-
-    def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
-        self.tokens.append(token)
-
-    def on_llm_error(self, error: BaseException, **kwargs: Any) -> None:
-        self.errors.append(error)
-
-    def on_llm_end(self, response: Any, **kwargs: Any) -> None:
-        self.ends.append(response)
-
-
 async def _call(
     llm: ChatBaseten,
     style: str,
     seen: list[AIMessageChunk] | None = None,
-    watch: Watch | None = None,
+    watch: CallbackSpy | None = None,
 ) -> str:
     """Run one call in ``style``; return the text. Streamed chunks land in ``seen``."""
     config: Any = {"callbacks": [watch]} if watch else None
@@ -114,7 +86,7 @@ async def test_transient_errors_are_retried_then_answered(
         fb.error(status, headers=headers),
         fb.stream("finally here") if "stream" in style else fb.chat("finally here"),
     )
-    assert await _call(_llm(fake_baseten, max_retries=2), style) == "finally here"
+    assert await _call(chat_model(fake_baseten, max_retries=2), style) == "finally here"
     assert len(fake_baseten.requests) == 2
     assert [r.headers["x-stainless-retry-count"] for r in fake_baseten.requests] == ["0", "1"]
     assert fake_baseten.requests[0].body == fake_baseten.requests[1].body
@@ -136,7 +108,7 @@ async def test_exhausted_retries_say_what_happened_and_how_often(
         *(fb.error(status, {"error": text}, headers={"retry-after": "0.01"}) for _ in range(3))
     )
     with pytest.raises(exc_type) as info:
-        await _call(_llm(fake_baseten, max_retries=2), style)
+        await _call(chat_model(fake_baseten, max_retries=2), style)
     message = str(info.value)
     assert f"HTTP {status}" in message
     assert text in message
@@ -150,7 +122,7 @@ async def test_exhausted_retries_say_what_happened_and_how_often(
 async def test_without_retries_one_attempt_is_made(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.error(503), fb.chat("never"))
     with pytest.raises(openai.InternalServerError) as info:
-        await _llm(fake_baseten, max_retries=0).ainvoke("hi")
+        await chat_model(fake_baseten, max_retries=0).ainvoke("hi")
     assert "Gave up" not in str(info.value)
     assert len(fake_baseten.requests) == 1
 
@@ -159,7 +131,7 @@ async def test_without_retries_one_attempt_is_made(fake_baseten: fb.FakeBaseten)
 def test_client_errors_are_not_retried(fake_baseten: fb.FakeBaseten, status: int) -> None:
     fake_baseten.enqueue(fb.error(status), fb.chat("never"))
     with pytest.raises(openai.APIStatusError):
-        _llm(fake_baseten, max_retries=3).invoke("hi")
+        chat_model(fake_baseten, max_retries=3).invoke("hi")
     assert len(fake_baseten.requests) == 1
 
 
@@ -214,7 +186,7 @@ async def test_connect_failure_is_a_clear_error(style: str) -> None:
     port = _closed_port()
     start = time.monotonic()
     with pytest.raises(openai.APIConnectionError) as info:
-        await _call(_llm(f"http://127.0.0.1:{port}/v1", max_retries=1), style)
+        await _call(chat_model(f"http://127.0.0.1:{port}/v1", max_retries=1), style)
     assert time.monotonic() - start < HANG
     assert f"Could not connect to http://127.0.0.1:{port}/v1/chat/completions" in str(info.value)
     assert "Gave up after 2 attempts" in str(info.value)
@@ -227,7 +199,9 @@ async def test_server_hanging_up_without_an_answer(style: str, retry_lost_answer
     with _hang_up_server() as (url, accepted):
         start = time.monotonic()
         with pytest.raises(openai.APIConnectionError) as info:
-            await _call(_llm(url, max_retries=1, retry_lost_answers=retry_lost_answers), style)
+            await _call(
+                chat_model(url, max_retries=1, retry_lost_answers=retry_lost_answers), style
+            )
         assert time.monotonic() - start < HANG
     assert "failed before an answer" in str(info.value)
     if retry_lost_answers:
@@ -245,7 +219,7 @@ async def test_read_timeout_is_raised_within_the_configured_time(
     fake_baseten.enqueue(fb.stall(3))
     start = time.monotonic()
     with pytest.raises(openai.APITimeoutError, match=r"Request to http://127\.0\.0\.1.* timed out"):
-        await _call(_llm(fake_baseten, timeout=0.5), style)
+        await _call(chat_model(fake_baseten, timeout=0.5), style)
     assert time.monotonic() - start < HANG  # a hang would wait for the whole stall or longer
     assert len(fake_baseten.requests) == 1
 
@@ -254,14 +228,16 @@ async def test_read_timeouts_are_retried_then_reported(fake_baseten: fb.FakeBase
     fake_baseten.enqueue(fb.stall(3), fb.stall(3))
     start = time.monotonic()
     with pytest.raises(openai.APITimeoutError, match="Gave up after 2 attempts"):
-        await _llm(fake_baseten, timeout=0.5, max_retries=1, retry_lost_answers=True).ainvoke("hi")
+        await chat_model(fake_baseten, timeout=0.5, max_retries=1, retry_lost_answers=True).ainvoke(
+            "hi"
+        )
     assert time.monotonic() - start < HANG
     assert len(fake_baseten.requests) == 2
 
 
 async def test_a_timeout_then_an_answer(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.stall(3), fb.chat("second try"))
-    llm = _llm(fake_baseten, timeout=0.5, max_retries=1, retry_lost_answers=True)
+    llm = chat_model(fake_baseten, timeout=0.5, max_retries=1, retry_lost_answers=True)
     assert (await llm.ainvoke("hi")).text == ("second try")
 
 
@@ -271,10 +247,10 @@ async def test_stall_mid_stream_times_out(fake_baseten: fb.FakeBaseten, style: s
     # they once did not, and the error was a plain request timeout), far below the stall.
     fake_baseten.enqueue(fb.stream(pieces=["a", "b", "c"], stall_after=2, stall_seconds=6))
     seen: list[AIMessageChunk] = []
-    watch = Watch()
+    watch = CallbackSpy()
     start = time.monotonic()
     with pytest.raises(openai.APITimeoutError) as info:
-        await _call(_llm(fake_baseten, timeout=1.5), style, seen, watch)
+        await _call(chat_model(fake_baseten, timeout=1.5), style, seen, watch)
     assert time.monotonic() - start < HANG
     assert "The stream from http://127.0.0.1" in str(info.value)
     assert "partial answer was discarded" in str(info.value)
@@ -291,9 +267,9 @@ async def test_drop_mid_stream_raises_reaches_callbacks_and_never_completes(
 ) -> None:
     fake_baseten.enqueue(fb.stream(pieces=["par", "tial", " text"], drop_after=drop_after))
     seen: list[AIMessageChunk] = []
-    watch = Watch()
+    watch = CallbackSpy()
     with pytest.raises(openai.APIConnectionError) as info:
-        await _call(_llm(fake_baseten, max_retries=2), style, seen, watch)
+        await _call(chat_model(fake_baseten, max_retries=2), style, seen, watch)
     assert "broke in the middle of the stream" in str(info.value)
     assert "partial answer was discarded" in str(info.value)
     assert not _completed(seen)
@@ -448,7 +424,7 @@ async def test_malformed_answers(
     fake_baseten: fb.FakeBaseten, style: str, body: bytes, content_type: str, expected: Any
 ) -> None:
     fake_baseten.enqueue(fb.raw(200, body, content_type=content_type))
-    llm = _llm(fake_baseten)
+    llm = chat_model(fake_baseten)
     if callable(expected):
         message = llm.invoke("hi") if style == "invoke" else await llm.ainvoke("hi")
         assert expected(message)
@@ -610,14 +586,14 @@ async def test_malformed_streams(
 ) -> None:
     fake_baseten.enqueue(fb.stream(raw_events=events, done=done))
     seen: list[AIMessageChunk] = []
-    watch = Watch()
+    watch = CallbackSpy()
     if isinstance(expected, str):
-        assert await _call(_llm(fake_baseten), style, seen, watch) == expected
+        assert await _call(chat_model(fake_baseten), style, seen, watch) == expected
         assert watch.errors == []
         return
     exc_type, fragment = expected
     with pytest.raises(exc_type) as info:
-        await _call(_llm(fake_baseten), style, seen, watch)
+        await _call(chat_model(fake_baseten), style, seen, watch)
     assert fragment in str(info.value)
     assert not _completed(seen)
     assert watch.ends == []
@@ -632,7 +608,7 @@ async def test_an_error_event_shows_the_request_id(fake_baseten: fb.FakeBaseten)
         )
     )
     with pytest.raises(openai.APIError, match="Baseten request id: req-mid"):
-        [c async for c in _llm(fake_baseten).astream("hi")]
+        [c async for c in chat_model(fake_baseten).astream("hi")]
 
 
 @pytest.mark.parametrize("style", ["stream", "astream", "ainvoke-streaming"])
@@ -648,7 +624,7 @@ async def test_a_page_or_json_instead_of_a_stream(
 ) -> None:
     fake_baseten.enqueue(fb.raw(200, body, content_type=content_type))
     with pytest.raises(BasetenResponseError, match=fragment):
-        await _call(_llm(fake_baseten), style)
+        await _call(chat_model(fake_baseten), style)
 
 
 async def test_html_error_page_from_a_proxy(fake_baseten: fb.FakeBaseten) -> None:
@@ -656,10 +632,10 @@ async def test_html_error_page_from_a_proxy(fake_baseten: fb.FakeBaseten) -> Non
     for _ in range(2):
         fake_baseten.enqueue(fb.raw(502, page, content_type="text/html"))
     with pytest.raises(openai.InternalServerError, match="HTML page") as info:
-        _llm(fake_baseten).invoke("hi")
+        chat_model(fake_baseten).invoke("hi")
     assert "container restarted" in str(info.value)
     with pytest.raises(openai.InternalServerError, match="HTML page"):
-        [c async for c in _llm(fake_baseten).astream("hi")]
+        [c async for c in chat_model(fake_baseten).astream("hi")]
 
 
 # ---------------------------------------------------------------- Baseten's own errors
@@ -689,9 +665,9 @@ async def test_baseten_errors_name_cause_text_and_request_id(
     fake_baseten.enqueue(
         fb.error(status, {"error": server_text}, headers={"x-baseten-request-id": "req-xyz"})
     )
-    watch = Watch()
+    watch = CallbackSpy()
     with pytest.raises(exc_type) as info:
-        await _call(_llm(fake_baseten, max_retries=0), style, watch=watch)
+        await _call(chat_model(fake_baseten, max_retries=0), style, watch=watch)
     text = str(info.value)
     assert f"HTTP {status}" in text
     assert server_text in text
@@ -721,7 +697,7 @@ def test_every_error_body_shape_is_shown(
 ) -> None:
     fake_baseten.enqueue(fb.error(400, body))
     with pytest.raises(openai.BadRequestError) as info:
-        _llm(fake_baseten).invoke("hi")
+        chat_model(fake_baseten).invoke("hi")
     assert shown in str(info.value)
     assert len(str(info.value)) < 2500
 
@@ -878,7 +854,7 @@ HTTP_FUZZ_EXAMPLES = 40
 def test_fuzzed_streams_over_http() -> None:
     """The whole path (HTTP, SSE, parser, LangChain's merge) with mutated streams."""
     with fb.fake_baseten_server() as server:
-        llm = _llm(server)
+        llm = chat_model(server)
 
         @settings(
             max_examples=HTTP_FUZZ_EXAMPLES,

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from langchain_baseten import BasetenEmbeddings, ChatBaseten
 from langchain_baseten._config import EnvEndpoint, FieldsKey
 from langchain_baseten._connection import CONNECTION_FIELDS, BasetenConnection
+from tests.local_models import KEY
 from tests.recording import redirect_baseten_to
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
     from tests import fake_baseten as fb
 
-KEY = "bt-test-key-fields-1"
 OTHER_KEY = "bt-test-key-fields-2"
 MODEL_API = "/v1/chat/completions"
 DEDICATED = "/environments/production/sync/v1/chat/completions"

@@ -27,24 +27,14 @@ import openai
 import pytest
 
 import langchain_baseten
-from langchain_baseten import BasetenEmbeddings, ChatBaseten, _pools
+from langchain_baseten import ChatBaseten, _pools
 from tests import fake_baseten as fb
+from tests.local_models import KEY, chat_model, embeddings_model
 
-KEY = "bt-test-key-isolation"
 WORKERS = 4
 CALLS = 5
 #: Generous bound for anything that must not hang.
 HANG = 30.0
-
-
-def _chat(server: fb.FakeBaseten, key: str = KEY, **kwargs: Any) -> ChatBaseten:
-    return ChatBaseten(
-        model="openai/gpt-oss-120b", base_url=server.url("/v1"), api_key=key, **kwargs
-    )
-
-
-def _embeddings(server: fb.FakeBaseten, key: str = KEY) -> BasetenEmbeddings:
-    return BasetenEmbeddings(model="baseten/abcd1234", base_url=server.url("/v1"), api_key=key)
 
 
 def _server_connections(server: fb.FakeBaseten) -> int:
@@ -66,8 +56,8 @@ def _wait_for(condition: Any, seconds: float = 5.0) -> bool:
 
 def _worker_calls(server: fb.FakeBaseten, worker: int) -> dict[str, int]:
     """In a forked child: overlapping sync, async, stream and embedding calls; count mix-ups."""
-    llm = _chat(server)  # the parent's instance settings: the same shared pools as the parent
-    embedder = _embeddings(server)
+    llm = chat_model(server)  # the parent's instance settings: the same shared pools as the parent
+    embedder = embeddings_model(server)
     wrong = total = 0
     for call in range(CALLS):
         prompt = f"worker {worker} call {call} w{worker}c{call}"
@@ -132,8 +122,8 @@ def _collect(pid: int, read_end: int, deadline: float) -> dict[str, int]:
 def test_forked_workers_get_their_own_answers_after_the_parent_called(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    llm = _chat(fake_baseten)
-    embedder = _embeddings(fake_baseten)
+    llm = chat_model(fake_baseten)
+    embedder = embeddings_model(fake_baseten)
     # The parent warms up: its pools now hold idle keep-alive connections.
     assert llm.invoke("parent warm-up").text == "echo: parent warm-up"
     assert asyncio.run(llm.ainvoke("parent async")).text == "echo: parent async"
@@ -157,7 +147,7 @@ def test_forked_workers_get_their_own_answers_after_the_parent_called(
 def test_an_instance_built_before_the_fork_uses_new_clients_in_the_child(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    llm = _chat(fake_baseten)
+    llm = chat_model(fake_baseten)
     llm.invoke("warm")
     parent_client = llm._connection()[1].sync_client
     read_end, write_end = os.pipe()
@@ -187,7 +177,7 @@ def test_an_instance_built_before_the_fork_uses_new_clients_in_the_child(
 async def test_forking_inside_a_running_loop_leaves_nothing_for_the_child_to_finalise(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    llm = _chat(fake_baseten)
+    llm = chat_model(fake_baseten)
     assert (await llm.ainvoke("parent")).text == "echo: parent"  # this loop now has pools
     entry = _pools.current_share().loops[id(asyncio.get_running_loop())]
     pid = os.fork()
@@ -215,9 +205,9 @@ async def test_forking_inside_a_running_loop_leaves_nothing_for_the_child_to_fin
 async def test_one_key_filling_its_pool_never_makes_another_key_or_host_wait(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    busy = _chat(fake_baseten, max_connections=2)
-    waiting = _chat(fake_baseten, max_connections=2, timeout=0.5, max_retries=0)
-    other_key = _chat(fake_baseten, key=KEY + "-other", max_connections=2, timeout=5)
+    busy = chat_model(fake_baseten, max_connections=2)
+    waiting = chat_model(fake_baseten, max_connections=2, timeout=0.5, max_retries=0)
+    other_key = chat_model(fake_baseten, api_key=KEY + "-other", max_connections=2, timeout=5)
     fake_baseten.enqueue(fb.stall(3), fb.stall(3))
     slow = [asyncio.create_task(busy.ainvoke(f"slow {i}")) for i in range(2)]
     assert await asyncio.to_thread(_wait_for, lambda: len(fake_baseten.requests) == 2)
@@ -226,7 +216,7 @@ async def test_one_key_filling_its_pool_never_makes_another_key_or_host_wait(
     assert (await other_key.ainvoke("other tenant")).text == "echo: other tenant"
     # nor another host with the same key,
     with fb.fake_baseten_server() as other_host:
-        other = _chat(other_host, max_connections=2, timeout=5)
+        other = chat_model(other_host, max_connections=2, timeout=5)
         assert (await other.ainvoke("other host")).text == "echo: other host"
     # while the busy key's next request waits for its own pool and says so.
     with pytest.raises(openai.APITimeoutError) as info:
@@ -245,8 +235,8 @@ async def test_one_key_filling_its_pool_never_makes_another_key_or_host_wait(
 def test_a_sync_request_waiting_for_its_pool_is_reported_as_a_pool_wait(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    busy = _chat(fake_baseten, max_connections=1)
-    waiting = _chat(fake_baseten, max_connections=1, timeout=0.3, max_retries=1)
+    busy = chat_model(fake_baseten, max_connections=1)
+    waiting = chat_model(fake_baseten, max_connections=1, timeout=0.3, max_retries=1)
     fake_baseten.enqueue(fb.stall(5))
     with ThreadPoolExecutor(1) as executor:
         slow = executor.submit(busy.invoke, "slow")
@@ -272,7 +262,7 @@ def test_max_connections_must_be_positive() -> None:
 def test_close_clients_closes_the_pools_and_later_calls_open_new_ones(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    llm = _chat(fake_baseten)
+    llm = chat_model(fake_baseten)
     assert llm.invoke("before").text == "echo: before"
     before = llm._connection()[1].sync_client
     assert _server_connections(fake_baseten) == 1  # kept alive for the next call
@@ -285,7 +275,7 @@ def test_close_clients_closes_the_pools_and_later_calls_open_new_ones(
 async def test_aclose_clients_closes_the_running_loops_pools(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    llm = _chat(fake_baseten)
+    llm = chat_model(fake_baseten)
     assert (await llm.ainvoke("before")).text == "echo: before"
     assert _server_connections(fake_baseten) == 1
     await langchain_baseten.aclose_clients()
@@ -296,8 +286,8 @@ async def test_aclose_clients_closes_the_running_loops_pools(
 def test_a_loops_pools_close_when_asyncio_run_ends_without_resource_warnings(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    llm = _chat(fake_baseten)
-    embedder = _embeddings(fake_baseten)
+    llm = chat_model(fake_baseten)
+    embedder = embeddings_model(fake_baseten)
 
     async def calls(i: int) -> list[str]:
         vectors = await embedder.aembed_documents([f"text {i}"])
@@ -321,7 +311,7 @@ def test_a_loops_pools_close_when_asyncio_run_ends_without_resource_warnings(
 def test_a_loop_closed_without_shutdown_is_forgotten_without_warnings(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    llm = _chat(fake_baseten)
+    llm = chat_model(fake_baseten)
     loop = asyncio.new_event_loop()
     assert loop.run_until_complete(llm.ainvoke("manual loop")).text == "echo: manual loop"
     loop.run_until_complete(langchain_baseten.aclose_clients())  # what such code should do

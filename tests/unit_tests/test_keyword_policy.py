@@ -19,20 +19,14 @@ from pydantic import AliasChoices, BaseModel, SecretStr, ValidationError
 from langchain_baseten import BasetenEmbeddings, BasetenRerank, ChatBaseten
 from langchain_baseten._connection import CONNECTION_FIELDS, CONNECTION_NAMES
 from langchain_baseten.parameters import PARAMETERS, RENAMED, SAMPLING_FIELDS, Param
+from tests.local_models import KEY, chat_model
 from tests.recording import redirect_baseten_to
 
 if TYPE_CHECKING:
     from tests import fake_baseten as fb
 
-KEY = "bt-test-key-policy"
 SECRET = "sk-should-never-appear-0123456789"
 DEDICATED_URL = "https://model-abcd1234.api.baseten.co/environments/production/sync/v1"
-
-
-def _llm(fake: fb.FakeBaseten, **kwargs: Any) -> ChatBaseten:
-    return ChatBaseten(
-        model="openai/gpt-oss-120b", base_url=fake.url("/v1"), api_key=KEY, max_retries=0, **kwargs
-    )
 
 
 def _shows_secret(*texts: object) -> bool:
@@ -86,7 +80,7 @@ def test_a_credential_in_model_kwargs_or_extra_body_is_refused(where: str) -> No
 def test_a_credential_at_call_time_is_refused_and_nothing_is_sent(
     fake_baseten: fb.FakeBaseten, call: dict[str, Any]
 ) -> None:
-    runnable = _llm(fake_baseten).bind(**call)
+    runnable = chat_model(fake_baseten).bind(**call)
     with pytest.raises(ValueError, match="looks like a credential") as info:
         runnable.invoke("hi")
     assert not _shows_secret(info.value)
@@ -195,7 +189,7 @@ def test_model_label_with_model_url_is_the_served_model_name(fake_baseten: fb.Fa
 def test_known_extras_go_in_the_body_without_a_warning(fake_baseten: fb.FakeBaseten) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        llm = _llm(fake_baseten, top_k=20, chat_template_args={"enable_thinking": True})
+        llm = chat_model(fake_baseten, top_k=20, chat_template_args={"enable_thinking": True})
     llm.invoke("hi", min_p=0.1)
     body = fake_baseten.requests[-1].json()
     assert (body["top_k"], body["chat_template_args"], body["min_p"]) == (
@@ -209,7 +203,7 @@ def test_unknown_names_warn_at_construction_and_go_in_the_body(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
     with pytest.warns(UserWarning, match="'my_flag' is not a known ChatBaseten parameter"):
-        llm = _llm(fake_baseten, my_flag=True)
+        llm = chat_model(fake_baseten, my_flag=True)
     llm.invoke("hi", other_flag=1)
     body = fake_baseten.requests[-1].json()
     assert body["my_flag"] is True
@@ -223,7 +217,7 @@ def test_connection_settings_cannot_change_per_call(
     fake_baseten: fb.FakeBaseten, name: str
 ) -> None:
     with pytest.raises(ValueError, match=r"cannot change per call.*model_copy") as info:
-        _llm(fake_baseten).invoke("hi", **{name: SECRET})
+        chat_model(fake_baseten).invoke("hi", **{name: SECRET})
     assert not _shows_secret(info.value)
     assert fake_baseten.requests == []
 
@@ -237,7 +231,7 @@ def test_top_k_out_of_range_fails_at_construction() -> None:
 
 
 def test_a_secret_default_header_is_sent_but_never_shown(fake_baseten: fb.FakeBaseten) -> None:
-    llm = _llm(fake_baseten, default_headers={"X-Auth-Token": SECRET, "X-Team": "blue"})
+    llm = chat_model(fake_baseten, default_headers={"X-Auth-Token": SECRET, "X-Team": "blue"})
     shown = [repr(llm), str(llm.model_dump()), llm.model_dump_json(), dumps(llm)]
     assert not _shows_secret(*shown)
     assert "blue" in repr(llm)
@@ -254,7 +248,7 @@ def test_a_secret_default_header_is_sent_but_never_shown(fake_baseten: fb.FakeBa
 def test_a_secret_header_survives_dumpd_and_load_through_the_environment(
     fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    llm = _llm(fake_baseten, default_headers={"X-Auth-Token": SECRET})
+    llm = chat_model(fake_baseten, default_headers={"X-Auth-Token": SECRET})
     data = dumpd(llm)
     loader: dict[str, Any] = {
         "secrets_map": {"BASETEN_API_KEY": KEY},
@@ -334,7 +328,7 @@ class AnswerDict(TypedDict):
 
 @pytest.mark.parametrize("schema", [Answer, AnswerDict], ids=["pydantic", "typeddict"])
 def test_bind_response_format_with_a_class(fake_baseten: fb.FakeBaseten, schema: type) -> None:
-    message = _llm(fake_baseten).bind(response_format=schema).invoke("Where?")
+    message = chat_model(fake_baseten).bind(response_format=schema).invoke("Where?")
     sent = fake_baseten.requests[-1].json()["response_format"]
     assert sent["type"] == "json_schema"
     assert sent["json_schema"]["name"] == schema.__name__
@@ -447,7 +441,7 @@ def test_body_layers_win_in_their_documented_order(fake_baseten: fb.FakeBaseten)
     layers = ["model_kwargs", "extra_body", "call_kwargs", "call_extra_body"]
     for top in range(len(layers), 0, -1):
         used = layers[:top]
-        llm = _llm(
+        llm = chat_model(
             fake_baseten,
             stop=["field"],
             model_kwargs={"probe": "model_kwargs"} if "model_kwargs" in used else {},
@@ -460,10 +454,10 @@ def test_body_layers_win_in_their_documented_order(fake_baseten: fb.FakeBaseten)
             kwargs["extra_body"] = {"probe": "call_extra_body"}
         llm.invoke("hi", **kwargs)
         assert fake_baseten.requests[-1].json()["probe"] == used[-1]
-    llm = _llm(fake_baseten, stop=["field"])
+    llm = chat_model(fake_baseten, stop=["field"])
     llm.invoke("hi")
     assert fake_baseten.requests[-1].json()["stop"] == ["field"]
-    llm = _llm(fake_baseten, stop=["field"], extra_body={"stop": ["extra_body"]})
+    llm = chat_model(fake_baseten, stop=["field"], extra_body={"stop": ["extra_body"]})
     llm.invoke("hi")
     assert fake_baseten.requests[-1].json()["stop"] == ["extra_body"]
     llm.invoke("hi", stop=["call"])
@@ -471,5 +465,5 @@ def test_body_layers_win_in_their_documented_order(fake_baseten: fb.FakeBaseten)
     llm.invoke("hi", stop=["call"], extra_body={"stop": ["call_extra_body"]})
     assert fake_baseten.requests[-1].json()["stop"] == ["call_extra_body"]
     # (model_kwargs may not hold a field's name: refused at construction.)
-    _llm(fake_baseten, temperature=0.1, extra_body={"temperature": 0.9}).invoke("hi")
+    chat_model(fake_baseten, temperature=0.1, extra_body={"temperature": 0.9}).invoke("hi")
     assert fake_baseten.requests[-1].json()["temperature"] == 0.9

@@ -20,13 +20,13 @@ from langchain_core.callbacks import UsageMetadataCallbackHandler, get_usage_met
 
 from langchain_baseten import ChatBaseten
 from tests import fake_baseten as fb
+from tests.local_models import KEY
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from langchain_core.messages import AIMessageChunk
 
-KEY = "bt-test-key-load"
 ASYNC_CALLERS = 200
 THREADS = 8
 STREAMS_PER_THREAD = 10

@@ -11,6 +11,7 @@ from langchain_core.tools import tool
 
 from langchain_baseten import ChatBaseten, get_baseten_callback
 from langchain_baseten.reasoning import apply_reasoning, reasoning_body
+from tests.local_models import KEY
 from tests.recording import redirect_baseten_to
 
 if TYPE_CHECKING:
@@ -20,15 +21,10 @@ if TYPE_CHECKING:
 
     from tests import fake_baseten as fb
 
-KEY = "bt-test-key-native-0001"
+pytestmark = pytest.mark.usefixtures("no_baseten_env")
+
 STYLES = ["invoke", "ainvoke", "stream", "astream"]
 WEB_SEARCH = {"type": "baseten__exa__web_search_exa"}
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("BASETEN_API_KEY", "BASETEN_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

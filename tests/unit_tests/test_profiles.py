@@ -15,8 +15,7 @@ from langchain_core.language_models import ModelProfile
 from langchain_baseten import ChatBaseten
 from langchain_baseten.pricing import shipped_prices
 from langchain_baseten.profiles import _profiles, get_model_profile, known_model_api_slugs
-
-KEY = "bt-test-key-profiles"
+from tests.local_models import KEY
 
 
 def _data() -> dict[str, Any]:

@@ -18,12 +18,13 @@ from langchain_baseten import (
     RerankResult,
 )
 from tests import fake_baseten as fb
+from tests.local_models import KEY, classifier_model, rerank_model
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-KEY = "bt-test-key-rerank-0001"
-DEDICATED_PATH = "/environments/production/sync/v1"
+pytestmark = pytest.mark.usefixtures("no_baseten_env")
+
 STYLES = ["sync", "async"]
 
 DOCS = [
@@ -33,23 +34,6 @@ DOCS = [
     Document(page_content="Berlin has many museums.", metadata={"source": "d"}, id="d3"),
 ]
 QUERY = "What is the capital of France?"
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("BASETEN_API_KEY", "BASETEN_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
-def make(fake: fb.FakeBaseten, **kwargs: Any) -> BasetenRerank:
-    params: dict[str, Any] = {
-        "model": "baseten/abcd1234",
-        "base_url": fake.url(DEDICATED_PATH),
-        "api_key": KEY,
-        "max_retries": 0,
-    }
-    params.update(kwargs)
-    return BasetenRerank(**params)
 
 
 def compress(
@@ -151,7 +135,7 @@ def test_counts_must_be_positive(field: str) -> None:
 def test_compress_keeps_the_top_n_best_first_with_scores(
     fake_baseten: fb.FakeBaseten, style: str
 ) -> None:
-    reranker = make(fake_baseten, top_n=2)
+    reranker = rerank_model(fake_baseten, top_n=2)
     kept = compress(reranker, style, DOCS)
     assert [doc.id for doc in kept] == ["d1", "d2"]
     # The local server scores the share of query words found in the text.
@@ -171,7 +155,7 @@ def test_compress_keeps_the_top_n_best_first_with_scores(
 def test_top_n_none_keeps_every_document_reordered(
     fake_baseten: fb.FakeBaseten, style: str
 ) -> None:
-    kept = compress(make(fake_baseten, top_n=None, score_key="score"), style, DOCS)
+    kept = compress(rerank_model(fake_baseten, top_n=None, score_key="score"), style, DOCS)
     assert [doc.id for doc in kept] == ["d1", "d2", "d0", "d3"]  # ties keep input order
     scores = [doc.metadata["score"] for doc in kept]
     assert scores == sorted(scores, reverse=True)
@@ -182,7 +166,7 @@ def test_rerank_returns_every_index_with_its_score(
     fake_baseten: fb.FakeBaseten, style: str
 ) -> None:
     fake_baseten.enqueue(fb.rerank([0.1, 0.7, 0.7, 0.3]))
-    results = rerank(make(fake_baseten, top_n=1), style, [d.page_content for d in DOCS])
+    results = rerank(rerank_model(fake_baseten, top_n=1), style, [d.page_content for d in DOCS])
     # Sorted by score; ties keep input order; top_n does not cut rerank().
     assert results == [
         RerankResult(1, 0.7),
@@ -194,7 +178,7 @@ def test_rerank_returns_every_index_with_its_score(
 
 @pytest.mark.parametrize("style", STYLES)
 def test_no_documents_sends_no_request(fake_baseten: fb.FakeBaseten, style: str) -> None:
-    assert list(compress(make(fake_baseten), style, [])) == []
+    assert list(compress(rerank_model(fake_baseten), style, [])) == []
     assert fake_baseten.requests == []
 
 
@@ -204,12 +188,12 @@ def test_an_empty_query_is_refused_before_sending(
     fake_baseten: fb.FakeBaseten, style: str, query: str
 ) -> None:
     with pytest.raises(ValueError, match="query must be a non-empty string"):
-        compress(make(fake_baseten), style, DOCS, query=query)
+        compress(rerank_model(fake_baseten), style, DOCS, query=query)
     assert fake_baseten.requests == []
 
 
 def test_texts_must_be_a_list_of_strings(fake_baseten: fb.FakeBaseten) -> None:
-    reranker = make(fake_baseten)
+    reranker = rerank_model(fake_baseten)
     with pytest.raises(TypeError, match="not one string"):
         reranker.rerank(QUERY, "one text")
     with pytest.raises(TypeError, match=r"positions \[1\]"):
@@ -222,7 +206,7 @@ def test_more_than_max_texts_is_refused_before_sending(
     fake_baseten: fb.FakeBaseten, style: str
 ) -> None:
     with pytest.raises(ValueError, match="more than max_texts=3"):
-        compress(make(fake_baseten, max_texts=3), style, DOCS)
+        compress(rerank_model(fake_baseten, max_texts=3), style, DOCS)
     assert fake_baseten.requests == []
 
 
@@ -234,7 +218,7 @@ def test_many_documents_go_in_bounded_batches_and_merge_in_order(
     docs = [Document(page_content=f"filler text number {i}", id=str(i)) for i in range(70)]
     docs[57] = Document(page_content="the capital of France is Paris", id="57")
     docs[3] = Document(page_content="France", id="3")
-    reranker = make(fake_baseten, batch_size=32, max_concurrency=max_concurrency, top_n=3)
+    reranker = rerank_model(fake_baseten, batch_size=32, max_concurrency=max_concurrency, top_n=3)
     kept = compress(reranker, style, docs)
     assert [doc.id for doc in kept][:2] == ["57", "3"]
     sizes = sorted(len(request.json()["texts"]) for request in fake_baseten.requests)
@@ -247,7 +231,7 @@ def test_many_documents_go_in_bounded_batches_and_merge_in_order(
 def test_raw_scores_and_truncate_are_sent_when_set(
     fake_baseten: fb.FakeBaseten, style: str
 ) -> None:
-    reranker = make(fake_baseten, raw_scores=True, truncate=True, top_n=1)
+    reranker = rerank_model(fake_baseten, raw_scores=True, truncate=True, top_n=1)
     kept = compress(reranker, style, DOCS)
     assert kept[0].metadata["relevance_score"] == pytest.approx(5 / 6 * 10 - 5)
     body = fake_baseten.requests[0].json()
@@ -272,7 +256,7 @@ def test_malformed_rerank_answers_are_clear_errors(
 ) -> None:
     fake_baseten.enqueue(fb.Reply(lambda exchange: exchange.send_json(200, answer)))
     with pytest.raises(BasetenResponseError, match=problem) as info:
-        rerank(make(fake_baseten), style, ["a", "b"])
+        rerank(rerank_model(fake_baseten), style, ["a", "b"])
     assert "req-1" in str(info.value)  # the request id, for Baseten support
 
 
@@ -282,7 +266,7 @@ def test_an_object_instead_of_a_list_is_a_clear_error(
 ) -> None:
     fake_baseten.enqueue(fb.Reply(lambda exchange: exchange.send_json(200, {"results": []})))
     with pytest.raises(BasetenResponseError, match="not an array"):
-        rerank(make(fake_baseten), style, ["a"])
+        rerank(rerank_model(fake_baseten), style, ["a"])
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -294,7 +278,7 @@ def test_server_errors_show_teis_message(fake_baseten: fb.FakeBaseten, style: st
     }
     fake_baseten.enqueue(fb.error(413, body))
     with pytest.raises(openai.APIStatusError, match="less than 512 tokens") as info:
-        rerank(make(fake_baseten), style, ["a very long text"])
+        rerank(rerank_model(fake_baseten), style, ["a very long text"])
     assert info.value.status_code == 413
     assert KEY not in str(info.value)
 
@@ -302,7 +286,7 @@ def test_server_errors_show_teis_message(fake_baseten: fb.FakeBaseten, style: st
 @pytest.mark.parametrize("style", STYLES)
 def test_a_failed_batch_fails_the_call(fake_baseten: fb.FakeBaseten, style: str) -> None:
     fake_baseten.enqueue(fb.rerank(), fb.error(503))
-    reranker = make(fake_baseten, batch_size=2, max_concurrency=1)
+    reranker = rerank_model(fake_baseten, batch_size=2, max_concurrency=1)
     with pytest.raises(openai.InternalServerError):
         rerank(reranker, style, ["a", "b", "c", "d"])
 
@@ -316,22 +300,11 @@ def classify(classifier: BasetenClassifier, style: str, texts: list[str]) -> Any
     return asyncio.run(classifier.aclassify(texts))
 
 
-def make_classifier(fake: fb.FakeBaseten, **kwargs: Any) -> BasetenClassifier:
-    params: dict[str, Any] = {
-        "model": "baseten/abcd1234",
-        "base_url": fake.url(DEDICATED_PATH),
-        "api_key": KEY,
-        "max_retries": 0,
-    }
-    params.update(kwargs)
-    return BasetenClassifier(**params)
-
-
 @pytest.mark.parametrize("style", STYLES)
 def test_classify_returns_labels_per_text_best_first(
     fake_baseten: fb.FakeBaseten, style: str
 ) -> None:
-    result = classify(make_classifier(fake_baseten), style, ["I love it", "It broke"])
+    result = classify(classifier_model(fake_baseten), style, ["I love it", "It broke"])
     assert result == [
         [ClassLabel("positive", 0.9), ClassLabel("negative", 0.1)],
         [ClassLabel("negative", 0.8), ClassLabel("positive", 0.2)],
@@ -345,7 +318,7 @@ def test_classify_returns_labels_per_text_best_first(
 @pytest.mark.parametrize("style", STYLES)
 def test_classify_batches_and_keeps_order(fake_baseten: fb.FakeBaseten, style: str) -> None:
     texts = [("great " if i % 3 == 0 else "meh ") + str(i) for i in range(10)]
-    result = classify(make_classifier(fake_baseten, batch_size=4), style, texts)
+    result = classify(classifier_model(fake_baseten, batch_size=4), style, texts)
     assert [labels[0].label for labels in result] == [
         "positive" if i % 3 == 0 else "negative" for i in range(10)
     ]
@@ -367,9 +340,9 @@ def test_malformed_predictions_are_clear_errors(
 ) -> None:
     fake_baseten.enqueue(fb.Reply(lambda exchange: exchange.send_json(200, answer)))
     with pytest.raises(BasetenResponseError, match=problem):
-        classify(make_classifier(fake_baseten), style, ["a", "b"])
+        classify(classifier_model(fake_baseten), style, ["a", "b"])
 
 
 def test_classify_nothing_sends_nothing(fake_baseten: fb.FakeBaseten) -> None:
-    assert make_classifier(fake_baseten).classify([]) == []
+    assert classifier_model(fake_baseten).classify([]) == []
     assert fake_baseten.requests == []

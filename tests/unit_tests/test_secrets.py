@@ -17,13 +17,14 @@ from typing import Any
 
 import openai
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.load import dumpd, dumps
 from langchain_core.tracers.base import BaseTracer
 from pydantic import ValidationError
 
 from langchain_baseten import BasetenEmbeddings, ChatBaseten
 from tests import fake_baseten as fb
+from tests.local_models import chat_model
+from tests.spies import CallbackSpy
 
 CANARY = "bt-SECRET-canary-1234567890"
 #: Any 10-character piece of the key's text part, or its digits: pydantic and
@@ -50,13 +51,6 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def llm(fake_baseten: fb.FakeBaseten) -> ChatBaseten:
-    return ChatBaseten(
-        model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"), api_key=CANARY, max_retries=0
-    )
 
 
 # ---------------------------------------------------------------- representations
@@ -107,25 +101,6 @@ def test_key_not_in_any_representation(
 # ---------------------------------------------------------------- tracing and callbacks
 
 
-class Everything(BaseCallbackHandler):
-    """Keeps every argument of every callback it receives."""
-
-    def __init__(self) -> None:
-        self.seen: list[Any] = []
-
-    def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
-        self.seen.append((args, kwargs))
-
-    def on_llm_new_token(self, *args: Any, **kwargs: Any) -> None:
-        self.seen.append((args, kwargs))
-
-    def on_llm_end(self, *args: Any, **kwargs: Any) -> None:
-        self.seen.append((args, kwargs))
-
-    def on_llm_error(self, *args: Any, **kwargs: Any) -> None:
-        self.seen.append((args, kwargs))
-
-
 class Runs(BaseTracer):
     """A tracer that keeps the runs LangSmith would receive."""
 
@@ -137,10 +112,9 @@ class Runs(BaseTracer):
         self.runs.append(run)
 
 
-async def test_key_not_in_callbacks_tracing_runs_or_events(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
-) -> None:
-    handler, tracer = Everything(), Runs()
+async def test_key_not_in_callbacks_tracing_runs_or_events(fake_baseten: fb.FakeBaseten) -> None:
+    llm = chat_model(fake_baseten, api_key=CANARY)
+    handler, tracer = CallbackSpy(), Runs()
     config: Any = {"callbacks": [handler, tracer]}
     llm.invoke("hi", config=config)
     list(llm.stream("hi", config=config))
@@ -150,9 +124,9 @@ async def test_key_not_in_callbacks_tracing_runs_or_events(
     with pytest.raises(openai.AuthenticationError):
         llm.invoke("hi", config=config)
     assert len(tracer.runs) == 5
-    assert handler.seen
+    assert handler.calls
     _assert_clean(
-        handler.seen,
+        handler.calls,
         [run.model_dump() for run in tracer.runs],
         [run.model_dump_json() for run in tracer.runs],
         events,
@@ -163,8 +137,9 @@ async def test_key_not_in_callbacks_tracing_runs_or_events(
 
 
 async def test_key_not_in_errors_or_debug_logs(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, caplog: pytest.LogCaptureFixture
+    fake_baseten: fb.FakeBaseten, caplog: pytest.LogCaptureFixture
 ) -> None:
+    llm = chat_model(fake_baseten, api_key=CANARY)
     for name in LOGGERS:
         caplog.set_level(logging.DEBUG, logger=name)
     errors: list[BaseException] = []

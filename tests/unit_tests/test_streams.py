@@ -17,21 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, BaseMessage
 
-from langchain_baseten import BasetenResponseError, ChatBaseten
+from langchain_baseten import BasetenResponseError
 from langchain_baseten.transport import ClientSettings, Transport
 from tests import fake_baseten as fb
 from tests.call_styles import STREAM_STYLES, answer
-
-KEY = "bt-test-key-streams"
-
-
-def _llm(server: fb.FakeBaseten, **kwargs: Any) -> ChatBaseten:
-    return ChatBaseten(
-        model="openai/gpt-oss-120b",
-        base_url=server.url("/v1"),
-        api_key=KEY,
-        **{"max_retries": 0, **kwargs},
-    )
+from tests.local_models import KEY, chat_model
 
 
 async def _answer(llm: Any, style: str, prompt: Any = "hi") -> BaseMessage:
@@ -95,7 +85,7 @@ async def test_byte_shapes_of_an_event_stream_give_the_same_answer(
     fake_baseten: fb.FakeBaseten, style: str, shape: str
 ) -> None:
     fake_baseten.enqueue(fb.raw_stream(*BYTE_SHAPES[shape]))
-    message = await _answer(_llm(fake_baseten), style)
+    message = await _answer(chat_model(fake_baseten), style)
     assert message.text == "Hello world"
     assert message.response_metadata["finish_reason"] == "stop"
 
@@ -106,7 +96,7 @@ async def test_a_character_cut_between_reads_arrives_whole(fake_baseten: fb.Fake
     fake_baseten.enqueue(
         fb.raw_stream(b"data: " + text[:cut], text[cut:] + b"\n\ndata: " + FINISH + b"\n\n")
     )
-    assert (await _answer(_llm(fake_baseten), "stream")).text == "Zürich 東京 🌍"
+    assert (await _answer(chat_model(fake_baseten), "stream")).text == "Zürich 東京 🌍"
 
 
 # ---------------------------------------------------------------- how a stream ends
@@ -119,7 +109,7 @@ async def test_done_without_a_finish_reason_is_a_complete_answer(
     # vLLM may end a stream with [DONE] and no chunk carrying finish_reason
     # (vllm-project/vllm#27572).
     fake_baseten.enqueue(fb.stream("all of it", omit_finish_reason=True))
-    message = await _answer(_llm(fake_baseten), style)
+    message = await _answer(chat_model(fake_baseten), style)
     assert message.text == "all of it"
     assert message.response_metadata["stream_end"] == "done_without_finish_reason"
     assert "finish_reason" not in message.response_metadata
@@ -135,7 +125,7 @@ async def test_a_tool_call_ended_by_done_alone_is_kept(
         [{"index": 0, "function": {"arguments": "1}"}}],
     ]
     fake_baseten.enqueue(fb.stream(None, tool_call_deltas=deltas, omit_finish_reason=True))
-    message = await _answer(_llm(fake_baseten), style)
+    message = await _answer(chat_model(fake_baseten), style)
     assert isinstance(message, AIMessage)
     assert message.tool_calls == [
         {"name": "f", "args": {"a": 1}, "id": "call_1", "type": "tool_call"}
@@ -148,7 +138,7 @@ async def test_a_stream_cut_after_its_finish_reason_is_complete(
 ) -> None:
     # Events: "all", " here", the finish chunk, the usage chunk, [DONE]; cut before [DONE].
     fake_baseten.enqueue(fb.stream("all here", drop_after=4))
-    message = await _answer(_llm(fake_baseten), style)
+    message = await _answer(chat_model(fake_baseten), style)
     assert message.text == "all here"
     assert message.response_metadata["finish_reason"] == "stop"
     assert message.response_metadata["stream_end"] == "cut_after_finish_reason"
@@ -162,7 +152,7 @@ async def test_a_stream_cut_before_its_finish_reason_is_an_error(
 ) -> None:
     fake_baseten.enqueue(fb.stream("all here", drop_after=2))
     with pytest.raises(openai.APIConnectionError, match="broke in the middle of the stream"):
-        await _answer(_llm(fake_baseten), style)
+        await _answer(chat_model(fake_baseten), style)
 
 
 @pytest.mark.parametrize("style", STREAM_STYLES)
@@ -170,7 +160,7 @@ async def test_a_normal_end_adds_no_stream_end_note(
     fake_baseten: fb.FakeBaseten, style: str
 ) -> None:
     fake_baseten.enqueue(fb.stream("fine"))
-    message = await _answer(_llm(fake_baseten), style)
+    message = await _answer(chat_model(fake_baseten), style)
     assert "stream_end" not in message.response_metadata
 
 
@@ -203,7 +193,7 @@ async def test_error_events_show_the_servers_text(
     event, text = ERROR_EVENTS[shape]
     fake_baseten.enqueue(fb.raw_stream(b"data: " + HELLO + b"\n\n", event, b"data: [DONE]\n\n"))
     with pytest.raises(openai.APIError) as info:
-        await _answer(_llm(fake_baseten), style)
+        await _answer(chat_model(fake_baseten), style)
     assert f"error in the middle of the stream: {text}" in str(info.value)
 
 
@@ -223,7 +213,7 @@ async def test_a_json_error_answering_a_stream_request_shows_the_servers_text(
         fb.raw(200, json.dumps(body).encode(), headers={"x-baseten-request-id": "r9"})
     )
     with pytest.raises(BasetenResponseError) as info:
-        await _answer(_llm(fake_baseten), style)
+        await _answer(chat_model(fake_baseten), style)
     assert "with an error instead of events" in str(info.value)
     assert text in str(info.value)
     assert "Baseten request id: r9" in str(info.value)
@@ -236,7 +226,7 @@ async def test_bytes_that_are_not_utf8_raise_the_packages_error(
     bad = _chunk({"content": "caf\u00e9"}).replace("é".encode(), b"\xe9")  # Latin-1, not UTF-8
     fake_baseten.enqueue(fb.raw_stream(b"data: " + HELLO + b"\n\n", b"data: " + bad + b"\n\n"))
     with pytest.raises(BasetenResponseError, match="not valid UTF-8"):
-        await _answer(_llm(fake_baseten), style)
+        await _answer(chat_model(fake_baseten), style)
 
 
 @pytest.mark.parametrize("style", [*STREAM_STYLES, "invoke", "ainvoke"])
@@ -248,7 +238,7 @@ async def test_deeply_nested_json_raises_the_packages_error(
         fake_baseten.enqueue(fb.raw_stream(b"data: " + nested + b"\n\n"))
     else:
         fake_baseten.enqueue(fb.raw(200, nested))
-    llm = _llm(fake_baseten)
+    llm = chat_model(fake_baseten)
     with pytest.raises(BasetenResponseError, match="nested too deeply"):
         await _answer(llm, style)
 
@@ -286,9 +276,11 @@ async def test_the_event_cap_is_a_chat_model_setting(
 ) -> None:
     fake_baseten.enqueue(fb.raw_stream(b"data: " + b"x" * 5000))
     with pytest.raises(BasetenResponseError, match="larger than 4,096 bytes"):
-        await _answer(_llm(fake_baseten, max_event_bytes=4096), style)
+        await _answer(chat_model(fake_baseten, max_event_bytes=4096), style)
     fake_baseten.enqueue(fb.stream("one two three"))
-    assert (await _answer(_llm(fake_baseten, max_event_bytes=4096), style)).text == "one two three"
+    assert (
+        await _answer(chat_model(fake_baseten, max_event_bytes=4096), style)
+    ).text == "one two three"
 
 
 # ---------------------------------------------------------------- connections
@@ -298,7 +290,7 @@ async def test_the_event_cap_is_a_chat_model_setting(
 def test_sequential_sync_streams_reuse_one_connection(
     fake_baseten: fb.FakeBaseten, done: bool
 ) -> None:
-    llm = _llm(fake_baseten, http_client=None)
+    llm = chat_model(fake_baseten, http_client=None)
     for _ in range(5):
         fake_baseten.enqueue(fb.stream("one two three", done=done))
         assert "".join(c.text for c in llm.stream("hi")) == "one two three"
@@ -306,7 +298,7 @@ def test_sequential_sync_streams_reuse_one_connection(
 
 
 async def test_sequential_async_streams_reuse_one_connection(fake_baseten: fb.FakeBaseten) -> None:
-    llm = _llm(fake_baseten)
+    llm = chat_model(fake_baseten)
     for _ in range(5):
         assert "".join([c.text async for c in llm.astream("hi")]) == "echo: hi"
     assert fake_baseten.connections_accepted == 1
@@ -315,7 +307,7 @@ async def test_sequential_async_streams_reuse_one_connection(fake_baseten: fb.Fa
 def test_a_stream_abandoned_early_does_not_park_a_half_read_connection(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    llm = _llm(fake_baseten)
+    llm = chat_model(fake_baseten)
     for _ in llm.stream("one two three four"):
         break
     # The half-read connection was closed, so the next call opens a fresh one and works.
@@ -332,7 +324,7 @@ def test_fuzz_any_network_cut_of_a_stream_gives_the_same_answer() -> None:
     """The same events cut into random reads (and line endings) over real HTTP."""
     events = [HELLO, _chunk({"content": " wörld 🌍"}), FINISH, b"[DONE]"]
     with fb.fake_baseten_server() as server:
-        llm = _llm(server)
+        llm = chat_model(server)
 
         @settings(
             max_examples=HTTP_FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck)

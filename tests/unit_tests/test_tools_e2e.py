@@ -23,11 +23,10 @@ from langchain_baseten import ChatBaseten
 from langchain_baseten.messages import MessageConversionError
 from langchain_baseten.structured_output import tool_name
 from tests import fake_baseten as fb
+from tests.local_models import KEY
 
 if TYPE_CHECKING:
     from uuid import UUID
-
-KEY = "bt-test-key-tools"
 
 
 class Person(BaseModel):
@@ -57,11 +56,6 @@ PERSON_SCHEMA = {
 def add(a: int, b: int) -> int:
     """Add two integers."""
     return a + b
-
-
-@pytest.fixture
-def llm(fake_baseten: fb.FakeBaseten) -> ChatBaseten:
-    return ChatBaseten(model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"), api_key=KEY)
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,7 @@ OPENAI_DICT = {
 
 
 @pytest.fixture
-def llm() -> ChatBaseten:
+def offline_llm() -> ChatBaseten:
     return ChatBaseten(model="openai/gpt-oss-120b", api_key="test-key")
 
 
@@ -119,17 +119,19 @@ def test_bad_tool_choice(choice: Any, fragment: str) -> None:
         tool_choice_to_wire(choice, ["add"])
 
 
-def test_bind_tools_binds_body_keys(llm: ChatBaseten) -> None:
-    bound = llm.bind_tools([add, GetWeather], tool_choice="GetWeather", parallel_tool_calls=False)
+def test_bind_tools_binds_body_keys(offline_llm: ChatBaseten) -> None:
+    bound = offline_llm.bind_tools(
+        [add, GetWeather], tool_choice="GetWeather", parallel_tool_calls=False
+    )
     kwargs = bound.kwargs  # type: ignore[attr-defined]
     assert [t["function"]["name"] for t in kwargs["tools"]] == ["add", "GetWeather"]
     assert kwargs["tool_choice"] == {"type": "function", "function": {"name": "GetWeather"}}
     assert kwargs["parallel_tool_calls"] is False
 
 
-def test_bind_tools_without_tools_but_forced_choice(llm: ChatBaseten) -> None:
+def test_bind_tools_without_tools_but_forced_choice(offline_llm: ChatBaseten) -> None:
     with pytest.raises(ValueError, match="needs at least one tool"):
-        llm.bind_tools([], tool_choice="any")
+        offline_llm.bind_tools([], tool_choice="any")
 
 
 def test_response_format_for_json_schema_and_json_mode() -> None:
@@ -142,8 +144,8 @@ def test_response_format_for_json_schema_and_json_mode() -> None:
 
 
 @pytest.mark.parametrize("method", ["json_schema", "json_mode"])
-def test_structured_output_binds_response_format(llm: ChatBaseten, method: str) -> None:
-    runnable = llm.with_structured_output(Movie, method=method)  # type: ignore[arg-type]
+def test_structured_output_binds_response_format(offline_llm: ChatBaseten, method: str) -> None:
+    runnable = offline_llm.with_structured_output(Movie, method=method)  # type: ignore[arg-type]
     binding = runnable.first  # type: ignore[attr-defined]
     assert binding.kwargs["response_format"]["type"] == (
         "json_schema" if method == "json_schema" else "json_object"
@@ -151,11 +153,11 @@ def test_structured_output_binds_response_format(llm: ChatBaseten, method: str) 
     assert binding.kwargs["ls_structured_output_format"]["kwargs"]["method"] == method
 
 
-def test_structured_output_unknown_method_and_strict_json_mode(llm: ChatBaseten) -> None:
+def test_structured_output_unknown_method_and_strict_json_mode(offline_llm: ChatBaseten) -> None:
     with pytest.raises(ValueError, match="Unknown structured-output method"):
-        llm.with_structured_output(Movie, method="xml")  # type: ignore[arg-type]
+        offline_llm.with_structured_output(Movie, method="xml")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="does not apply to method='json_mode'"):
-        llm.with_structured_output(Movie, method="json_mode", strict=True)
+        offline_llm.with_structured_output(Movie, method="json_mode", strict=True)
 
 
 def _tool_message(name: str, args: dict[str, Any]) -> AIMessage:

@@ -1,0 +1,66 @@
+"""Models pointed at the local Baseten-compatible server: one definition each.
+
+Every test that talks to :mod:`tests.fake_baseten` builds its models with these
+factories (or the ``llm`` fixture, built on :func:`chat_model`), so the test key,
+the paths and the no-retries default are written once. Keyword arguments
+override any default, e.g. ``chat_model(server, max_retries=2, timeout=1.0)``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from langchain_baseten import BasetenClassifier, BasetenEmbeddings, BasetenRerank, ChatBaseten
+
+if TYPE_CHECKING:
+    from tests.fake_baseten import FakeBaseten
+
+#: The API key every local-server test sends (long enough to spot in any text).
+KEY = "bt-test-key-0123456789abcdef"
+#: The chat model tests ask for: a Model API slug.
+CHAT_MODEL = "openai/gpt-oss-120b"
+#: A dedicated deployment's model id (embeddings, rerank, classification).
+DEDICATED_MODEL = "baseten/abcd1234"
+#: A dedicated deployment's OpenAI-compatible path (its sync root is one level up).
+DEDICATED_PATH = "/environments/production/sync/v1"
+
+
+def chat_model(server: FakeBaseten | str, **overrides: Any) -> ChatBaseten:
+    """A ``ChatBaseten`` on ``server``'s Model API path (``/v1``): test key, no retries.
+
+    ``server`` may also be a base URL string (for a port nothing listens on).
+    """
+    base_url = server if isinstance(server, str) else server.url("/v1")
+    settings: dict[str, Any] = {
+        "model": CHAT_MODEL,
+        "base_url": base_url,
+        "api_key": KEY,
+        "max_retries": 0,
+    }
+    return ChatBaseten(**{**settings, **overrides})
+
+
+def _on_dedicated(server: FakeBaseten, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Settings of a model on ``server``'s dedicated path: test key, no retries."""
+    settings: dict[str, Any] = {
+        "model": DEDICATED_MODEL,
+        "base_url": server.url(DEDICATED_PATH),
+        "api_key": KEY,
+        "max_retries": 0,
+    }
+    return {**settings, **overrides}
+
+
+def embeddings_model(server: FakeBaseten, **overrides: Any) -> BasetenEmbeddings:
+    """A ``BasetenEmbeddings`` on ``server``'s dedicated path: test key, no retries."""
+    return BasetenEmbeddings(**_on_dedicated(server, overrides))
+
+
+def rerank_model(server: FakeBaseten, **overrides: Any) -> BasetenRerank:
+    """A ``BasetenRerank`` on ``server``'s dedicated path: test key, no retries."""
+    return BasetenRerank(**_on_dedicated(server, overrides))
+
+
+def classifier_model(server: FakeBaseten, **overrides: Any) -> BasetenClassifier:
+    """A ``BasetenClassifier`` on ``server``'s dedicated path: test key, no retries."""
+    return BasetenClassifier(**_on_dedicated(server, overrides))
