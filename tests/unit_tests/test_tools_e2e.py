@@ -1,12 +1,18 @@
-"""Tool calling and structured output over real HTTP against the local Baseten-compatible server."""
+"""Tool calling and structured output over real HTTP against the local Baseten-compatible server.
+
+Sections: tools and ``tool_choice`` on the wire, tool calls in answers, tool
+calls in streams (TensorRT-LLM's deltas included), the tool-call history sent
+back, structured output (every method, parse failures, partial objects,
+tracing metadata).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import (
     AIMessage,
@@ -19,14 +25,15 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from langchain_baseten import ChatBaseten
 from langchain_baseten.messages import MessageConversionError
 from langchain_baseten.structured_output import tool_name
 from tests import fake_baseten as fb
-from tests.local_models import KEY
+from tests.call_styles import STYLES, answer
+from tests.local_models import chat_model
 
 if TYPE_CHECKING:
-    from uuid import UUID
+    from langchain_baseten import ChatBaseten
+    from tests.spies import CallbackSpy
 
 
 class Person(BaseModel):
@@ -52,201 +59,18 @@ PERSON_SCHEMA = {
 }
 
 
+class LongPerson(BaseModel):
+    """A person."""
+
+    name: str
+    age: int
+    bio: str = ""
+
+
 @tool
 def add(a: int, b: int) -> int:
     """Add two integers."""
     return a + b
-
-
-@pytest.mark.parametrize(
-    ("choice", "wire"),
-    [
-        ("auto", "auto"),
-        ("any", "required"),
-        (True, "required"),
-        ("add", {"type": "function", "function": {"name": "add"}}),
-    ],
-)
-def test_tool_choice_strict_and_parallel_on_the_wire(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, choice: Any, wire: Any
-) -> None:
-    message = llm.bind_tools(
-        [add], tool_choice=choice, strict=True, parallel_tool_calls=False
-    ).invoke("1+2?")
-    body = fake_baseten.requests[0].json()
-    assert body["tool_choice"] == wire
-    assert body["parallel_tool_calls"] is False
-    assert body["tools"][0]["function"]["strict"] is True
-    assert message.tool_calls[0]["name"] == "add"
-    assert message.tool_calls[0]["args"] == {"a": 1, "b": 1}
-
-
-def test_invalid_tool_json_becomes_invalid_tool_calls(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
-) -> None:
-    bad = {
-        "id": "c1",
-        "type": "function",
-        "function": {"name": "add", "arguments": '{"a": 1, "b":'},
-    }
-    fake_baseten.enqueue(fb.chat(None, tool_calls=[bad]))
-    message = llm.bind_tools([add]).invoke("1+?")
-    assert message.tool_calls == []
-    assert message.invalid_tool_calls[0]["args"] == '{"a": 1, "b":'
-
-
-def test_parallel_tensorrt_tool_calls_in_one_stream(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
-) -> None:
-    deltas = [
-        [
-            {
-                "index": 0,
-                "id": "t-1",
-                "type": "function",
-                "function": {"name": "add", "arguments": '{"a": '},
-            },
-            {"index": 0, "id": "t-2", "function": {"arguments": "1, "}},
-            {
-                "index": 1,
-                "id": "u-1",
-                "type": "function",
-                "function": {"name": "add", "arguments": '{"a": 5,'},
-            },
-        ],
-        [
-            {"index": 0, "id": "t-3", "function": {"arguments": '"b": 2}'}},
-            {"index": 1, "id": "u-2", "function": {"arguments": ' "b": 6}'}},
-        ],
-    ]
-    fake_baseten.enqueue(fb.stream(None, tool_call_deltas=deltas, finish_reason="tool_calls"))
-    total = None
-    for chunk in llm.bind_tools([add]).stream("two sums"):
-        total = chunk if total is None else total + chunk
-    assert total is not None
-    assert [(c["id"], c["args"]) for c in total.tool_calls] == [
-        ("t-1", {"a": 1, "b": 2}),
-        ("u-1", {"a": 5, "b": 6}),
-    ]
-
-
-def test_history_with_tool_calls_goes_back_as_the_api_expects(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
-) -> None:
-    history = [
-        HumanMessage("Wetter in Zürich?"),
-        AIMessage(
-            content="",
-            tool_calls=[{"id": "c1", "name": "weather", "args": {"city": "Zürich"}}],
-            additional_kwargs={"reasoning_content": "I should look it up."},
-        ),
-        ToolMessage("12°C", tool_call_id="c1"),
-    ]
-    llm.invoke(history)
-    raw = fake_baseten.requests[0].body.decode()
-    assert "Zürich" in raw  # unicode not escaped
-    messages = json.loads(raw)["messages"]
-    assert messages[1] == {
-        "role": "assistant",
-        "content": None,
-        "tool_calls": [
-            {
-                "id": "c1",
-                "type": "function",
-                "function": {"name": "weather", "arguments": '{"city": "Zürich"}'},
-            }
-        ],
-        "reasoning_content": "I should look it up.",
-    }
-    assert messages[2] == {"role": "tool", "tool_call_id": "c1", "content": "12°C"}
-
-
-def test_tool_result_with_an_image_fails_before_sending(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
-) -> None:
-    history = [
-        HumanMessage("draw"),
-        AIMessage(content="", tool_calls=[{"id": "c1", "name": "draw", "args": {}}]),
-        ToolMessage(
-            content=[{"type": "image", "url": "https://example.com/x.png"}], tool_call_id="c1"
-        ),
-    ]
-    with pytest.raises(MessageConversionError, match="following HumanMessage"):
-        llm.invoke(history)
-    assert fake_baseten.requests == []
-
-
-@pytest.mark.parametrize("method", ["function_calling", "json_schema", "json_mode"])
-@pytest.mark.parametrize(
-    "schema", [Person, PersonDict, PERSON_SCHEMA], ids=["pydantic", "typeddict", "json_schema"]
-)
-def test_structured_output_each_method_and_schema_kind(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, method: str, schema: Any
-) -> None:
-    if method == "json_mode":
-        fake_baseten.enqueue(fb.chat('{"name": "Ada", "age": 36}'))
-    result = llm.with_structured_output(schema, method=method).invoke("Who is Ada?")  # type: ignore[arg-type]
-    expected = {"name": "Ada", "age": 36} if method == "json_mode" else {"name": "Ada", "age": 1}
-    assert (result.model_dump() if isinstance(result, BaseModel) else result) == expected
-    assert isinstance(result, Person) == (schema is Person)
-    body = fake_baseten.requests[0].json()
-    if method == "function_calling":
-        assert body["tool_choice"] == {"type": "function", "function": {"name": tool_name(schema)}}
-        assert body["parallel_tool_calls"] is False
-        assert "response_format" not in body
-    elif method == "json_schema":
-        assert body["response_format"]["type"] == "json_schema"
-        assert body["response_format"]["json_schema"]["name"] == tool_name(schema)
-        assert "tools" not in body
-    else:
-        assert body["response_format"] == {"type": "json_object"}
-
-
-def test_include_raw_returns_the_parse_error(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
-) -> None:
-    fake_baseten.enqueue(fb.chat("I would rather not."))
-    out = llm.with_structured_output(Person, method="json_schema", include_raw=True).invoke("x")
-    assert isinstance(out, dict)
-    assert out["parsed"] is None
-    assert isinstance(out["parsing_error"], OutputParserException)
-    assert out["raw"].content == "I would rather not."
-
-
-def test_parse_failure_raises_showing_the_model_text(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
-) -> None:
-    fake_baseten.enqueue(fb.chat("I would rather not."))
-    with pytest.raises(OutputParserException, match="I would rather not"):
-        llm.with_structured_output(Person).invoke("x")
-
-
-def test_streaming_structured_output_yields_partial_objects(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
-) -> None:
-    text = json.dumps({"name": "Grace Hopper", "age": 85})
-    fake_baseten.enqueue(fb.stream(text, pieces=[text[i : i + 4] for i in range(0, len(text), 4)]))
-    parts = list(llm.with_structured_output(PersonDict, method="json_schema").stream("x"))
-    assert len(parts) > 1
-    assert parts[-1] == {"name": "Grace Hopper", "age": 85}
-
-
-def test_ls_structured_output_format_reaches_callbacks(llm: ChatBaseten) -> None:
-    seen: list[dict[str, Any]] = []
-
-    class Spy(BaseCallbackHandler):
-        def on_chat_model_start(
-            self, serialized: Any, messages: Any, *, run_id: UUID, **kwargs: Any
-        ) -> None:
-            seen.append(kwargs.get("options") or {})
-
-    llm.with_structured_output(Person).invoke("x", config={"callbacks": [Spy()]})
-    (options,) = seen
-    assert options["ls_structured_output_format"]["kwargs"]["method"] == "function_calling"
-    assert "Person" in json.dumps(options["ls_structured_output_format"]["schema"])
-
-
-# ================================================================ more forms, shapes and failures
 
 
 class GetWeather(BaseModel):
@@ -259,14 +83,6 @@ class GetWeather(BaseModel):
 def get_time(city: str, utc_offset: int) -> str:
     """Get the local time in a city."""
     return f"12:00 in {city}"
-
-
-class LongPerson(BaseModel):
-    """A person."""
-
-    name: str
-    age: int
-    bio: str = ""
 
 
 WEATHER_CHOICE = {"type": "function", "function": {"name": "GetWeather"}}
@@ -298,6 +114,32 @@ def _merged(chunks: list[AIMessageChunk]) -> AIMessageChunk:
     for chunk in chunks[1:]:
         merged += chunk
     return merged
+
+
+# ---------------------------------------------------------------- tools and tool_choice on the wire
+
+
+@pytest.mark.parametrize(
+    ("choice", "wire"),
+    [
+        ("auto", "auto"),
+        ("any", "required"),
+        (True, "required"),
+        ("add", {"type": "function", "function": {"name": "add"}}),
+    ],
+)
+def test_tool_choice_strict_and_parallel_on_the_wire(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, choice: Any, wire: Any
+) -> None:
+    message = llm.bind_tools(
+        [add], tool_choice=choice, strict=True, parallel_tool_calls=False
+    ).invoke("1+2?")
+    body = fake_baseten.requests[0].json()
+    assert body["tool_choice"] == wire
+    assert body["parallel_tool_calls"] is False
+    assert body["tools"][0]["function"]["strict"] is True
+    assert message.tool_calls[0]["name"] == "add"
+    assert message.tool_calls[0]["args"] == {"a": 1, "b": 1}
 
 
 @pytest.mark.parametrize(
@@ -369,6 +211,9 @@ def test_strict_schemas_and_parallel_calls_allowed_on_the_wire(
         assert function["parameters"]["additionalProperties"] is False
 
 
+# ---------------------------------------------------------------- tool calls in answers
+
+
 def test_two_tool_calls_are_parsed(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(
         fb.chat(
@@ -424,7 +269,8 @@ def test_bad_arguments_become_invalid_tool_calls_next_to_good_ones(
                 _call("GetWeather", arguments, "call_bad"),
                 _call("GetWeather", '{"city": "Rome"}', "call_good"),
             ],
-        )
+        ),
+        fb.chat(None, tool_calls=[_call("GetWeather", arguments, "call_alone")]),
     )
     message = llm.bind_tools([GetWeather]).invoke("Weather?")
     assert message.tool_calls == [
@@ -435,6 +281,9 @@ def test_bad_arguments_become_invalid_tool_calls_next_to_good_ones(
     assert invalid["name"] == "GetWeather"
     assert invalid["args"] == arguments
     assert invalid["error"]
+    alone = llm.bind_tools([GetWeather]).invoke("Weather?")
+    assert alone.tool_calls == []
+    assert [(c["id"], c["args"]) for c in alone.invalid_tool_calls] == [("call_alone", arguments)]
 
 
 def test_arguments_sent_as_a_json_object_are_accepted(
@@ -457,6 +306,9 @@ def test_tool_call_without_a_function_is_invalid_not_an_error(
     message = llm.bind_tools([GetWeather]).invoke("Weather?")
     assert [c["id"] for c in message.tool_calls] == ["call_1"]
     assert [(c["id"], c["name"]) for c in message.invalid_tool_calls] == [("call_0", None)]
+
+
+# ---------------------------------------------------------------- tool calls in streams
 
 
 def test_stream_merges_tensorrt_deltas_into_one_call(
@@ -510,6 +362,8 @@ PARALLEL_EVENTS = {
         ],
     ],
 }
+
+
 PARALLEL_CALLS = [
     {"name": "GetWeather", "args": {"city": "Paris"}, "id": "call_w", "type": "tool_call"},
     {
@@ -540,9 +394,7 @@ async def test_async_stream_merges_parallel_tensorrt_calls(
 
 
 def test_streaming_invoke_returns_merged_calls(fake_baseten: fb.FakeBaseten) -> None:
-    llm = ChatBaseten(
-        model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1"), api_key=KEY, streaming=True
-    )
+    llm = chat_model(fake_baseten, streaming=True)
     fake_baseten.enqueue(fb.stream(None, tool_call_deltas=PARALLEL_EVENTS["tensorrt_shape"]))
     message = llm.bind_tools([GetWeather, get_time]).invoke("Weather?")
     assert _body(fake_baseten)["stream"] is True
@@ -561,6 +413,9 @@ def test_streamed_non_object_arguments_become_invalid_tool_calls(
     assert [(c["id"], c["name"], c["args"]) for c in merged.invalid_tool_calls] == [
         ("c", "GetWeather", '["Par')
     ]
+
+
+# ---------------------------------------------------------------- tool-call history sent back
 
 
 def test_multi_call_history_goes_back_as_the_api_expects(
@@ -582,6 +437,9 @@ def test_multi_call_history_goes_back_as_the_api_expects(
         HumanMessage("Thanks!"),
     ]
     llm.bind_tools([GetWeather, get_time]).invoke(history)
+    raw = fake_baseten.requests[0].body.decode()
+    assert "Zürich" in raw  # unicode not escaped
+    assert "東京" in raw
     messages = _body(fake_baseten)["messages"]
     assert messages[1] == {
         "role": "assistant",
@@ -676,22 +534,58 @@ def test_invalid_tool_call_goes_back_with_its_raw_arguments(
     assert tool_result["content"] == "Error: invalid arguments"
 
 
-async def test_tool_result_with_an_image_fails_before_streaming(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize(
+    "image",
+    [
+        {"type": "image", "url": "https://example.com/x.png"},
+        {"type": "image", "base64": "iVBORw0KGgo=", "mime_type": "image/png"},
+    ],
+    ids=["url", "base64"],
+)
+async def test_tool_result_with_an_image_fails_before_sending(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, style: str, image: dict[str, Any]
 ) -> None:
     history = [
         HumanMessage("Show me the chart"),
         AIMessage("", tool_calls=[{"name": "chart", "args": {}, "id": "call_c"}]),
-        ToolMessage(
-            [{"type": "image", "base64": "iVBORw0KGgo=", "mime_type": "image/png"}],
-            tool_call_id="call_c",
-        ),
+        ToolMessage([image], tool_call_id="call_c"),
     ]
-    with pytest.raises(MessageConversionError, match=r"Tool messages .* may only contain text"):
-        list(llm.stream(history))
-    with pytest.raises(MessageConversionError, match="'image' content block"):
-        _ = [c async for c in llm.astream(history)]
+    with pytest.raises(MessageConversionError) as info:
+        await answer(llm, style, history)
+    assert re.search(r"Tool messages .* may only contain text", str(info.value))
+    assert "'image' content block" in str(info.value)
+    assert "following HumanMessage" in str(info.value)
     assert fake_baseten.requests == []
+
+
+# ---------------------------------------------------------------- structured output
+
+
+@pytest.mark.parametrize("method", ["function_calling", "json_schema", "json_mode"])
+@pytest.mark.parametrize(
+    "schema", [Person, PersonDict, PERSON_SCHEMA], ids=["pydantic", "typeddict", "json_schema"]
+)
+def test_structured_output_each_method_and_schema_kind(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, method: str, schema: Any
+) -> None:
+    if method == "json_mode":
+        fake_baseten.enqueue(fb.chat('{"name": "Ada", "age": 36}'))
+    result = llm.with_structured_output(schema, method=method).invoke("Who is Ada?")  # type: ignore[arg-type]
+    expected = {"name": "Ada", "age": 36} if method == "json_mode" else {"name": "Ada", "age": 1}
+    assert (result.model_dump() if isinstance(result, BaseModel) else result) == expected
+    assert isinstance(result, Person) == (schema is Person)
+    body = fake_baseten.requests[0].json()
+    if method == "function_calling":
+        assert body["tool_choice"] == {"type": "function", "function": {"name": tool_name(schema)}}
+        assert body["parallel_tool_calls"] is False
+        assert "response_format" not in body
+    elif method == "json_schema":
+        assert body["response_format"]["type"] == "json_schema"
+        assert body["response_format"]["json_schema"]["name"] == tool_name(schema)
+        assert "tools" not in body
+    else:
+        assert body["response_format"] == {"type": "json_object"}
 
 
 @pytest.mark.parametrize("method", ["function_calling", "json_schema"])
@@ -714,26 +608,6 @@ async def test_async_structured_output(llm: ChatBaseten, fake_baseten: fb.FakeBa
     assert await llm.with_structured_output(Person).ainvoke("Who?") == Person(name="Ada", age=36)
 
 
-@pytest.mark.parametrize(
-    ("method", "reply", "shown"),
-    [
-        ("function_calling", "Sorry, I can't help.", "Sorry, I can't help."),
-        ("json_mode", "name: Ada", "name: Ada"),
-    ],
-)
-def test_include_raw_returns_the_parse_error_for_other_methods(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, method: str, reply: str, shown: str
-) -> None:
-    fake_baseten.enqueue(fb.chat(reply))
-    result = llm.with_structured_output(PersonDict, method=method, include_raw=True).invoke("Who?")  # type: ignore[arg-type]
-    assert isinstance(result, dict)
-    assert set(result) == {"raw", "parsed", "parsing_error"}
-    assert result["raw"].content == reply
-    assert result["parsed"] is None
-    assert isinstance(result["parsing_error"], OutputParserException)
-    assert shown in str(result["parsing_error"])
-
-
 def test_include_raw_on_success(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.chat(None, tool_calls=[_call("Person", '{"name": "Ada", "age": 36}')]))
     result = llm.with_structured_output(Person, include_raw=True).invoke("Who?")
@@ -741,6 +615,27 @@ def test_include_raw_on_success(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) 
     assert result["parsed"] == Person(name="Ada", age=36)
     assert result["parsing_error"] is None
     assert result["raw"].tool_calls[0]["args"] == {"name": "Ada", "age": 36}
+
+
+@pytest.mark.parametrize(
+    ("method", "schema", "reply"),
+    [
+        ("json_schema", Person, "I would rather not."),
+        ("function_calling", PersonDict, "Sorry, I can't help."),
+        ("json_mode", PersonDict, "name: Ada"),
+    ],
+)
+def test_include_raw_returns_the_parse_error(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, method: str, schema: Any, reply: str
+) -> None:
+    fake_baseten.enqueue(fb.chat(reply))
+    result = llm.with_structured_output(schema, method=method, include_raw=True).invoke("Who?")  # type: ignore[arg-type]
+    assert isinstance(result, dict)
+    assert set(result) == {"raw", "parsed", "parsing_error"}
+    assert result["raw"].content == reply
+    assert result["parsed"] is None
+    assert isinstance(result["parsing_error"], OutputParserException)
+    assert reply in str(result["parsing_error"])
 
 
 def test_include_raw_keeps_a_validation_error(
@@ -755,14 +650,19 @@ def test_include_raw_keeps_a_validation_error(
 
 @pytest.mark.parametrize(
     ("method", "reply"),
-    [("json_schema", "Here you go: Ada, 36"), ("json_mode", "name=Ada age=36")],
+    [
+        (None, "I would rather not."),  # the default method: function calling
+        ("json_schema", "Here you go: Ada, 36"),
+        ("json_mode", "name=Ada age=36"),
+    ],
 )
-def test_json_parse_failure_raises_showing_the_model_text(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, method: str, reply: str
+def test_parse_failure_raises_showing_the_model_text(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, method: str | None, reply: str
 ) -> None:
     fake_baseten.enqueue(fb.chat(reply))
+    kwargs: Any = {"method": method} if method else {}
     with pytest.raises(OutputParserException) as caught:
-        llm.with_structured_output(Person, method=method).invoke("Who?")  # type: ignore[arg-type]
+        llm.with_structured_output(Person, **kwargs).invoke("Who?")
     assert reply in str(caught.value)
 
 
@@ -796,13 +696,29 @@ def test_streamed_parse_failure_with_include_raw_does_not_raise(
     assert parts[0]["raw"].content == "I'd rather not say."
 
 
+def test_streaming_structured_output_yields_partial_objects(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    text = json.dumps({"name": "Grace Hopper", "age": 85})
+    fake_baseten.enqueue(fb.stream(text, pieces=[text[i : i + 4] for i in range(0, len(text), 4)]))
+    parts = list(llm.with_structured_output(PersonDict, method="json_schema").stream("x"))
+    assert len(parts) > 1
+    assert parts[-1] == {"name": "Grace Hopper", "age": 85}
+
+
 LONG_PERSON = {
     "name": "Ada Lovelace",
     "age": 36,
     "bio": "Mathematician who wrote the first published algorithm for a machine.",
 }
+
+
 LONG_JSON = json.dumps(LONG_PERSON)
+
+
 LONG_PIECES = [LONG_JSON[i : i + 7] for i in range(0, len(LONG_JSON), 7)]
+
+
 LONG_SCHEMA = {
     "title": "LongPerson",
     "description": "A person.",
@@ -849,34 +765,37 @@ async def test_async_streaming_json_schema_yields_partial_objects(
     assert {"name": "Ada Lovelace"} in values
 
 
-class _StartRecorder(BaseCallbackHandler):
-    def __init__(self) -> None:
-        self.starts: list[dict[str, Any]] = []
-
-    def on_chat_model_start(
-        self, serialized: Any, messages: Any, *, run_id: UUID, **kwargs: Any
-    ) -> None:
-        self.starts.append(kwargs)
-
-
-@pytest.mark.parametrize("method", ["function_calling", "json_schema", "json_mode"])
+@pytest.mark.parametrize(
+    ("method", "schema"),
+    [
+        (None, Person),  # the default method: function calling
+        ("function_calling", PersonDict),
+        ("json_schema", PersonDict),
+        ("json_mode", PersonDict),
+    ],
+)
 @pytest.mark.parametrize("call", ["invoke", "stream", "batch"])
 def test_ls_structured_output_format_reaches_callbacks_not_the_wire(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, method: str, call: str
+    llm: ChatBaseten,
+    fake_baseten: fb.FakeBaseten,
+    callback_spy: CallbackSpy,
+    method: str | None,
+    schema: Any,
+    call: str,
 ) -> None:
-    structured = llm.with_structured_output(PersonDict, method=method, include_raw=True)  # type: ignore[arg-type]
-    recorder = _StartRecorder()
-    config: Any = {"callbacks": [recorder]}
+    kwargs: Any = {"method": method} if method else {}
+    structured = llm.with_structured_output(schema, include_raw=True, **kwargs)
+    config: Any = {"callbacks": [callback_spy]}
     if call == "invoke":
         structured.invoke("Describe Ada", config=config)
     elif call == "stream":
         list(structured.stream("Describe Ada", config=config))
     else:
         structured.batch(["Describe Ada"], config=config)
-    (start,) = recorder.starts
+    (start,) = callback_spy.starts
     ls_format = start["options"]["ls_structured_output_format"]
-    assert ls_format["kwargs"] == {"method": method, "strict": None}
-    assert ls_format["schema"]["title"] == "PersonDict"
+    assert ls_format["kwargs"] == {"method": method or "function_calling", "strict": None}
+    assert ls_format["schema"]["title"] == schema.__name__
     assert set(ls_format["schema"]["properties"]) == {"name", "age"}
     assert start["metadata"]["ls_provider"] == "baseten"
     (request,) = fake_baseten.requests
