@@ -190,6 +190,7 @@ INSTANCE_REFUSED: list[tuple[dict[str, Any], str]] = [
     ({"temperature": 5}, "temperature=5.0 is out of range"),
     ({"temperature": math.nan}, "temperature must be a finite number"),
     ({"top_p": -0.1}, "top_p=-0.1 is out of range"),
+    ({"top_p": 1.5}, "top_p=1.5 is out of range"),
     ({"max_tokens": 0}, "max_tokens=0 is out of range"),
     ({"presence_penalty": 3}, "presence_penalty=3.0 is out of range"),
     ({"top_logprobs": 21}, "top_logprobs=21 is out of range"),
@@ -198,6 +199,7 @@ INSTANCE_REFUSED: list[tuple[dict[str, Any], str]] = [
     ({"timeout": 0}, "timeout must be a positive number"),
     ({"max_retries": -1}, "max_retries"),
     ({"default_headers": {"X-Team": "a\r\nInjected: 1"}}, "default_headers['X-Team']"),
+    ({"model_kwargs": {"temperature": 1}}, "model_kwargs may not hold"),
 ]
 
 

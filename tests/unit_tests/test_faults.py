@@ -643,36 +643,73 @@ async def test_html_error_page_from_a_proxy(fake_baseten: fb.FakeBaseten) -> Non
 
 @pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize(
-    ("status", "exc_type", "server_text", "hint"),
+    ("status", "body", "exc_type", "fragments"),
     [
-        (400, openai.BadRequestError, "temperature must be <= 2", "check the parameters"),
-        (401, openai.AuthenticationError, "Invalid API key", "BASETEN_API_KEY"),
-        (402, openai.APIStatusError, "Payment required", "billing"),
-        (403, openai.PermissionDeniedError, "Forbidden for this key", "no access"),
-        (404, openai.NotFoundError, "Model not found: nope/nope", "8-character model ID"),
-        (413, openai.APIStatusError, "Request entity too large", "too large"),
-        (500, openai.InternalServerError, "CUDA error: device-side assert", "model server failed"),
+        (
+            400,
+            {"error": "temperature must be <= 2"},
+            openai.BadRequestError,
+            ["check the parameters"],
+        ),
+        (
+            400,
+            {"error": {"message": "max_tokens too large", "type": "BadRequestError"}},
+            openai.BadRequestError,
+            ["max_tokens too large"],
+        ),
+        (401, {"error": "Invalid API key"}, openai.AuthenticationError, ["BASETEN_API_KEY"]),
+        (402, {"error": "Payment required"}, openai.APIStatusError, ["billing"]),
+        (403, {"error": "Forbidden for this key"}, openai.PermissionDeniedError, ["no access"]),
+        (
+            404,
+            {"error": "Model not found: nope/nope"},
+            openai.NotFoundError,
+            ["8-character model ID"],
+        ),
+        (413, {"error": "Request entity too large"}, openai.APIStatusError, ["too large"]),
+        (
+            413,
+            "<html><body>Request Entity Too Large</body></html>",
+            openai.APIStatusError,
+            ["HTML page", "too large"],
+        ),
+        (
+            422,
+            {"detail": [{"loc": ["body", "temperature"], "msg": "too high"}]},
+            openai.UnprocessableEntityError,
+            ["body.temperature: too high"],
+        ),
+        (429, {"error": "Rate limit exceeded"}, openai.RateLimitError, ["rate limited"]),
+        (
+            500,
+            {"error": "CUDA error: device-side assert"},
+            openai.InternalServerError,
+            ["model server failed"],
+        ),
+        (503, {"error": "model is loading"}, openai.InternalServerError, []),
     ],
 )
 async def test_baseten_errors_name_cause_text_and_request_id(
     fake_baseten: fb.FakeBaseten,
     style: str,
     status: int,
+    body: Any,
     exc_type: type[Exception],
-    server_text: str,
-    hint: str,
+    fragments: list[str],
 ) -> None:
-    fake_baseten.enqueue(
-        fb.error(status, {"error": server_text}, headers={"x-baseten-request-id": "req-xyz"})
-    )
+    fake_baseten.enqueue(fb.error(status, body, headers={"x-baseten-request-id": "req-xyz"}))
     watch = CallbackSpy()
     with pytest.raises(exc_type) as info:
         await _call(chat_model(fake_baseten, max_retries=0), style, watch=watch)
     text = str(info.value)
     assert f"HTTP {status}" in text
-    assert server_text in text
-    assert hint in text
+    server_text = body.get("error") if isinstance(body, dict) else None
+    if isinstance(server_text, str):
+        assert server_text in text
+    for fragment in fragments:
+        assert fragment in text
     assert "Baseten request id: req-xyz" in text
+    assert getattr(info.value, "baseten_request_id", None) == "req-xyz"
     assert info.value.status_code == status  # type: ignore[attr-defined]
     assert KEY not in text
     assert len(watch.errors) == 1

@@ -190,6 +190,7 @@ def test_known_extras_go_in_the_body_without_a_warning(fake_baseten: fb.FakeBase
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         llm = chat_model(fake_baseten, top_k=20, chat_template_args={"enable_thinking": True})
+    assert llm.model_kwargs == {"top_k": 20, "chat_template_args": {"enable_thinking": True}}
     llm.invoke("hi", min_p=0.1)
     body = fake_baseten.requests[-1].json()
     assert (body["top_k"], body["chat_template_args"], body["min_p"]) == (
