@@ -172,6 +172,12 @@ class FakeBaseten:
             return self._server.accepted
 
     @property
+    def open_connections(self) -> int:
+        """How many client connections are open right now."""
+        with self._server.connections_lock:
+            return len(self._server.connections)
+
+    @property
     def pending(self) -> int:
         """How many scripted replies are still queued."""
         with self._lock:

@@ -24,6 +24,7 @@ import pytest
 from langchain_baseten import BasetenResponseError, ChatBaseten
 from tests import fake_baseten as fb
 from tests.local_models import chat_model, embeddings_model
+from tests.polling import wait_for
 
 STYLES = ["invoke", "ainvoke", "stream", "astream"]
 #: Generous bound for anything that must not hang.
@@ -44,15 +45,6 @@ async def _call(llm: ChatBaseten, style: str) -> str:
         return "".join([chunk.text async for chunk in llm.astream("hi")])
 
     return await asyncio.wait_for(collect(), HANG)
-
-
-def _wait_for(condition: Any, seconds: float = HANG) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return bool(condition())
 
 
 # ---------------------------------------------------------------- total deadline
@@ -114,7 +106,9 @@ async def test_a_gzip_bomb_is_refused_after_reading_a_little_of_it(
     # Decoding stopped near the cap: a few MiB at most, not a 64 KiB read expanded 1000x.
     assert peak < 16 * 2**20
     # And the client hung up: the server could not write most of the 64 MiB.
-    assert await asyncio.to_thread(_wait_for, lambda: bool(sent)), "the server is still writing"
+    assert await asyncio.to_thread(wait_for, lambda: bool(sent), HANG), (
+        "the server is still writing"
+    )
     assert sent[0] < 32 * 2**20
 
 

@@ -21,7 +21,6 @@ import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import openai
 import pytest
@@ -30,25 +29,12 @@ import langchain_baseten
 from langchain_baseten import ChatBaseten, _pools
 from tests import fake_baseten as fb
 from tests.local_models import KEY, chat_model, embeddings_model
+from tests.polling import wait_for
 
 WORKERS = 4
 CALLS = 5
 #: Generous bound for anything that must not hang.
 HANG = 30.0
-
-
-def _server_connections(server: fb.FakeBaseten) -> int:
-    with server._server.connections_lock:
-        return len(server._server.connections)
-
-
-def _wait_for(condition: Any, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return bool(condition())
 
 
 # ---------------------------------------------------------------- forked workers
@@ -210,7 +196,7 @@ async def test_one_key_filling_its_pool_never_makes_another_key_or_host_wait(
     other_key = chat_model(fake_baseten, api_key=KEY + "-other", max_connections=2, timeout=5)
     fake_baseten.enqueue(fb.stall(3), fb.stall(3))
     slow = [asyncio.create_task(busy.ainvoke(f"slow {i}")) for i in range(2)]
-    assert await asyncio.to_thread(_wait_for, lambda: len(fake_baseten.requests) == 2)
+    assert await asyncio.to_thread(wait_for, lambda: len(fake_baseten.requests) == 2)
 
     # Both of the key's connections are busy: another key on the same host is not held up,
     assert (await other_key.ainvoke("other tenant")).text == "echo: other tenant"
@@ -240,7 +226,7 @@ def test_a_sync_request_waiting_for_its_pool_is_reported_as_a_pool_wait(
     fake_baseten.enqueue(fb.stall(5))
     with ThreadPoolExecutor(1) as executor:
         slow = executor.submit(busy.invoke, "slow")
-        assert _wait_for(lambda: len(fake_baseten.requests) == 1)
+        assert wait_for(lambda: len(fake_baseten.requests) == 1)
         with pytest.raises(openai.APITimeoutError) as info:
             waiting.invoke("queued")
         assert slow.result(timeout=HANG).text == "echo: slow"
@@ -265,9 +251,9 @@ def test_close_clients_closes_the_pools_and_later_calls_open_new_ones(
     llm = chat_model(fake_baseten)
     assert llm.invoke("before").text == "echo: before"
     before = llm._connection()[1].sync_client
-    assert _server_connections(fake_baseten) == 1  # kept alive for the next call
+    assert fake_baseten.open_connections == 1  # kept alive for the next call
     langchain_baseten.close_clients()
-    assert _wait_for(lambda: _server_connections(fake_baseten) == 0)
+    assert wait_for(lambda: fake_baseten.open_connections == 0)
     assert llm.invoke("after").text == "echo: after"
     assert llm._connection()[1].sync_client is not before
 
@@ -277,9 +263,9 @@ async def test_aclose_clients_closes_the_running_loops_pools(
 ) -> None:
     llm = chat_model(fake_baseten)
     assert (await llm.ainvoke("before")).text == "echo: before"
-    assert _server_connections(fake_baseten) == 1
+    assert fake_baseten.open_connections == 1
     await langchain_baseten.aclose_clients()
-    assert await asyncio.to_thread(_wait_for, lambda: _server_connections(fake_baseten) == 0)
+    assert await asyncio.to_thread(wait_for, lambda: fake_baseten.open_connections == 0)
     assert (await llm.ainvoke("after")).text == "echo: after"
 
 
@@ -301,7 +287,7 @@ def test_a_loops_pools_close_when_asyncio_run_ends_without_resource_warnings(
         warnings.simplefilter("always")
         for i in range(3):  # three loops, one after another
             assert asyncio.run(calls(i)) == [f"echo: run {i}", "echo: s"]
-            assert _wait_for(lambda: _server_connections(fake_baseten) == 0)
+            assert wait_for(lambda: fake_baseten.open_connections == 0)
         assert llm.invoke("sync").text == "echo: sync"
         langchain_baseten.close_clients()
         gc.collect()

@@ -21,6 +21,7 @@ from langchain_core.callbacks import UsageMetadataCallbackHandler, get_usage_met
 from langchain_baseten import ChatBaseten
 from tests import fake_baseten as fb
 from tests.local_models import KEY
+from tests.polling import wait_for
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -53,11 +54,6 @@ def _pool_connections(pool: Any, server: fb.FakeBaseten) -> list[Any]:
     return [c for c in pool._transport._pool.connections if str(c._origin) == server.base_url]
 
 
-def _server_connections(server: fb.FakeBaseten) -> int:
-    with server._server.connections_lock:
-        return len(server._server.connections)
-
-
 class PeakConnections:
     """Samples the server's open connections every few milliseconds (bounded in time)."""
 
@@ -70,7 +66,7 @@ class PeakConnections:
     def _sample(self) -> None:
         deadline = time.monotonic() + DEADLINE
         while not self._stop.wait(0.005) and time.monotonic() < deadline:
-            self.peak = max(self.peak, _server_connections(self.server))
+            self.peak = max(self.peak, self.server.open_connections)
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -84,15 +80,6 @@ class PeakConnections:
     ) -> None:
         self._stop.set()
         self._thread.join(5)
-
-
-def _wait_for(condition: Any, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return bool(condition())
 
 
 async def test_200_async_streams_and_8_threads_of_sync_streams_on_one_instance(
@@ -164,7 +151,7 @@ async def test_200_async_streams_and_8_threads_of_sync_streams_on_one_instance(
     # Connections the client just closed linger on the server for a moment, hence the
     # 10 %; a leak would double the count in the second round.
     assert peak.peak <= (ASYNC_CALLERS + THREADS) * 1.1
-    assert _wait_for(lambda: _server_connections(fake_baseten) <= KEEPALIVE + THREADS)
+    assert wait_for(lambda: fake_baseten.open_connections <= KEEPALIVE + THREADS)
 
 
 async def test_abandoned_and_broken_streams_do_not_leak_connections(
@@ -193,7 +180,7 @@ async def test_abandoned_and_broken_streams_do_not_leak_connections(
         assert all(c.is_idle() for c in _pool_connections(pool, fake_baseten))
         assert pool._transport._pool._requests == []
     # Abandoned connections are closed, not parked: the server sees them go.
-    assert _wait_for(lambda: _server_connections(fake_baseten) <= 2)
+    assert wait_for(lambda: fake_baseten.open_connections <= 2)
     # And the instance still works on the same pools.
     assert llm.invoke("still fine").text == "echo: still fine"
     assert (await llm.ainvoke("still fine")).text == "echo: still fine"
