@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessageChunk, BaseMessage
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 #: invoke and ainvoke (plain requests), stream and astream (streamed).
 STYLES = ["invoke", "ainvoke", "stream", "astream"]
@@ -12,25 +15,32 @@ STYLES = ["invoke", "ainvoke", "stream", "astream"]
 STREAM_STYLES = ["stream", "astream", "invoke-streaming", "ainvoke-streaming"]
 
 
-async def answer(runnable: Any, style: str, prompt: Any = "hi") -> Any:
-    """The whole answer of one call in ``style``.
+def merge_chunks(chunks: Sequence[AIMessageChunk]) -> AIMessageChunk:
+    """Streamed chunks merged as LangChain merges them (with ``+``)."""
+    total = chunks[0]
+    for chunk in chunks[1:]:
+        total += chunk
+    return total
+
+
+async def answer(runnable: Any, style: str, prompt: Any = "hi", **kwargs: Any) -> Any:
+    """The whole answer of one call in ``style`` (``kwargs`` go to the call).
 
     Streamed chunks are merged as LangChain merges them (messages with ``+``);
     for anything else (structured output) the last streamed value is returned.
     """
     if style in {"invoke", "invoke-streaming"}:
-        kwargs = {"stream": True} if style == "invoke-streaming" else {}
+        if style == "invoke-streaming":
+            kwargs = {"stream": True, **kwargs}
         return runnable.invoke(prompt, **kwargs)
     if style in {"ainvoke", "ainvoke-streaming"}:
-        kwargs = {"stream": True} if style == "ainvoke-streaming" else {}
+        if style == "ainvoke-streaming":
+            kwargs = {"stream": True, **kwargs}
         return await runnable.ainvoke(prompt, **kwargs)
     if style == "stream":
-        chunks = list(runnable.stream(prompt))
+        chunks = list(runnable.stream(prompt, **kwargs))
     else:
-        chunks = [chunk async for chunk in runnable.astream(prompt)]
+        chunks = [chunk async for chunk in runnable.astream(prompt, **kwargs)]
     if not chunks or not isinstance(chunks[0], BaseMessage):
         return chunks[-1] if chunks else None
-    total: AIMessageChunk = chunks[0]
-    for chunk in chunks[1:]:
-        total += chunk
-    return total
+    return merge_chunks(chunks)

@@ -36,7 +36,7 @@ Modules (every name below is importable from this package):
   and the exchange replies write through;
 * :mod:`~tests.fake_baseten.replies`: chat shapes (:func:`chat`, :func:`stream`,
   :func:`raw_stream`, :func:`trtllm_forced_tool_stream`, :func:`models`,
-  :func:`make_usage`);
+  :func:`make_usage`, :func:`tool_call`);
 * :mod:`~tests.fake_baseten.encoders`: :func:`embeddings`, :func:`rerank`,
   :func:`predict`, :func:`fake_vector`, :func:`float32`;
 * :mod:`~tests.fake_baseten.faults`: :func:`error`, :func:`raw`, :func:`drip`,
@@ -85,6 +85,7 @@ from tests.fake_baseten.replies import (
     models,
     raw_stream,
     stream,
+    tool_call,
     trtllm_forced_tool_stream,
 )
 from tests.fake_baseten.server import (
@@ -134,5 +135,6 @@ __all__ = [
     "rerank",
     "stall",
     "stream",
+    "tool_call",
     "trtllm_forced_tool_stream",
 ]

@@ -49,6 +49,11 @@ def _tool_call_text(tool_calls: list[dict[str, Any]] | None) -> str:
     return " ".join(parts)
 
 
+def tool_call(name: str, arguments: Any, call_id: str = "call_1") -> dict[str, Any]:
+    """One entry of an answer's ``message.tool_calls`` (OpenAI's shape; ``arguments`` as given)."""
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
 def make_usage(
     prompt_tokens: int, completion_tokens: int, *, reasoning_tokens: int = 0, cached_tokens: int = 0
 ) -> dict[str, Any]:

@@ -131,10 +131,6 @@ def get_local_time(city: str) -> str:
     return f"14:05 in {city}."
 
 
-def _call(name: str, arguments: str, call_id: str) -> dict[str, Any]:
-    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
-
-
 def _full_usage(prompt: int, completion: int, *, cached: int = 0, reasoning: int = 0) -> Any:
     return fb.make_usage(prompt, completion, cached_tokens=cached, reasoning_tokens=reasoning)
 
@@ -145,8 +141,8 @@ def _script_two_turns(fake_baseten: fb.FakeBaseten) -> None:
             None,
             reasoning="Two tools.",
             tool_calls=[
-                _call("get_weather", '{"city": "Paris"}', "call_w"),
-                _call("get_local_time", '{"city": "Paris"}', "call_t"),
+                fb.tool_call("get_weather", '{"city": "Paris"}', "call_w"),
+                fb.tool_call("get_local_time", '{"city": "Paris"}', "call_t"),
             ],
             usage=_full_usage(120, 30, reasoning=8),
         ),

@@ -23,10 +23,10 @@ import pytest
 
 from langchain_baseten import BasetenResponseError, ChatBaseten
 from tests import fake_baseten as fb
+from tests.call_styles import STYLES
 from tests.local_models import chat_model, embeddings_model
 from tests.polling import wait_for
 
-STYLES = ["invoke", "ainvoke", "stream", "astream"]
 #: Generous bound for anything that must not hang.
 HANG = 20.0
 #: How long the dripping server would keep going: far longer than any timeout here.

@@ -31,25 +31,14 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_baseten import BasetenEmbeddings, BasetenResponseError, ChatBaseten
 from langchain_baseten import errors as be
 from tests import fake_baseten as fb
+from tests.call_styles import STYLES, answer
 from tests.local_models import KEY, chat_model
 from tests.recording import redirect_baseten_to
-
-STYLES = ["invoke", "ainvoke", "stream", "astream"]
-
-
-async def _call(llm: ChatBaseten, style: str) -> str:
-    if style == "invoke":
-        return llm.invoke("hi").text
-    if style == "ainvoke":
-        return (await llm.ainvoke("hi")).text
-    if style == "stream":
-        return "".join(c.text for c in llm.stream("hi"))
-    return "".join([c.text async for c in llm.astream("hi")])
 
 
 async def _raises(llm: ChatBaseten, style: str) -> BaseException:
     with pytest.raises(Exception) as info:
-        await _call(llm, style)
+        await answer(llm, style)
     return info.value
 
 

@@ -26,14 +26,13 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_baseten import BasetenResponseError, BasetenStreamError, ChatBaseten
 from langchain_baseten.messages import MalformedResponseError, StreamParser, message_from_wire
 from tests import fake_baseten as fb
+from tests.call_styles import STREAM_STYLES, STYLES
 from tests.local_models import KEY, chat_model
 from tests.spies import CallbackSpy
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-STYLES = ["invoke", "ainvoke", "stream", "astream"]
-STREAM_STYLES = ["stream", "astream", "invoke-streaming", "ainvoke-streaming"]
 #: Generous upper bound for anything that must not hang (waits here are <= 0.5 s each).
 HANG = 10.0
 

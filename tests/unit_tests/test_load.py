@@ -20,6 +20,7 @@ from langchain_core.callbacks import UsageMetadataCallbackHandler, get_usage_met
 
 from langchain_baseten import ChatBaseten
 from tests import fake_baseten as fb
+from tests.call_styles import merge_chunks
 from tests.local_models import KEY
 from tests.polling import wait_for
 
@@ -40,13 +41,6 @@ def _expected_usage(prompt: str) -> tuple[int, int]:
     """The local server's default usage: words in the prompt, words in the echo (+ reasoning)."""
     answer_words = len(f"echo: {prompt}".split()) + len(fb.DEFAULT_REASONING.split())
     return len(prompt.split()), answer_words
-
-
-def _collect(chunks: list[AIMessageChunk]) -> AIMessageChunk:
-    total = chunks[0]
-    for chunk in chunks[1:]:
-        total += chunk
-    return total
 
 
 def _pool_connections(pool: Any, server: fb.FakeBaseten) -> list[Any]:
@@ -94,13 +88,13 @@ async def test_200_async_streams_and_8_threads_of_sync_streams_on_one_instance(
         for s in range(STREAMS_PER_THREAD):
             prompt = f"thread {t} stream {s} says t{t}s{s}"
             chunks = list(llm.stream(prompt, config=config))
-            out.append((prompt, _collect(chunks), sum(1 for c in chunks if c.usage_metadata)))
+            out.append((prompt, merge_chunks(chunks), sum(1 for c in chunks if c.usage_metadata)))
         return out
 
     async def async_caller(i: int) -> tuple[str, AIMessageChunk, int]:
         prompt = f"caller {i} says hello number {i} a{i}"
         chunks = [c async for c in llm.astream(prompt, config=config)]
-        return prompt, _collect(chunks), sum(1 for c in chunks if c.usage_metadata)
+        return prompt, merge_chunks(chunks), sum(1 for c in chunks if c.usage_metadata)
 
     with PeakConnections(fake_baseten) as peak, ThreadPoolExecutor(THREADS) as executor:
         futures = [executor.submit(sync_worker, t) for t in range(THREADS)]

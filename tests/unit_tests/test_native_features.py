@@ -11,6 +11,7 @@ from langchain_core.tools import tool
 
 from langchain_baseten import ChatBaseten, get_baseten_callback
 from langchain_baseten.reasoning import apply_reasoning, reasoning_body
+from tests.call_styles import STYLES, answer
 from tests.local_models import KEY
 from tests.recording import redirect_baseten_to
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.usefixtures("no_baseten_env")
 
-STYLES = ["invoke", "ainvoke", "stream", "astream"]
 WEB_SEARCH = {"type": "baseten__exa__web_search_exa"}
 
 
@@ -35,23 +35,9 @@ def on_baseten(fake_baseten: fb.FakeBaseten) -> Iterator[fb.FakeBaseten]:
 
 
 def call(llm: Any, style: str, prompt: Any = "hello", **kwargs: Any) -> AIMessage:
-    """One call in the given style; streamed chunks are merged into one message."""
-    if style == "invoke":
-        return llm.invoke(prompt, **kwargs)  # type: ignore[no-any-return]
-    if style == "ainvoke":
-        return asyncio.run(llm.ainvoke(prompt, **kwargs))  # type: ignore[no-any-return]
-    if style == "stream":
-        chunks = list(llm.stream(prompt, **kwargs))
-    else:
-
-        async def collect() -> list[Any]:
-            return [chunk async for chunk in llm.astream(prompt, **kwargs)]
-
-        chunks = asyncio.run(collect())
-    merged = chunks[0]
-    for chunk in chunks[1:]:
-        merged = merged + chunk
-    return merged  # type: ignore[no-any-return]
+    """One call in ``style`` from a sync test; streamed chunks are merged into one message."""
+    message: AIMessage = asyncio.run(answer(llm, style, prompt, **kwargs))
+    return message
 
 
 def model_api(**kwargs: Any) -> ChatBaseten:

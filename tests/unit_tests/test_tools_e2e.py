@@ -16,7 +16,6 @@ import pytest
 from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import (
     AIMessage,
-    AIMessageChunk,
     BaseMessage,
     HumanMessage,
     ToolMessage,
@@ -28,7 +27,7 @@ from typing_extensions import TypedDict
 from langchain_baseten.messages import MessageConversionError
 from langchain_baseten.structured_output import tool_name
 from tests import fake_baseten as fb
-from tests.call_styles import STYLES, answer
+from tests.call_styles import STYLES, answer, merge_chunks
 from tests.local_models import chat_model
 
 if TYPE_CHECKING:
@@ -88,10 +87,6 @@ def get_time(city: str, utc_offset: int) -> str:
 WEATHER_CHOICE = {"type": "function", "function": {"name": "GetWeather"}}
 
 
-def _call(name: str, arguments: Any, call_id: str = "call_1") -> dict[str, Any]:
-    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
-
-
 def _delta(
     index: int, arguments: str, *, call_id: str | None = None, name: str | None = None
 ) -> dict[str, Any]:
@@ -107,13 +102,6 @@ def _delta(
 def _body(fake: fb.FakeBaseten, number: int = 0) -> dict[str, Any]:
     body: dict[str, Any] = fake.requests[number].json()
     return body
-
-
-def _merged(chunks: list[AIMessageChunk]) -> AIMessageChunk:
-    merged = chunks[0]
-    for chunk in chunks[1:]:
-        merged += chunk
-    return merged
 
 
 # ---------------------------------------------------------------- tools and tool_choice on the wire
@@ -219,8 +207,8 @@ def test_two_tool_calls_are_parsed(llm: ChatBaseten, fake_baseten: fb.FakeBasete
         fb.chat(
             None,
             tool_calls=[
-                _call("GetWeather", '{"city": "Zürich"}', "call_a"),
-                _call("get_time", '{"city": "Oslo", "utc_offset": 1}', "call_b"),
+                fb.tool_call("GetWeather", '{"city": "Zürich"}', "call_a"),
+                fb.tool_call("get_time", '{"city": "Oslo", "utc_offset": 1}', "call_b"),
             ],
         )
     )
@@ -266,11 +254,11 @@ def test_bad_arguments_become_invalid_tool_calls_next_to_good_ones(
         fb.chat(
             None,
             tool_calls=[
-                _call("GetWeather", arguments, "call_bad"),
-                _call("GetWeather", '{"city": "Rome"}', "call_good"),
+                fb.tool_call("GetWeather", arguments, "call_bad"),
+                fb.tool_call("GetWeather", '{"city": "Rome"}', "call_good"),
             ],
         ),
-        fb.chat(None, tool_calls=[_call("GetWeather", arguments, "call_alone")]),
+        fb.chat(None, tool_calls=[fb.tool_call("GetWeather", arguments, "call_alone")]),
     )
     message = llm.bind_tools([GetWeather]).invoke("Weather?")
     assert message.tool_calls == [
@@ -290,7 +278,7 @@ def test_arguments_sent_as_a_json_object_are_accepted(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
     # Some OpenAI-compatible servers send the arguments as an object, not a string.
-    fake_baseten.enqueue(fb.chat(None, tool_calls=[_call("GetWeather", {"city": "Kyiv"})]))
+    fake_baseten.enqueue(fb.chat(None, tool_calls=[fb.tool_call("GetWeather", {"city": "Kyiv"})]))
     message = llm.bind_tools([GetWeather]).invoke("Weather?")
     assert message.tool_calls == [
         {"name": "GetWeather", "args": {"city": "Kyiv"}, "id": "call_1", "type": "tool_call"}
@@ -301,7 +289,10 @@ def test_tool_call_without_a_function_is_invalid_not_an_error(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
     fake_baseten.enqueue(
-        fb.chat(None, tool_calls=[{"id": "call_0", "type": "function"}, _call("GetWeather", "{}")])
+        fb.chat(
+            None,
+            tool_calls=[{"id": "call_0", "type": "function"}, fb.tool_call("GetWeather", "{}")],
+        )
     )
     message = llm.bind_tools([GetWeather]).invoke("Weather?")
     assert [c["id"] for c in message.tool_calls] == ["call_1"]
@@ -334,7 +325,7 @@ def test_stream_merges_tensorrt_deltas_into_one_call(
     assert [tc["id"] for tc in call_chunks] == ["trt-1", None]
     assert [tc["name"] for tc in call_chunks] == ["GetWeather", None]
     assert [tc["args"] for tc in call_chunks] == ['{"city": ', '"Paris"}']
-    merged = _merged(chunks)
+    merged = merge_chunks(chunks)
     assert merged.tool_calls == [
         {"name": "GetWeather", "args": {"city": "Paris"}, "id": "trt-1", "type": "tool_call"}
     ]
@@ -380,7 +371,7 @@ def test_two_interleaved_calls_in_one_stream_stay_separate(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten, shape: str
 ) -> None:
     fake_baseten.enqueue(fb.stream(None, tool_call_deltas=PARALLEL_EVENTS[shape]))
-    merged = _merged(list(llm.bind_tools([GetWeather, get_time]).stream("Weather and time?")))
+    merged = merge_chunks(list(llm.bind_tools([GetWeather, get_time]).stream("Weather and time?")))
     assert merged.tool_calls == PARALLEL_CALLS
     assert merged.invalid_tool_calls == []
 
@@ -390,7 +381,7 @@ async def test_async_stream_merges_parallel_tensorrt_calls(
 ) -> None:
     fake_baseten.enqueue(fb.stream(None, tool_call_deltas=PARALLEL_EVENTS["tensorrt_shape"]))
     chunks = [c async for c in llm.bind_tools([GetWeather, get_time]).astream("Weather?")]
-    assert _merged(chunks).tool_calls == PARALLEL_CALLS
+    assert merge_chunks(chunks).tool_calls == PARALLEL_CALLS
 
 
 def test_streaming_invoke_returns_merged_calls(fake_baseten: fb.FakeBaseten) -> None:
@@ -408,7 +399,7 @@ def test_streamed_non_object_arguments_become_invalid_tool_calls(
     fake_baseten.enqueue(
         fb.stream(None, tool_call_deltas=[[_delta(0, '["Par', call_id="c", name="GetWeather")]])
     )
-    merged = _merged(list(llm.bind_tools([GetWeather]).stream("Weather?")))
+    merged = merge_chunks(list(llm.bind_tools([GetWeather]).stream("Weather?")))
     assert merged.tool_calls == []
     assert [(c["id"], c["name"], c["args"]) for c in merged.invalid_tool_calls] == [
         ("c", "GetWeather", '["Par')
@@ -446,8 +437,8 @@ def test_multi_call_history_goes_back_as_the_api_expects(
         "content": None,
         "reasoning_content": "Two tools are needed.",
         "tool_calls": [
-            _call("GetWeather", '{"city": "Zürich"}', "call_w"),
-            _call("get_time", '{"city": "東京", "utc_offset": 9}', "call_t"),
+            fb.tool_call("GetWeather", '{"city": "Zürich"}', "call_w"),
+            fb.tool_call("get_time", '{"city": "東京", "utc_offset": 9}', "call_t"),
         ],
     }
     assert messages[2] == {"role": "tool", "tool_call_id": "call_w", "content": "Sunny, 20°C"}
@@ -480,7 +471,7 @@ def test_history_from_another_provider_with_tool_use_blocks(
     assert assistant == {
         "role": "assistant",
         "content": text or None,
-        "tool_calls": [_call("add", '{"a": 1, "b": 2}', "toolu_1")],
+        "tool_calls": [fb.tool_call("add", '{"a": 1, "b": 2}', "toolu_1")],
     }
 
 
@@ -490,7 +481,7 @@ def test_reasoning_from_the_answer_round_trips_with_the_tool_call_turn(
 ) -> None:
     """Kimi with thinking on rejects a tool-call turn that lacks its reasoning."""
     reasoning = "The user wants the weather, so I call GetWeather."
-    call = _call("GetWeather", '{"city": "Kraków"}', "call_k")
+    call = fb.tool_call("GetWeather", '{"city": "Kraków"}', "call_k")
     if streamed:
         fake_baseten.enqueue(
             fb.stream(
@@ -508,7 +499,7 @@ def test_reasoning_from_the_answer_round_trips_with_the_tool_call_turn(
     bound = llm.bind_tools([GetWeather])
     question = HumanMessage("Weather in Kraków?")
     answer: BaseMessage = (
-        _merged(list(bound.stream([question]))) if streamed else bound.invoke([question])
+        merge_chunks(list(bound.stream([question]))) if streamed else bound.invoke([question])
     )
     assert answer.additional_kwargs["reasoning_content"] == reasoning
     final = bound.invoke([question, answer, ToolMessage("Cloudy", tool_call_id="call_k")])
@@ -524,13 +515,13 @@ def test_reasoning_from_the_answer_round_trips_with_the_tool_call_turn(
 def test_invalid_tool_call_goes_back_with_its_raw_arguments(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
-    fake_baseten.enqueue(fb.chat(None, tool_calls=[_call("GetWeather", "{oops", "call_x")]))
+    fake_baseten.enqueue(fb.chat(None, tool_calls=[fb.tool_call("GetWeather", "{oops", "call_x")]))
     bound = llm.bind_tools([GetWeather])
     answer = bound.invoke("Weather?")
     error = ToolMessage("Error: invalid arguments", tool_call_id="call_x", status="error")
     bound.invoke([HumanMessage("Weather?"), answer, error])
     assistant, tool_result = _body(fake_baseten, 1)["messages"][1:3]
-    assert assistant["tool_calls"] == [_call("GetWeather", "{oops", "call_x")]
+    assert assistant["tool_calls"] == [fb.tool_call("GetWeather", "{oops", "call_x")]
     assert tool_result["content"] == "Error: invalid arguments"
 
 
@@ -604,12 +595,16 @@ def test_structured_output_strict_on_the_wire(
 
 
 async def test_async_structured_output(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.chat(None, tool_calls=[_call("Person", '{"name": "Ada", "age": 36}')]))
+    fake_baseten.enqueue(
+        fb.chat(None, tool_calls=[fb.tool_call("Person", '{"name": "Ada", "age": 36}')])
+    )
     assert await llm.with_structured_output(Person).ainvoke("Who?") == Person(name="Ada", age=36)
 
 
 def test_include_raw_on_success(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.chat(None, tool_calls=[_call("Person", '{"name": "Ada", "age": 36}')]))
+    fake_baseten.enqueue(
+        fb.chat(None, tool_calls=[fb.tool_call("Person", '{"name": "Ada", "age": 36}')])
+    )
     result = llm.with_structured_output(Person, include_raw=True).invoke("Who?")
     assert isinstance(result, dict)
     assert result["parsed"] == Person(name="Ada", age=36)
@@ -641,7 +636,7 @@ def test_include_raw_returns_the_parse_error(
 def test_include_raw_keeps_a_validation_error(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
-    fake_baseten.enqueue(fb.chat(None, tool_calls=[_call("Person", '{"name": "Ada"}')]))
+    fake_baseten.enqueue(fb.chat(None, tool_calls=[fb.tool_call("Person", '{"name": "Ada"}')]))
     result = llm.with_structured_output(Person, include_raw=True).invoke("Who?")
     assert isinstance(result, dict)
     assert result["parsed"] is None
