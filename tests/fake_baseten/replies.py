@@ -55,16 +55,26 @@ def tool_call(name: str, arguments: Any, call_id: str = "call_1") -> dict[str, A
 
 
 def make_usage(
-    prompt_tokens: int, completion_tokens: int, *, reasoning_tokens: int = 0, cached_tokens: int = 0
+    prompt_tokens: int,
+    completion_tokens: int,
+    *,
+    reasoning_tokens: int = 0,
+    cached_tokens: int = 0,
+    details: bool = True,
 ) -> dict[str, Any]:
-    """A Baseten usage block (with the cached and reasoning token details)."""
-    return {
+    """A Baseten usage block with the cached and reasoning token details.
+
+    ``details=False`` gives only the three counts, as engines that send no details do.
+    """
+    usage: dict[str, Any] = {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
-        "prompt_tokens_details": {"cached_tokens": cached_tokens},
-        "completion_tokens_details": {"reasoning_tokens": reasoning_tokens},
     }
+    if details:
+        usage["prompt_tokens_details"] = {"cached_tokens": cached_tokens}
+        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
+    return usage
 
 
 def _computed_usage(

@@ -33,14 +33,6 @@ def get_weather(city: str) -> str:
     return f"It is 18 degrees in {city}."
 
 
-def _usage(prompt: int, completion: int) -> dict[str, int]:
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": prompt + completion,
-    }
-
-
 def test_agent_calls_the_tool_and_answers(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
     agent = create_agent(llm, tools=[get_weather])
     result = agent.invoke({"messages": [HumanMessage("What's the weather in Paris?")]}, LIMIT)
@@ -84,9 +76,12 @@ def test_agent_usage_is_totalled_across_turns(
     }
     fake_baseten.enqueue(
         fb.stream(
-            None, tool_call_deltas=[[delta]], finish_reason="tool_calls", usage=_usage(30, 5)
+            None,
+            tool_call_deltas=[[delta]],
+            finish_reason="tool_calls",
+            usage=fb.make_usage(30, 5, details=False),
         ),
-        fb.stream("Cold in Oslo.", usage=_usage(50, 4), usage_mode="both"),
+        fb.stream("Cold in Oslo.", usage=fb.make_usage(50, 4, details=False), usage_mode="both"),
     )
     agent = create_agent(llm.bind(stream_usage=True), tools=[get_weather])
     with get_usage_metadata_callback() as cb:
@@ -131,10 +126,6 @@ def get_local_time(city: str) -> str:
     return f"14:05 in {city}."
 
 
-def _full_usage(prompt: int, completion: int, *, cached: int = 0, reasoning: int = 0) -> Any:
-    return fb.make_usage(prompt, completion, cached_tokens=cached, reasoning_tokens=reasoning)
-
-
 def _script_two_turns(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(
         fb.chat(
@@ -144,9 +135,9 @@ def _script_two_turns(fake_baseten: fb.FakeBaseten) -> None:
                 fb.tool_call("get_weather", '{"city": "Paris"}', "call_w"),
                 fb.tool_call("get_local_time", '{"city": "Paris"}', "call_t"),
             ],
-            usage=_full_usage(120, 30, reasoning=8),
+            usage=fb.make_usage(120, 30, reasoning_tokens=8),
         ),
-        fb.chat("Mild, and 14:05.", usage=_full_usage(200, 6, cached=120)),
+        fb.chat("Mild, and 14:05.", usage=fb.make_usage(200, 6, cached_tokens=120)),
     )
 
 

@@ -20,19 +20,11 @@ if TYPE_CHECKING:
     from tests.spies import CallbackSpy
 
 
-def _usage(prompt: int, completion: int) -> dict[str, int]:
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": prompt + completion,
-    }
-
-
 # ---------------------------------------------------------------- requests on the wire
 
 
 def test_invoke_sends_the_expected_request(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.chat("Hi there", usage=_usage(9, 2)))
+    fake_baseten.enqueue(fb.chat("Hi there", usage=fb.make_usage(9, 2, details=False)))
     result = llm.invoke(
         "Hello", temperature=0.2, top_k=40, chat_template_args={"enable_thinking": True}
     )
@@ -125,7 +117,9 @@ def test_model_override_stays_on_a_custom_endpoint_from_the_environment(
 def test_stream_usage_counted_once(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten, usage_mode: str
 ) -> None:
-    fake_baseten.enqueue(fb.stream("one two three", usage=_usage(5, 3), usage_mode=usage_mode))  # type: ignore[arg-type]
+    fake_baseten.enqueue(
+        fb.stream("one two three", usage=fb.make_usage(5, 3, details=False), usage_mode=usage_mode)
+    )  # type: ignore[arg-type]
     chunks = list(llm.stream("hi"))
     assert sum(1 for c in chunks if c.usage_metadata) == 1
     total = chunks[0]
@@ -212,8 +206,8 @@ def test_async_client_survives_a_new_event_loop(llm: ChatBaseten) -> None:
 def test_usage_callbacks_report_true_totals(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
     handler = UsageMetadataCallbackHandler()
     fake_baseten.enqueue(
-        fb.chat("x", usage=_usage(10, 1)),
-        fb.stream("y z", usage=_usage(20, 2), usage_mode="both"),
+        fb.chat("x", usage=fb.make_usage(10, 1, details=False)),
+        fb.stream("y z", usage=fb.make_usage(20, 2, details=False), usage_mode="both"),
     )
     with get_usage_metadata_callback() as cb:
         llm.invoke("a", config={"callbacks": [handler]})
@@ -229,10 +223,10 @@ async def test_usage_callback_async_and_batch(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
     fake_baseten.enqueue(
-        fb.chat("x", usage=_usage(1, 1)),
-        fb.stream("y", usage=_usage(2, 2), usage_mode="cumulative"),
-        fb.chat("z", usage=_usage(3, 3)),
-        fb.chat("z", usage=_usage(3, 3)),
+        fb.chat("x", usage=fb.make_usage(1, 1, details=False)),
+        fb.stream("y", usage=fb.make_usage(2, 2, details=False), usage_mode="cumulative"),
+        fb.chat("z", usage=fb.make_usage(3, 3, details=False)),
+        fb.chat("z", usage=fb.make_usage(3, 3, details=False)),
     )
     with get_usage_metadata_callback() as cb:
         await llm.ainvoke("a")
@@ -244,7 +238,7 @@ async def test_usage_callback_async_and_batch(
 
 
 def test_llm_output_for_on_llm_end_handlers(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.chat("x", usage=_usage(4, 2)))
+    fake_baseten.enqueue(fb.chat("x", usage=fb.make_usage(4, 2, details=False)))
     result = llm.generate([[HumanMessage("hi")]])
     assert result.llm_output is not None
     assert result.llm_output["token_usage"]["prompt_tokens"] == 4

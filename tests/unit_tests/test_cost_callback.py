@@ -36,10 +36,6 @@ GPT_OSS = "openai/gpt-oss-120b"
 GPT_OSS_PRICE = shipped_prices()[GPT_OSS]
 
 
-def usage(prompt: int, completion: int, *, cached: int = 0, reasoning: int = 0) -> dict[str, Any]:
-    return fb.make_usage(prompt, completion, cached_tokens=cached, reasoning_tokens=reasoning)
-
-
 def usd(price: ModelPrice, input_tokens: int, output_tokens: int, cached: int = 0) -> float:
     """The expected cost, computed independently of ModelPrice.cost."""
     cached_rate = price.input if price.cached_input is None else price.cached_input
@@ -117,7 +113,9 @@ def test_register_price_overrides_and_unregisters(clean_registry: None) -> None:
 
 
 def test_invoke_totals_and_cost(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.chat("Hi", usage=usage(120, 30, cached=20, reasoning=10)))
+    fake_baseten.enqueue(
+        fb.chat("Hi", usage=fb.make_usage(120, 30, cached_tokens=20, reasoning_tokens=10))
+    )
     with get_baseten_callback() as cb:
         llm.invoke("Hello")
     assert cb.requests == cb.successful_requests == 1
@@ -140,7 +138,7 @@ def test_invoke_totals_and_cost(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) 
 async def test_cache_hits_are_not_counted_or_billed(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten, style: str
 ) -> None:
-    fake_baseten.enqueue(fb.chat("Hi", usage=usage(120, 30)))
+    fake_baseten.enqueue(fb.chat("Hi", usage=fb.make_usage(120, 30)))
     cached = llm.model_copy(update={"cache": InMemoryCache()})
     with get_baseten_callback() as cb:
         for _ in range(2):
@@ -158,9 +156,9 @@ async def test_cache_hits_are_not_counted_or_billed(
 def test_stream_counts_usage_once(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
     # Baseten repeats cumulative usage on every chunk (and once more at the end).
     fake_baseten.enqueue(
-        fb.stream("one two three four five", usage=usage(40, 5), usage_mode="both"),
-        fb.stream("six seven", usage=usage(7, 2), usage_mode="cumulative"),
-        fb.stream("eight", usage=usage(3, 1), usage_mode="final_chunk"),
+        fb.stream("one two three four five", usage=fb.make_usage(40, 5), usage_mode="both"),
+        fb.stream("six seven", usage=fb.make_usage(7, 2), usage_mode="cumulative"),
+        fb.stream("eight", usage=fb.make_usage(3, 1), usage_mode="final_chunk"),
     )
     with get_baseten_callback() as cb:
         chunks = list(llm.stream("count"))
@@ -180,7 +178,7 @@ def test_streaming_invoke_and_batch(fake_baseten: fb.FakeBaseten) -> None:
         streaming=True,
         max_retries=0,
     )
-    fake_baseten.enqueue(*(fb.stream("a b", usage=usage(10, 2)) for _ in range(4)))
+    fake_baseten.enqueue(*(fb.stream("a b", usage=fb.make_usage(10, 2)) for _ in range(4)))
     with get_baseten_callback() as cb:
         llm.invoke("x")
         llm.batch(["a", "b", "c"])
@@ -191,7 +189,7 @@ def test_streaming_invoke_and_batch(fake_baseten: fb.FakeBaseten) -> None:
 def test_batch_runs_in_worker_threads_and_still_counts(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
-    fake_baseten.enqueue(*(fb.chat("ok", usage=usage(10 + i, i)) for i in range(6)))
+    fake_baseten.enqueue(*(fb.chat("ok", usage=fb.make_usage(10 + i, i)) for i in range(6)))
     with get_baseten_callback() as cb:
         llm.batch([f"q{i}" for i in range(6)], config={"max_concurrency": 3})
     assert cb.requests == 6
@@ -203,10 +201,10 @@ async def test_async_invoke_stream_and_batch(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
     fake_baseten.enqueue(
-        fb.chat("a", usage=usage(11, 1)),
-        fb.stream("b c", usage=usage(12, 2)),
-        fb.chat("d", usage=usage(13, 3)),
-        fb.chat("e", usage=usage(14, 4)),
+        fb.chat("a", usage=fb.make_usage(11, 1)),
+        fb.stream("b c", usage=fb.make_usage(12, 2)),
+        fb.chat("d", usage=fb.make_usage(13, 3)),
+        fb.chat("e", usage=fb.make_usage(14, 4)),
     )
     with get_baseten_callback() as cb:
         await llm.ainvoke("1")
@@ -225,7 +223,9 @@ async def test_asyncio_gather_tasks_inherit_the_handler(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
     n = 25
-    fake_baseten.enqueue(*(fb.chat("x", usage=usage(7, 3, cached=2)) for _ in range(n)))
+    fake_baseten.enqueue(
+        *(fb.chat("x", usage=fb.make_usage(7, 3, cached_tokens=2)) for _ in range(n))
+    )
     with get_baseten_callback() as cb:
         await asyncio.gather(*(llm.ainvoke(f"q{i}") for i in range(n)))
     assert cb.requests == n
@@ -236,7 +236,7 @@ def test_threads_with_explicit_handler_and_copied_context(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
     n = 24
-    fake_baseten.enqueue(*(fb.chat("x", usage=usage(5, 1)) for _ in range(2 * n)))
+    fake_baseten.enqueue(*(fb.chat("x", usage=fb.make_usage(5, 1)) for _ in range(2 * n)))
     explicit = BasetenCallbackHandler()
     with get_baseten_callback() as cb, ThreadPoolExecutor(max_workers=8) as pool:
         # Threads do not inherit context variables: pass the handler, or copy the context.
@@ -289,8 +289,8 @@ def test_unknown_model_counts_tokens_but_cost_is_none(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
     fake_baseten.enqueue(
-        fb.chat("a", usage=usage(10, 2)),
-        fb.chat("b", usage=usage(20, 4), model="acme/brand-new-model"),
+        fb.chat("a", usage=fb.make_usage(10, 2)),
+        fb.chat("b", usage=fb.make_usage(20, 4), model="acme/brand-new-model"),
     )
     with get_baseten_callback() as cb:
         llm.invoke("1")
@@ -313,8 +313,11 @@ def test_prices_argument_and_register_price(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten, clean_registry: None
 ) -> None:
     fake_baseten.enqueue(
-        *(fb.chat("a", usage=usage(1000, 100, cached=400), model="acme/new") for _ in range(2)),
-        fb.chat("b", usage=usage(1000, 100), model="acme/registered"),
+        *(
+            fb.chat("a", usage=fb.make_usage(1000, 100, cached_tokens=400), model="acme/new")
+            for _ in range(2)
+        ),
+        fb.chat("b", usage=fb.make_usage(1000, 100), model="acme/registered"),
     )
     with get_baseten_callback(
         prices={
@@ -334,7 +337,7 @@ def test_prices_argument_and_register_price(
 def test_price_registered_after_the_calls_still_applies(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten, clean_registry: None
 ) -> None:
-    fake_baseten.enqueue(fb.chat("a", usage=usage(100, 10), model="acme/registered"))
+    fake_baseten.enqueue(fb.chat("a", usage=fb.make_usage(100, 10), model="acme/registered"))
     with get_baseten_callback() as cb:
         llm.invoke("1")
     assert cb.total_cost is None
@@ -351,7 +354,7 @@ def test_dedicated_deployment_counts_tokens_with_cost_none(fake_baseten: fb.Fake
         max_retries=0,
     )
     # Its server reports a name that is also a priced Model API slug: still GPU-billed.
-    fake_baseten.enqueue(fb.chat("a", usage=usage(50, 5), model=GPT_OSS))
+    fake_baseten.enqueue(fb.chat("a", usage=fb.make_usage(50, 5), model=GPT_OSS))
     with get_baseten_callback() as cb:
         dedicated.invoke("hello")
     assert cb.requests == 1
@@ -366,7 +369,7 @@ def test_dedicated_deployment_counts_tokens_with_cost_none(fake_baseten: fb.Fake
 def test_real_dedicated_host_is_never_priced(fake_baseten: fb.FakeBaseten) -> None:
     dedicated = ChatBaseten(model="baseten/abcd1234", api_key=KEY, max_retries=0)
     assert "model-abcd1234.api.baseten.co" in str(dedicated.endpoint.base_url)
-    fake_baseten.enqueue(fb.chat("a", usage=usage(8, 2), model=GPT_OSS))
+    fake_baseten.enqueue(fb.chat("a", usage=fb.make_usage(8, 2), model=GPT_OSS))
     with redirect_baseten_to(fake_baseten.base_url), get_baseten_callback() as cb:
         dedicated.invoke("hello")
     assert fake_baseten.requests[0].path == "/environments/production/sync/v1/chat/completions"
@@ -377,7 +380,7 @@ def test_real_dedicated_host_is_never_priced(fake_baseten: fb.FakeBaseten) -> No
 
 def test_real_model_api_host_is_priced(fake_baseten: fb.FakeBaseten) -> None:
     model_api = ChatBaseten(model="baseten/openai/gpt-oss-120b", api_key=KEY, max_retries=0)
-    fake_baseten.enqueue(fb.chat("a", usage=usage(8, 2)))
+    fake_baseten.enqueue(fb.chat("a", usage=fb.make_usage(8, 2)))
     with redirect_baseten_to(fake_baseten.base_url), get_baseten_callback() as cb:
         model_api.invoke("hello")
     assert fake_baseten.requests[0].path == "/v1/chat/completions"
@@ -389,7 +392,7 @@ def test_a_per_call_model_id_override_is_costed_as_the_dedicated_call_it_is(
 ) -> None:
     # The endpoint kind travels with the call (invocation params), not re-derived from URLs.
     model_api = ChatBaseten(model="baseten/openai/gpt-oss-120b", api_key=KEY, max_retries=0)
-    fake_baseten.enqueue(fb.chat("a", usage=usage(8, 2), model=GPT_OSS))
+    fake_baseten.enqueue(fb.chat("a", usage=fb.make_usage(8, 2), model=GPT_OSS))
     with redirect_baseten_to(fake_baseten.base_url), get_baseten_callback() as cb:
         model_api.invoke("hello", model="baseten/abcd1234")
     assert fake_baseten.requests[0].path == "/environments/production/sync/v1/chat/completions"
@@ -404,7 +407,7 @@ def test_a_per_call_model_id_override_is_costed_as_the_dedicated_call_it_is(
 def test_response_without_usage_makes_cost_unknown(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
-    fake_baseten.enqueue(fb.chat("a", usage=usage(10, 2)), fb.stream("b c", usage=None))
+    fake_baseten.enqueue(fb.chat("a", usage=fb.make_usage(10, 2)), fb.stream("b c", usage=None))
     with get_baseten_callback() as cb:
         llm.invoke("1")
         list(llm.stream("2", stream_usage=False))
@@ -426,7 +429,7 @@ def test_response_without_usage_makes_cost_unknown(
 def test_unusable_usage_makes_cost_unknown_not_free(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten, bad_usage: dict[str, Any]
 ) -> None:
-    fake_baseten.enqueue(fb.chat("a", usage=usage(10, 2)), fb.chat("b", usage=bad_usage))
+    fake_baseten.enqueue(fb.chat("a", usage=fb.make_usage(10, 2)), fb.chat("b", usage=bad_usage))
     fake_baseten.enqueue(fb.stream("c d", usage=bad_usage, usage_mode="final_chunk"))
     with get_baseten_callback() as cb:
         llm.invoke("1")
@@ -453,7 +456,7 @@ def test_empty_handler_costs_zero() -> None:
 def test_only_calls_inside_the_block_and_only_baseten_calls(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
-    fake_baseten.enqueue(*(fb.chat("x", usage=usage(10, 1)) for _ in range(3)))
+    fake_baseten.enqueue(*(fb.chat("x", usage=fb.make_usage(10, 1)) for _ in range(3)))
     other = GenericFakeChatModel(
         messages=iter(
             [
@@ -477,7 +480,7 @@ def test_only_calls_inside_the_block_and_only_baseten_calls(
 def test_nested_blocks_and_double_attachment_count_each_call_once(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
-    fake_baseten.enqueue(*(fb.chat("x", usage=usage(10, 1)) for _ in range(3)))
+    fake_baseten.enqueue(*(fb.chat("x", usage=fb.make_usage(10, 1)) for _ in range(3)))
     with get_baseten_callback() as outer:
         llm.invoke("outer only")
         with get_baseten_callback() as inner:
@@ -490,7 +493,7 @@ def test_nested_blocks_and_double_attachment_count_each_call_once(
 
 
 def test_failed_requests_are_counted_apart(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(fb.error(500), fb.chat("x", usage=usage(10, 1)))
+    fake_baseten.enqueue(fb.error(500), fb.chat("x", usage=fb.make_usage(10, 1)))
     with get_baseten_callback() as cb:
         with pytest.raises(openai.InternalServerError):
             llm.invoke("boom")
@@ -515,8 +518,8 @@ def test_agent_run_counts_every_model_call(llm: ChatBaseten, fake_baseten: fb.Fa
         "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
     }
     fake_baseten.enqueue(
-        fb.chat(None, tool_calls=[call], usage=usage(100, 20, reasoning=5)),
-        fb.chat("It is sunny in Paris.", usage=usage(150, 10, cached=100)),
+        fb.chat(None, tool_calls=[call], usage=fb.make_usage(100, 20, reasoning_tokens=5)),
+        fb.chat("It is sunny in Paris.", usage=fb.make_usage(150, 10, cached_tokens=100)),
     )
     agent = create_agent(llm, tools=[get_weather])
     with get_baseten_callback() as cb:
@@ -537,8 +540,8 @@ def test_agent_run_counts_every_model_call(llm: ChatBaseten, fake_baseten: fb.Fa
 
 def test_print_gives_a_readable_summary(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(
-        fb.chat("a", usage=usage(1200, 300, cached=200, reasoning=100)),
-        fb.chat("b", usage=usage(800, 100)),
+        fb.chat("a", usage=fb.make_usage(1200, 300, cached_tokens=200, reasoning_tokens=100)),
+        fb.chat("b", usage=fb.make_usage(800, 100)),
     )
     with get_baseten_callback() as cb:
         llm.batch(["1", "2"])
