@@ -88,12 +88,6 @@ def test_conflicting_endpoint_settings_say_which_to_keep() -> None:
         )
 
 
-def test_key_aliases_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert ChatBaseten(model="m/x", baseten_api_key=KEY).api_key.get_secret_value() == KEY  # type: ignore[union-attr]
-    monkeypatch.setenv("BASETEN_API_KEY", "from-env")
-    assert ChatBaseten(model="m/x").api_key.get_secret_value() == "from-env"  # type: ignore[union-attr]
-
-
 def test_ls_params_for_tracing() -> None:
     llm = ChatBaseten(
         model="baseten/openai/gpt-oss-120b", api_key=KEY, temperature=0.3, max_tokens=9, stop=["x"]
