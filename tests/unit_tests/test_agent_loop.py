@@ -33,6 +33,30 @@ def get_weather(city: str) -> str:
     return f"It is 18 degrees in {city}."
 
 
+@tool
+def get_local_time(city: str) -> str:
+    """Get the local time in a city."""
+    return f"14:05 in {city}."
+
+
+def _script_two_turns(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(
+        fb.chat(
+            None,
+            reasoning="Two tools.",
+            tool_calls=[
+                fb.tool_call("get_weather", '{"city": "Paris"}', "call_w"),
+                fb.tool_call("get_local_time", '{"city": "Paris"}', "call_t"),
+            ],
+            usage=fb.make_usage(120, 30, reasoning_tokens=8),
+        ),
+        fb.chat("Mild, and 14:05.", usage=fb.make_usage(200, 6, cached_tokens=120)),
+    )
+
+
+# ---------------------------------------------------------------- tool calls in every call style
+
+
 def test_agent_calls_the_tool_and_answers(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
     agent = create_agent(llm, tools=[get_weather])
     result = agent.invoke({"messages": [HumanMessage("What's the weather in Paris?")]}, LIMIT)
@@ -65,6 +89,79 @@ def test_agent_calls_the_tool_and_answers(llm: ChatBaseten, fake_baseten: fb.Fak
     }
 
 
+def test_parallel_tool_calls_in_one_turn_run_and_go_back_together(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+) -> None:
+    _script_two_turns(fake_baseten)
+    agent = create_agent(llm, tools=[get_weather, get_local_time])
+    result = agent.invoke({"messages": [HumanMessage("Weather and time in Paris?")]}, LIMIT)
+    messages = result["messages"]
+    assert [type(m) for m in messages] == [
+        HumanMessage,
+        AIMessage,
+        ToolMessage,
+        ToolMessage,
+        AIMessage,
+    ]
+    assert [m.tool_call_id for m in messages[2:4]] == ["call_w", "call_t"]
+    assert messages[-1].content == "Mild, and 14:05."
+    second = fake_baseten.requests[1].json()["messages"]
+    assert [m["role"] for m in second] == ["user", "assistant", "tool", "tool"]
+    assert second[1]["content"] is None
+    assert second[1]["reasoning_content"] == "Two tools."
+    assert [c["id"] for c in second[1]["tool_calls"]] == ["call_w", "call_t"]
+    assert second[2:] == [
+        {"role": "tool", "tool_call_id": "call_w", "content": "It is 18 degrees in Paris."},
+        {"role": "tool", "tool_call_id": "call_t", "content": "14:05 in Paris."},
+    ]
+
+
+def test_streaming_agent_yields_tool_call_chunks_and_final_text(llm: ChatBaseten) -> None:
+    agent = create_agent(llm, tools=[get_weather])
+    chunks: list[Any] = []
+    for message, _meta in agent.stream(
+        {"messages": [HumanMessage("Weather in Rome?")]}, LIMIT, stream_mode="messages"
+    ):
+        chunks.append(message)
+    ai_chunks = [c for c in chunks if isinstance(c, AIMessageChunk)]
+    call_chunks = [tc for c in ai_chunks for tc in c.tool_call_chunks]
+    assert call_chunks
+    assert {tc["name"] for tc in call_chunks if tc["name"]} == {"get_weather"}
+    assert "".join(tc["args"] or "" for tc in call_chunks) == '{"city": "Rome"}'
+    text = "".join(c.text for c in ai_chunks)
+    assert text.endswith("Based on the tool: It is 18 degrees in Rome.")
+
+
+async def test_async_agent(llm: ChatBaseten) -> None:
+    agent = create_agent(llm, tools=[get_weather])
+    result = await agent.ainvoke({"messages": [HumanMessage("Weather in Lima?")]}, LIMIT)
+    assert result["messages"][-1].content == "Based on the tool: It is 18 degrees in Lima."
+
+
+async def test_async_streaming_agent(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
+    agent = create_agent(llm, tools=[get_weather])
+    chunks: list[AIMessageChunk] = []
+    tool_messages: list[ToolMessage] = []
+    async for message, metadata in agent.astream(
+        {"messages": [HumanMessage("Weather in Tallinn?")]}, LIMIT, stream_mode="messages"
+    ):
+        if isinstance(message, AIMessageChunk):
+            assert metadata["ls_provider"] == "baseten"
+            chunks.append(message)
+        elif isinstance(message, ToolMessage):
+            tool_messages.append(message)
+    call_chunks = [tc for c in chunks for tc in c.tool_call_chunks]
+    assert len(call_chunks) == 2  # the server streams the arguments in two pieces
+    assert "".join(tc["args"] or "" for tc in call_chunks) == '{"city": "Tallinn"}'
+    assert [m.content for m in tool_messages] == ["It is 18 degrees in Tallinn."]
+    assert "".join(c.text for c in chunks) == "Based on the tool: It is 18 degrees in Tallinn."
+    assert all(r.json()["stream"] is True for r in fake_baseten.requests)
+    assert len(fake_baseten.requests) == 2
+
+
+# ---------------------------------------------------------------- usage across turns
+
+
 def test_agent_usage_is_totalled_across_turns(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
@@ -93,79 +190,6 @@ def test_agent_usage_is_totalled_across_turns(
     assert usage["input_tokens"] == 80
     assert usage["output_tokens"] == 9
     assert usage["total_tokens"] == 89
-
-
-def test_streaming_agent_yields_tool_call_chunks_and_final_text(llm: ChatBaseten) -> None:
-    agent = create_agent(llm, tools=[get_weather])
-    chunks: list[Any] = []
-    for message, _meta in agent.stream(
-        {"messages": [HumanMessage("Weather in Rome?")]}, LIMIT, stream_mode="messages"
-    ):
-        chunks.append(message)
-    ai_chunks = [c for c in chunks if isinstance(c, AIMessageChunk)]
-    call_chunks = [tc for c in ai_chunks for tc in c.tool_call_chunks]
-    assert call_chunks
-    assert {tc["name"] for tc in call_chunks if tc["name"]} == {"get_weather"}
-    assert "".join(tc["args"] or "" for tc in call_chunks) == '{"city": "Rome"}'
-    text = "".join(c.text for c in ai_chunks)
-    assert text.endswith("Based on the tool: It is 18 degrees in Rome.")
-
-
-async def test_async_agent(llm: ChatBaseten) -> None:
-    agent = create_agent(llm, tools=[get_weather])
-    result = await agent.ainvoke({"messages": [HumanMessage("Weather in Lima?")]}, LIMIT)
-    assert result["messages"][-1].content == "Based on the tool: It is 18 degrees in Lima."
-
-
-# ---------------------------------------------------------------- more turns, shapes and failures
-
-
-@tool
-def get_local_time(city: str) -> str:
-    """Get the local time in a city."""
-    return f"14:05 in {city}."
-
-
-def _script_two_turns(fake_baseten: fb.FakeBaseten) -> None:
-    fake_baseten.enqueue(
-        fb.chat(
-            None,
-            reasoning="Two tools.",
-            tool_calls=[
-                fb.tool_call("get_weather", '{"city": "Paris"}', "call_w"),
-                fb.tool_call("get_local_time", '{"city": "Paris"}', "call_t"),
-            ],
-            usage=fb.make_usage(120, 30, reasoning_tokens=8),
-        ),
-        fb.chat("Mild, and 14:05.", usage=fb.make_usage(200, 6, cached_tokens=120)),
-    )
-
-
-def test_parallel_tool_calls_in_one_turn_run_and_go_back_together(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
-) -> None:
-    _script_two_turns(fake_baseten)
-    agent = create_agent(llm, tools=[get_weather, get_local_time])
-    result = agent.invoke({"messages": [HumanMessage("Weather and time in Paris?")]}, LIMIT)
-    messages = result["messages"]
-    assert [type(m) for m in messages] == [
-        HumanMessage,
-        AIMessage,
-        ToolMessage,
-        ToolMessage,
-        AIMessage,
-    ]
-    assert [m.tool_call_id for m in messages[2:4]] == ["call_w", "call_t"]
-    assert messages[-1].content == "Mild, and 14:05."
-    second = fake_baseten.requests[1].json()["messages"]
-    assert [m["role"] for m in second] == ["user", "assistant", "tool", "tool"]
-    assert second[1]["content"] is None
-    assert second[1]["reasoning_content"] == "Two tools."
-    assert [c["id"] for c in second[1]["tool_calls"]] == ["call_w", "call_t"]
-    assert second[2:] == [
-        {"role": "tool", "tool_call_id": "call_w", "content": "It is 18 degrees in Paris."},
-        {"role": "tool", "tool_call_id": "call_t", "content": "14:05 in Paris."},
-    ]
 
 
 EXPECTED_TOTAL = {
@@ -203,25 +227,7 @@ async def test_async_usage_is_totalled_across_turns(
     assert cb.usage_metadata == {"openai/gpt-oss-120b": EXPECTED_TOTAL}
 
 
-async def test_async_streaming_agent(llm: ChatBaseten, fake_baseten: fb.FakeBaseten) -> None:
-    agent = create_agent(llm, tools=[get_weather])
-    chunks: list[AIMessageChunk] = []
-    tool_messages: list[ToolMessage] = []
-    async for message, metadata in agent.astream(
-        {"messages": [HumanMessage("Weather in Tallinn?")]}, LIMIT, stream_mode="messages"
-    ):
-        if isinstance(message, AIMessageChunk):
-            assert metadata["ls_provider"] == "baseten"
-            chunks.append(message)
-        elif isinstance(message, ToolMessage):
-            tool_messages.append(message)
-    call_chunks = [tc for c in chunks for tc in c.tool_call_chunks]
-    assert len(call_chunks) == 2  # the server streams the arguments in two pieces
-    assert "".join(tc["args"] or "" for tc in call_chunks) == '{"city": "Tallinn"}'
-    assert [m.content for m in tool_messages] == ["It is 18 degrees in Tallinn."]
-    assert "".join(c.text for c in chunks) == "Based on the tool: It is 18 degrees in Tallinn."
-    assert all(r.json()["stream"] is True for r in fake_baseten.requests)
-    assert len(fake_baseten.requests) == 2
+# ---------------------------------------------------------------- failing tools, structured answers
 
 
 def test_a_tool_returning_an_image_stops_the_loop_before_the_next_request(
