@@ -73,6 +73,10 @@ def _cassette(name: str, record_mode: str) -> AbstractContextManager[object]:
 
     from tests.recording import register_matchers, vcr_config
 
+    # vcrpy records and replays httpx only: BasetenEmbeddings' optional Rust backend
+    # (baseten-performance-client) sends through its own HTTP stack, so it is made
+    # unimportable here and embeddings take the Python transport (backend="auto").
+    sys.modules["baseten_performance_client"] = None  # type: ignore[assignment]
     config = vcr_config()
     repeats = config.pop("allow_playback_repeats")
     recorder = vcr.VCR(record_mode=record_mode, cassette_library_dir=str(CASSETTES), **config)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import importlib.util
+import logging
+import sys
 import threading
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -32,13 +35,20 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from langchain_baseten._embed import Progress
+    from langchain_baseten._embed_rust import RustPoster
     from langchain_baseten.transport import JsonResponse
 
 __all__ = ["BasetenEmbeddings"]
 
+log = logging.getLogger(__name__)
+
 _EMBEDDINGS_PATH = "/embeddings"
 
 EncodingFormat = Literal["base64", "float"]
+Backend = Literal["auto", "python", "performance-client"]
+_BACKENDS = ("auto", "python", "performance-client")
+_RUST_MODULE = "baseten_performance_client"
+_INSTALL_RUST = 'pip install "langchain-baseten[performance]"'
 
 #: Endpoints (base URL and body model) that refused ``encoding_format: "base64"``
 #: with HTTP 400/422 and then answered the same request with floats: later
@@ -65,6 +75,13 @@ def _refused_base64(err: openai.APIStatusError, encoding: str) -> bool:
 def _remember_float_only(endpoint: Endpoint) -> None:
     with _FLOAT_ONLY_LOCK:
         _FLOAT_ONLY_ENDPOINTS.add((endpoint.base_url, endpoint.model))
+
+
+def _rust_installed() -> bool:
+    """Whether ``baseten-performance-client`` can be imported (without importing it)."""
+    if _RUST_MODULE in sys.modules:
+        return sys.modules[_RUST_MODULE] is not None
+    return importlib.util.find_spec(_RUST_MODULE) is not None
 
 
 def _progress_bar(total: int) -> Progress:
@@ -123,6 +140,12 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
             floats, and later requests to that endpoint ask for floats; a server
             that ignores the key answers numbers, which are accepted.
         show_progress_bar: A ``tqdm`` progress bar counting inputs (needs tqdm).
+        backend: ``"auto"`` (default: Baseten's Rust Performance Client when
+            ``pip install "langchain-baseten[performance]"`` installed it and it
+            can honour every setting, else the Python transport), ``"python"``
+            or ``"performance-client"``. Only the sending differs; see
+            :mod:`langchain_baseten._embed_rust` for what is kept and when the
+            Python transport is used instead (logged at debug level).
 
     Key init args — client params:
         timeout (the whole request, stream included), max_retries (default 2),
@@ -186,6 +209,29 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
     """``base64`` (float32, the default, with a fallback to numbers) or ``float``."""
     show_progress_bar: bool = False
     """Show a ``tqdm`` progress bar (inputs done) during multi-batch calls."""
+    backend: Backend = "auto"
+    """Who sends the requests: ``"auto"`` (Baseten's Rust Performance Client when it is
+    installed and can honour every setting, else the package's own Python transport),
+    ``"python"`` or ``"performance-client"`` (needs the ``performance`` extra)."""
+
+    @field_validator("backend", mode="before")
+    @classmethod
+    def _known_backend(cls, value: Any) -> Any:
+        if value not in _BACKENDS:
+            msg = (
+                f"backend must be 'auto', 'python' or 'performance-client', not {value!r}. "
+                "'auto' uses Baseten's Performance Client when it is installed "
+                f"({_INSTALL_RUST}) and the Python transport otherwise."
+            )
+            raise ValueError(msg)
+        if value == "performance-client" and not _rust_installed():
+            msg = (
+                "backend='performance-client' needs the baseten-performance-client "
+                f"package: {_INSTALL_RUST} (or use backend='auto', which falls back "
+                "to the Python transport without it)."
+            )
+            raise ValueError(msg)
+        return value
 
     @field_validator("show_progress_bar")
     @classmethod
@@ -233,47 +279,79 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
             raise BasetenResponseError(msg, request, body=response.data) from None
 
     def _batch_sender(self) -> Callable[[Batch], list[list[float]]]:
-        """Send one batch (sync), with the endpoint and transport resolved once per call."""
+        """Send one batch (sync), with the endpoint and poster resolved once per call."""
         endpoint, transport = self._connection()
+        python: Callable[[dict[str, Any]], JsonResponse] = functools.partial(
+            transport.post, _EMBEDDINGS_PATH
+        )
+        rust = self._rust_poster(endpoint)
 
         def send(batch: Batch) -> list[list[float]]:
             encoding = self._wire_format(endpoint)
+            # Numbers are parsed by Python: the Rust client's parser rounds differently.
+            post = rust.post if rust is not None and encoding == "base64" else python
             try:
-                response = transport.post(
-                    _EMBEDDINGS_PATH, self._body(endpoint, batch.texts, encoding)
-                )
+                response = post(self._body(endpoint, batch.texts, encoding))
             except _FORMAT_REFUSED as err:
                 if not _refused_base64(err, encoding):
                     raise
                 # A server that does not know encoding_format="base64": ask once for numbers.
-                response = transport.post(
-                    _EMBEDDINGS_PATH, self._body(endpoint, batch.texts, "float")
-                )
+                response = python(self._body(endpoint, batch.texts, "float"))
                 _remember_float_only(endpoint)
             return self._vectors(endpoint, batch, response)
 
         return send
 
-    def _async_batch_sender(self) -> Callable[[Batch], Awaitable[list[list[float]]]]:
-        """Async twin of :meth:`_batch_sender`."""
+    def _async_batch_sender(
+        self, rust: RustPoster | None = None
+    ) -> Callable[[Batch], Awaitable[list[list[float]]]]:
+        """Async twin of :meth:`_batch_sender` (through ``rust`` when given)."""
         endpoint, transport = self._connection()
+        python: Callable[[dict[str, Any]], Awaitable[JsonResponse]] = functools.partial(
+            transport.apost, _EMBEDDINGS_PATH
+        )
 
         async def send(batch: Batch) -> list[list[float]]:
             encoding = self._wire_format(endpoint)
+            post = rust.apost if rust is not None and encoding == "base64" else python
             try:
-                response = await transport.apost(
-                    _EMBEDDINGS_PATH, self._body(endpoint, batch.texts, encoding)
-                )
+                response = await post(self._body(endpoint, batch.texts, encoding))
             except _FORMAT_REFUSED as err:
                 if not _refused_base64(err, encoding):
                     raise
-                response = await transport.apost(
-                    _EMBEDDINGS_PATH, self._body(endpoint, batch.texts, "float")
-                )
+                response = await python(self._body(endpoint, batch.texts, "float"))
                 _remember_float_only(endpoint)
             return self._vectors(endpoint, batch, response)
 
         return send
+
+    def _rust_poster(self, endpoint: Endpoint) -> RustPoster | None:
+        """The Performance Client poster for this call, or ``None`` for the Python path.
+
+        ``backend="auto"`` uses it when it is installed and can honour every
+        setting; otherwise (and for ``backend="python"``) requests go through the
+        package's own transport, and a debug log line says why.
+        """
+        if self.backend == "python":
+            return None
+        reason: str | None = f"baseten-performance-client is not installed ({_INSTALL_RUST})"
+        if _rust_installed():
+            try:
+                from langchain_baseten import _embed_rust  # noqa: PLC0415 - only when used
+            except ImportError as exc:
+                reason = f"baseten-performance-client cannot be imported ({exc})"
+            else:
+                reason = _embed_rust.unusable_reason(self, endpoint)
+        if reason is not None:
+            log.debug("BasetenEmbeddings: Python backend, not the Performance Client: %s", reason)
+            return None
+        transport = self._connection()[1]
+        return _embed_rust.poster(
+            self,
+            endpoint,
+            functools.partial(transport.post, _EMBEDDINGS_PATH),
+            functools.partial(transport.apost, _EMBEDDINGS_PATH),
+        )
 
     def _same_lengths(self, vectors: list[list[float]]) -> list[list[float]]:
         """Vectors of different batches must have one length, as within a batch."""
@@ -315,6 +393,8 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
                 further batch is started.
         """
         batches, progress = self._plan(texts)
+        if not batches:
+            return []
         try:
             vectors = _embed.run_sync(batches, self._batch_sender(), self.max_concurrency, progress)
         finally:
@@ -351,12 +431,15 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
             One vector per text, in the order of ``texts``.
         """
         batches, progress = self._plan(texts)
+        if not batches:
+            return []
         try:
-            if len(batches) > 1 and self.http_async_client is None:
+            rust = self._rust_poster(self.endpoint)
+            if rust is None and len(batches) > 1 and self.http_async_client is None:
                 vectors = await self._on_threads(batches, progress)
             else:
                 vectors = await _embed.run_async(
-                    batches, self._async_batch_sender(), self.max_concurrency, progress
+                    batches, self._async_batch_sender(rust), self.max_concurrency, progress
                 )
         finally:
             if progress is not None:

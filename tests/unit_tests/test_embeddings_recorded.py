@@ -26,6 +26,8 @@ from langchain_baseten import BasetenEmbeddings
 pytestmark = [pytest.mark.vcr, pytest.mark.usefixtures("recording_source")]
 
 MODEL = "baseten/abcd1234"
+#: vcrpy records and replays httpx only; the optional Rust backend has its own HTTP stack.
+REPLAYABLE = "python"
 DOCUMENTS = [
     "Baseten runs machine learning models in production.",
     "Paris is the capital of France.",
@@ -41,7 +43,7 @@ def _cosine(a: list[float], b: list[float]) -> float:
 
 
 def test_embed_documents_in_concurrent_batches() -> None:
-    embeddings = BasetenEmbeddings(model=MODEL, batch_size=2, max_concurrency=3)
+    embeddings = BasetenEmbeddings(model=MODEL, batch_size=2, max_concurrency=3, backend=REPLAYABLE)
     assert embeddings.endpoint.base_url == (
         "https://model-abcd1234.api.baseten.co/environments/production/sync/v1"
     )
@@ -56,7 +58,7 @@ def test_embed_documents_in_concurrent_batches() -> None:
 
 
 async def test_aembed_query() -> None:
-    embeddings = BasetenEmbeddings(model=MODEL)
+    embeddings = BasetenEmbeddings(model=MODEL, backend=REPLAYABLE)
     vector = await embeddings.aembed_query("Where is the Eiffel Tower?")
     assert vector
     assert all(isinstance(x, float) for x in vector)

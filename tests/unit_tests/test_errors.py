@@ -198,7 +198,7 @@ def test_tei_413_token_limit_says_shorten_not_100_mb(fake_baseten: fb.FakeBasete
     }
     fake_baseten.enqueue(fb.error(413, body))
     emb = BasetenEmbeddings(
-        base_url=fake_baseten.url("/v1"), model="e5", api_key=KEY, max_retries=0
+        base_url=fake_baseten.url("/v1"), model="e5", api_key=KEY, max_retries=0, backend="python"
     )
     with pytest.raises(ContextOverflowError) as info:
         emb.embed_query("a long text")
@@ -291,7 +291,7 @@ def test_malformed_embeddings_and_models_answers_are_the_same_class(
 ) -> None:
     fake_baseten.enqueue(fb.raw(200, b'{"data": "nope"}'), fb.raw(200, b'{"models": []}'))
     emb = BasetenEmbeddings(
-        base_url=fake_baseten.url("/v1"), model="e5", api_key=KEY, max_retries=0
+        base_url=fake_baseten.url("/v1"), model="e5", api_key=KEY, max_retries=0, backend="python"
     )
     with pytest.raises(BasetenResponseError):
         emb.embed_query("x")

@@ -1,0 +1,279 @@
+"""The optional Rust backend of ``BasetenEmbeddings``: Baseten's Performance Client.
+
+``pip install "langchain-baseten[performance]"`` installs
+``baseten-performance-client`` (Rust: reqwest and tokio behind pyo3). It sends
+each batch's request with the GIL released, so while one request is on the
+wire Python threads decode other batches' vectors; it parses the JSON answer
+in Rust too. Only the sending changes: batches are still planned, checked,
+decoded (base64 float32 by default), ordered and reported by
+:mod:`langchain_baseten._embed` and ``BasetenEmbeddings``, exactly as on the
+Python path. One request per batch goes through ``batch_post``; the call's
+concurrency is the Python runner's (threads for sync calls, tasks for async).
+
+Only imported at the first request of a model whose ``backend`` allows it.
+
+Semantics kept, and how:
+
+* Errors: an HTTP error status, a timeout, a lost connection or an answer that
+  is not JSON becomes this package's class for it (``BasetenBadRequestError``,
+  ``BasetenTimeoutError`` ...), with Baseten's message and the key removed; the
+  runner adds the failed batch's positions. The Performance Client keeps no
+  response headers for a failed request, so such messages carry no Baseten
+  request id.
+* Retries: ``max_retries`` per batch (the client's retry budget is lifted to
+  100 % so that every batch gets its own retries, as on the Python path).
+* ``timeout``: the client's per-request timeout (600 s when ``None``, the openai
+  client's read timeout).
+* ``default_headers`` are sent with every request.
+
+Settings it cannot honour send the call through the Python path (see
+:func:`unusable_reason`), logged at debug level.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import baseten_performance_client as bpc
+import httpx2
+import openai
+
+from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
+from langchain_baseten.errors import enrich_api_error
+from langchain_baseten.transport import JsonResponse
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from langchain_baseten.embeddings import BasetenEmbeddings
+    from langchain_baseten.routing import Endpoint
+
+__all__ = ["RustPoster", "poster", "unusable_reason"]
+
+#: ``timeout=None`` on the Python path leaves the openai client's 600 s read timeout.
+DEFAULT_TIMEOUT_SECONDS = 600.0
+_EMBEDDINGS_PATH = "/embeddings"
+#: Environment variables the Python transport (httpx2) reads and reqwest may read
+#: differently: proxies (any endpoint) and extra certificate authorities (https).
+_PROXY_ENV = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+_CERT_ENV = ("SSL_CERT_FILE", "SSL_CERT_DIR")
+#: "API request failed with status 400 Bad Request: <the response body>"
+_STATUS_MESSAGE = re.compile(r"status \d+[^:]*: (?P<body>.*)\Z", re.DOTALL)
+_MAX_CLIENTS = 64
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, str], bpc.PerformanceClient] = {}
+#: The process that built the first client: its Rust runtime does not survive fork
+#: (a forked child's request never completes), so children use the Python path.
+_built_in_pid: int | None = None
+#: Endpoints that answered a base64 request with JSON numbers: the Python path's.
+_numbers_endpoints: set[str] = set()
+
+
+def unusable_reason(model: BasetenEmbeddings, endpoint: Endpoint) -> str | None:
+    """Why this call cannot go through the Performance Client (``None``: it can)."""
+    url = urlsplit(endpoint.base_url)
+    names = _PROXY_ENV + (_CERT_ENV if url.scheme == "https" else ())
+    env = [name for name in names if os.environ.get(name) or os.environ.get(name.lower())]
+    checks = {
+        "this process was forked after the Performance Client started its runtime, "
+        "which does not survive fork": _built_in_pid not in {None, os.getpid()},
+        "a user http_client/http_async_client is set": (
+            model.http_client is not None or model.http_async_client is not None
+        ),
+        "default_query is set (the Performance Client cannot add query parameters)": bool(
+            model.default_query
+        ),
+        "retry_lost_answers=False (the Performance Client retries read timeouts)": (
+            not model.retry_lost_answers
+        ),
+        "max_response_bytes is set (the Performance Client has no answer size cap)": (
+            model.max_response_bytes != DEFAULT_MAX_RESPONSE_BYTES
+        ),
+        "max_connections is below max_concurrency (the Performance Client has no "
+        "connection limit)": model.max_connections < model.max_concurrency,
+        f"{', '.join(env)} is set (read by the Python transport only)": bool(env),
+        "the base URL has a query string": url.query != "",
+        "the endpoint answers JSON numbers, which the Performance Client parses less "
+        "precisely than Python": endpoint.base_url + _EMBEDDINGS_PATH in _numbers_endpoints,
+    }
+    return next((reason for reason, failed in checks.items() if failed), None)
+
+
+def _client(origin: str, api_key: str) -> bpc.PerformanceClient:
+    global _built_in_pid  # noqa: PLW0603 - one per process, see above
+    with _lock:
+        client = _clients.get((origin, api_key))
+        if client is None:
+            if len(_clients) >= _MAX_CLIENTS:
+                _clients.clear()
+            client = bpc.PerformanceClient(base_url=origin, api_key=api_key)
+            _clients[origin, api_key] = client
+            _built_in_pid = os.getpid()
+        return client
+
+
+def poster(
+    model: BasetenEmbeddings,
+    endpoint: Endpoint,
+    python: Callable[[dict[str, Any]], JsonResponse],
+    apython: Callable[[dict[str, Any]], Awaitable[JsonResponse]],
+) -> RustPoster:
+    """The poster for one call of ``model`` to ``endpoint`` (``python``: the fallback)."""
+    url = urlsplit(endpoint.base_url)
+    key = model.api_key.get_secret_value().strip() if model.api_key else ""
+    headers = {
+        name: value if isinstance(value, str) else value.get_secret_value()
+        for name, value in (model.default_headers or {}).items()
+    }
+    preference = bpc.RequestProcessingPreference(
+        max_concurrent_requests=1,  # one request per batch_post; the runner sets the pace
+        timeout_s=model.timeout if model.timeout is not None else DEFAULT_TIMEOUT_SECONDS,
+        max_retries=model.max_retries,
+        retry_budget_pct=1.0,
+        extra_headers=headers or None,
+    )
+    return RustPoster(
+        client=_client(f"{url.scheme}://{url.netloc}", key),
+        path=url.path.rstrip("/") + _EMBEDDINGS_PATH,
+        url=endpoint.base_url + _EMBEDDINGS_PATH,
+        preference=preference,
+        secret=key,
+        python=python,
+        apython=apython,
+    )
+
+
+def _first_error_line(text: str) -> str:
+    """``Error: ...`` of the client's multi-line message (no request id, no debug dump)."""
+    for line in text.splitlines():
+        if line.strip().startswith("Error:"):
+            return line.strip().removeprefix("Error:").strip()
+    return text.splitlines()[0] if text else "unknown error"
+
+
+def _scrub(value: Any, secret: str) -> Any:
+    return value.replace(secret, "***") if secret and isinstance(value, str) else value
+
+
+@dataclass(frozen=True, slots=True)
+class RustPoster:
+    """Posts one JSON body through the Performance Client; answers as the transport's.
+
+    Only a well-formed answer of base64 vectors is taken from the Rust client.
+    Anything else is fetched again through ``python`` (the package's transport),
+    whose answer or error is returned: numbers (the Rust client parses JSON
+    numbers less precisely than Python, so the vectors would differ in their last
+    bits; the endpoint is remembered and later calls take the Python path), an
+    answer it cannot read (cut short, not JSON, NaN literals), or one without a
+    ``data`` list.
+    """
+
+    client: bpc.PerformanceClient
+    path: str
+    url: str
+    preference: bpc.RequestProcessingPreference
+    secret: str
+    python: Callable[[dict[str, Any]], JsonResponse]
+    apython: Callable[[dict[str, Any]], Awaitable[JsonResponse]]
+
+    def __repr__(self) -> str:
+        """No key, no client internals."""
+        return f"RustPoster(url={self.url!r})"
+
+    def post(self, body: dict[str, Any]) -> JsonResponse:
+        """Send ``body``; the decoded JSON object and its headers."""
+        if self.url in _numbers_endpoints:
+            return self.python(body)
+        try:
+            answer = self.client.batch_post(self.path, [body], preference=self.preference)
+        except Exception as exc:  # noqa: BLE001 - mapped into the package's classes
+            error = self._error(exc)
+        else:
+            response = self._response(answer)
+            return response if response is not None else self.python(body)
+        if error is None:
+            return self.python(body)
+        raise error  # outside the except block: the client's error is not kept as context
+
+    async def apost(self, body: dict[str, Any]) -> JsonResponse:
+        """Async twin of :meth:`post`."""
+        if self.url in _numbers_endpoints:
+            return await self.apython(body)
+        try:
+            answer = await self.client.async_batch_post(
+                self.path, [body], preference=self.preference
+            )
+        except Exception as exc:  # noqa: BLE001 - mapped into the package's classes
+            error = self._error(exc)
+        else:
+            response = self._response(answer)
+            return response if response is not None else await self.apython(body)
+        if error is None:
+            return await self.apython(body)
+        raise error
+
+    def _response(self, answer: Any) -> JsonResponse | None:
+        """The answer if it is a well-formed list of base64 vectors, else ``None``."""
+        data = answer.data[0] if answer.data else None
+        if not isinstance(data, dict):
+            return None
+        items = data.get("data")
+        if not isinstance(items, list) or not all(
+            isinstance(item, dict) and isinstance(item.get("embedding"), str) for item in items
+        ):
+            if isinstance(items, list) and any(
+                isinstance(item, dict) and isinstance(item.get("embedding"), list) for item in items
+            ):
+                with _lock:
+                    _numbers_endpoints.add(self.url)
+            return None
+        headers = answer.response_headers[0] if answer.response_headers else {}
+        return JsonResponse(data, headers)
+
+    def _request(self) -> httpx2.Request:
+        return httpx2.Request("POST", self.url)
+
+    def _error(self, exc: Exception) -> Exception | None:
+        """The package's error for what the Performance Client raised (never with the key).
+
+        ``None`` for an answer it could not read: the Python path fetches it again.
+        """
+        args = exc.args
+        status = args[0] if len(args) > 1 and type(args[0]) is int else None
+        text = str(args[-1]) if args else str(exc)
+        request = self._request()
+        err: openai.APIError
+        if type(exc).__name__ == "Timeout":
+            err = openai.APITimeoutError(request)
+        elif status is not None:
+            err = self._status_error(status, text, request)
+        elif "parse response JSON" in text:
+            return None
+        elif text.startswith("Request ID:"):  # reqwest's failures: connecting, reading
+            err = openai.APIConnectionError(request=request)
+            detail = _first_error_line(text)
+            lost = "error sending request" not in text
+            err.__cause__ = httpx2.ReadError(detail) if lost else httpx2.ConnectError(detail)
+        else:
+            exc.args = tuple(_scrub(arg, self.secret) for arg in exc.args)
+            return exc
+        return enrich_api_error(err, url=self.url, secret=self.secret)
+
+    def _status_error(
+        self, status: int, text: str, request: httpx2.Request
+    ) -> openai.APIStatusError:
+        found = _STATUS_MESSAGE.search(text)
+        raw = found["body"] if found else ""
+        try:
+            body: Any = json.loads(raw)
+        except ValueError:
+            body = raw or None
+        response = httpx2.Response(status, content=raw.encode(), request=request)
+        return openai.APIStatusError(text, response=response, body=body)

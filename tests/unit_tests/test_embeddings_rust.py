@@ -1,0 +1,372 @@
+"""BasetenEmbeddings through Baseten's Rust Performance Client (``backend``), over real HTTP.
+
+The ``bench`` dependency group installs baseten-performance-client in the test
+environment, so ``backend="auto"`` uses it here; these tests pin the backend
+they are about. The other embeddings tests pin ``backend="python"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+import sys
+from typing import Any
+
+import openai
+import pytest
+
+from langchain_baseten import (
+    BasetenAuthenticationError,
+    BasetenBadRequestError,
+    BasetenConnectionError,
+    BasetenEmbeddings,
+    BasetenInternalServerError,
+    BasetenNotFoundError,
+    BasetenRateLimitError,
+    BasetenResponseError,
+    BasetenTimeoutError,
+)
+from langchain_baseten import _embed_rust as rust
+from langchain_baseten import embeddings as embeddings_module
+from tests import fake_baseten as fb
+
+KEY = "bt-test-key-embeddings-rust-0001"
+PATH = "/environments/production/sync/v1"
+RUST_AGENT = "baseten-performance-client/"
+TEXTS = [f"text number {i}" for i in range(10)]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("BASETEN_API_KEY", "BASETEN_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name in (*rust._PROXY_ENV, *rust._CERT_ENV):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setattr(embeddings_module, "_FLOAT_ONLY_ENDPOINTS", set())
+    monkeypatch.setattr(rust, "_numbers_endpoints", set())
+
+
+def make(fake: fb.FakeBaseten, **kwargs: Any) -> BasetenEmbeddings:
+    params: dict[str, Any] = {
+        "model": "baseten/abcd1234",
+        "base_url": fake.url(PATH),
+        "api_key": KEY,
+        "max_retries": 0,
+        "backend": "performance-client",
+    }
+    params.update(kwargs)
+    return BasetenEmbeddings(**params)
+
+
+def vec(text: str) -> list[float]:
+    return fb.float32(fb.fake_vector(text))
+
+
+def agents(fake: fb.FakeBaseten) -> list[str]:
+    return [request.headers.get("user-agent", "") for request in fake.requests]
+
+
+async def _maybe_await(result: Any) -> Any:
+    return await result if asyncio.iscoroutine(result) else result
+
+
+def sent_by_rust(fake: fb.FakeBaseten) -> list[bool]:
+    return [agent.startswith(RUST_AGENT) for agent in agents(fake)]
+
+
+# ---------------------------------------------------------------- the same vectors, in order
+
+
+def test_auto_uses_the_performance_client_when_installed(fake_baseten: fb.FakeBaseten) -> None:
+    emb = make(fake_baseten, backend="auto", batch_size=3)
+    assert emb.embed_documents(TEXTS) == [vec(t) for t in TEXTS]
+    assert sent_by_rust(fake_baseten) == [True] * 4
+    paths = {request.path for request in fake_baseten.requests}
+    assert paths == {PATH + "/embeddings"}
+    assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in fake_baseten.requests)
+
+
+@pytest.mark.parametrize("concurrency", [1, 4, 64])
+def test_vectors_and_order_equal_the_python_backend(
+    fake_baseten: fb.FakeBaseten, concurrency: int
+) -> None:
+    texts = [f"doc {i} " + "x" * (i % 7) for i in range(150)]
+    kwargs = {"batch_size": 7, "max_concurrency": concurrency}
+    by_rust = make(fake_baseten, **kwargs).embed_documents(texts)
+    by_python = make(fake_baseten, backend="python", **kwargs).embed_documents(texts)
+    assert by_rust == by_python == [vec(t) for t in texts]
+    assert sent_by_rust(fake_baseten).count(True) == 22  # ceil(150 / 7)
+
+
+async def test_async_vectors_and_order(fake_baseten: fb.FakeBaseten) -> None:
+    texts = [f"doc {i}" for i in range(100)]
+    emb = make(fake_baseten, batch_size=8, max_concurrency=5)
+    assert await emb.aembed_documents(texts) == [vec(t) for t in texts]
+    assert await emb.aembed_query("one") == vec("one")
+    assert all(sent_by_rust(fake_baseten))
+
+
+def test_batches_by_count_and_characters_and_dimensions(fake_baseten: fb.FakeBaseten) -> None:
+    texts = ["a" * 40, "b" * 40, "c" * 40, "d", "e", "f", "g"]
+    emb = make(fake_baseten, batch_size=3, max_chars_per_request=100, dimensions=16)
+    vectors = emb.embed_documents(texts)
+    assert vectors == [fb.float32(fb.fake_vector(t, 16)) for t in texts]
+    inputs = sorted((r.json()["input"] for r in fake_baseten.requests), key=lambda i: i[0])
+    assert inputs == [["a" * 40, "b" * 40], ["c" * 40, "d", "e"], ["f", "g"]]
+    assert {r.json()["dimensions"] for r in fake_baseten.requests} == {16}
+    assert {r.json()["encoding_format"] for r in fake_baseten.requests} == {"base64"}
+
+
+def test_default_headers_are_sent(fake_baseten: fb.FakeBaseten) -> None:
+    emb = make(fake_baseten, default_headers={"x-team": "search"})
+    emb.embed_query("hi")
+    assert fake_baseten.requests[-1].headers["x-team"] == "search"
+    assert sent_by_rust(fake_baseten) == [True]
+
+
+def test_empty_input_sends_nothing(fake_baseten: fb.FakeBaseten) -> None:
+    assert make(fake_baseten).embed_documents([]) == []
+    assert fake_baseten.requests == []
+
+
+# ---------------------------------------------------------------- answers the Python path reads
+
+
+def test_numbers_are_read_by_python_exactly_and_the_endpoint_remembered(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    # A server that ignores encoding_format answers JSON numbers: the Rust client would
+    # parse them with different rounding, so the batch is fetched again through Python.
+    fake_baseten.enqueue(*[fb.embeddings(encoding="ignore")] * 3)
+    emb = make(fake_baseten, batch_size=5, max_concurrency=1)
+    assert emb.embed_documents(TEXTS) == [fb.fake_vector(t) for t in TEXTS]  # exact numbers
+    assert sent_by_rust(fake_baseten) == [True, False, False]
+
+
+def test_explicit_float_goes_through_python(fake_baseten: fb.FakeBaseten) -> None:
+    emb = make(fake_baseten, encoding_format="float")
+    assert emb.embed_query("hi") == fb.fake_vector("hi")
+    assert sent_by_rust(fake_baseten) == [False]
+
+
+@pytest.mark.parametrize("status", [400, 422])
+def test_a_base64_refusal_falls_back_to_floats(fake_baseten: fb.FakeBaseten, status: int) -> None:
+    fake_baseten.enqueue(*[fb.embeddings(encoding="refuse_base64", refusal_status=status)] * 3)
+    emb = make(fake_baseten, batch_size=5, max_concurrency=1)
+    assert emb.embed_documents(TEXTS) == [fb.fake_vector(t) for t in TEXTS]
+    formats = [r.json().get("encoding_format") for r in fake_baseten.requests]
+    assert formats == ["base64", None, None]
+    assert sent_by_rust(fake_baseten) == [True, False, False]
+
+
+def test_an_unreadable_answer_is_fetched_again_by_python(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.raw(200, b"not json"), fb.raw(200, b"not json either"))
+    with pytest.raises(BasetenResponseError):
+        make(fake_baseten).embed_query("hi")
+    assert sent_by_rust(fake_baseten) == [True, False]
+    fake_baseten.enqueue(fb.cut_short())
+    assert make(fake_baseten).embed_query("hi") == vec("hi")  # the Python fetch is complete
+
+
+def test_nan_in_the_answer_is_the_python_paths_error(fake_baseten: fb.FakeBaseten) -> None:
+    nan = b'{"data": [{"index": 0, "embedding": [0.5, NaN]}]}'
+    fake_baseten.enqueue(fb.raw(200, nan), fb.raw(200, nan))
+    with pytest.raises(BasetenResponseError, match="NaN or infinite values"):
+        make(fake_baseten).embed_query("hi")
+
+
+# ---------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("status", "cls", "said"),
+    [
+        (400, BasetenBadRequestError, "bad input"),
+        (401, BasetenAuthenticationError, "Invalid API key"),
+        (404, BasetenNotFoundError, "Model not found"),
+        (429, BasetenRateLimitError, "slow down"),
+        (500, BasetenInternalServerError, "CUDA out of memory"),
+    ],
+)
+@pytest.mark.parametrize("style", ["sync", "async"])
+async def test_error_statuses_are_the_package_classes_naming_positions(
+    fake_baseten: fb.FakeBaseten, status: int, cls: type[Exception], said: str, style: str
+) -> None:
+    def fail_batch_two(exchange: Any) -> None:
+        inputs = exchange.body["input"]
+        reply = fb.error(status, {"error": said}) if "text number 5" in inputs else fb.embeddings()
+        reply.render(exchange)
+
+    fake_baseten.enqueue(*[fb.Reply(fail_batch_two, "second batch fails")] * 4)
+    emb = make(fake_baseten, batch_size=5, max_concurrency=1)
+    call = emb.embed_documents if style == "sync" else emb.aembed_documents
+    with pytest.raises(cls) as info:
+        await _maybe_await(call(TEXTS))
+    err = info.value
+    assert isinstance(err, openai.APIStatusError)
+    assert err.status_code == status
+    assert said in str(err)
+    assert "batch 2 of 2 (inputs 5 to 9)" in str(err)
+    assert err.baseten_batch == range(5, 10)  # type: ignore[attr-defined]
+    assert KEY not in repr(err) + str(err.body) + err.response.text
+    # The Rust client's own exception is not kept (a 400 is also asked again as floats,
+    # through Python, exactly as on the Python path: that error is the context there).
+    assert err.__context__ is None or isinstance(err.__context__, openai.BadRequestError)
+
+
+def test_a_key_echoed_by_the_server_is_scrubbed(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.error(401, {"error": f"key {KEY} is not valid"}))
+    with pytest.raises(BasetenAuthenticationError) as info:
+        make(fake_baseten).embed_query("hi")
+    assert KEY not in str(info.value) + repr(info.value.body) + info.value.response.text
+    assert "***" in str(info.value)
+
+
+def test_retries_per_batch(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.error(503, {"error": "loading"}), fb.embeddings())
+    assert make(fake_baseten, max_retries=2).embed_query("hi") == vec("hi")
+    assert sent_by_rust(fake_baseten) == [True, True]
+    fake_baseten.enqueue(*[fb.error(503, {"error": "loading"})] * 3)
+    with pytest.raises(BasetenInternalServerError):
+        make(fake_baseten, max_retries=1).embed_query("hi")
+    assert len(fake_baseten.requests) == 4  # 2 + one try and one retry
+
+
+@pytest.mark.parametrize("style", ["sync", "async"])
+async def test_timeout_is_the_package_timeout_error(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    fake_baseten.enqueue(fb.stall(3))
+    emb = make(fake_baseten, timeout=0.5)
+    call = emb.embed_query if style == "sync" else emb.aembed_query
+    with pytest.raises(BasetenTimeoutError) as info:
+        await asyncio.wait_for(_maybe_await(call("hi")), 10)
+    assert "timed out" in str(info.value)
+    assert "input 0" in str(info.value)
+
+
+def test_a_refused_connection_is_a_connection_error() -> None:
+    emb = BasetenEmbeddings(
+        model="e5", base_url="http://127.0.0.1:9/v1", api_key=KEY, max_retries=0,
+        backend="performance-client",
+    )  # fmt: skip
+    with pytest.raises(BasetenConnectionError, match=r"127\.0\.0\.1:9") as info:
+        emb.embed_query("hi")
+    assert KEY not in str(info.value)
+
+
+async def test_cancelling_returns_at_once(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(*[fb.stall(2)] * 4)
+    emb = make(fake_baseten, batch_size=2, max_concurrency=4)
+    task = asyncio.ensure_future(emb.aembed_documents(TEXTS[:8]))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert loop.time() - started < 1.0
+
+
+# ---------------------------------------------------------------- choosing the backend
+
+
+def test_python_backend_never_touches_the_performance_client(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    make(fake_baseten, backend="python").embed_documents(TEXTS)
+    assert not any(sent_by_rust(fake_baseten))
+
+
+@pytest.mark.parametrize(
+    ("setting", "reason"),
+    [
+        ({"default_query": {"a": "b"}}, "default_query"),
+        ({"retry_lost_answers": False}, "retry_lost_answers=False"),
+        ({"max_response_bytes": 2**20}, "max_response_bytes"),
+        ({"max_connections": 2, "max_concurrency": 8}, "max_connections is below"),
+        ({"http_client": "client"}, "http_client"),
+    ],
+)
+def test_settings_it_cannot_honour_take_the_python_path_and_say_why(
+    fake_baseten: fb.FakeBaseten,
+    caplog: pytest.LogCaptureFixture,
+    setting: dict[str, Any],
+    reason: str,
+) -> None:
+    if setting.get("http_client") == "client":
+        import httpx2
+
+        setting = {"http_client": httpx2.Client()}
+    emb = make(fake_baseten, backend="auto", **setting)
+    with caplog.at_level(logging.DEBUG, logger="langchain_baseten.embeddings"):
+        assert emb.embed_query("hi") == vec("hi")
+    assert sent_by_rust(fake_baseten) == [False]
+    assert reason in caplog.text
+    assert "Python backend" in caplog.text
+    assert KEY not in caplog.text
+
+
+def test_a_proxy_environment_takes_the_python_path(
+    fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert rust.unusable_reason(make(fake_baseten), make(fake_baseten).endpoint) is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    emb = make(fake_baseten)
+    assert "HTTPS_PROXY" in str(rust.unusable_reason(emb, emb.endpoint))
+    monkeypatch.delenv("HTTPS_PROXY")
+    monkeypatch.setenv("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")
+    assert rust.unusable_reason(emb, emb.endpoint) is None  # http: certificates do not apply
+    https = BasetenEmbeddings(model="baseten/abcd1234", api_key=KEY)
+    assert "SSL_CERT_FILE" in str(rust.unusable_reason(https, https.endpoint))
+
+
+def test_a_forked_child_uses_the_python_path(fake_baseten: fb.FakeBaseten) -> None:
+    emb = make(fake_baseten, backend="auto")
+    emb.embed_query("in the parent")  # the Rust runtime is started in this process
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            ok = emb.embed_query("in the child") == vec("in the child")
+            os.write(write, b"ok" if ok else b"wrong")
+        finally:
+            os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    answer = os.read(read, 16)
+    os.close(read)
+    assert (answer, status) == (b"ok", 0)
+    assert sent_by_rust(fake_baseten) == [True, False]
+
+
+def test_without_the_package_auto_uses_python_and_the_choice_is_refused(
+    fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setitem(sys.modules, "baseten_performance_client", None)
+    emb = make(fake_baseten, backend="auto")
+    with caplog.at_level(logging.DEBUG, logger="langchain_baseten.embeddings"):
+        assert emb.embed_documents(TEXTS) == [vec(t) for t in TEXTS]
+    assert not any(sent_by_rust(fake_baseten))
+    assert "not installed" in caplog.text
+    with pytest.raises(ValueError, match=r"langchain-baseten\[performance\]"):
+        make(fake_baseten, backend="performance-client")
+
+
+def test_an_unknown_backend_is_refused_naming_the_choices() -> None:
+    with pytest.raises(ValueError, match="'auto', 'python' or 'performance-client'") as info:
+        BasetenEmbeddings(model="baseten/abcd1234", api_key=KEY, backend="rust")
+    assert KEY not in str(info.value)
+
+
+def test_backend_is_serialized_like_other_fields(fake_baseten: fb.FakeBaseten) -> None:
+    emb = make(fake_baseten, backend="python")
+    assert emb.model_dump()["backend"] == "python"
+    assert BasetenEmbeddings(**emb.model_dump()).backend == "python"
+    assert pickle.loads(pickle.dumps(emb)).backend == "python"  # noqa: S301 - our own object
+    assert emb.model_copy(update={"backend": "auto"}).backend == "auto"
+    assert "backend='python'" in repr(emb)
+    assert KEY not in repr(emb)
