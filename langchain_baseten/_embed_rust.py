@@ -45,6 +45,7 @@ import httpx2
 import openai
 
 from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
+from langchain_baseten._pools import current_share
 from langchain_baseten.errors import enrich_api_error
 from langchain_baseten.transport import JsonResponse
 
@@ -69,6 +70,8 @@ _MAX_CLIENTS = 64
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str], bpc.PerformanceClient] = {}
+#: The shared pools these clients go with: ``close_clients()`` replaces it.
+_clients_share: object | None = None
 #: The process that built the first client: its Rust runtime does not survive fork
 #: (a forked child's request never completes), so children use the Python path.
 _built_in_pid: int | None = None
@@ -107,8 +110,12 @@ def unusable_reason(model: BasetenEmbeddings, endpoint: Endpoint) -> str | None:
 
 
 def _client(origin: str, api_key: str) -> bpc.PerformanceClient:
-    global _built_in_pid  # noqa: PLW0603 - one per process, see above
+    global _built_in_pid, _clients_share  # noqa: PLW0603 - one per process, see above
     with _lock:
+        share = current_share()
+        if share is not _clients_share:  # close_clients() ran: forget (and drop) the old ones
+            _clients.clear()
+            _clients_share = share
         client = _clients.get((origin, api_key))
         if client is None:
             if len(_clients) >= _MAX_CLIENTS:

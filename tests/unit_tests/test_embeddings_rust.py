@@ -17,6 +17,7 @@ from typing import Any
 import openai
 import pytest
 
+import langchain_baseten
 from langchain_baseten import (
     BasetenAuthenticationError,
     BasetenBadRequestError,
@@ -31,9 +32,9 @@ from langchain_baseten import (
 from langchain_baseten import _embed_rust as rust
 from langchain_baseten import embeddings as embeddings_module
 from tests import fake_baseten as fb
+from tests.local_models import DEDICATED_PATH, KEY, embeddings_model
 
-KEY = "bt-test-key-embeddings-rust-0001"
-PATH = "/environments/production/sync/v1"
+PATH = DEDICATED_PATH
 RUST_AGENT = "baseten-performance-client/"
 TEXTS = [f"text number {i}" for i in range(10)]
 
@@ -50,15 +51,7 @@ def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def make(fake: fb.FakeBaseten, **kwargs: Any) -> BasetenEmbeddings:
-    params: dict[str, Any] = {
-        "model": "baseten/abcd1234",
-        "base_url": fake.url(PATH),
-        "api_key": KEY,
-        "max_retries": 0,
-        "backend": "performance-client",
-    }
-    params.update(kwargs)
-    return BasetenEmbeddings(**params)
+    return embeddings_model(fake, **{"backend": "performance-client", **kwargs})
 
 
 def vec(text: str) -> list[float]:
@@ -370,3 +363,14 @@ def test_backend_is_serialized_like_other_fields(fake_baseten: fb.FakeBaseten) -
     assert emb.model_copy(update={"backend": "auto"}).backend == "auto"
     assert "backend='python'" in repr(emb)
     assert KEY not in repr(emb)
+
+
+def test_close_clients_forgets_the_performance_clients(fake_baseten: fb.FakeBaseten) -> None:
+    emb = make(fake_baseten)
+    emb.embed_query("before")
+    before = dict(rust._clients)
+    assert len(before) == 1
+    langchain_baseten.close_clients()
+    emb.embed_query("after")
+    assert len(rust._clients) == 1
+    assert next(iter(rust._clients.values())) is not next(iter(before.values()))
