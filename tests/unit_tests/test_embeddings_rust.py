@@ -50,8 +50,8 @@ def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rust, "_numbers_endpoints", set())
 
 
-def make(fake: fb.FakeBaseten, **kwargs: Any) -> BasetenEmbeddings:
-    return embeddings_model(fake, **{"backend": "performance-client", **kwargs})
+#: What these tests are about (tests.local_models.embeddings_model defaults to Python).
+RUST_BACKEND = {"backend": "performance-client"}
 
 
 def vec(text: str) -> list[float]:
@@ -74,7 +74,7 @@ def sent_by_rust(fake: fb.FakeBaseten) -> list[bool]:
 
 
 def test_auto_uses_the_performance_client_when_installed(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten, backend="auto", batch_size=3)
+    emb = embeddings_model(fake_baseten, backend="auto", batch_size=3)
     assert emb.embed_documents(TEXTS) == [vec(t) for t in TEXTS]
     assert sent_by_rust(fake_baseten) == [True] * 4
     paths = {request.path for request in fake_baseten.requests}
@@ -88,15 +88,15 @@ def test_vectors_and_order_equal_the_python_backend(
 ) -> None:
     texts = [f"doc {i} " + "x" * (i % 7) for i in range(150)]
     kwargs = {"batch_size": 7, "max_concurrency": concurrency}
-    by_rust = make(fake_baseten, **kwargs).embed_documents(texts)
-    by_python = make(fake_baseten, backend="python", **kwargs).embed_documents(texts)
+    by_rust = embeddings_model(fake_baseten, **RUST_BACKEND, **kwargs).embed_documents(texts)
+    by_python = embeddings_model(fake_baseten, backend="python", **kwargs).embed_documents(texts)
     assert by_rust == by_python == [vec(t) for t in texts]
     assert sent_by_rust(fake_baseten).count(True) == 22  # ceil(150 / 7)
 
 
 async def test_async_vectors_and_order(fake_baseten: fb.FakeBaseten) -> None:
     texts = [f"doc {i}" for i in range(100)]
-    emb = make(fake_baseten, batch_size=8, max_concurrency=5)
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, batch_size=8, max_concurrency=5)
     assert await emb.aembed_documents(texts) == [vec(t) for t in texts]
     assert await emb.aembed_query("one") == vec("one")
     assert all(sent_by_rust(fake_baseten))
@@ -104,7 +104,9 @@ async def test_async_vectors_and_order(fake_baseten: fb.FakeBaseten) -> None:
 
 def test_batches_by_count_and_characters_and_dimensions(fake_baseten: fb.FakeBaseten) -> None:
     texts = ["a" * 40, "b" * 40, "c" * 40, "d", "e", "f", "g"]
-    emb = make(fake_baseten, batch_size=3, max_chars_per_request=100, dimensions=16)
+    emb = embeddings_model(
+        fake_baseten, **RUST_BACKEND, batch_size=3, max_chars_per_request=100, dimensions=16
+    )
     vectors = emb.embed_documents(texts)
     assert vectors == [fb.float32(fb.fake_vector(t, 16)) for t in texts]
     inputs = sorted((r.json()["input"] for r in fake_baseten.requests), key=lambda i: i[0])
@@ -114,14 +116,14 @@ def test_batches_by_count_and_characters_and_dimensions(fake_baseten: fb.FakeBas
 
 
 def test_default_headers_are_sent(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten, default_headers={"x-team": "search"})
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, default_headers={"x-team": "search"})
     emb.embed_query("hi")
     assert fake_baseten.requests[-1].headers["x-team"] == "search"
     assert sent_by_rust(fake_baseten) == [True]
 
 
 def test_empty_input_sends_nothing(fake_baseten: fb.FakeBaseten) -> None:
-    assert make(fake_baseten).embed_documents([]) == []
+    assert embeddings_model(fake_baseten, **RUST_BACKEND).embed_documents([]) == []
     assert fake_baseten.requests == []
 
 
@@ -134,13 +136,13 @@ def test_numbers_are_read_by_python_exactly_and_the_endpoint_remembered(
     # A server that ignores encoding_format answers JSON numbers: the Rust client would
     # parse them with different rounding, so the batch is fetched again through Python.
     fake_baseten.enqueue(*[fb.embeddings(encoding="ignore")] * 3)
-    emb = make(fake_baseten, batch_size=5, max_concurrency=1)
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, batch_size=5, max_concurrency=1)
     assert emb.embed_documents(TEXTS) == [fb.fake_vector(t) for t in TEXTS]  # exact numbers
     assert sent_by_rust(fake_baseten) == [True, False, False]
 
 
 def test_explicit_float_goes_through_python(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten, encoding_format="float")
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, encoding_format="float")
     assert emb.embed_query("hi") == fb.fake_vector("hi")
     assert sent_by_rust(fake_baseten) == [False]
 
@@ -148,7 +150,7 @@ def test_explicit_float_goes_through_python(fake_baseten: fb.FakeBaseten) -> Non
 @pytest.mark.parametrize("status", [400, 422])
 def test_a_base64_refusal_falls_back_to_floats(fake_baseten: fb.FakeBaseten, status: int) -> None:
     fake_baseten.enqueue(*[fb.embeddings(encoding="refuse_base64", refusal_status=status)] * 3)
-    emb = make(fake_baseten, batch_size=5, max_concurrency=1)
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, batch_size=5, max_concurrency=1)
     assert emb.embed_documents(TEXTS) == [fb.fake_vector(t) for t in TEXTS]
     formats = [r.json().get("encoding_format") for r in fake_baseten.requests]
     assert formats == ["base64", None, None]
@@ -158,17 +160,19 @@ def test_a_base64_refusal_falls_back_to_floats(fake_baseten: fb.FakeBaseten, sta
 def test_an_unreadable_answer_is_fetched_again_by_python(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.raw(200, b"not json"), fb.raw(200, b"not json either"))
     with pytest.raises(BasetenResponseError):
-        make(fake_baseten).embed_query("hi")
+        embeddings_model(fake_baseten, **RUST_BACKEND).embed_query("hi")
     assert sent_by_rust(fake_baseten) == [True, False]
     fake_baseten.enqueue(fb.cut_short())
-    assert make(fake_baseten).embed_query("hi") == vec("hi")  # the Python fetch is complete
+    assert embeddings_model(fake_baseten, **RUST_BACKEND).embed_query("hi") == vec(
+        "hi"
+    )  # the Python fetch is complete
 
 
 def test_nan_in_the_answer_is_the_python_paths_error(fake_baseten: fb.FakeBaseten) -> None:
     nan = b'{"data": [{"index": 0, "embedding": [0.5, NaN]}]}'
     fake_baseten.enqueue(fb.raw(200, nan), fb.raw(200, nan))
     with pytest.raises(BasetenResponseError, match="NaN or infinite values"):
-        make(fake_baseten).embed_query("hi")
+        embeddings_model(fake_baseten, **RUST_BACKEND).embed_query("hi")
 
 
 # ---------------------------------------------------------------- errors
@@ -194,7 +198,7 @@ async def test_error_statuses_are_the_package_classes_naming_positions(
         reply.render(exchange)
 
     fake_baseten.enqueue(*[fb.Reply(fail_batch_two, "second batch fails")] * 4)
-    emb = make(fake_baseten, batch_size=5, max_concurrency=1)
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, batch_size=5, max_concurrency=1)
     call = emb.embed_documents if style == "sync" else emb.aembed_documents
     with pytest.raises(cls) as info:
         await _maybe_await(call(TEXTS))
@@ -213,18 +217,20 @@ async def test_error_statuses_are_the_package_classes_naming_positions(
 def test_a_key_echoed_by_the_server_is_scrubbed(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.error(401, {"error": f"key {KEY} is not valid"}))
     with pytest.raises(BasetenAuthenticationError) as info:
-        make(fake_baseten).embed_query("hi")
+        embeddings_model(fake_baseten, **RUST_BACKEND).embed_query("hi")
     assert KEY not in str(info.value) + repr(info.value.body) + info.value.response.text
     assert "***" in str(info.value)
 
 
 def test_retries_per_batch(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.error(503, {"error": "loading"}), fb.embeddings())
-    assert make(fake_baseten, max_retries=2).embed_query("hi") == vec("hi")
+    assert embeddings_model(fake_baseten, **RUST_BACKEND, max_retries=2).embed_query("hi") == vec(
+        "hi"
+    )
     assert sent_by_rust(fake_baseten) == [True, True]
     fake_baseten.enqueue(*[fb.error(503, {"error": "loading"})] * 3)
     with pytest.raises(BasetenInternalServerError):
-        make(fake_baseten, max_retries=1).embed_query("hi")
+        embeddings_model(fake_baseten, **RUST_BACKEND, max_retries=1).embed_query("hi")
     assert len(fake_baseten.requests) == 4  # 2 + one try and one retry
 
 
@@ -233,7 +239,7 @@ async def test_timeout_is_the_package_timeout_error(
     fake_baseten: fb.FakeBaseten, style: str
 ) -> None:
     fake_baseten.enqueue(fb.stall(3))
-    emb = make(fake_baseten, timeout=0.5)
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, timeout=0.5)
     call = emb.embed_query if style == "sync" else emb.aembed_query
     with pytest.raises(BasetenTimeoutError) as info:
         await asyncio.wait_for(_maybe_await(call("hi")), 10)
@@ -253,7 +259,7 @@ def test_a_refused_connection_is_a_connection_error() -> None:
 
 async def test_cancelling_returns_at_once(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(*[fb.stall(2)] * 4)
-    emb = make(fake_baseten, batch_size=2, max_concurrency=4)
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, batch_size=2, max_concurrency=4)
     task = asyncio.ensure_future(emb.aembed_documents(TEXTS[:8]))
     await asyncio.sleep(0.3)
     task.cancel()
@@ -270,7 +276,7 @@ async def test_cancelling_returns_at_once(fake_baseten: fb.FakeBaseten) -> None:
 def test_python_backend_never_touches_the_performance_client(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    make(fake_baseten, backend="python").embed_documents(TEXTS)
+    embeddings_model(fake_baseten, backend="python").embed_documents(TEXTS)
     assert not any(sent_by_rust(fake_baseten))
 
 
@@ -294,7 +300,7 @@ def test_settings_it_cannot_honour_take_the_python_path_and_say_why(
         import httpx2
 
         setting = {"http_client": httpx2.Client()}
-    emb = make(fake_baseten, backend="auto", **setting)
+    emb = embeddings_model(fake_baseten, backend="auto", **setting)
     with caplog.at_level(logging.DEBUG, logger="langchain_baseten.embeddings"):
         assert emb.embed_query("hi") == vec("hi")
     assert sent_by_rust(fake_baseten) == [False]
@@ -306,9 +312,15 @@ def test_settings_it_cannot_honour_take_the_python_path_and_say_why(
 def test_a_proxy_environment_takes_the_python_path(
     fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert rust.unusable_reason(make(fake_baseten), make(fake_baseten).endpoint) is None
+    assert (
+        rust.unusable_reason(
+            embeddings_model(fake_baseten, **RUST_BACKEND),
+            embeddings_model(fake_baseten, **RUST_BACKEND).endpoint,
+        )
+        is None
+    )
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
-    emb = make(fake_baseten)
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND)
     assert "HTTPS_PROXY" in str(rust.unusable_reason(emb, emb.endpoint))
     monkeypatch.delenv("HTTPS_PROXY")
     monkeypatch.setenv("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")
@@ -318,7 +330,7 @@ def test_a_proxy_environment_takes_the_python_path(
 
 
 def test_a_forked_child_uses_the_python_path(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten, backend="auto")
+    emb = embeddings_model(fake_baseten, backend="auto")
     emb.embed_query("in the parent")  # the Rust runtime is started in this process
     read, write = os.pipe()
     pid = os.fork()
@@ -340,13 +352,13 @@ def test_without_the_package_auto_uses_python_and_the_choice_is_refused(
     fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setitem(sys.modules, "baseten_performance_client", None)
-    emb = make(fake_baseten, backend="auto")
+    emb = embeddings_model(fake_baseten, backend="auto")
     with caplog.at_level(logging.DEBUG, logger="langchain_baseten.embeddings"):
         assert emb.embed_documents(TEXTS) == [vec(t) for t in TEXTS]
     assert not any(sent_by_rust(fake_baseten))
     assert "not installed" in caplog.text
     with pytest.raises(ValueError, match=r"langchain-baseten\[performance\]"):
-        make(fake_baseten, backend="performance-client")
+        embeddings_model(fake_baseten, backend="performance-client")
 
 
 def test_an_unknown_backend_is_refused_naming_the_choices() -> None:
@@ -356,7 +368,7 @@ def test_an_unknown_backend_is_refused_naming_the_choices() -> None:
 
 
 def test_backend_is_serialized_like_other_fields(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten, backend="python")
+    emb = embeddings_model(fake_baseten, backend="python")
     assert emb.model_dump()["backend"] == "python"
     assert BasetenEmbeddings(**emb.model_dump()).backend == "python"
     assert pickle.loads(pickle.dumps(emb)).backend == "python"  # noqa: S301 - our own object
@@ -366,7 +378,7 @@ def test_backend_is_serialized_like_other_fields(fake_baseten: fb.FakeBaseten) -
 
 
 def test_close_clients_forgets_the_performance_clients(fake_baseten: fb.FakeBaseten) -> None:
-    emb = make(fake_baseten)
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND)
     emb.embed_query("before")
     before = dict(rust._clients)
     assert len(before) == 1
