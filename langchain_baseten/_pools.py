@@ -30,12 +30,13 @@ import asyncio
 import os
 import threading
 import weakref
-from collections import OrderedDict
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
 
 import httpx2
+
+from langchain_baseten._cache import LruCache
 
 if TYPE_CHECKING:
     import ssl
@@ -52,9 +53,6 @@ __all__ = [
     "shared_async_client",
     "shared_sync_client",
 ]
-
-K = TypeVar("K")
-V = TypeVar("V")
 
 #: Clients (one per distinct settings) and pools kept per process or per loop.
 MAX_CACHED = 64
@@ -83,36 +81,6 @@ class PoolKey:
             max_connections=self.max_connections,
             max_keepalive_connections=min(self.max_connections, MAX_KEEPALIVE),
         )
-
-
-class LruCache(Generic[K, V]):
-    """A small thread-safe LRU map."""
-
-    def __init__(self, size: int) -> None:
-        """Keep at most ``size`` items."""
-        self._size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_create(self, key: K, factory: Callable[[], V]) -> V:
-        """The value for ``key``, made by ``factory`` on a miss."""
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-                return value
-            value = factory()
-            self._items[key] = value
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
-            return value
-
-    def take_all(self) -> list[V]:
-        """Remove and return every value."""
-        with self._lock:
-            values = list(self._items.values())
-            self._items.clear()
-            return values
 
 
 def _new_sync_pool(key: PoolKey, ssl_context: ssl.SSLContext) -> httpx2.Client:

@@ -207,7 +207,7 @@ class BasetenTruncatedOutputError(OutputParserException):
 # ---------------------------------------------------------------------- messages
 
 
-def server_message(body: object) -> str | None:  # noqa: PLR0911
+def server_message(body: object) -> str | None:
     """Extract the human-readable message from an error body.
 
     Understands Baseten's ``{"error": "..."}``, OpenAI/vLLM's
@@ -221,22 +221,31 @@ def server_message(body: object) -> str | None:  # noqa: PLR0911
         The message, or ``None`` when the body carries none.
     """
     if isinstance(body, str):
-        text = body.strip()
-        if text.startswith("<"):
-            return "(an HTML page, probably from a proxy or gateway, not from the model server)"
-        return text or None
+        return _text_message(body)
     if not isinstance(body, dict):
         return None
     for key in ("error", "message", "detail"):
-        value = body.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        if isinstance(value, dict):
-            inner = server_message(value)
-            if inner:
-                return inner
-        if isinstance(value, list) and value:
-            return "; ".join(_describe_detail(item) for item in value)
+        if message := _field_message(body.get(key)):
+            return message
+    return None
+
+
+def _text_message(text: str) -> str | None:
+    """A plain-text error body (an HTML page is a proxy's, not the model server's)."""
+    text = text.strip()
+    if text.startswith("<"):
+        return "(an HTML page, probably from a proxy or gateway, not from the model server)"
+    return text or None
+
+
+def _field_message(value: object) -> str | None:
+    """The message in one field of an error body: a string, a nested error, a detail list."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, dict):
+        return server_message(value)
+    if isinstance(value, list) and value:
+        return "; ".join(_describe_detail(item) for item in value)
     return None
 
 

@@ -151,7 +151,7 @@ def update_live_prices(prices: Mapping[str, ModelPrice]) -> None:
         _live.update({normalize_model(model): price for model, price in prices.items()})
 
 
-def clear_live_prices() -> None:
+def _clear_live_prices() -> None:
     """Forget every live price (registered and shipped prices apply as before)."""
     with _registered_lock:
         _live.clear()
@@ -215,6 +215,6 @@ def get_price(
     return _shipped().get(name)
 
 
-def shipped_prices() -> dict[str, ModelPrice]:
+def _shipped_prices() -> dict[str, ModelPrice]:
     """Return a copy of the shipped price table (slug -> price)."""
     return dict(_shipped())

@@ -49,7 +49,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ReasoningSwitch",
     "get_model_profile",
-    "known_model_api_slugs",
     "model_ids",
     "update_live_profiles",
 ]
@@ -127,13 +126,13 @@ def update_live_profiles(profiles: Mapping[str, Mapping[str, Any]]) -> None:
         _live.update({strip_prefix(slug): dict(fields) for slug, fields in profiles.items()})
 
 
-def clear_live_profiles() -> None:
+def _clear_live_profiles() -> None:
     """Forget every live profile field (the shipped data applies again)."""
     with _live_lock:
         _live.clear()
 
 
-def known_model_api_slugs() -> list[str]:
+def _known_model_api_slugs() -> list[str]:
     """Return the Model API slugs that have shipped profiles, sorted.
 
     This is the package's dated snapshot, not the live catalogue: use

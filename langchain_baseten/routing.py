@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypedDict, Unpack
 from urllib.parse import SplitResult, urlsplit
 
 from langchain_baseten._baseten import (
@@ -45,6 +45,7 @@ __all__ = [
     "BasetenRoutingError",
     "Endpoint",
     "Route",
+    "RoutingSettings",
     "normalize_model_url",
     "resolve_endpoint",
 ]
@@ -96,6 +97,31 @@ class _ModelUrl(NamedTuple):
     model_id: str
     environment: str | None
     deployment_id: str | None
+
+
+class RoutingSettings(TypedDict, total=False):
+    """The endpoint settings :func:`resolve_endpoint` takes besides ``model``."""
+
+    route: Route
+    model_url: str | None
+    base_url: str | None
+    environment: str | None
+    deployment_id: str | None
+    served_model_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """What :func:`resolve_endpoint` was given, ``model`` without its ``baseten/`` prefix."""
+
+    model: str | None
+    name: str | None
+    route: Route
+    model_url: str | None
+    base_url: str | None
+    environment: str | None
+    deployment_id: str | None
+    served_model_name: str | None
 
 
 def _show(value: object) -> str:
@@ -279,41 +305,37 @@ def _body_model_for_custom(name: str | None, served_model_name: str | None) -> s
     return name
 
 
-def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
-    model: str | None,
-    *,
-    route: Route = "auto",
-    model_url: str | None = None,
-    base_url: str | None = None,
-    environment: str | None = None,
-    deployment_id: str | None = None,
-    served_model_name: str | None = None,
-) -> Endpoint:
+def resolve_endpoint(model: str | None, **settings: Unpack[RoutingSettings]) -> Endpoint:
     """Resolve where requests go and what the body ``model`` is.
 
     Args:
         model: A Model API slug or an 8-character model ID, optionally prefixed
             ``baseten/`` (only one leading prefix is removed). An uppercase model
             ID is accepted and lower-cased (Baseten's IDs are lowercase).
-        route: ``auto``, ``model_api`` (an 8-character name is a slug too) or
-            ``dedicated`` (``model`` must be a model ID). Not used with ``base_url``.
-        model_url: A deployment URL from Baseten's dashboard.
-        base_url: A custom endpoint (gateway, local server); replaces routing.
-        environment: Dedicated deployments: the environment (default ``production``).
-        deployment_id: Dedicated deployments: one specific deployment.
-        served_model_name: The body ``model`` for dedicated deployments and custom
-            endpoints. Default for a dedicated deployment: the model ID. The name
-            a deployment expects is set inside it (Baseten's OpenAI-compatible
-            endpoint docs describe it as "typically the Hugging Face repo name ...
-            or another default specified by your inference engine", and their
-            vLLM examples pass whatever ``vllm serve``/``--served-model-name``
-            was given), so it cannot be derived from the ID. The ID is the
-            placeholder that works where the name is not checked: Engine-Builder
-            (TensorRT-LLM) servers ignore the body model, and it is what
-            LiteLLM and Baseten's own ``baseten/<id>`` convention send. vLLM and
-            SGLang servers check it against their served model name, which is
-            then the value to pass here. For a custom endpoint the default is
-            ``model`` without its ``baseten/`` prefix.
+        **settings: The other endpoint settings (:class:`RoutingSettings`):
+
+            * ``route``: ``auto`` (default), ``model_api`` (an 8-character name
+              is a slug too) or ``dedicated`` (``model`` must be a model ID).
+              Not used with ``base_url``.
+            * ``model_url``: A deployment URL from Baseten's dashboard.
+            * ``base_url``: A custom endpoint (gateway, local server); replaces routing.
+            * ``environment``: Dedicated deployments: the environment (default
+              ``production``).
+            * ``deployment_id``: Dedicated deployments: one specific deployment.
+            * ``served_model_name``: The body ``model`` for dedicated deployments
+              and custom endpoints. Default for a dedicated deployment: the model
+              ID. The name a deployment expects is set inside it (Baseten's
+              OpenAI-compatible endpoint docs describe it as "typically the
+              Hugging Face repo name ... or another default specified by your
+              inference engine", and their vLLM examples pass whatever
+              ``vllm serve``/``--served-model-name`` was given), so it cannot be
+              derived from the ID. The ID is the placeholder that works where the
+              name is not checked: Engine-Builder (TensorRT-LLM) servers ignore
+              the body model, and it is what LiteLLM and Baseten's own
+              ``baseten/<id>`` convention send. vLLM and SGLang servers check it
+              against their served model name, which is then the value to pass
+              here. For a custom endpoint the default is ``model`` without its
+              ``baseten/`` prefix.
 
     Returns:
         The resolved :class:`Endpoint`.
@@ -327,12 +349,51 @@ def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
         >>> resolve_endpoint("baseten/openai/gpt-oss-120b").model
         'openai/gpt-oss-120b'
     """
+    given = _checked_inputs(model, settings)
+    if given.base_url is not None:
+        return _custom_endpoint(given, given.base_url)
+    if given.model_url is not None:
+        return _model_url_endpoint(given, given.model_url)
+    if given.name is None:
+        msg = (
+            "No model given: pass model='baseten/<slug>' for a Model API (e.g. "
+            "'baseten/openai/gpt-oss-120b'), model='baseten/<8-char model ID>' for a "
+            "dedicated deployment, or model_url= / base_url=."
+        )
+        raise _fail(msg)
+    if given.route == "dedicated" or (given.route == "auto" and is_model_id(given.name)):
+        return _dedicated_endpoint(given, given.name)
+    return _model_api_endpoint(given, given.name)
+
+
+def _checked_inputs(model: str | None, settings: RoutingSettings) -> _Inputs:
+    """Step 1: every setting checked on its own, ``model`` stripped of its prefix."""
+    route = settings.get("route", "auto")
     if route not in _ROUTES:
         msg = f"route={_show(route)} is not one of {list(_ROUTES)}."
         raise _fail(msg)
     if model is not None and (not isinstance(model, str) or not model.strip()):
         msg = f"model={_show(model)} is empty; pass e.g. 'baseten/openai/gpt-oss-120b'."
         raise _fail(msg)
+    environment = settings.get("environment")
+    deployment_id = settings.get("deployment_id")
+    _check_target(environment, deployment_id)
+    served = settings.get("served_model_name")
+    if served is not None:
+        _check_served_name(served)
+    return _Inputs(
+        model=model,
+        name=_model_name(model),
+        route=route,
+        model_url=settings.get("model_url"),
+        base_url=settings.get("base_url"),
+        environment=environment,
+        deployment_id=deployment_id,
+        served_model_name=served,
+    )
+
+
+def _check_target(environment: str | None, deployment_id: str | None) -> None:
     if environment is not None and deployment_id is not None:
         msg = (
             f"environment={_show(environment)} and deployment_id={_show(deployment_id)} "
@@ -344,115 +405,130 @@ def resolve_endpoint(  # noqa: C901, PLR0912, PLR0913, PLR0915
         _check_name(environment, "environment")
     if deployment_id is not None:
         _check_name(deployment_id, "deployment_id")
-    if served_model_name is not None:
-        _check_served_name(served_model_name)
-    name = strip_prefix(model) if model is not None else None
+
+
+def _model_name(model: str | None) -> str | None:
+    """``model`` without its ``baseten/`` prefix (``None`` if not given), or an error."""
+    if model is None:
+        return None
+    name = strip_prefix(model)
     if name == "":
         msg = (
             f"model={_show(model)} is empty after the 'baseten/' prefix; pass e.g. "
             "'baseten/openai/gpt-oss-120b' or 'baseten/abcd1234'."
         )
         raise _fail(msg)
-    if name is not None and (not name.isascii() or not _SLUG.fullmatch(name)):
+    if not name.isascii() or not _SLUG.fullmatch(name):
         msg = (
             f"model={_show(model)} contains characters no Baseten model name has; pass a "
             "Model API slug like 'openai/gpt-oss-120b' or an 8-character model ID."
         )
         raise _fail(msg)
+    return name
 
-    if base_url is not None:
-        if model_url is not None:
-            msg = (
-                f"model_url={_show(model_url)} and base_url={_show(base_url)} both set the "
-                "endpoint; keep model_url for a Baseten deployment, or base_url for a "
-                "gateway or local server."
-            )
-            raise _fail(msg)
-        if environment is not None or deployment_id is not None:
-            msg = (
-                "environment=/deployment_id= build a Baseten URL, but base_url= replaces "
-                "it; put the full URL in base_url or drop base_url."
-            )
-            raise _fail(msg)
-        custom = _custom_base(base_url)
-        return Endpoint(
-            base_url=custom, model=_body_model_for_custom(name, served_model_name), kind="custom"
-        )
 
-    if model_url is not None:
-        if environment is not None or deployment_id is not None:
-            msg = (
-                "model_url= already names the environment or deployment; drop "
-                "environment=/deployment_id= or drop model_url and pass model=."
-            )
-            raise _fail(msg)
-        if route == "model_api":
-            msg = (
-                f"route='model_api' contradicts model_url={_show(model_url)}, a dedicated "
-                "deployment; drop route= (or drop model_url and pass the Model API slug)."
-            )
-            raise _fail(msg)
-        parsed = _parse_model_url(model_url)
-        if name is not None and is_model_id(name) and name.lower() != parsed.model_id:
-            msg = (
-                f"model={_show(model)} and model_url={_show(model_url)} name different "
-                "deployments; keep one of them."
-            )
-            raise _fail(msg)
-        if name is not None and not is_model_id(name):
-            msg = (
-                f"model={_show(model)} is not a model ID, but model_url= points at a "
-                "dedicated deployment; drop model= (pass the server's model name as "
-                "served_model_name= if it needs one)."
-            )
-            raise _fail(msg)
-        return Endpoint(
-            base_url=parsed.base_url,
-            model=served_model_name or parsed.model_id,
-            kind="dedicated",
-            model_id=parsed.model_id,
-            environment=parsed.environment,
-            deployment_id=parsed.deployment_id,
-        )
-
-    if name is None:
+def _custom_endpoint(given: _Inputs, base_url: str) -> Endpoint:
+    """``base_url=``: a gateway or local server replaces routing."""
+    if given.model_url is not None:
         msg = (
-            "No model given: pass model='baseten/<slug>' for a Model API (e.g. "
-            "'baseten/openai/gpt-oss-120b'), model='baseten/<8-char model ID>' for a "
-            "dedicated deployment, or model_url= / base_url=."
+            f"model_url={_show(given.model_url)} and base_url={_show(base_url)} both set "
+            "the endpoint; keep model_url for a Baseten deployment, or base_url for a "
+            "gateway or local server."
+        )
+        raise _fail(msg)
+    if given.environment is not None or given.deployment_id is not None:
+        msg = (
+            "environment=/deployment_id= build a Baseten URL, but base_url= replaces "
+            "it; put the full URL in base_url or drop base_url."
+        )
+        raise _fail(msg)
+    return Endpoint(
+        base_url=_custom_base(base_url),
+        model=_body_model_for_custom(given.name, given.served_model_name),
+        kind="custom",
+    )
+
+
+def _model_url_endpoint(given: _Inputs, model_url: str) -> Endpoint:
+    """``model_url=``: a deployment URL from Baseten's dashboard."""
+    if given.environment is not None or given.deployment_id is not None:
+        msg = (
+            "model_url= already names the environment or deployment; drop "
+            "environment=/deployment_id= or drop model_url and pass model=."
+        )
+        raise _fail(msg)
+    if given.route == "model_api":
+        msg = (
+            f"route='model_api' contradicts model_url={_show(model_url)}, a dedicated "
+            "deployment; drop route= (or drop model_url and pass the Model API slug)."
+        )
+        raise _fail(msg)
+    parsed = _parse_model_url(model_url)
+    _check_model_matches_url(given, parsed)
+    return Endpoint(
+        base_url=parsed.base_url,
+        model=given.served_model_name or parsed.model_id,
+        kind="dedicated",
+        model_id=parsed.model_id,
+        environment=parsed.environment,
+        deployment_id=parsed.deployment_id,
+    )
+
+
+def _check_model_matches_url(given: _Inputs, parsed: _ModelUrl) -> None:
+    """A ``model=`` given with ``model_url=`` must be that deployment's model ID."""
+    name = given.name
+    if name is None:
+        return
+    if not is_model_id(name):
+        msg = (
+            f"model={_show(given.model)} is not a model ID, but model_url= points at a "
+            "dedicated deployment; drop model= (pass the server's model name as "
+            "served_model_name= if it needs one)."
+        )
+        raise _fail(msg)
+    if name.lower() != parsed.model_id:
+        msg = (
+            f"model={_show(given.model)} and model_url={_show(given.model_url)} name "
+            "different deployments; keep one of them."
         )
         raise _fail(msg)
 
-    dedicated = route == "dedicated" or (route == "auto" and is_model_id(name))
-    if dedicated:
-        if not is_model_id(name):
-            msg = (
-                f"route='dedicated' needs an 8-character model ID (letters and digits, as "
-                f"in 'baseten/abcd1234'), got model={_show(model)}."
-            )
-            raise _fail(msg)
-        model_id = name.lower()
-        return Endpoint(
-            base_url=dedicated_base_url(model_id, environment, deployment_id),
-            model=served_model_name or model_id,
-            kind="dedicated",
-            model_id=model_id,
-            environment=None if deployment_id else (environment or DEFAULT_ENVIRONMENT),
-            deployment_id=deployment_id,
-        )
 
-    if environment is not None or deployment_id is not None:
+def _dedicated_endpoint(given: _Inputs, name: str) -> Endpoint:
+    """An 8-character model ID (or ``route="dedicated"``): a dedicated deployment."""
+    if not is_model_id(name):
+        msg = (
+            f"route='dedicated' needs an 8-character model ID (letters and digits, as "
+            f"in 'baseten/abcd1234'), got model={_show(given.model)}."
+        )
+        raise _fail(msg)
+    model_id = name.lower()
+    deployment_id = given.deployment_id
+    return Endpoint(
+        base_url=dedicated_base_url(model_id, given.environment, deployment_id),
+        model=given.served_model_name or model_id,
+        kind="dedicated",
+        model_id=model_id,
+        environment=None if deployment_id else (given.environment or DEFAULT_ENVIRONMENT),
+        deployment_id=deployment_id,
+    )
+
+
+def _model_api_endpoint(given: _Inputs, name: str) -> Endpoint:
+    """A Model API slug: Baseten's shared endpoint, the slug as the body model."""
+    if given.environment is not None or given.deployment_id is not None:
         msg = (
             f"environment=/deployment_id= apply to dedicated deployments, but "
-            f"model={_show(model)} is a Model API slug; drop them, or pass an "
+            f"model={_show(given.model)} is a Model API slug; drop them, or pass an "
             "8-character model ID."
         )
         raise _fail(msg)
-    if served_model_name is not None:
+    if given.served_model_name is not None:
         msg = (
-            f"served_model_name={_show(served_model_name)} is for dedicated deployments "
-            f"and custom endpoints; on the Model APIs the slug {_show(name)} is the model "
-            "name. Drop served_model_name."
+            f"served_model_name={_show(given.served_model_name)} is for dedicated "
+            f"deployments and custom endpoints; on the Model APIs the slug {_show(name)} "
+            "is the model name. Drop served_model_name."
         )
         raise _fail(msg)
     return Endpoint(base_url=MODEL_API_BASE_URL, model=name, kind="model_api")

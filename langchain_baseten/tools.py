@@ -85,7 +85,7 @@ def format_tools(
     return formatted
 
 
-def tool_choice_to_wire(tool_choice: ToolChoice, tool_names: Sequence[str]) -> Any:  # noqa: PLR0911
+def tool_choice_to_wire(tool_choice: ToolChoice, tool_names: Sequence[str]) -> Any:
     """Map a LangChain ``tool_choice`` to the API's form.
 
     ``"auto"`` and ``"none"`` pass; ``"any"``, ``"required"`` and ``True`` become
@@ -105,32 +105,40 @@ def tool_choice_to_wire(tool_choice: ToolChoice, tool_names: Sequence[str]) -> A
     """
     if tool_choice is None:
         return None
-    if tool_choice is True:
-        return "required"
-    if tool_choice is False:
-        return "none"
+    if isinstance(tool_choice, bool):
+        return "required" if tool_choice else "none"
     if isinstance(tool_choice, str):
-        if tool_choice in {"auto", "none"}:
-            return tool_choice
-        if tool_choice in _REQUIRED_ALIASES:
-            return "required"
-        _check_name(tool_choice, tool_names)
-        return {"type": "function", "function": {"name": tool_choice}}
+        return _named_choice(tool_choice, tool_names)
     if isinstance(tool_choice, dict):
-        name = (tool_choice.get("function") or {}).get("name")
-        if tool_choice.get("type") != "function" or not isinstance(name, str):
-            msg = (
-                f"tool_choice dict {tool_choice!r} is not of the form "
-                '{"type": "function", "function": {"name": "<tool name>"}}.'
-            )
-            raise ValueError(msg)
-        _check_name(name, tool_names)
-        return tool_choice
+        return _dict_choice(tool_choice, tool_names)
     msg = (
         f"tool_choice={tool_choice!r} is not understood; use 'auto', 'none', 'any', "
         "'required', True, a tool name, or an OpenAI tool_choice dict."
     )
     raise ValueError(msg)
+
+
+def _named_choice(tool_choice: str, tool_names: Sequence[str]) -> str | dict[str, Any]:
+    """``"auto"``/``"none"`` as given, ``"any"``/``"required"`` -> ``"required"``, else a tool."""
+    if tool_choice in {"auto", "none"}:
+        return tool_choice
+    if tool_choice in _REQUIRED_ALIASES:
+        return "required"
+    _check_name(tool_choice, tool_names)
+    return {"type": "function", "function": {"name": tool_choice}}
+
+
+def _dict_choice(tool_choice: dict[str, Any], tool_names: Sequence[str]) -> dict[str, Any]:
+    """An OpenAI ``tool_choice`` dict, passed as given once its tool name is checked."""
+    name = (tool_choice.get("function") or {}).get("name")
+    if tool_choice.get("type") != "function" or not isinstance(name, str):
+        msg = (
+            f"tool_choice dict {tool_choice!r} is not of the form "
+            '{"type": "function", "function": {"name": "<tool name>"}}.'
+        )
+        raise ValueError(msg)
+    _check_name(name, tool_names)
+    return tool_choice
 
 
 def _check_name(name: str, tool_names: Sequence[str]) -> None:

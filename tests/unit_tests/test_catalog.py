@@ -15,8 +15,8 @@ from langchain_baseten import (
     register_price,
 )
 from langchain_baseten.catalog import parse_models
-from langchain_baseten.pricing import clear_live_prices, get_price, unregister_price
-from langchain_baseten.profiles import clear_live_profiles, get_model_profile
+from langchain_baseten.pricing import _clear_live_prices, get_price, unregister_price
+from langchain_baseten.profiles import _clear_live_profiles, get_model_profile
 from tests import fake_baseten as fb
 from tests.local_models import KEY
 from tests.recording import redirect_baseten_to
@@ -43,8 +43,8 @@ ENTRY = {
 @pytest.fixture(autouse=True)
 def _clean(no_baseten_env: None) -> Iterator[None]:
     yield
-    clear_live_profiles()
-    clear_live_prices()
+    _clear_live_profiles()
+    _clear_live_prices()
     unregister_price(GPT_OSS)
 
 

@@ -24,7 +24,7 @@ from langchain_baseten import (
     get_baseten_callback,
     register_price,
 )
-from langchain_baseten.pricing import get_price, shipped_prices, to_price, unregister_price
+from langchain_baseten.pricing import _shipped_prices, get_price, to_price, unregister_price
 from tests import fake_baseten as fb
 from tests.local_models import KEY
 from tests.recording import redirect_baseten_to
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 GPT_OSS = "openai/gpt-oss-120b"
-GPT_OSS_PRICE = shipped_prices()[GPT_OSS]
+GPT_OSS_PRICE = _shipped_prices()[GPT_OSS]
 
 
 def usd(price: ModelPrice, input_tokens: int, output_tokens: int, cached: int = 0) -> float:
@@ -68,7 +68,7 @@ def test_shipped_prices_are_dated_sourced_and_sane() -> None:
     assert about["as_of"] == profiles_about["as_of"]  # refreshed together
     assert about["sources"]
     assert "USD" in about["unit"]
-    prices = shipped_prices()
+    prices = _shipped_prices()
     assert GPT_OSS in prices
     for slug, price in prices.items():
         assert "/" in slug, slug

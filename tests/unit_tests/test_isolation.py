@@ -307,3 +307,20 @@ def test_a_loop_closed_without_shutdown_is_forgotten_without_warnings(
         assert asyncio.run(llm.ainvoke("next loop")).text == "echo: next loop"
         gc.collect()
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_the_lru_cache_keeps_the_most_recently_used_items() -> None:
+    from langchain_baseten._cache import LruCache
+
+    cache: LruCache[str, int] = LruCache(2)
+    made: list[str] = []
+
+    def make(key: str, value: int) -> int:
+        return cache.get_or_create(key, lambda: made.append(key) or value)
+
+    assert (make("a", 1), make("b", 2), make("a", 10)) == (1, 2, 1)  # a hit: not made again
+    assert make("c", 3) == 3  # evicts b, the least recently used
+    assert make("b", 20) == 20
+    assert made == ["a", "b", "c", "b"]
+    assert sorted(cache.take_all()) == [3, 20]
+    assert cache.take_all() == []

@@ -13,8 +13,8 @@ import pytest
 from langchain_core.language_models import ModelProfile
 
 from langchain_baseten import ChatBaseten
-from langchain_baseten.pricing import shipped_prices
-from langchain_baseten.profiles import _profiles, get_model_profile, known_model_api_slugs
+from langchain_baseten.pricing import _shipped_prices
+from langchain_baseten.profiles import _known_model_api_slugs, _profiles, get_model_profile
 from tests.local_models import KEY
 
 
@@ -107,7 +107,7 @@ def test_shipped_data_uses_only_model_profile_keys_with_the_right_types() -> Non
     # reasoning_switch is this package's one documented extension (langchain_baseten.profiles).
     declared = {**get_type_hints(ModelProfile), "reasoning_switch": str}
     simple = {int: int, bool: bool, str: str}
-    for slug in known_model_api_slugs():
+    for slug in _known_model_api_slugs():
         profile = get_model_profile(slug)
         assert profile is not None
         assert set(profile) <= set(declared), (slug, set(profile) - set(declared))
@@ -142,11 +142,11 @@ def test_shipped_data_is_dated_and_sourced() -> None:
 
 
 def test_every_priced_slug_has_a_profile_and_vice_versa() -> None:
-    assert set(shipped_prices()) == set(known_model_api_slugs())
+    assert set(_shipped_prices()) == set(_known_model_api_slugs())
 
 
 def test_known_slugs_are_sorted_and_lookup_ignores_the_prefix() -> None:
-    slugs = known_model_api_slugs()
+    slugs = _known_model_api_slugs()
     assert slugs == sorted(slugs, key=str.lower)
     assert "openai/gpt-oss-120b" in slugs
     assert get_model_profile("baseten/openai/gpt-oss-120b") == get_model_profile(

@@ -1,0 +1,63 @@
+"""A small generic, thread-safe LRU map: the package's one cache with a size bound.
+
+Used for the shared clients and connection pools (:mod:`langchain_baseten._pools`).
+Pure lookups of immutable results use ``functools.cache``/``lru_cache`` instead
+(the per-call endpoint of a ``model=`` override, the shipped data files); a
+model's derived endpoint and transport live in its own one-entry
+``_config.DerivedCache``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["LruCache"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class LruCache(Generic[K, V]):
+    """A thread-safe map keeping the ``size`` most recently used items."""
+
+    def __init__(self, size: int) -> None:
+        """Keep at most ``size`` items."""
+        self._size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_create(self, key: K, factory: Callable[[], V]) -> V:
+        """The value for ``key``, made by ``factory`` on a miss (the oldest item goes).
+
+        Args:
+            key: The key.
+            factory: Makes the value on a miss (called under the lock, once per miss).
+
+        Returns:
+            The cached or new value.
+        """
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            value = factory()
+            self._items[key] = value
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+            return value
+
+    def take_all(self) -> list[V]:
+        """Remove and return every value.
+
+        Returns:
+            The values, oldest first.
+        """
+        with self._lock:
+            values = list(self._items.values())
+            self._items.clear()
+            return values
