@@ -8,6 +8,7 @@ No message here ever quotes a value.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = ["CallKwargs", "collect_init_kwargs", "known_names", "split_call_kwargs"]
+
+# Debug lines name keywords, never their values (a value may be a credential).
+_log = logging.getLogger(__name__)
 
 #: Request keys other than the parameters that every OpenAI-compatible chat server
 #: knows (set by bind_tools / with_structured_output; sent without a check).
@@ -82,10 +86,14 @@ def _apply_base_url(values: dict[str, Any], other: str, value: Any) -> None:
         )
         raise ValueError(msg)
     base_url, model_url = map_published_endpoint(value)
-    if base_url is not None:
-        values["base_url"] = base_url
     if model_url is not None:
+        _log.debug("%s= is a Baseten deployment URL: used as model_url=", other)
         values["model_url"] = model_url
+    elif base_url is not None:
+        _log.debug("%s= is not a Baseten URL: used as base_url=", other)
+        values["base_url"] = base_url
+    else:
+        _log.debug("%s= is the Model APIs' URL: the default endpoint", other)
 
 
 def _apply_route(values: dict[str, Any], other: str, value: Any) -> None:
@@ -104,6 +112,7 @@ def _apply_renamed(values: dict[str, Any], known: frozenset[str]) -> None:
         value = values.pop(other)
         if value is None:
             continue
+        _log.debug("%s= is another client's name for %s=: mapped", other, ours)
         if ours == "base_url":
             _apply_base_url(values, other, value)
         elif ours == "route":
@@ -153,6 +162,7 @@ def collect_init_kwargs(
                 UserWarning,
                 stacklevel=6,
             )
+        _log.debug("%s: keyword %r is not a field: sent as a request body key", owner, key)
         model_kwargs[key] = values.pop(key)
     clash = set(model_kwargs) & known
     if clash:
@@ -205,8 +215,12 @@ def split_call_kwargs(
         if key in _CONTROL_KEYS:
             continue
         known = key in PARAMETER_NAMES or key in _TOOL_AND_FORMAT_KEYS
-        if not known and (problem := _per_call_problem(key, owner, connection)):
-            raise ValueError(problem)
+        if not known:
+            if problem := _per_call_problem(key, owner, connection):
+                raise ValueError(problem)
+            _log.debug(
+                "%s call: keyword %r is not a known parameter: sent as a body key", owner, key
+            )
         body[key] = value
     extra_body = kwargs.get("extra_body")
     if extra_body:

@@ -611,12 +611,12 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
             body["stream"] = True
             body["stream_options"] = {"include_usage": stream_usage}
         if target.base_url != endpoint.base_url:
+            # Kinds, not URLs: a custom base_url may carry user:password.
             _log.debug(
-                "per-call model=%r routes this call to %s (%s), not %s",
+                "per-call model=%r sends this call to a %s endpoint instead of this model's %s",
                 call.model,
-                target.base_url,
                 target.kind,
-                endpoint.base_url,
+                endpoint.kind,
             )
             transport = Transport(
                 dataclasses.replace(transport.settings, base_url=target.base_url),

@@ -7,6 +7,7 @@ that would reach Baseten is what is checked.
 from __future__ import annotations
 
 import json
+import logging
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -115,6 +116,59 @@ def test_base_url_under_other_names_routes_there(fake_baseten: fb.FakeBaseten, n
     llm.invoke("hi")
     assert fake_baseten.requests[-1].path == "/v1/chat/completions"
     assert name not in fake_baseten.requests[-1].json()
+
+
+def test_the_policy_decisions_are_logged_at_debug_level(
+    fake_baseten: fb.FakeBaseten, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="langchain_baseten")
+    llm = ChatBaseten(
+        model="openai/gpt-oss-120b",
+        api_key=KEY,
+        baseten_api_base=fake_baseten.url("/v1"),
+        top_k=20,
+        max_retries=0,
+    )
+    llm.invoke("hi", my_flag=1)
+    messages = [(r.name, r.levelno, r.getMessage()) for r in caplog.records]
+    assert (
+        "langchain_baseten._kwargs",
+        logging.DEBUG,
+        "baseten_api_base= is another client's name for base_url=: mapped",
+    ) in messages
+    assert (
+        "langchain_baseten._kwargs",
+        logging.DEBUG,
+        "baseten_api_base= is not a Baseten URL: used as base_url=",
+    ) in messages
+    assert (
+        "langchain_baseten._kwargs",
+        logging.DEBUG,
+        "ChatBaseten: keyword 'top_k' is not a field: sent as a request body key",
+    ) in messages
+    assert (
+        "langchain_baseten._kwargs",
+        logging.DEBUG,
+        "ChatBaseten call: keyword 'my_flag' is not a known parameter: sent as a body key",
+    ) in messages
+
+
+def test_a_per_call_endpoint_override_is_logged_at_debug_level(
+    fake_baseten: fb.FakeBaseten, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="langchain_baseten")
+    llm = ChatBaseten(model="baseten/openai/gpt-oss-120b", api_key=KEY, max_retries=0)
+    with redirect_baseten_to(fake_baseten.base_url):
+        llm.invoke("hi")
+        assert not [r for r in caplog.records if "per-call" in r.getMessage()]
+        llm.invoke("hi", model="baseten/abcd1234")
+    (record,) = [r for r in caplog.records if "per-call" in r.getMessage()]
+    assert record.name == "langchain_baseten.chat_models"
+    assert record.levelno == logging.DEBUG
+    assert record.getMessage() == (
+        "per-call model='baseten/abcd1234' sends this call to a dedicated endpoint "
+        "instead of this model's model_api"
+    )
 
 
 def test_a_published_api_base_naming_the_model_apis_keeps_model_api_routing() -> None:

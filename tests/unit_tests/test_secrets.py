@@ -186,6 +186,27 @@ async def test_key_not_in_errors_or_debug_logs(
         _assert_clean(str(error), repr(error), _full_text(error), error.args)
 
 
+def test_the_packages_own_decision_logs_never_show_a_secret(
+    fake_baseten: fb.FakeBaseten, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="langchain_baseten")
+    with pytest.warns(UserWarning, match="my_flag"):
+        llm = ChatBaseten(
+            model="openai/gpt-oss-120b",
+            baseten_api_base=fake_baseten.url("/v1").replace("://", f"://user:{CANARY}@"),
+            api_key=CANARY,
+            default_headers={"X-Note": "plain", "Authorization": CANARY},
+            my_flag=CANARY,  # an unknown keyword: its value is sent, never logged
+            max_retries=0,
+        )
+    llm = llm.model_copy(update={"base_url": fake_baseten.url("/v1")})
+    fake_baseten.enqueue(fb.chat("a"))
+    llm.invoke("hi", other_flag=CANARY, model="baseten/abcd1234")
+    ours = [r for r in caplog.records if r.name.startswith("langchain_baseten")]
+    assert len(ours) >= 4  # mapped name, its URL's meaning, two body keys (one per call)
+    _assert_clean(caplog.text, *[r.getMessage() for r in ours])
+
+
 @pytest.mark.parametrize(
     "padded", [CANARY + "\n", CANARY + "\r\n", f"  {CANARY}\t", f"\n{CANARY}\n"]
 )
