@@ -287,15 +287,53 @@ def derive(
     key = cache.key(fields.__dict__, env)
     entry = cache.entry
     if entry is None or entry.key != key:
-        endpoint = _resolve(fields, env)
-        if check is not None:
-            check(endpoint)
-        base = endpoint
-        if transport_base is not None and (url := transport_base(endpoint)) != endpoint.base_url:
-            base = dataclasses.replace(endpoint, base_url=url)
-        entry = _Derived(key, endpoint, _transport(fields, base))
+        shared_key = _shared_key(fields, key)
+        found = _SHARED.get(shared_key) if shared_key is not None else None
+        if found is None:
+            endpoint = _resolve(fields, env)
+            if check is not None:
+                check(endpoint)
+            base = endpoint
+            if transport_base is not None and (url := transport_base(endpoint)) != base.base_url:
+                base = dataclasses.replace(endpoint, base_url=url)
+            found = (endpoint, _transport(fields, base))
+            if shared_key is not None:
+                _remember_shared(shared_key, found)
+        entry = _Derived(key, *found)
         cache.entry = entry  # one assignment: safe to share between threads
     return entry.endpoint, entry.transport
+
+
+# Endpoints and transports derived before, shared by instances whose connection fields
+# are equal (building them again cost ~10 us of each ~25 us construction). Only for the
+# shared pools: an instance with its own http_client keeps its own transport.
+_SHARED: dict[tuple[Any, ...], tuple[Endpoint, Transport]] = {}
+_SHARED_MAX = 256
+
+
+def _shared_key(fields: BasetenConnection, key: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """A hashable form of ``key`` (with the class, whose checks ran), or ``None``."""
+    if fields.http_client is not None or fields.http_async_client is not None:
+        return None
+    scalars, env, headers, query = key
+    shared_key = (
+        type(fields),
+        scalars,
+        env,
+        tuple(headers.items()) if headers else None,
+        tuple(query.items()) if query else None,
+    )
+    try:
+        hash(shared_key)
+    except TypeError:
+        return None
+    return shared_key
+
+
+def _remember_shared(key: tuple[Any, ...], derived: tuple[Endpoint, Transport]) -> None:
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()  # rare (hundreds of distinct endpoints or keys): start again
+    _SHARED[key] = derived
 
 
 # ---------------------------------------------------------------------- headers

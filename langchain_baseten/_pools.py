@@ -45,10 +45,12 @@ if TYPE_CHECKING:
     import openai
 
 __all__ = [
+    "LoopShare",
     "PoolKey",
     "ProcessShare",
     "aclose_clients",
     "close_clients",
+    "current_loop_share",
     "current_share",
     "shared_async_client",
     "shared_sync_client",
@@ -246,12 +248,27 @@ def shared_sync_client(
     return share.sync_clients.get_or_create(key, lambda: build(share.sync_pool(pool_key)))
 
 
+def current_loop_share() -> LoopShare:
+    """The running loop's pools and clients (a new object after :func:`aclose_clients`).
+
+    A caller may keep a client it got from :func:`shared_async_client` for as long
+    as this returns the same object: the client's pool is open until then.
+    """
+    return _share.loop_share()
+
+
 def shared_async_client(
-    key: Hashable, pool_key: PoolKey, build: Callable[[httpx2.AsyncClient], openai.AsyncOpenAI]
+    key: Hashable,
+    pool_key: PoolKey,
+    build: Callable[[httpx2.AsyncClient], openai.AsyncOpenAI],
+    entry: LoopShare | None = None,
 ) -> openai.AsyncOpenAI:
-    """The running loop's client for ``key``, built by ``build`` on its endpoint's pool."""
-    entry = _share.loop_share()
-    return entry.clients.get_or_create(key, lambda: build(entry.pool(pool_key)))
+    """The running loop's client for ``key``, built by ``build`` on its endpoint's pool.
+
+    ``entry``: the running loop's :func:`current_loop_share`, if the caller has it.
+    """
+    share = _share.loop_share() if entry is None else entry
+    return share.clients.get_or_create(key, lambda: build(share.pool(pool_key)))
 
 
 def close_clients() -> None:

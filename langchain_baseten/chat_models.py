@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import RunnableMap, RunnablePassthrough
-from langchain_core.runnables.config import ensure_config
+from langchain_core.runnables.config import ensure_config, var_child_runnable_config
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import (
     AliasChoices,
@@ -682,6 +682,8 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         """Add ``session_id`` from the run's config (see :mod:`langchain_baseten.session`)."""
         if kwargs.get("session_id") is not None:
             return kwargs
+        if not config and var_child_runnable_config.get() is None:
+            return kwargs  # no config at all (ensure_config would build an empty one)
         key = session_from_config(ensure_config(config), from_thread=self.session_id_from_thread)
         return kwargs if key is None else {**kwargs, "session_id": key}
 

@@ -47,8 +47,10 @@ from langchain_baseten._client import (
     TotalTimeoutError,
 )
 from langchain_baseten._pools import (
+    LoopShare,
     PoolKey,
     ProcessShare,
+    current_loop_share,
     current_share,
     shared_async_client,
     shared_sync_client,
@@ -126,6 +128,9 @@ class ClientSettings:
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     retry_lost_answers: bool = True
+    _pool_key: PoolKey | None = field(
+        default=None, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         """Strip the key and refuse values an HTTP header cannot carry."""
@@ -168,7 +173,11 @@ class ClientSettings:
     @property
     def pool_key(self) -> PoolKey:
         """The shared pool these settings use: one per endpoint origin, key and limit."""
-        return PoolKey.for_url(self.base_url, self.api_key, self.max_connections)
+        key = self._pool_key
+        if key is None:  # parsed once: parsing the URL per request was a measurable cost
+            key = PoolKey.for_url(self.base_url, self.api_key, self.max_connections)
+            object.__setattr__(self, "_pool_key", key)  # frozen: a cache, set once
+        return key
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,10 +235,10 @@ def _shared_sync(settings: ClientSettings) -> openai.OpenAI:
     )
 
 
-def _shared_async(settings: ClientSettings) -> openai.AsyncOpenAI:
+def _shared_async(settings: ClientSettings, entry: LoopShare) -> openai.AsyncOpenAI:
     """The running loop's client for these settings, on their endpoint's pool."""
     return shared_async_client(
-        settings, settings.pool_key, lambda pool: _new_async_client(settings, pool)
+        settings, settings.pool_key, lambda pool: _new_async_client(settings, pool), entry
     )
 
 
@@ -665,6 +674,7 @@ class Transport:
         "_client_share",
         "_http_async_client",
         "_http_client",
+        "_loop_client",
         "_sync_client",
         "max_event_bytes",
         "settings",
@@ -685,6 +695,8 @@ class Transport:
         self._http_async_client = http_async_client
         self._sync_client: openai.OpenAI | None = None
         self._async_client: openai.AsyncOpenAI | None = None
+        # The shared async client of the loop last used, with that loop's entry.
+        self._loop_client: tuple[LoopShare, openai.AsyncOpenAI] | None = None
         self._client_share: ProcessShare | None = None
 
     def _forget_clients_of_another_share(self) -> None:
@@ -710,7 +722,13 @@ class Transport:
     def async_client(self) -> openai.AsyncOpenAI:
         """The openai client used for asynchronous requests (call inside a running loop)."""
         if self._http_async_client is None:
-            return _shared_async(self.settings)
+            entry = current_loop_share()
+            cached = self._loop_client
+            if cached is not None and cached[0] is entry:
+                return cached[1]
+            client = _shared_async(self.settings, entry)
+            self._loop_client = (entry, client)  # one assignment: safe between threads
+            return client
         self._forget_clients_of_another_share()
         if self._async_client is None:
             self._async_client = _new_async_client(self.settings, self._http_async_client)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 from typing import Any
 
+import httpx2
 import pytest
 from langchain.chat_models import init_chat_model
 from langchain_core.load import dumpd, dumps, load
@@ -158,6 +159,21 @@ def test_equal_settings_share_one_client_different_keys_do_not() -> None:
     assert a._connection()[1].sync_client._client is b._connection()[1].sync_client._client
     assert a._connection()[1].sync_client._client is not c._connection()[1].sync_client._client
     assert c._connection()[1].sync_client.api_key == KEY + "-other"
+
+
+def test_equal_connection_fields_share_the_derived_transport_until_one_changes() -> None:
+    a = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY, timeout=5)
+    b = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY, timeout=5, temperature=0.1)
+    assert a._connection()[1] is b._connection()[1]  # derived once, not per instance
+    b.timeout = 7
+    assert b._connection()[1] is not a._connection()[1]
+    assert b._connection()[1].settings.timeout == 7
+    assert a._connection()[1].settings.timeout == 5
+    # Another class (other checks) or a user's own HTTP client never shares one.
+    with httpx2.Client() as own:
+        c = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY, timeout=5, http_client=own)
+        assert c._connection()[1] is not a._connection()[1]
+        assert c._connection()[1].sync_client._client is own
 
 
 def test_num_tokens_offline_estimate() -> None:
