@@ -26,7 +26,11 @@ kilobytes).
 from __future__ import annotations
 
 import json
-from typing import Any, NamedTuple
+import re
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 from langchain_baseten.errors import server_message
 
@@ -37,8 +41,32 @@ __all__ = [
     "SSEError",
     "ServerErrorEvent",
     "ServerSentEvent",
+    "json_loads",
+    "loads",
     "parse_event",
 ]
+
+
+def _fast_json() -> tuple[Callable[[str | bytes], Any], type[Exception]] | None:
+    """The ``loads`` and error class of orjson, where installed (a declared CPython dependency).
+
+    About three times faster than ``json.loads`` on a chat chunk. It reads JSON
+    to the same values, except integers beyond 64 bits (read as floats: such
+    texts are left to ``json``), and refuses a few texts ``json`` takes (``NaN``,
+    ``1e400``, lone surrogates), which ``json`` then decides.
+    """
+    try:
+        import orjson  # noqa: PLC0415 - optional: PyPy has no wheel
+    except ImportError:  # pragma: no cover - PyPy
+        return None
+    return orjson.loads, orjson.JSONDecodeError
+
+
+_FAST_JSON = _fast_json()
+# orjson reads an integer beyond 64 bits as a float (json keeps it exact): text with a
+# run of 20 digits (perhaps such an integer, perhaps just text) is left to json.
+_LONG_DIGITS = re.compile(r"[0-9]{20}")
+_LONG_DIGITS_BYTES = re.compile(rb"[0-9]{20}")
 
 #: The largest single event (its ``data`` and any one line) a stream may send.
 DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
@@ -236,6 +264,24 @@ class SSEDecoder:
         return ServerSentEvent(name, data)
 
 
+def json_loads(text: str | bytes) -> Any:
+    """``json.loads``, faster: orjson where it reads ``text`` to the same value.
+
+    Raises:
+        json.JSONDecodeError, UnicodeDecodeError, RecursionError: As ``json.loads``
+            does, with its wording.
+    """
+    if _FAST_JSON is not None and not (
+        _LONG_DIGITS.search(text) if isinstance(text, str) else _LONG_DIGITS_BYTES.search(text)
+    ):
+        fast_loads, fast_error = _FAST_JSON
+        try:
+            return fast_loads(text)
+        except fast_error:
+            pass  # refused (or not JSON): json decides, and words any error, as before
+    return json.loads(text)
+
+
 def loads(text: str | bytes, what: str) -> Any:
     """``json.loads`` with the parser's failures as clear :class:`SSEError` messages.
 
@@ -251,7 +297,7 @@ def loads(text: str | bytes, what: str) -> Any:
         SSEError: For text that is not JSON, or JSON nested too deeply to parse.
     """
     try:
-        return json.loads(text)
+        return json_loads(text)
     except RecursionError:
         msg = (
             f"{what} with JSON nested too deeply to parse (thousands of levels of arrays "
@@ -288,6 +334,11 @@ def parse_event(event: ServerSentEvent) -> Any:
         SSEError: For data that is not JSON, or nested too deeply.
     """
     data = event.data
+    if data[:1] == "{" and event.event == "message":  # the common case: a JSON object
+        payload = loads(data, "a stream event")
+        if "choices" in payload and payload.get("error") is None:
+            return payload
+        return _checked(payload)
     if data == "[DONE]" or data.strip() == "[DONE]":
         return DONE
     if event.event == "error":
@@ -296,7 +347,11 @@ def parse_event(event: ServerSentEvent) -> Any:
         except (ValueError, RecursionError):
             body = data
         raise ServerErrorEvent(server_message(body) or data.strip() or "(no message)", body)
-    payload = loads(data, "a stream event")
+    return _checked(loads(data, "a stream event"))
+
+
+def _checked(payload: Any) -> Any:
+    """``payload``, unless it is an error object (then :class:`ServerErrorEvent`)."""
     if isinstance(payload, dict) and _is_error(payload):
         raise ServerErrorEvent(server_message(payload) or json.dumps(payload)[:500], payload)
     return payload

@@ -34,8 +34,9 @@ from langchain_baseten._baseten import CHAT_LLM_TYPE, PROVIDER
 from langchain_baseten._config import API_KEY_ENV, secret_header_paths
 from langchain_baseten._connection import CONNECTION_FIELDS, CONNECTION_NAMES, BasetenConnection
 from langchain_baseten._kwargs import CallKwargs, collect_init_kwargs, split_call_kwargs
+from langchain_baseten._streaming import StreamParser
 from langchain_baseten.catalog import ModelInfo, parse_models, remember
-from langchain_baseten.messages import StreamParser, message_from_wire, messages_to_wire
+from langchain_baseten.messages import message_from_wire, messages_to_wire
 from langchain_baseten.parameters import SAMPLING_FIELDS, check_body_keys, check_request_params
 from langchain_baseten.profiles import get_model_profile, model_ids
 from langchain_baseten.reasoning import apply_reasoning, check_reasoning, reasoning_body
@@ -55,11 +56,7 @@ from langchain_baseten.structured_output import (
     tool_name,
 )
 from langchain_baseten.tools import ToolChoice, format_tools, tool_choice_to_wire
-from langchain_baseten.transport import (
-    AsyncEventStream,
-    EventStream,
-    Transport,
-)
+from langchain_baseten.transport import Transport
 from langchain_baseten.usage import combine_token_usage
 
 if TYPE_CHECKING:
@@ -119,13 +116,6 @@ def _resolve_cached(
         environment=environment,
         deployment_id=deployment_id,
     )
-
-
-def _closing_chunk(
-    parser: StreamParser, events: EventStream | AsyncEventStream
-) -> ChatGenerationChunk:
-    """The stream's last chunk; a stream cut before the answer was complete raises."""
-    return parser.finish(stream_end=events.outcome(finished=parser.finished))
 
 
 class _BodyLayers(NamedTuple):
@@ -803,18 +793,15 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         request = self._request(messages, stop, kwargs, stream=True)
-        extras: dict[str, Any] = {}  # hosted tools' baseten* fields, gathered from every event
         with request.transport.stream(_CHAT_PATH, request.body, request.headers) as events:
             parser = StreamParser(events.response.headers, stream_usage=request.stream_usage)
             for event in events:
-                extras.update(server_fields(event))
                 chunk = parser.feed(event)
                 if chunk is not None:
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
-            chunk = _closing_chunk(parser, events)
-            _add_server_tool_metadata(chunk.message.response_metadata, extras, request.body)
+            chunk = parser.close(events, request.body)
             if run_manager:
                 run_manager.on_llm_new_token("", chunk=chunk)
             yield chunk
@@ -827,18 +814,15 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         request = self._request(messages, stop, kwargs, stream=True)
-        extras: dict[str, Any] = {}
         async with request.transport.astream(_CHAT_PATH, request.body, request.headers) as events:
             parser = StreamParser(events.response.headers, stream_usage=request.stream_usage)
             async for event in events:
-                extras.update(server_fields(event))
                 chunk = parser.feed(event)
                 if chunk is not None:
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
-            chunk = _closing_chunk(parser, events)
-            _add_server_tool_metadata(chunk.message.response_metadata, extras, request.body)
+            chunk = parser.close(events, request.body)
             if run_manager:
                 await run_manager.on_llm_new_token("", chunk=chunk)
             yield chunk

@@ -5,10 +5,9 @@
   ``ValueError``) for anything the API cannot take, before a request is sent.
 * :func:`message_from_wire` turns a response's ``choices[0].message`` into an
   ``AIMessage``.
-* :class:`StreamParser` turns streamed ``chat.completion.chunk`` events into
-  ``AIMessageChunk`` objects, fixing Baseten's streaming quirks on the way:
-  cumulative usage is reported once, and TensorRT-LLM's tool-call deltas (several
-  per event for one index, each with its own id) merge into one call per index.
+
+Streamed ``chat.completion.chunk`` events become chunks in
+:mod:`langchain_baseten._streaming`, which reuses the readers here.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from langchain_core.messages import (
 )
 from langchain_core.messages.block_translators import register_translator
 from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
-from langchain_core.outputs import ChatGenerationChunk
 
 from langchain_baseten._baseten import PROVIDER, REQUEST_ID_HEADER
 from langchain_baseten._media import MessageConversionError, user_content
@@ -38,14 +36,13 @@ from langchain_baseten.usage import usage_metadata_from_wire
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from langchain_core.messages import InvalidToolCall, ToolCall, ToolCallChunk
+    from langchain_core.messages import InvalidToolCall, ToolCall
     from langchain_core.messages import content as types
 
 __all__ = [
     "PROVIDER",
     "MalformedResponseError",
     "MessageConversionError",
-    "StreamParser",
     "message_from_wire",
     "messages_to_wire",
     "response_metadata_from_wire",
@@ -436,204 +433,6 @@ def message_from_wire(
         response_metadata=response_metadata_from_wire(response, choice, headers),
         id=_text_or_none(response.get("id")),
     )
-
-
-def _first_choice(event: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """A stream event's first choice; ``None`` for usage-only events (``choices: []``)."""
-    choices = event.get("choices")
-    if not choices:
-        return None
-    if not isinstance(choices, list) or not isinstance(choices[0], dict):
-        msg = _malformed("choices", "a list of objects", choices, stream=True)
-        raise MalformedResponseError(msg)
-    return choices[0]
-
-
-def _stream_logprobs(logprobs: Any) -> dict[str, Any] | None:
-    """A chunk's ``logprobs``: ``{"content": [...], ...}`` (lists or nulls) or ``None``.
-
-    LangChain merges chunk metadata by type, so one odd-shaped value among the
-    chunks would break the merge with a ``TypeError`` deep inside langchain-core;
-    it is reported here instead, naming the field.
-    """
-    if not logprobs:
-        return None
-    if isinstance(logprobs, dict) and all(
-        value is None or isinstance(value, list) for value in logprobs.values()
-    ):
-        return logprobs
-    msg = _malformed(
-        "choices[0].logprobs", 'an object like {"content": [...]}', logprobs, stream=True
-    )
-    raise MalformedResponseError(msg)
-
-
-def _stream_delta(choice: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A chunk's ``delta`` (``{}`` when missing or ``null``)."""
-    delta = choice.get("delta") or {}
-    if not isinstance(delta, dict):
-        msg = _malformed("choices[0].delta", "an object", delta, stream=True)
-        raise MalformedResponseError(msg)
-    return delta
-
-
-def _stream_tool_calls(delta: Mapping[str, Any]) -> list[dict[str, Any]] | None:
-    """A delta's ``tool_calls`` (``None`` for missing, ``null`` or ``[]``, as vLLM sends)."""
-    raw_calls = delta.get("tool_calls")
-    if not raw_calls:
-        return None
-    if not isinstance(raw_calls, list) or not all(isinstance(d, dict) for d in raw_calls):
-        msg = _malformed("choices[0].delta.tool_calls", "a list of objects", raw_calls, stream=True)
-        raise MalformedResponseError(msg)
-    return raw_calls
-
-
-class StreamParser:
-    """Turns streamed chunk events into ``ChatGenerationChunk`` objects.
-
-    One parser serves one stream. Feed each event to :meth:`feed`; when the
-    stream ends call :meth:`finish` for the closing chunk, which carries the
-    finish reason, response metadata and (once, for the whole stream) the usage.
-
-    Args:
-        headers: The HTTP response headers (for Baseten's request id).
-        stream_usage: Whether to attach usage to the closing chunk.
-    """
-
-    __slots__ = (
-        "_call_ids",
-        "_call_names",
-        "_choice",
-        "_headers",
-        "_response",
-        "_stream_usage",
-        "_usage",
-    )
-
-    def __init__(self, headers: Mapping[str, str] | None, *, stream_usage: bool) -> None:
-        """Start an empty stream."""
-        self._headers = headers
-        self._stream_usage = stream_usage
-        self._usage: dict[str, Any] | None = None
-        self._response: dict[str, Any] = {}
-        self._choice: dict[str, Any] = {}
-        self._call_ids: dict[int, str] = {}
-        self._call_names: set[int] = set()
-
-    @property
-    def finished(self) -> bool:
-        """Whether the server has sent a finish reason."""
-        return self._choice.get("finish_reason") is not None
-
-    def _tool_call_chunks(self, deltas: list[dict[str, Any]]) -> list[ToolCallChunk]:
-        """Merge this event's deltas per index; a call's id and name are sent once.
-
-        TensorRT-LLM may put several deltas for one index in one event, each with
-        its own id; LangChain would treat differing ids as different calls, so only
-        the first id (and name) seen for an index in the whole stream is kept. A
-        call streamed without any id gets one (see :func:`new_tool_call_id`) on its
-        first chunk, so the merged message and the next request carry the same id.
-        """
-        merged: dict[int, ToolCallChunk] = {}
-        for position, delta in enumerate(deltas):
-            index = delta.get("index")
-            if not isinstance(index, int):
-                index = position
-            function = delta.get("function") or {}
-            if not isinstance(function, dict):
-                where = f"choices[0].delta.tool_calls[{position}].function"
-                msg = _malformed(where, "an object", function, stream=True)
-                raise MalformedResponseError(msg)
-            name = function.get("name")
-            if name is not None and not isinstance(name, str):
-                where = f"choices[0].delta.tool_calls[{position}].function.name"
-                msg = _malformed(where, "a string", name, stream=True)
-                raise MalformedResponseError(msg)
-            arguments = function.get("arguments") or ""
-            if not isinstance(arguments, str):
-                arguments = json.dumps(arguments, ensure_ascii=False)
-            chunk = merged.setdefault(
-                index,
-                {"type": "tool_call_chunk", "index": index, "id": None, "name": None, "args": ""},
-            )
-            chunk["args"] = (chunk["args"] or "") + arguments
-            if index not in self._call_ids:
-                # The first id for an index is the call's; a server that sends none
-                # (TensorRT-LLM's forced tool choice) gets one made up, once per call.
-                call_id = _text_or_none(delta.get("id")) or new_tool_call_id()
-                self._call_ids[index] = chunk["id"] = call_id
-            if index not in self._call_names and name:
-                self._call_names.add(index)
-                chunk["name"] = name
-        return list(merged.values())
-
-    def feed(self, event: Mapping[str, Any]) -> ChatGenerationChunk | None:
-        """Parse one event; return a chunk to hand out, or ``None`` if it has no delta."""
-        for key in ("id", "model", "system_fingerprint"):
-            value = event.get(key)
-            if value and isinstance(value, str):  # metadata of another type is ignored
-                self._response[key] = value
-        usage = event.get("usage")
-        if isinstance(usage, dict):
-            self._usage = usage  # cumulative: the latest report is the total so far
-        choice = _first_choice(event)
-        if choice is None:
-            return None
-        for key in ("finish_reason", "stop_reason"):
-            if choice.get(key) is not None:
-                self._choice[key] = choice[key]
-        delta = _stream_delta(choice)
-        content = _wire_text(delta.get("content"))
-        reasoning = _reasoning_of(delta)
-        refusal = _refusal_of(delta)
-        raw_calls = _stream_tool_calls(delta)
-        logprobs = _stream_logprobs(choice.get("logprobs"))
-        if not content and not reasoning and not raw_calls and not logprobs and not refusal:
-            return None
-        additional_kwargs = {"reasoning_content": reasoning} if reasoning else {}
-        if refusal:
-            additional_kwargs["refusal"] = refusal  # pieces: LangChain joins them on merge
-        message = AIMessageChunk(
-            content=content,
-            additional_kwargs=additional_kwargs,
-            tool_call_chunks=self._tool_call_chunks(raw_calls) if raw_calls else [],
-            response_metadata=(
-                {"model_provider": PROVIDER, "logprobs": logprobs}
-                if logprobs
-                else {"model_provider": PROVIDER}
-            ),
-            id=self._response.get("id"),
-        )
-        return ChatGenerationChunk(message=message)
-
-    def finish(self, stream_end: str | None = None) -> ChatGenerationChunk:
-        """Return the closing chunk: finish reason, metadata and the stream's usage once.
-
-        Args:
-            stream_end: How a complete stream ended unusually (see
-                ``EventStream.outcome``), kept as ``response_metadata["stream_end"]``.
-
-        Returns:
-            An empty-content chunk with ``chunk_position="last"``.
-        """
-        metadata = response_metadata_from_wire(self._response, self._choice, self._headers)
-        if stream_end is not None:
-            metadata["stream_end"] = stream_end
-        usage = self._usage if self._stream_usage else None
-        message = AIMessageChunk(
-            content="",
-            response_metadata=metadata,
-            usage_metadata=usage_metadata_from_wire(usage) if usage else None,
-            id=self._response.get("id"),
-            chunk_position="last",
-        )
-        info = {k: metadata[k] for k in ("finish_reason", "model_name") if k in metadata}
-        return ChatGenerationChunk(message=message, generation_info=info or None)
-
-    @property
-    def response(self) -> Mapping[str, Any]:
-        """The id, model and fingerprint seen so far."""
-        return self._response
 
 
 # --------------------------------------------------------------------------- content blocks

@@ -8,8 +8,9 @@ goes out as a plain dict and answers come back as plain dicts.
 
 Streams are requested the same way, with ``cast_to=httpx2.Response,
 stream=True``: the SDK still sends, retries and maps HTTP errors, and the body
-is read here (:class:`EventStream`, :class:`AsyncEventStream`) with the pure
-decoder of :mod:`langchain_baseten._sse`. Reading it ourselves is what tells a
+is read by :mod:`langchain_baseten._streaming` (``EventStream``,
+``AsyncEventStream``) with the pure decoder of :mod:`langchain_baseten._sse`.
+Reading it ourselves is what tells a
 clean ``[DONE]`` from a cut connection (the SDK's ``Stream`` hides ``[DONE]``),
 keeps the text of error events, bounds one event's size, and reads a finished
 stream to the end of its body so the connection goes back to the pool.
@@ -55,15 +56,8 @@ from langchain_baseten._pools import (
     shared_async_client,
     shared_sync_client,
 )
-from langchain_baseten._sse import (
-    DEFAULT_MAX_EVENT_BYTES,
-    DONE,
-    ServerErrorEvent,
-    SSEDecoder,
-    SSEError,
-    loads,
-    parse_event,
-)
+from langchain_baseten._sse import DEFAULT_MAX_EVENT_BYTES, SSEError, json_loads, loads
+from langchain_baseten._streaming import READ_ERRORS, AsyncEventStream, EventStream
 from langchain_baseten.errors import (
     BasetenResponseError,
     BasetenStreamError,
@@ -75,9 +69,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
 __all__ = [
-    "AsyncEventStream",
     "ClientSettings",
-    "EventStream",
     "JsonListResponse",
     "JsonResponse",
     "Transport",
@@ -86,10 +78,6 @@ __all__ = [
 _ClientT = TypeVar("_ClientT", openai.OpenAI, openai.AsyncOpenAI)
 #: Connections a pool (one endpoint and key) opens at most; more requests wait for one.
 DEFAULT_MAX_CONNECTIONS = 1000
-# Errors of a read in the middle of a body (TLS failures surface as ssl.SSLError, an OSError).
-_READ_ERRORS = (httpx2.RequestError, OSError)
-# Bytes read past [DONE] to reach the body's end (normally just the chunked terminator).
-_DRAIN_LIMIT = 64 * 1024
 
 
 _BAD_KEY = (
@@ -244,7 +232,7 @@ def _shared_async(settings: ClientSettings, entry: LoopShare) -> openai.AsyncOpe
 
 def _json_body(response: httpx2.Response) -> Any:
     try:
-        return json.loads(response.content)
+        return json_loads(response.content)
     except RecursionError:
         msg = (
             f"Baseten answered HTTP {response.status_code} with JSON nested too deeply to "
@@ -327,7 +315,7 @@ def _read_capped(response: httpx2.Response, cap: int) -> bytes:
     """Up to ``cap`` bytes of a streamed body (a failed read keeps what arrived)."""
     parts: list[bytes] = []
     size = 0
-    with suppress(*_READ_ERRORS):
+    with suppress(*READ_ERRORS):
         for piece in response.iter_bytes():
             parts.append(piece)
             size += len(piece)
@@ -340,197 +328,13 @@ async def _aread_capped(response: httpx2.Response, cap: int) -> bytes:
     """Async twin of :func:`_read_capped`."""
     parts: list[bytes] = []
     size = 0
-    with suppress(*_READ_ERRORS):
+    with suppress(*READ_ERRORS):
         async for piece in response.aiter_bytes():
             parts.append(piece)
             size += len(piece)
             if size > cap:
                 break
     return b"".join(parts)[:cap]
-
-
-class _StreamState:
-    """What the sync and async readers share: the decoder, and how the stream ended.
-
-    Attributes:
-        done: ``[DONE]`` arrived.
-        error: The connection failed (or timed out) while reading, before ``[DONE]``.
-    """
-
-    __slots__ = (
-        "_decoder",
-        "_drained",
-        "_settings",
-        "_url",
-        "done",
-        "error",
-        "received",
-        "response",
-    )
-
-    def __init__(
-        self, response: httpx2.Response, url: str, settings: ClientSettings, max_event_bytes: int
-    ) -> None:
-        self.response = response
-        self._url = url
-        self._settings = settings
-        self._decoder = SSEDecoder(max_event_bytes)
-        self._drained = 0
-        self.done = False
-        self.received = False
-        self.error: openai.APIError | None = None
-
-    def payloads(self, raw: bytes) -> list[dict[str, Any]]:
-        """The JSON events completed by one network read, up to ``[DONE]``."""
-        try:
-            events = self._decoder.feed(raw)
-        except SSEError as exc:
-            raise self._bad_stream(exc) from None
-        payloads: list[dict[str, Any]] = []
-        for event in events:
-            try:
-                payload = parse_event(event)
-            except SSEError as exc:
-                raise self._bad_stream(exc) from None
-            except ServerErrorEvent as exc:
-                raise self._server_error(exc) from None
-            if payload is DONE:
-                self.done = True
-                break
-            if isinstance(payload, dict):
-                payloads.append(payload)
-        if payloads:
-            self.received = True
-        return payloads
-
-    def drained(self, raw: bytes) -> bool:
-        """Read past ``[DONE]`` to the body's end (so the connection can be reused).
-
-        Returns:
-            ``True`` once more than a few kilobytes follow ``[DONE]``: stop, and
-            let closing the response drop the connection.
-        """
-        self._drained += len(raw)
-        return self._drained > _DRAIN_LIMIT
-
-    def end(self) -> None:
-        """The body ended (an unfinished last event is dropped, as the SSE rules say)."""
-        self._decoder.finish()
-
-    def lost(self, exc: Exception) -> None:
-        """The connection failed while reading: keep the error unless ``[DONE]`` came."""
-        if self.done:
-            return
-        request = self.response.request
-        err: openai.APIConnectionError = (
-            openai.APITimeoutError(request=request)
-            if isinstance(exc, httpx2.TimeoutException)
-            else openai.APIConnectionError(request=request)
-        )
-        err.__cause__ = exc
-        self.error = enrich_api_error(
-            err,
-            url=self._url,
-            mid_stream=True,
-            request_id=self.response.headers.get(REQUEST_ID_HEADER),
-            secret=self._settings.api_key,
-        )
-        if isinstance(exc, TotalTimeoutError):
-            _explain_total_timeout(self.error, self._url, self._settings, mid_stream=True)
-
-    def outcome(self, *, finished: bool) -> str | None:
-        """Judge the ended stream, given whether the model sent a ``finish_reason``.
-
-        Args:
-            finished: A chunk carried a ``finish_reason``.
-
-        Returns:
-            ``None`` for a normal end; otherwise how a complete answer ended
-            (for ``response_metadata["stream_end"]``): ``"done_without_finish_reason"``
-            (vLLM may end with ``[DONE]`` alone, vllm-project/vllm#27572),
-            ``"closed_after_finish_reason"`` (the body ended without ``[DONE]``)
-            or ``"cut_after_finish_reason"`` (the connection broke after it).
-
-        Raises:
-            openai.APIConnectionError: The connection broke before the answer was complete.
-            BasetenStreamError: The body ended with neither ``finish_reason`` nor ``[DONE]``.
-        """
-        if self.error is not None:
-            if not finished:
-                raise self.error
-            return "cut_after_finish_reason"
-        if self.done and (finished or self.received):
-            return None if finished else "done_without_finish_reason"
-        if not finished:
-            if self.done:
-                msg = (
-                    f"The stream from {self.response.request.url.host} ended before the "
-                    "model finished: it sent [DONE] and no answer at all."
-                )
-                raise BasetenStreamError(msg, self.response.request, body=None)
-            msg = (
-                f"The stream from {self.response.request.url.host} ended before the model "
-                "finished (no finish_reason was sent, and no [DONE]), so the partial answer "
-                "was discarded. The connection dropped or a proxy cut the stream; retrying "
-                "usually helps."
-            )
-            raise BasetenStreamError(msg, self.response.request, body=None)
-        return "closed_after_finish_reason"
-
-    def _bad_stream(self, exc: SSEError) -> BasetenResponseError:
-        msg = f"Baseten sent {exc}."
-        return BasetenResponseError(msg, self.response.request, body=None)
-
-    def _server_error(self, exc: ServerErrorEvent) -> openai.APIError:
-        err = openai.APIError(exc.message, self.response.request, body=exc.body)
-        return enrich_api_error(
-            err,
-            url=self._url,
-            mid_stream=True,
-            request_id=self.response.headers.get(REQUEST_ID_HEADER),
-            secret=self._settings.api_key,
-        )
-
-
-class EventStream(_StreamState):
-    """The JSON events of one sync stream; iterate once, then ask :meth:`outcome`."""
-
-    __slots__ = ()
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        """Yield each JSON event (a dict) until ``[DONE]`` or the end of the body."""
-        try:
-            for raw in self.response.iter_bytes():
-                if self.done:
-                    if self.drained(raw):
-                        return
-                    continue
-                yield from self.payloads(raw)
-        except _READ_ERRORS as exc:
-            self.lost(exc)
-        else:
-            self.end()
-
-
-class AsyncEventStream(_StreamState):
-    """Async twin of :class:`EventStream`."""
-
-    __slots__ = ()
-
-    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
-        """Yield each JSON event (a dict) until ``[DONE]`` or the end of the body."""
-        try:
-            async for raw in self.response.aiter_bytes():
-                if self.done:
-                    if self.drained(raw):
-                        return
-                    continue
-                for payload in self.payloads(raw):
-                    yield payload
-        except _READ_ERRORS as exc:
-            self.lost(exc)
-        else:
-            self.end()
 
 
 # What the SDK's encoder takes besides dicts, lists, strings and floats.
@@ -596,17 +400,15 @@ def _explain_pool_wait(err: openai.APIError, url: str, settings: ClientSettings)
     err.args = (message,)
 
 
-def _explain_total_timeout(
-    err: openai.APIError, url: str, settings: ClientSettings, *, mid_stream: bool
-) -> None:
-    """Say that the whole request ran past ``timeout`` although data kept arriving."""
-    what = "The stream from" if mid_stream else "The answer from"
+def _explain_total_timeout(err: openai.APIError, url: str, settings: ClientSettings) -> None:
+    """Say that the whole request ran past ``timeout`` although data kept arriving.
+
+    (The same deadline passed mid-stream is worded in :mod:`langchain_baseten._streaming`.)
+    """
     message = (
-        f"{what} {url} took longer than timeout={settings.timeout} s in total (data kept "
-        "arriving, too slowly to finish in time); raise timeout= if the model is slow."
+        f"The answer from {url} took longer than timeout={settings.timeout} s in total (data "
+        "kept arriving, too slowly to finish in time); raise timeout= if the model is slow."
     )
-    if mid_stream:
-        message += " The partial answer was discarded."
     err.message = message
     err.args = (message,)
 
@@ -643,7 +445,7 @@ def _readable_errors(url: str, settings: ClientSettings, *, body: Any = None) ->
         if isinstance(err.__cause__, httpx2.PoolTimeout):
             _explain_pool_wait(enriched, url, settings)
         elif isinstance(err.__cause__, TotalTimeoutError):
-            _explain_total_timeout(enriched, url, settings, mid_stream=False)
+            _explain_total_timeout(enriched, url, settings)
         _say_why_not_retried(enriched, settings, lost=getattr(err, "lost_answer", False))
         raise enriched from err.__cause__
     except (ValueError, TypeError) as exc:

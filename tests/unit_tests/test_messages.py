@@ -16,10 +16,10 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from langchain_baseten._streaming import StreamParser
 from langchain_baseten.errors import BasetenResponseError
 from langchain_baseten.messages import (
     MessageConversionError,
-    StreamParser,
     message_from_wire,
     messages_to_wire,
 )
