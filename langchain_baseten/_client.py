@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 import openai
 
+from langchain_baseten._limits import DEFAULT_MAX_RESPONSE_BYTES
 from langchain_baseten.errors import BasetenResponseError
 
 if TYPE_CHECKING:
@@ -55,9 +56,6 @@ log = logging.getLogger(__name__)
 #: Statuses that say the server did not run the request (the SDK's 408/409, rate
 #: limits, and Baseten's 502 "container restarted" and 503 "loading/overloaded").
 NOT_RUN_STATUSES = frozenset({408, 409, 429, 502, 503})
-#: Default cap on a plain (non-stream) answer's decoded size: Baseten's own limit
-#: on request bodies. Logprobs for a long answer are the largest legitimate case.
-DEFAULT_MAX_RESPONSE_BYTES = 100 * 2**20
 #: Failures after the request went out: the server may have run it.
 _AFTER_SEND = (httpx2.ReadTimeout, httpx2.ReadError, httpx2.RemoteProtocolError)
 
@@ -155,11 +153,19 @@ def _lost_answer(err: httpx2.TransportError, request: httpx2.Request) -> openai.
 
 def _should_retry_status(response: httpx2.Response, limits: RequestLimits) -> bool | None:
     """``False`` when the policy forbids a retry; ``None`` to let the SDK decide."""
-    if limits.retry_lost_answers or response.status_code in NOT_RUN_STATUSES:
+    status = response.status_code
+    if status in NOT_RUN_STATUSES:
+        log.debug("HTTP %i says the request was not run: retried if attempts are left", status)
         return None
+    if limits.retry_lost_answers:
+        return None  # the SDK's own policy (it logs its retries)
     if response.headers.get("x-should-retry") == "true":
+        log.debug("HTTP %i with x-should-retry: true: retried if attempts are left", status)
         return None
-    log.debug("Not retrying HTTP %i: the server may have run the request", response.status_code)
+    log.debug(
+        "Not retrying HTTP %i: the server may have run the request (retry_lost_answers=False)",
+        status,
+    )
     return False
 
 

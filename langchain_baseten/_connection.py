@@ -26,7 +26,6 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
 from langchain_baseten._config import (
     DerivedCache,
     EnvEndpoint,
@@ -37,9 +36,12 @@ from langchain_baseten._config import (
     endpoint_from_env,
 )
 from langchain_baseten._kwargs import collect_init_kwargs, known_names
-from langchain_baseten._sse import DEFAULT_MAX_EVENT_BYTES
+from langchain_baseten._limits import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+)
 from langchain_baseten.routing import Route  # noqa: TC001  # pydantic reads it at runtime
-from langchain_baseten.transport import DEFAULT_MAX_CONNECTIONS
 
 if TYPE_CHECKING:
     from langchain_baseten.routing import Endpoint

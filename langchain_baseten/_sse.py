@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-from langchain_baseten.errors import server_message
+from langchain_baseten._limits import DEFAULT_MAX_EVENT_BYTES
 
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",
@@ -68,8 +68,6 @@ _FAST_JSON = _fast_json()
 _LONG_DIGITS = re.compile(r"[0-9]{20}")
 _LONG_DIGITS_BYTES = re.compile(rb"[0-9]{20}")
 
-#: The largest single event (its ``data`` and any one line) a stream may send.
-DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 
 _BOM = b"\xef\xbb\xbf"
 _COLON = 0x3A  # b":"[0]
@@ -310,6 +308,17 @@ def loads(text: str | bytes, what: str) -> Any:
         raise SSEError(msg) from None
 
 
+def _server_message(body: Any) -> str | None:
+    """The server's own words in an error body.
+
+    Imported on this error path only: the errors module imports the openai SDK,
+    which importing this package does not.
+    """
+    from langchain_baseten.errors import server_message  # noqa: PLC0415
+
+    return server_message(body)
+
+
 def _is_error(payload: dict[str, Any]) -> bool:
     """An error object in the place of a chunk (a chunk always has ``choices``)."""
     if payload.get("error") is not None:
@@ -346,12 +355,14 @@ def parse_event(event: ServerSentEvent) -> Any:
             body: Any = json.loads(data)
         except (ValueError, RecursionError):
             body = data
-        raise ServerErrorEvent(server_message(body) or data.strip() or "(no message)", body)
+        said = _server_message(body)
+        raise ServerErrorEvent(said or data.strip() or "(no message)", body)
     return _checked(loads(data, "a stream event"))
 
 
 def _checked(payload: Any) -> Any:
     """``payload``, unless it is an error object (then :class:`ServerErrorEvent`)."""
     if isinstance(payload, dict) and _is_error(payload):
-        raise ServerErrorEvent(server_message(payload) or json.dumps(payload)[:500], payload)
+        said = _server_message(payload)
+        raise ServerErrorEvent(said or json.dumps(payload)[:500], payload)
     return payload

@@ -45,9 +45,13 @@ from langchain_core.outputs import ChatGenerationChunk
 from langchain_baseten._baseten import PROVIDER, REQUEST_ID_HEADER
 from langchain_baseten._client import TotalTimeoutError
 from langchain_baseten._sse import DONE, ServerErrorEvent, SSEDecoder, SSEError, parse_event
-from langchain_baseten.errors import BasetenResponseError, BasetenStreamError, enrich_api_error
-from langchain_baseten.messages import (
+from langchain_baseten.errors import (
+    BasetenResponseError,
+    BasetenStreamError,
     MalformedResponseError,
+    enrich_api_error,
+)
+from langchain_baseten.messages import (
     _malformed,
     _reasoning_of,
     _refusal_of,
@@ -206,7 +210,7 @@ class _StreamState:
     def lost(self, exc: Exception) -> None:
         """The connection failed while reading: keep the error unless ``[DONE]`` came."""
         if self.done:
-            log.debug("Stream read failed after [DONE] (%s); the answer is complete", exc)
+            log.debug("Stream read failed after [DONE] (%s): complete", type(exc).__name__)
             return
         self.error = _lost_connection_error(exc, self.response, self._url, self._settings)
 

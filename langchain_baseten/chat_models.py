@@ -34,7 +34,6 @@ from langchain_baseten._baseten import CHAT_LLM_TYPE, PROVIDER
 from langchain_baseten._config import API_KEY_ENV, secret_header_paths
 from langchain_baseten._connection import CONNECTION_FIELDS, CONNECTION_NAMES, BasetenConnection
 from langchain_baseten._kwargs import CallKwargs, collect_init_kwargs, split_call_kwargs
-from langchain_baseten._streaming import StreamParser
 from langchain_baseten.catalog import ModelInfo, parse_models, remember
 from langchain_baseten.messages import message_from_wire, messages_to_wire
 from langchain_baseten.parameters import SAMPLING_FIELDS, check_body_keys, check_request_params
@@ -56,7 +55,6 @@ from langchain_baseten.structured_output import (
     tool_name,
 )
 from langchain_baseten.tools import ToolChoice, format_tools, tool_choice_to_wire
-from langchain_baseten.transport import Transport
 from langchain_baseten.usage import combine_token_usage
 
 if TYPE_CHECKING:
@@ -68,6 +66,8 @@ if TYPE_CHECKING:
     from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializable
     from langchain_core.runnables.utils import AnyConfigurableField
     from langchain_core.tools import BaseTool
+
+    from langchain_baseten.transport import Transport
 
 __all__ = ["ChatBaseten"]
 
@@ -608,6 +608,8 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
                 target.kind,
                 endpoint.kind,
             )
+            from langchain_baseten.transport import Transport  # noqa: PLC0415 - see _stream
+
             transport = Transport(
                 dataclasses.replace(transport.settings, base_url=target.base_url),
                 http_client=self.http_client,
@@ -792,6 +794,10 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        # Imported at the first stream: with the transport, it brings the openai SDK,
+        # which `from langchain_baseten import ChatBaseten` does not import.
+        from langchain_baseten._streaming import StreamParser  # noqa: PLC0415
+
         request = self._request(messages, stop, kwargs, stream=True)
         with request.transport.stream(_CHAT_PATH, request.body, request.headers) as events:
             parser = StreamParser(events.response.headers, stream_usage=request.stream_usage)
@@ -813,6 +819,8 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        from langchain_baseten._streaming import StreamParser  # noqa: PLC0415 - see _stream
+
         request = self._request(messages, stop, kwargs, stream=True)
         async with request.transport.astream(_CHAT_PATH, request.body, request.headers) as events:
             parser = StreamParser(events.response.headers, stream_usage=request.stream_usage)

@@ -86,6 +86,7 @@ __all__ = [
     "BasetenTimeoutError",
     "BasetenTruncatedOutputError",
     "BasetenUnprocessableEntityError",
+    "MalformedResponseError",
     "enrich_api_error",
     "is_context_overflow",
     "server_message",
@@ -169,6 +170,16 @@ class BasetenResponseError(openai.APIError, ModelAPIError):
             body: The offending answer (or part of it).
         """
         super().__init__(message, _redacted_request(request), body=body)  # type: ignore[arg-type]
+
+
+class MalformedResponseError(BasetenResponseError):
+    """An answer (or stream event) is JSON but not shaped as the API promises.
+
+    The message names the field (``choices[0].message`` ...) and what it held. A
+    :class:`BasetenResponseError`, the one class for malformed answers everywhere
+    (chat, streams, embeddings, ``/models``). Also importable from
+    :mod:`langchain_baseten.messages`, whose converters raise it.
+    """
 
 
 class BasetenStreamError(openai.APIError, ModelAPIError):

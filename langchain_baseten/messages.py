@@ -29,7 +29,6 @@ from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, p
 
 from langchain_baseten._baseten import PROVIDER, REQUEST_ID_HEADER
 from langchain_baseten._media import MessageConversionError, user_content
-from langchain_baseten.errors import BasetenResponseError, server_message
 from langchain_baseten.tools import new_tool_call_id
 from langchain_baseten.usage import usage_metadata_from_wire
 
@@ -38,6 +37,8 @@ if TYPE_CHECKING:
 
     from langchain_core.messages import InvalidToolCall, ToolCall
     from langchain_core.messages import content as types
+
+    from langchain_baseten.errors import MalformedResponseError
 
 __all__ = [
     "PROVIDER",
@@ -67,13 +68,25 @@ _SKIPPED_AI_BLOCKS = frozenset(
 )
 
 
-class MalformedResponseError(BasetenResponseError):
-    """An answer (or stream event) is JSON but not shaped as the API promises.
+def _malformed_response(message: str) -> Exception:
+    """A :class:`~langchain_baseten.errors.MalformedResponseError` for ``message``.
 
-    The message names the field (``choices[0].message`` ...) and what it held. A
-    :class:`~langchain_baseten.errors.BasetenResponseError`, the one class for
-    malformed answers everywhere (chat, streams, embeddings, ``/models``).
+    Imported here, on this error path only: the errors module brings the openai
+    SDK, which converting messages (and importing the chat model) does not need.
     """
+    from langchain_baseten.errors import MalformedResponseError  # noqa: PLC0415
+
+    return MalformedResponseError(message)
+
+
+def __getattr__(name: str) -> Any:
+    """``MalformedResponseError`` (defined in :mod:`langchain_baseten.errors`), on first use."""
+    if name == "MalformedResponseError":
+        from langchain_baseten.errors import MalformedResponseError  # noqa: PLC0415
+
+        return MalformedResponseError
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 # --------------------------------------------------------------------------- to wire
@@ -369,7 +382,7 @@ def _choice_message(choice: Mapping[str, Any]) -> Mapping[str, Any]:
         return {}
     if not isinstance(wire, dict):
         msg = _malformed(where, "an object", wire, stream=False)
-        raise MalformedResponseError(msg)
+        raise _malformed_response(msg)
     return wire
 
 
@@ -400,23 +413,25 @@ def message_from_wire(
     """
     choices = response.get("choices")
     if not isinstance(choices, list) or not choices:
+        from langchain_baseten.errors import server_message  # noqa: PLC0415 - see above
+
         said = server_message(response)
         msg = (
             f"Baseten's response has no choices; it says: {said[:500]}"
             if said
             else f"Baseten's response has no choices: {json.dumps(response, default=str)[:300]}"
         )
-        raise MalformedResponseError(msg)
+        raise _malformed_response(msg)
     choice = choices[0]
     if not isinstance(choice, dict):
         msg = _malformed("choices[0]", "an object", choice, stream=False)
-        raise MalformedResponseError(msg)
+        raise _malformed_response(msg)
     wire = _choice_message(choice)
     raw_calls = wire.get("tool_calls") or []
     if not isinstance(raw_calls, list) or not all(isinstance(c, dict) for c in raw_calls):
         where = "choices[0].message.tool_calls"
         msg = _malformed(where, "a list of objects", raw_calls, stream=False)
-        raise MalformedResponseError(msg)
+        raise _malformed_response(msg)
     additional_kwargs: dict[str, Any] = {}
     if reasoning := _reasoning_of(wire):
         additional_kwargs["reasoning_content"] = reasoning

@@ -39,7 +39,6 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from langchain_baseten._baseten import strip_prefix
-from langchain_baseten.errors import BasetenResponseError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -166,6 +165,8 @@ def model_ids(payload: Mapping[str, Any], url: str = "GET /models") -> list[str]
             "Is this an OpenAI-compatible endpoint (Baseten's Model APIs or a deployment's "
             "/sync/v1)?"
         )
+        from langchain_baseten.errors import BasetenResponseError  # noqa: PLC0415 - brings openai
+
         raise BasetenResponseError(msg, body=dict(payload))
     return [
         entry["id"]

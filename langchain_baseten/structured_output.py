@@ -42,8 +42,6 @@ from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
-from langchain_baseten.errors import BasetenTruncatedOutputError
-
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
@@ -136,6 +134,8 @@ def check_complete(result: list[Generation], *, max_tokens: int | None) -> None:
             "Raise max_tokens (reasoning models spend tokens on reasoning first) or ask for "
             "a shorter answer."
         )
+        from langchain_baseten.errors import BasetenTruncatedOutputError  # noqa: PLC0415
+
         raise BasetenTruncatedOutputError(msg, llm_output=written)
 
 

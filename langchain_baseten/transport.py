@@ -40,12 +40,16 @@ import pydantic
 
 from langchain_baseten._baseten import REQUEST_ID_HEADER
 from langchain_baseten._client import (
-    DEFAULT_MAX_RESPONSE_BYTES,
     NOT_RUN_STATUSES,
     AsyncBasetenOpenAI,
     BasetenOpenAI,
     RequestLimits,
     TotalTimeoutError,
+)
+from langchain_baseten._limits import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
 )
 from langchain_baseten._pools import (
     LoopShare,
@@ -56,7 +60,7 @@ from langchain_baseten._pools import (
     shared_async_client,
     shared_sync_client,
 )
-from langchain_baseten._sse import DEFAULT_MAX_EVENT_BYTES, SSEError, json_loads, loads
+from langchain_baseten._sse import SSEError, json_loads, loads
 from langchain_baseten._streaming import READ_ERRORS, AsyncEventStream, EventStream
 from langchain_baseten.errors import (
     BasetenResponseError,
@@ -76,8 +80,6 @@ __all__ = [
 ]
 
 _ClientT = TypeVar("_ClientT", openai.OpenAI, openai.AsyncOpenAI)
-#: Connections a pool (one endpoint and key) opens at most; more requests wait for one.
-DEFAULT_MAX_CONNECTIONS = 1000
 
 
 _BAD_KEY = (
@@ -430,8 +432,13 @@ def _say_why_not_retried(err: openai.APIError, settings: ClientSettings, *, lost
 
 
 @contextmanager
-def _readable_errors(url: str, settings: ClientSettings, *, body: Any = None) -> Iterator[None]:
-    """Re-raise the SDK's errors with Baseten's message, and unsendable bodies clearly.
+def _request_errors(url: str, settings: ClientSettings, *, body: Any = None) -> Iterator[None]:
+    """Request-time errors (the request variant): the SDK's, with Baseten's message.
+
+    Covers what fails before an answer starts: HTTP statuses, connecting, waiting
+    for a pooled connection, the total deadline of a plain answer, and bodies
+    that cannot be sent. A stream's failures once it started are mapped by
+    :mod:`langchain_baseten._streaming` (the stream variant).
 
     A body that cannot be encoded (NaN, a lone surrogate, an object JSON cannot
     carry) becomes a ``ValueError`` naming where it is.
@@ -546,7 +553,7 @@ class Transport:
 
         ``headers`` are added to this request only (session affinity, hosted tools).
         """
-        with _readable_errors(self._url(path), self.settings, body=body):
+        with _request_errors(self._url(path), self.settings, body=body):
             response = self.sync_client.post(
                 path, body=body, cast_to=httpx2.Response, options=_options(headers)
             )
@@ -556,7 +563,7 @@ class Transport:
         self, path: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
     ) -> JsonResponse:
         """Async twin of :meth:`post`."""
-        with _readable_errors(self._url(path), self.settings, body=body):
+        with _request_errors(self._url(path), self.settings, body=body):
             response = await self.async_client.post(
                 path, body=body, cast_to=httpx2.Response, options=_options(headers)
             )
@@ -564,25 +571,25 @@ class Transport:
 
     def post_list(self, path: str, body: Mapping[str, Any]) -> JsonListResponse:
         """POST a JSON body whose answer is a JSON array (BEI/TEI ``/rerank``, ``/predict``)."""
-        with _readable_errors(self._url(path), self.settings, body=body):
+        with _request_errors(self._url(path), self.settings, body=body):
             response = self.sync_client.post(path, body=body, cast_to=httpx2.Response)
         return _decode_list(response)
 
     async def apost_list(self, path: str, body: Mapping[str, Any]) -> JsonListResponse:
         """Async twin of :meth:`post_list`."""
-        with _readable_errors(self._url(path), self.settings, body=body):
+        with _request_errors(self._url(path), self.settings, body=body):
             response = await self.async_client.post(path, body=body, cast_to=httpx2.Response)
         return _decode_list(response)
 
     def get(self, path: str) -> JsonResponse:
         """GET a path and return the decoded JSON answer with its headers."""
-        with _readable_errors(self._url(path), self.settings):
+        with _request_errors(self._url(path), self.settings):
             response = self.sync_client.get(path, cast_to=httpx2.Response)
         return _decode(response)
 
     async def aget(self, path: str) -> JsonResponse:
         """Async twin of :meth:`get`."""
-        with _readable_errors(self._url(path), self.settings):
+        with _request_errors(self._url(path), self.settings):
             response = await self.async_client.get(path, cast_to=httpx2.Response)
         return _decode(response)
 
@@ -598,7 +605,7 @@ class Transport:
         connection in the pool for the next request.
         """
         url = self._url(path)
-        with _readable_errors(url, self.settings, body=body):
+        with _request_errors(url, self.settings, body=body):
             response = self.sync_client.post(
                 path, body=body, cast_to=httpx2.Response, stream=True, options=_options(headers)
             )
@@ -616,7 +623,7 @@ class Transport:
     ) -> AsyncIterator[AsyncEventStream]:
         """Async twin of :meth:`stream`."""
         url = self._url(path)
-        with _readable_errors(url, self.settings, body=body):
+        with _request_errors(url, self.settings, body=body):
             response = await self.async_client.post(
                 path, body=body, cast_to=httpx2.Response, stream=True, options=_options(headers)
             )

@@ -10,9 +10,11 @@ the fast JSON parser decides exactly as ``json`` does.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from typing import TYPE_CHECKING, Any
 
+import httpx2
 import pytest
 from langchain_core.load import dumpd
 from langchain_core.messages import AIMessageChunk
@@ -21,6 +23,7 @@ from langchain_core.outputs.chat_generation import merge_chat_generation_chunks
 from langchain_baseten import _streaming
 from langchain_baseten._sse import SSEError, json_loads, loads
 from langchain_baseten._streaming import StreamParser
+from langchain_baseten.transport import ClientSettings
 
 if TYPE_CHECKING:
     from langchain_core.outputs import ChatGenerationChunk
@@ -149,3 +152,29 @@ def test_the_fast_json_parser_gives_what_json_gives(text: str) -> None:
 def test_json_errors_are_worded_as_before(text: str, words: str) -> None:
     with pytest.raises(SSEError, match=words):
         loads(text, "a stream event")
+
+
+def _ended_stream(*, done: bool, received: bool) -> _streaming.EventStream:
+    request = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+    settings = ClientSettings(
+        base_url="http://127.0.0.1:9/v1", api_key="k", timeout=None, max_retries=0
+    )
+    events = _streaming.EventStream(httpx2.Response(200, request=request), "u", settings, 1024)
+    events.done, events.received = done, received
+    return events
+
+
+def test_package_decisions_at_a_streams_end_are_logged(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="langchain_baseten._streaming")
+    assert _ended_stream(done=True, received=True).outcome(finished=False) == (
+        "done_without_finish_reason"
+    )
+    assert _ended_stream(done=False, received=True).outcome(finished=True) == (
+        "closed_after_finish_reason"
+    )
+    assert _ended_stream(done=True, received=True).outcome(finished=True) is None
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == [
+        "Stream from 127.0.0.1 ended by [DONE] without a finish_reason: complete",
+        "Stream from 127.0.0.1 closed after its finish_reason without [DONE]: complete",
+    ]

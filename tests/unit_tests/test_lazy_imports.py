@@ -1,0 +1,82 @@
+"""Importing the chat model loads no HTTP client SDK; public names still resolve.
+
+Each check runs a fresh interpreter (``sys.modules`` of this one already holds
+everything); nothing here is timed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import langchain_baseten
+from langchain_baseten import errors
+
+
+def _run(code: str) -> dict[str, object]:
+    done = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_importing_the_chat_model_does_not_import_openai() -> None:
+    seen = _run(
+        "import json, sys\n"
+        "from langchain_baseten import ChatBaseten\n"
+        "print(json.dumps({m: m in sys.modules for m in\n"
+        "    ('openai', 'langchain_baseten.errors', 'langchain_baseten.transport',\n"
+        "     'langchain_baseten.embeddings', 'langchain_baseten.rerank')}))"
+    )
+    assert seen == {
+        "openai": False,
+        "langchain_baseten.errors": False,
+        "langchain_baseten.transport": False,
+        "langchain_baseten.embeddings": False,
+        "langchain_baseten.rerank": False,
+    }
+
+
+def test_an_error_class_imports_openai_and_is_the_same_class() -> None:
+    seen = _run(
+        "import json, sys\n"
+        "import langchain_baseten\n"
+        "before = 'openai' in sys.modules\n"
+        "from langchain_baseten import BasetenStreamError\n"
+        "import openai\n"
+        "from langchain_baseten.errors import BasetenStreamError as direct\n"
+        "print(json.dumps({'before': before, 'same': BasetenStreamError is direct,\n"
+        "    'sdk': issubclass(BasetenStreamError, openai.APIError)}))"
+    )
+    assert seen == {"before": False, "same": True, "sdk": True}
+
+
+def test_every_public_name_resolves_and_dir_lists_them() -> None:
+    names = set(dir(langchain_baseten))
+    assert set(langchain_baseten.__all__) <= names
+    for name in langchain_baseten.__all__:
+        assert getattr(langchain_baseten, name) is not None
+    assert langchain_baseten.BasetenResponseError is errors.BasetenResponseError
+    assert issubclass(errors.MalformedResponseError, errors.BasetenResponseError)
+    assert langchain_baseten.messages.MalformedResponseError is errors.MalformedResponseError
+
+
+def test_star_import_gives_every_public_name() -> None:
+    seen = _run(
+        "import json\n"
+        "from langchain_baseten import *\n"
+        "import langchain_baseten\n"
+        "print(json.dumps(sorted(n for n in langchain_baseten.__all__ if n not in globals())))"
+    )
+    assert seen == []
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    try:
+        _ = langchain_baseten.NoSuchThing  # type: ignore[attr-defined]
+    except AttributeError as exc:
+        assert "NoSuchThing" in str(exc)  # noqa: PT017
+    else:
+        raise AssertionError
