@@ -39,12 +39,12 @@ from langchain_baseten.routing import (
     normalize_model_url,
     resolve_endpoint,
 )
+from langchain_baseten.transport import ClientSettings, Transport
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from langchain_baseten._connection import BasetenConnection
-    from langchain_baseten.transport import Transport
 
 __all__ = [
     "API_BASE_ENV",
@@ -156,10 +156,6 @@ def _resolve(fields: BasetenConnection, env: EnvEndpoint) -> Endpoint:
 
 
 def _transport(fields: BasetenConnection, endpoint: Endpoint) -> Transport:
-    # Imported here: the transport brings the openai SDK, which importing a model class
-    # does not (`from langchain_baseten import ChatBaseten` stays light).
-    from langchain_baseten.transport import ClientSettings, Transport  # noqa: PLC0415
-
     if fields.api_key is None or not fields.api_key.get_secret_value().strip():
         raise ValueError(_MISSING_KEY)
     if fields.timeout is not None and fields.timeout <= 0:

@@ -61,6 +61,7 @@ from langchain_baseten.messages import (
 )
 from langchain_baseten.server_tools import server_tool_names
 from langchain_baseten.tools import new_tool_call_id
+from langchain_baseten.transport import READ_ERRORS
 from langchain_baseten.usage import usage_metadata_from_wire
 
 if TYPE_CHECKING:
@@ -70,12 +71,10 @@ if TYPE_CHECKING:
 
     from langchain_baseten.transport import ClientSettings
 
-__all__ = ["READ_ERRORS", "AsyncEventStream", "EventStream", "StreamParser"]
+__all__ = ["AsyncEventStream", "EventStream", "StreamParser"]
 
 log = logging.getLogger(__name__)
 
-#: Errors of a read in the middle of a body (TLS failures surface as ssl.SSLError, an OSError).
-READ_ERRORS = (httpx2.RequestError, OSError)
 # Bytes read past [DONE] to reach the body's end (normally just the chunked terminator).
 _DRAIN_LIMIT = 64 * 1024
 _SERVER_FIELD_PREFIX = "baseten"  # hosted tools' fields (see server_tools)

@@ -55,6 +55,7 @@ from langchain_baseten.structured_output import (
     tool_name,
 )
 from langchain_baseten.tools import ToolChoice, format_tools, tool_choice_to_wire
+from langchain_baseten.transport import Transport
 from langchain_baseten.usage import combine_token_usage
 
 if TYPE_CHECKING:
@@ -66,8 +67,6 @@ if TYPE_CHECKING:
     from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializable
     from langchain_core.runnables.utils import AnyConfigurableField
     from langchain_core.tools import BaseTool
-
-    from langchain_baseten.transport import Transport
 
 __all__ = ["ChatBaseten"]
 
@@ -608,8 +607,6 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
                 target.kind,
                 endpoint.kind,
             )
-            from langchain_baseten.transport import Transport  # noqa: PLC0415 - see _stream
-
             transport = Transport(
                 dataclasses.replace(transport.settings, base_url=target.base_url),
                 http_client=self.http_client,

@@ -35,17 +35,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import httpx2
-import openai
 import pydantic
 
 from langchain_baseten._baseten import REQUEST_ID_HEADER
-from langchain_baseten._client import (
-    NOT_RUN_STATUSES,
-    AsyncBasetenOpenAI,
-    BasetenOpenAI,
-    RequestLimits,
-    TotalTimeoutError,
-)
 from langchain_baseten._limits import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_EVENT_BYTES,
@@ -61,26 +53,28 @@ from langchain_baseten._pools import (
     shared_sync_client,
 )
 from langchain_baseten._sse import SSEError, json_loads, loads
-from langchain_baseten._streaming import READ_ERRORS, AsyncEventStream, EventStream
-from langchain_baseten.errors import (
-    BasetenResponseError,
-    BasetenStreamError,
-    enrich_api_error,
-    server_message,
-)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
+    import openai
+
+    from langchain_baseten._client import RequestLimits
+    from langchain_baseten._streaming import AsyncEventStream, EventStream
+    from langchain_baseten.errors import BasetenResponseError
+
+    _ClientT = TypeVar("_ClientT", openai.OpenAI, openai.AsyncOpenAI)
+
 __all__ = [
+    "READ_ERRORS",
     "ClientSettings",
     "JsonListResponse",
     "JsonResponse",
     "Transport",
 ]
 
-_ClientT = TypeVar("_ClientT", openai.OpenAI, openai.AsyncOpenAI)
-
+#: Errors of a read in the middle of a body (TLS failures surface as ssl.SSLError, an OSError).
+READ_ERRORS = (httpx2.RequestError, OSError)
 
 _BAD_KEY = (
     "The Baseten API key contains a line break, a control character or a non-ASCII "
@@ -154,6 +148,8 @@ class ClientSettings:
     @property
     def limits(self) -> RequestLimits:
         """What bounds each request: total time, answer size, which failures are retried."""
+        from langchain_baseten._client import RequestLimits  # noqa: PLC0415 - see _sdk_clients
+
         return RequestLimits(
             total_timeout=self.timeout,
             max_response_bytes=self.max_response_bytes,
@@ -203,6 +199,10 @@ def _without_openai_env(client: _ClientT, settings: ClientSettings) -> _ClientT:
 
 
 def _new_sync_client(settings: ClientSettings, http_client: httpx2.Client) -> openai.OpenAI:
+    # The openai SDK is imported with the first client (the first request), not with
+    # this module: building a model builds its transport, and imports no SDK.
+    from langchain_baseten._client import BasetenOpenAI  # noqa: PLC0415
+
     client = BasetenOpenAI(
         http_client=http_client, limits=settings.limits, **settings.client_kwargs()
     )
@@ -212,6 +212,8 @@ def _new_sync_client(settings: ClientSettings, http_client: httpx2.Client) -> op
 def _new_async_client(
     settings: ClientSettings, http_client: httpx2.AsyncClient
 ) -> openai.AsyncOpenAI:
+    from langchain_baseten._client import AsyncBasetenOpenAI  # noqa: PLC0415 - see above
+
     client = AsyncBasetenOpenAI(
         http_client=http_client, limits=settings.limits, **settings.client_kwargs()
     )
@@ -232,6 +234,13 @@ def _shared_async(settings: ClientSettings, entry: LoopShare) -> openai.AsyncOpe
     )
 
 
+def _response_error(message: str, request: httpx2.Request, *, body: Any) -> BasetenResponseError:
+    """A :class:`~langchain_baseten.errors.BasetenResponseError` (its module loads the SDK)."""
+    from langchain_baseten.errors import BasetenResponseError  # noqa: PLC0415
+
+    return BasetenResponseError(message, request, body=body)
+
+
 def _json_body(response: httpx2.Response) -> Any:
     try:
         return json_loads(response.content)
@@ -240,21 +249,21 @@ def _json_body(response: httpx2.Response) -> Any:
             f"Baseten answered HTTP {response.status_code} with JSON nested too deeply to "
             "parse (thousands of levels of arrays or objects); no real answer looks like this."
         )
-        raise BasetenResponseError(msg, response.request, body=None) from None
+        raise _response_error(msg, response.request, body=None) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         snippet = response.text[:200]
         msg = (
             f"Baseten answered HTTP {response.status_code} with a body that is not JSON "
             f"(content-type {response.headers.get('content-type')!r}): {snippet!r}"
         )
-        raise BasetenResponseError(msg, response.request, body=snippet) from exc
+        raise _response_error(msg, response.request, body=snippet) from exc
 
 
 def _decode_list(response: httpx2.Response) -> JsonListResponse:
     data = _json_body(response)
     if not isinstance(data, list):
         msg = f"Baseten answered with JSON that is not an array: {str(data)[:200]!r}"
-        raise BasetenResponseError(msg, response.request, body=data)
+        raise _response_error(msg, response.request, body=data)
     return JsonListResponse(data=data, headers=response.headers)
 
 
@@ -262,7 +271,7 @@ def _decode(response: httpx2.Response) -> JsonResponse:
     data = _json_body(response)
     if not isinstance(data, dict):
         msg = f"Baseten answered with JSON that is not an object: {str(data)[:200]!r}"
-        raise BasetenResponseError(msg, response.request, body=data)
+        raise _response_error(msg, response.request, body=data)
     return JsonResponse(data=data, headers=response.headers)
 
 
@@ -293,6 +302,8 @@ def _raise_not_an_event_stream(response: httpx2.Response, data: bytes, secret: s
     else:
         with suppress(SSEError):
             payload = loads(data, "a body")
+        from langchain_baseten.errors import server_message  # noqa: PLC0415 - an error path
+
         said = server_message(payload) if isinstance(payload, dict) else None
         if said and "choices" not in payload:
             msg = (
@@ -310,7 +321,7 @@ def _raise_not_an_event_stream(response: httpx2.Response, data: bytes, secret: s
     request_id = response.headers.get(REQUEST_ID_HEADER)
     if request_id:
         msg += f" Baseten request id: {request_id}."
-    raise BasetenResponseError(msg, response.request, body=None)
+    raise _response_error(msg, response.request, body=None)
 
 
 def _read_capped(response: httpx2.Response, cap: int) -> bytes:
@@ -417,6 +428,10 @@ def _explain_total_timeout(err: openai.APIError, url: str, settings: ClientSetti
 
 def _say_why_not_retried(err: openai.APIError, settings: ClientSettings, *, lost: bool) -> None:
     """Add why a failure (``lost``: after sending) was not retried though ``max_retries`` allows."""
+    import openai  # noqa: PLC0415 - loaded by now (err is one of its errors)
+
+    from langchain_baseten._client import NOT_RUN_STATUSES  # noqa: PLC0415
+
     if settings.max_retries == 0 or settings.retry_lost_answers:
         return
     if isinstance(err, openai.APIStatusError):
@@ -445,21 +460,41 @@ def _request_errors(url: str, settings: ClientSettings, *, body: Any = None) -> 
     """
     try:
         yield
-    except BasetenStreamError:
-        raise
-    except openai.APIError as err:
-        enriched = enrich_api_error(err, url=url, secret=settings.api_key)
-        if isinstance(err.__cause__, httpx2.PoolTimeout):
-            _explain_pool_wait(enriched, url, settings)
-        elif isinstance(err.__cause__, TotalTimeoutError):
-            _explain_total_timeout(enriched, url, settings)
-        _say_why_not_retried(enriched, settings, lost=getattr(err, "lost_answer", False))
-        raise enriched from err.__cause__
-    except (ValueError, TypeError) as exc:
-        clear = _unsendable_body_error(exc, body)
-        if clear is None:
+    except Exception as exc:
+        mapped = _request_error(exc, url, settings, body)
+        if mapped is None:
             raise
-        raise clear from exc
+        error, cause = mapped
+        raise error from cause
+
+
+def _request_error(
+    exc: Exception, url: str, settings: ClientSettings, body: Any
+) -> tuple[Exception, BaseException | None] | None:
+    """What :func:`_request_errors` raises for ``exc`` (and its cause); ``None``: ``exc`` as is.
+
+    The SDK's modules are imported here, on the error path (the client that
+    raised loaded them already).
+    """
+    import openai  # noqa: PLC0415
+
+    from langchain_baseten._client import TotalTimeoutError  # noqa: PLC0415
+    from langchain_baseten.errors import BasetenStreamError, enrich_api_error  # noqa: PLC0415
+
+    if isinstance(exc, BasetenStreamError):
+        return None
+    if isinstance(exc, openai.APIError):
+        enriched = enrich_api_error(exc, url=url, secret=settings.api_key)
+        if isinstance(exc.__cause__, httpx2.PoolTimeout):
+            _explain_pool_wait(enriched, url, settings)
+        elif isinstance(exc.__cause__, TotalTimeoutError):
+            _explain_total_timeout(enriched, url, settings)
+        _say_why_not_retried(enriched, settings, lost=getattr(exc, "lost_answer", False))
+        return enriched, exc.__cause__
+    if isinstance(exc, (ValueError, TypeError)):
+        clear = _unsendable_body_error(exc, body)
+        return None if clear is None else (clear, exc)
+    return None
 
 
 def _options(headers: Mapping[str, str] | None) -> openai.RequestOptions:
@@ -613,6 +648,8 @@ class Transport:
             if _needs_body_check(response):
                 data = _read_capped(response, self.max_event_bytes)
                 _raise_not_an_event_stream(response, data, self.settings.api_key)
+            from langchain_baseten._streaming import EventStream  # noqa: PLC0415 - see module doc
+
             yield EventStream(response, url, self.settings, self.max_event_bytes)
         finally:
             response.close()
@@ -631,6 +668,8 @@ class Transport:
             if _needs_body_check(response):
                 data = await _aread_capped(response, self.max_event_bytes)
                 _raise_not_an_event_stream(response, data, self.settings.api_key)
+            from langchain_baseten._streaming import AsyncEventStream  # noqa: PLC0415
+
             yield AsyncEventStream(response, url, self.settings, self.max_event_bytes)
         finally:
             await response.aclose()

@@ -27,15 +27,33 @@ def test_importing_the_chat_model_does_not_import_openai() -> None:
         "import json, sys\n"
         "from langchain_baseten import ChatBaseten\n"
         "print(json.dumps({m: m in sys.modules for m in\n"
-        "    ('openai', 'langchain_baseten.errors', 'langchain_baseten.transport',\n"
+        "    ('openai', 'langchain_baseten.errors', 'langchain_baseten._client',\n"
         "     'langchain_baseten.embeddings', 'langchain_baseten.rerank')}))"
     )
     assert seen == {
         "openai": False,
         "langchain_baseten.errors": False,
-        "langchain_baseten.transport": False,
+        "langchain_baseten._client": False,
         "langchain_baseten.embeddings": False,
         "langchain_baseten.rerank": False,
+    }
+
+
+def test_building_a_model_does_not_import_openai_its_first_client_does() -> None:
+    seen = _run(
+        "import json, sys\n"
+        "from langchain_baseten import ChatBaseten\n"
+        "llm = ChatBaseten(model='baseten/openai/gpt-oss-120b', api_key='k', timeout=5)\n"
+        "built = 'openai' in sys.modules\n"
+        "client = llm._connection()[1].sync_client\n"
+        "print(json.dumps({'built': built, 'client': 'openai' in sys.modules,\n"
+        "    'endpoint': llm.endpoint.base_url, 'sdk': type(client).__mro__[1].__module__}))"
+    )
+    assert seen == {
+        "built": False,
+        "client": True,
+        "endpoint": "https://inference.baseten.co/v1",
+        "sdk": "openai",
     }
 
 
