@@ -1,8 +1,8 @@
 """LangChain integration for Baseten: Model APIs and dedicated deployments.
 
 ``ChatBaseten`` is a LangChain chat model over Baseten's OpenAI-compatible
-inference API; one ``model`` string picks the endpoint (see
-:mod:`langchain_baseten.routing`). ``BasetenEmbeddings`` embeds text on a
+inference API; one ``model`` string picks the endpoint (``llm.endpoint``, an
+:class:`Endpoint`). ``BasetenEmbeddings`` embeds text on a
 dedicated deployment through the same router; ``BasetenRerank`` (a document
 compressor) and ``BasetenClassifier`` call a BEI/TEI deployment's ``/rerank``
 and ``/predict`` routes.
@@ -10,6 +10,11 @@ and ``/predict`` routes.
 Names are imported on first use (PEP 562): ``from langchain_baseten import
 ChatBaseten`` loads the chat model's modules only, and the openai SDK is loaded
 at the first request (or when an error class is imported).
+
+Every public name is importable from here. The modules behind them are private
+(``_routing.py``, ``_errors.py`` ...), except ``chat_models`` and
+``embeddings``: the published langchain-baseten 0.2 paths, and ``chat_models``
+is ``ChatBaseten``'s serialization namespace (``dumpd``/``load``).
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ from typing import TYPE_CHECKING, Any
 from langchain_baseten._version import __version__
 
 if TYPE_CHECKING:
-    from langchain_baseten._pools import aclose_clients, close_clients
-    from langchain_baseten.callbacks import BasetenCallbackHandler, get_baseten_callback
-    from langchain_baseten.catalog import ModelInfo
-    from langchain_baseten.chat_models import ChatBaseten
-    from langchain_baseten.embeddings import BasetenEmbeddings
-    from langchain_baseten.errors import (
+    from langchain_baseten._callbacks import (
+        BasetenCallbackHandler,
+        ModelUsage,
+        get_baseten_callback,
+    )
+    from langchain_baseten._catalog import ModelInfo
+    from langchain_baseten._errors import (
         BasetenAuthenticationError,
         BasetenBadRequestError,
         BasetenConnectionError,
@@ -42,9 +48,19 @@ if TYPE_CHECKING:
         BasetenTruncatedOutputError,
         BasetenUnprocessableEntityError,
     )
-    from langchain_baseten.pricing import ModelPrice, register_price
-    from langchain_baseten.rerank import BasetenClassifier, BasetenRerank, ClassLabel, RerankResult
-    from langchain_baseten.routing import BasetenRoutingError
+    from langchain_baseten._pools import aclose_clients, close_clients
+    from langchain_baseten._pricing import (
+        ModelPrice,
+        PriceSpec,
+        get_price,
+        register_price,
+        unregister_price,
+    )
+    from langchain_baseten._profiles import get_model_profile
+    from langchain_baseten._rerank import BasetenClassifier, BasetenRerank, ClassLabel, RerankResult
+    from langchain_baseten._routing import BasetenRoutingError, Endpoint, Route
+    from langchain_baseten.chat_models import ChatBaseten
+    from langchain_baseten.embeddings import BasetenEmbeddings
 
 __all__ = [
     "BasetenAuthenticationError",
@@ -69,47 +85,61 @@ __all__ = [
     "BasetenUnprocessableEntityError",
     "ChatBaseten",
     "ClassLabel",
+    "Endpoint",
     "ModelInfo",
     "ModelPrice",
+    "ModelUsage",
+    "PriceSpec",
     "RerankResult",
+    "Route",
     "__version__",
     "aclose_clients",
     "close_clients",
     "get_baseten_callback",
+    "get_model_profile",
+    "get_price",
     "register_price",
+    "unregister_price",
 ]
 
 # Where each public name lives; imported on first access (see the module docstring).
 _SOURCES: dict[str, str] = {
-    "BasetenAuthenticationError": "langchain_baseten.errors",
-    "BasetenBadRequestError": "langchain_baseten.errors",
-    "BasetenCallbackHandler": "langchain_baseten.callbacks",
-    "BasetenClassifier": "langchain_baseten.rerank",
-    "BasetenConnectionError": "langchain_baseten.errors",
-    "BasetenContextOverflowError": "langchain_baseten.errors",
+    "ModelUsage": "langchain_baseten._callbacks",
+    "PriceSpec": "langchain_baseten._pricing",
+    "get_price": "langchain_baseten._pricing",
+    "unregister_price": "langchain_baseten._pricing",
+    "get_model_profile": "langchain_baseten._profiles",
+    "Endpoint": "langchain_baseten._routing",
+    "Route": "langchain_baseten._routing",
+    "BasetenAuthenticationError": "langchain_baseten._errors",
+    "BasetenBadRequestError": "langchain_baseten._errors",
+    "BasetenCallbackHandler": "langchain_baseten._callbacks",
+    "BasetenClassifier": "langchain_baseten._rerank",
+    "BasetenConnectionError": "langchain_baseten._errors",
+    "BasetenContextOverflowError": "langchain_baseten._errors",
     "BasetenEmbeddings": "langchain_baseten.embeddings",
-    "BasetenInternalServerError": "langchain_baseten.errors",
-    "BasetenNotFoundError": "langchain_baseten.errors",
-    "BasetenPermissionDeniedError": "langchain_baseten.errors",
-    "BasetenRateLimitError": "langchain_baseten.errors",
-    "BasetenRerank": "langchain_baseten.rerank",
-    "BasetenResponseError": "langchain_baseten.errors",
-    "BasetenRoutingError": "langchain_baseten.routing",
-    "BasetenStatusError": "langchain_baseten.errors",
-    "BasetenStreamContextOverflowError": "langchain_baseten.errors",
-    "BasetenStreamError": "langchain_baseten.errors",
-    "BasetenTimeoutError": "langchain_baseten.errors",
-    "BasetenTruncatedOutputError": "langchain_baseten.errors",
-    "BasetenUnprocessableEntityError": "langchain_baseten.errors",
+    "BasetenInternalServerError": "langchain_baseten._errors",
+    "BasetenNotFoundError": "langchain_baseten._errors",
+    "BasetenPermissionDeniedError": "langchain_baseten._errors",
+    "BasetenRateLimitError": "langchain_baseten._errors",
+    "BasetenRerank": "langchain_baseten._rerank",
+    "BasetenResponseError": "langchain_baseten._errors",
+    "BasetenRoutingError": "langchain_baseten._routing",
+    "BasetenStatusError": "langchain_baseten._errors",
+    "BasetenStreamContextOverflowError": "langchain_baseten._errors",
+    "BasetenStreamError": "langchain_baseten._errors",
+    "BasetenTimeoutError": "langchain_baseten._errors",
+    "BasetenTruncatedOutputError": "langchain_baseten._errors",
+    "BasetenUnprocessableEntityError": "langchain_baseten._errors",
     "ChatBaseten": "langchain_baseten.chat_models",
-    "ClassLabel": "langchain_baseten.rerank",
-    "ModelInfo": "langchain_baseten.catalog",
-    "ModelPrice": "langchain_baseten.pricing",
-    "RerankResult": "langchain_baseten.rerank",
+    "ClassLabel": "langchain_baseten._rerank",
+    "ModelInfo": "langchain_baseten._catalog",
+    "ModelPrice": "langchain_baseten._pricing",
+    "RerankResult": "langchain_baseten._rerank",
     "aclose_clients": "langchain_baseten._pools",
     "close_clients": "langchain_baseten._pools",
-    "get_baseten_callback": "langchain_baseten.callbacks",
-    "register_price": "langchain_baseten.pricing",
+    "get_baseten_callback": "langchain_baseten._callbacks",
+    "register_price": "langchain_baseten._pricing",
 }
 
 

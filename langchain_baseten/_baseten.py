@@ -6,8 +6,8 @@ spells these again. Sources: Baseten's inference API docs
 (https://docs.baseten.co/reference/inference-api/chat-completions; Model APIs at
 ``inference.baseten.co/v1``, dedicated deployments at
 ``model-<id>.api.baseten.co/environments/<env>/sync/v1``), session affinity and
-hosted tools as cited in :mod:`langchain_baseten.session` and
-:mod:`langchain_baseten.server_tools`.
+hosted tools as cited in :mod:`langchain_baseten._session` and
+:mod:`langchain_baseten._server_tools`.
 """
 
 from __future__ import annotations

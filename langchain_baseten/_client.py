@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 import openai
 
+from langchain_baseten._errors import BasetenResponseError
 from langchain_baseten._limits import DEFAULT_MAX_RESPONSE_BYTES
-from langchain_baseten.errors import BasetenResponseError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator

@@ -32,14 +32,14 @@ from langchain_baseten._baseten import (
     is_model_id,
     strip_prefix,
 )
-from langchain_baseten.parameters import is_credential_name
-from langchain_baseten.routing import (
+from langchain_baseten._parameters import is_credential_name
+from langchain_baseten._routing import (
     BasetenRoutingError,
     Endpoint,
     normalize_model_url,
     resolve_endpoint,
 )
-from langchain_baseten.transport import ClientSettings, Transport
+from langchain_baseten._transport import ClientSettings, Transport
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping

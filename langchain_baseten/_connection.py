@@ -41,11 +41,11 @@ from langchain_baseten._limits import (
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
 )
-from langchain_baseten.routing import Route  # noqa: TC001  # pydantic reads it at runtime
+from langchain_baseten._routing import Route  # noqa: TC001  # pydantic reads it at runtime
 
 if TYPE_CHECKING:
-    from langchain_baseten.routing import Endpoint
-    from langchain_baseten.transport import Transport
+    from langchain_baseten._routing import Endpoint
+    from langchain_baseten._transport import Transport
 
 __all__ = ["CONNECTION_FIELDS", "CONNECTION_NAMES", "BasetenConnection", "IdempotentConnection"]
 

@@ -45,15 +45,15 @@ import httpx2
 import openai
 
 from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
+from langchain_baseten._errors import enrich_api_error
 from langchain_baseten._pools import current_share
-from langchain_baseten.errors import enrich_api_error
-from langchain_baseten.transport import JsonResponse
+from langchain_baseten._transport import JsonResponse
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from langchain_baseten._routing import Endpoint
     from langchain_baseten.embeddings import BasetenEmbeddings
-    from langchain_baseten.routing import Endpoint
 
 __all__ = ["RustPoster", "poster", "unusable_reason"]
 

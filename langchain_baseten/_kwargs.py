@@ -1,7 +1,7 @@
 """The keyword policy applied at construction and at call time.
 
 The policy itself (what is mapped, refused or sent) is described and tabled in
-:mod:`langchain_baseten.parameters`; this module applies it to the keyword
+:mod:`langchain_baseten._parameters`; this module applies it to the keyword
 arguments of ``ChatBaseten(...)``/``BasetenEmbeddings(...)`` and of each call.
 No message here ever quotes a value.
 """
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pydantic import AliasChoices, BaseModel
 
 from langchain_baseten._config import map_published_endpoint
-from langchain_baseten.parameters import (
+from langchain_baseten._parameters import (
     BASETEN_EXTRA_PARAMS,
     PARAMETER_NAMES,
     RENAMED,

@@ -1,6 +1,6 @@
 r"""Server-sent events: bytes in, events out. No I/O, so every case can be fuzzed.
 
-Two pure layers, used by :mod:`langchain_baseten.transport` for every stream:
+Two pure layers, used by :mod:`langchain_baseten._transport` for every stream:
 
 * :class:`SSEDecoder` turns the bytes of a ``text/event-stream`` body, in pieces
   of any size, into :class:`ServerSentEvent` objects, as the WHATWG rules for
@@ -314,7 +314,7 @@ def _server_message(body: Any) -> str | None:
     Imported on this error path only: the errors module imports the openai SDK,
     which importing this package does not.
     """
-    from langchain_baseten.errors import server_message  # noqa: PLC0415
+    from langchain_baseten._errors import server_message  # noqa: PLC0415
 
     return server_message(body)
 

@@ -1,7 +1,7 @@
 """Chat streams: events read from the body, LangChain chunks built, the end judged.
 
 What one streamed chat request does after the openai client has sent it
-(:meth:`langchain_baseten.transport.Transport.stream` opens the response):
+(:meth:`langchain_baseten._transport.Transport.stream` opens the response):
 
 * :class:`EventStream` / :class:`AsyncEventStream` read the raw body with the
   pure decoder of :mod:`langchain_baseten._sse`, yield each JSON event, stop at
@@ -22,7 +22,7 @@ Errors in the middle of a stream are mapped here (the stream variant): a lost
 connection or a total deadline passed mid-stream, an error event with the
 server's own words, bytes that are not well-formed events. Errors before the
 first byte (HTTP statuses, connecting, unsendable bodies) are the request
-variant, in :mod:`langchain_baseten.transport`.
+variant, in :mod:`langchain_baseten._transport`.
 
 Speed: a plain text delta (the vast majority of chunks) is built without
 pydantic validation, as ``model_construct`` would, into objects identical to
@@ -44,14 +44,13 @@ from langchain_core.outputs import ChatGenerationChunk
 
 from langchain_baseten._baseten import PROVIDER, REQUEST_ID_HEADER
 from langchain_baseten._client import TotalTimeoutError
-from langchain_baseten._sse import DONE, ServerErrorEvent, SSEDecoder, SSEError, parse_event
-from langchain_baseten.errors import (
+from langchain_baseten._errors import (
     BasetenResponseError,
     BasetenStreamError,
     MalformedResponseError,
     enrich_api_error,
 )
-from langchain_baseten.messages import (
+from langchain_baseten._messages import (
     _malformed,
     _reasoning_of,
     _refusal_of,
@@ -59,17 +58,18 @@ from langchain_baseten.messages import (
     _wire_text,
     response_metadata_from_wire,
 )
-from langchain_baseten.server_tools import server_tool_names
-from langchain_baseten.tools import new_tool_call_id
-from langchain_baseten.transport import READ_ERRORS
-from langchain_baseten.usage import usage_metadata_from_wire
+from langchain_baseten._server_tools import server_tool_names
+from langchain_baseten._sse import DONE, ServerErrorEvent, SSEDecoder, SSEError, parse_event
+from langchain_baseten._tools import new_tool_call_id
+from langchain_baseten._transport import READ_ERRORS
+from langchain_baseten._usage import usage_metadata_from_wire
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator, Mapping
 
     from langchain_core.messages import ToolCallChunk
 
-    from langchain_baseten.transport import ClientSettings
+    from langchain_baseten._transport import ClientSettings
 
 __all__ = ["AsyncEventStream", "EventStream", "StreamParser"]
 

@@ -31,32 +31,32 @@ from pydantic import (
 )
 
 from langchain_baseten._baseten import CHAT_LLM_TYPE, PROVIDER
+from langchain_baseten._catalog import ModelInfo, parse_models, remember
 from langchain_baseten._config import API_KEY_ENV, secret_header_paths
 from langchain_baseten._connection import CONNECTION_FIELDS, CONNECTION_NAMES, BasetenConnection
 from langchain_baseten._kwargs import CallKwargs, collect_init_kwargs, split_call_kwargs
-from langchain_baseten.catalog import ModelInfo, parse_models, remember
-from langchain_baseten.messages import message_from_wire, messages_to_wire
-from langchain_baseten.parameters import SAMPLING_FIELDS, check_body_keys, check_request_params
-from langchain_baseten.profiles import get_model_profile, model_ids
-from langchain_baseten.reasoning import apply_reasoning, check_reasoning, reasoning_body
-from langchain_baseten.routing import Endpoint, Route, resolve_endpoint
-from langchain_baseten.server_tools import (
+from langchain_baseten._messages import message_from_wire, messages_to_wire
+from langchain_baseten._parameters import SAMPLING_FIELDS, check_body_keys, check_request_params
+from langchain_baseten._profiles import get_model_profile, model_ids
+from langchain_baseten._reasoning import apply_reasoning, check_reasoning, reasoning_body
+from langchain_baseten._routing import Endpoint, Route, resolve_endpoint
+from langchain_baseten._server_tools import (
     SERVER_TOOLS_HEADER,
     is_server_tool,
     server_fields,
     server_tool_names,
 )
-from langchain_baseten.session import check_session_id, session_from_config, session_header
-from langchain_baseten.structured_output import (
+from langchain_baseten._session import check_session_id, session_from_config, session_header
+from langchain_baseten._structured_output import (
     StructuredOutputMethod,
     check_method,
     output_parser,
     response_format,
     tool_name,
 )
-from langchain_baseten.tools import ToolChoice, format_tools, tool_choice_to_wire
-from langchain_baseten.transport import Transport
-from langchain_baseten.usage import combine_token_usage
+from langchain_baseten._tools import ToolChoice, format_tools, tool_choice_to_wire
+from langchain_baseten._transport import Transport
+from langchain_baseten._usage import combine_token_usage
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -297,7 +297,7 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
             #  'baseten_request_id': '...'}
 
     Errors:
-        A failed request raises a class from :mod:`langchain_baseten.errors` that is
+        A failed request raises a ``Baseten...Error`` from ``langchain_baseten`` that is
         both the openai SDK's (``openai.NotFoundError`` ...) and langchain-core's
         ``ModelError`` subclass (``ModelNotFoundError`` ...); context-length
         messages raise ``ContextOverflowError``. Bad input is a ``ValueError``
@@ -332,11 +332,11 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     reasoning: bool | str | None = None
     """One switch for thinking: ``True``/``False`` or an effort level, sent the way the
     model's profile says (``chat_template_args.enable_thinking`` or ``reasoning_effort``);
-    see :mod:`langchain_baseten.reasoning`. Also a call argument."""
+    see :mod:`langchain_baseten._reasoning`. Also a call argument."""
     session_id: str | None = None
     """Session-affinity key for every request (``x-session-affinity`` on Model APIs,
     ``x-baseten-session-id`` on dedicated deployments); also a call argument and a
-    ``configurable`` key. See :mod:`langchain_baseten.session`."""
+    ``configurable`` key. See :mod:`langchain_baseten._session`."""
     session_id_from_thread: bool = False
     """Use LangGraph's ``config["configurable"]["thread_id"]`` as the session key."""
     n: int = 1
@@ -668,7 +668,7 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     def _with_session(
         self, config: RunnableConfig | None, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
-        """Add ``session_id`` from the run's config (see :mod:`langchain_baseten.session`)."""
+        """Add ``session_id`` from the run's config (see :mod:`langchain_baseten._session`)."""
         if kwargs.get("session_id") is not None:
             return kwargs
         if not config and var_child_runnable_config.get() is None:
@@ -852,7 +852,7 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         deployment what it serves.
 
         Args:
-            details: Return :class:`~langchain_baseten.catalog.ModelInfo` entries
+            details: Return :class:`~langchain_baseten.ModelInfo` entries
                 (context length, output limit, features, input modalities, price
                 per million tokens) instead of ids. Fields the server does not
                 list are ``None``/empty. Nothing is stored: see

@@ -28,15 +28,15 @@ from langchain_baseten._embed import (
     BadVectorsError,
     Batch,
 )
-from langchain_baseten.errors import BasetenResponseError
-from langchain_baseten.routing import BasetenRoutingError, Endpoint
+from langchain_baseten._errors import BasetenResponseError
+from langchain_baseten._routing import BasetenRoutingError, Endpoint
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from langchain_baseten._embed import Progress
     from langchain_baseten._embed_rust import RustPoster
-    from langchain_baseten.transport import JsonResponse
+    from langchain_baseten._transport import JsonResponse
 
 __all__ = ["BasetenEmbeddings"]
 

@@ -26,7 +26,7 @@ from langchain_core.messages import (
 )
 from pydantic import ValidationError
 
-from langchain_baseten.messages import MessageConversionError
+from langchain_baseten._messages import MessageConversionError
 from tests import fake_baseten as fb
 from tests.local_models import chat_model
 

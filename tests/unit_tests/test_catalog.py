@@ -14,9 +14,9 @@ from langchain_baseten import (
     ModelPrice,
     register_price,
 )
-from langchain_baseten.catalog import parse_models
-from langchain_baseten.pricing import _clear_live_prices, get_price, unregister_price
-from langchain_baseten.profiles import _clear_live_profiles, get_model_profile
+from langchain_baseten._catalog import parse_models
+from langchain_baseten._pricing import _clear_live_prices, get_price, unregister_price
+from langchain_baseten._profiles import _clear_live_profiles, get_model_profile
 from tests import fake_baseten as fb
 from tests.local_models import KEY
 from tests.recording import redirect_baseten_to

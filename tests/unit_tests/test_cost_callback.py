@@ -24,7 +24,7 @@ from langchain_baseten import (
     get_baseten_callback,
     register_price,
 )
-from langchain_baseten.pricing import _shipped_prices, get_price, to_price, unregister_price
+from langchain_baseten._pricing import _shipped_prices, get_price, to_price, unregister_price
 from tests import fake_baseten as fb
 from tests.local_models import KEY
 from tests.recording import redirect_baseten_to

@@ -29,7 +29,7 @@ from langchain_core.exceptions import (
 from langchain_core.messages import AIMessage, HumanMessage
 
 from langchain_baseten import BasetenEmbeddings, BasetenResponseError, ChatBaseten
-from langchain_baseten import errors as be
+from langchain_baseten import _errors as be
 from tests import fake_baseten as fb
 from tests.call_styles import STYLES, answer
 from tests.local_models import KEY, chat_model

@@ -19,7 +19,7 @@ from pydantic import AliasChoices, BaseModel, SecretStr, ValidationError
 
 from langchain_baseten import BasetenEmbeddings, BasetenRerank, ChatBaseten
 from langchain_baseten._connection import CONNECTION_FIELDS, CONNECTION_NAMES
-from langchain_baseten.parameters import PARAMETERS, RENAMED, SAMPLING_FIELDS, Param
+from langchain_baseten._parameters import PARAMETERS, RENAMED, SAMPLING_FIELDS, Param
 from tests.local_models import KEY, chat_model
 from tests.recording import redirect_baseten_to
 
@@ -485,7 +485,7 @@ def test_the_readme_parameter_table_is_the_table_in_parameters_py() -> None:
     section = readme.partition("\n## Parameters\n")[2].partition("\n## ")[0]
     expected = _readme_parameter_rows()
     assert expected in section, (
-        "README.md's Parameters table differs from langchain_baseten/parameters.py's "
+        "README.md's Parameters table differs from langchain_baseten/_parameters.py's "
         "PARAMETERS; replace it with:\n" + expected
     )
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import langchain_baseten
-from langchain_baseten import errors
+from langchain_baseten import _errors as errors
 
 
 def _run(code: str) -> dict[str, object]:
@@ -27,15 +27,15 @@ def test_importing_the_chat_model_does_not_import_openai() -> None:
         "import json, sys\n"
         "from langchain_baseten import ChatBaseten\n"
         "print(json.dumps({m: m in sys.modules for m in\n"
-        "    ('openai', 'langchain_baseten.errors', 'langchain_baseten._client',\n"
-        "     'langchain_baseten.embeddings', 'langchain_baseten.rerank')}))"
+        "    ('openai', 'langchain_baseten._errors', 'langchain_baseten._client',\n"
+        "     'langchain_baseten.embeddings', 'langchain_baseten._rerank')}))"
     )
     assert seen == {
         "openai": False,
-        "langchain_baseten.errors": False,
+        "langchain_baseten._errors": False,
         "langchain_baseten._client": False,
         "langchain_baseten.embeddings": False,
-        "langchain_baseten.rerank": False,
+        "langchain_baseten._rerank": False,
     }
 
 
@@ -64,7 +64,7 @@ def test_an_error_class_imports_openai_and_is_the_same_class() -> None:
         "before = 'openai' in sys.modules\n"
         "from langchain_baseten import BasetenStreamError\n"
         "import openai\n"
-        "from langchain_baseten.errors import BasetenStreamError as direct\n"
+        "from langchain_baseten._errors import BasetenStreamError as direct\n"
         "print(json.dumps({'before': before, 'same': BasetenStreamError is direct,\n"
         "    'sdk': issubclass(BasetenStreamError, openai.APIError)}))"
     )
@@ -78,7 +78,7 @@ def test_every_public_name_resolves_and_dir_lists_them() -> None:
         assert getattr(langchain_baseten, name) is not None
     assert langchain_baseten.BasetenResponseError is errors.BasetenResponseError
     assert issubclass(errors.MalformedResponseError, errors.BasetenResponseError)
-    assert langchain_baseten.messages.MalformedResponseError is errors.MalformedResponseError
+    assert langchain_baseten._messages.MalformedResponseError is errors.MalformedResponseError
 
 
 def test_star_import_gives_every_public_name() -> None:

@@ -16,14 +16,14 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_baseten._streaming import StreamParser
-from langchain_baseten.errors import BasetenResponseError
-from langchain_baseten.messages import (
+from langchain_baseten._errors import BasetenResponseError
+from langchain_baseten._messages import (
     MessageConversionError,
     message_from_wire,
     messages_to_wire,
 )
-from langchain_baseten.usage import combine_token_usage, usage_metadata_from_wire
+from langchain_baseten._streaming import StreamParser
+from langchain_baseten._usage import combine_token_usage, usage_metadata_from_wire
 
 # ---------------------------------------------------------------- to the wire
 

@@ -13,8 +13,8 @@ import pytest
 from langchain_core.language_models import ModelProfile
 
 from langchain_baseten import ChatBaseten
-from langchain_baseten.pricing import _shipped_prices
-from langchain_baseten.profiles import _known_model_api_slugs, _profiles, get_model_profile
+from langchain_baseten._pricing import _shipped_prices
+from langchain_baseten._profiles import _known_model_api_slugs, _profiles, get_model_profile
 from tests.local_models import KEY
 
 
@@ -93,7 +93,7 @@ def test_instances_do_not_share_profile_objects() -> None:
 def test_data_is_read_once_and_not_at_import() -> None:
     code = (
         "import langchain_baseten\n"
-        "from langchain_baseten import profiles\n"
+        "from langchain_baseten import _profiles as profiles\n"
         "assert profiles._profiles.cache_info().currsize == 0, 'read at import'\n"
         "llm = [langchain_baseten.ChatBaseten(model='openai/gpt-oss-120b', api_key='k')"
         " for _ in range(50)]\n"
@@ -104,7 +104,7 @@ def test_data_is_read_once_and_not_at_import() -> None:
 
 
 def test_shipped_data_uses_only_model_profile_keys_with_the_right_types() -> None:
-    # reasoning_switch is this package's one documented extension (langchain_baseten.profiles).
+    # reasoning_switch is this package's one documented extension (langchain_baseten._profiles).
     declared = {**get_type_hints(ModelProfile), "reasoning_switch": str}
     simple = {int: int, bool: bool, str: str}
     for slug in _known_model_api_slugs():

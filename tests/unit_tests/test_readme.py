@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,15 +122,21 @@ def test_output_is_compared_with_ellipsis_and_whitespace_rules() -> None:
     assert "41" in difference
 
 
-def test_every_module_of_the_package_is_in_the_contributing_module_map() -> None:
-    text = (REPO_ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
-    section = text.partition("## Module map")[2].partition("\n## ")[0]
+@pytest.mark.parametrize(
+    ("document", "heading"),
+    [("CONTRIBUTING.md", "## Module map"), ("README.md", "## Module map and where to change what")],
+)
+def test_every_module_of_the_package_is_in_the_module_maps(document: str, heading: str) -> None:
+    text = (REPO_ROOT / document).read_text(encoding="utf-8")
+    section = text.partition(f"\n{heading}\n")[2].partition("\n## ")[0]
     modules = sorted(p.name for p in (REPO_ROOT / "langchain_baseten").glob("*.py"))
     missing = [name for name in modules if f"| `{name}` |" not in section]
     assert not missing, (
-        f"CONTRIBUTING.md's module map has no row for {missing}: add "
-        "'| `<module>.py` | <its one job> |' under '## Module map'"
+        f"{document}'s module map has no row for {missing}: add "
+        f"'| `<module>.py` | <its one job> |' under '{heading}'"
     )
+    listed = re.findall(r"^\| `(\w+\.py)` \|", section, flags=re.MULTILINE)
+    assert sorted(set(listed) - set(modules)) == [], f"{document} lists modules that are gone"
 
 
 def test_a_hanging_block_is_named_by_the_progress_lines() -> None:

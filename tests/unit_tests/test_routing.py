@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from langchain_baseten.routing import (
+from langchain_baseten._routing import (
     MODEL_API_BASE_URL,
     BasetenRoutingError,
     normalize_model_url,
@@ -193,7 +193,7 @@ def test_model_api_and_custom_endpoints_carry_no_deployment_fields() -> None:
 def test_docstring_examples() -> None:
     import doctest
 
-    from langchain_baseten import routing
+    from langchain_baseten import _routing as routing
 
     result = doctest.testmod(routing)
     assert result.attempted >= 3

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from langchain_baseten.routing import (
+from langchain_baseten._routing import (
     MODEL_API_BASE_URL,
     BasetenRoutingError,
     Endpoint,

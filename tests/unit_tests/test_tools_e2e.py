@@ -24,8 +24,8 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from langchain_baseten.messages import MessageConversionError
-from langchain_baseten.structured_output import tool_name
+from langchain_baseten._messages import MessageConversionError
+from langchain_baseten._structured_output import tool_name
 from tests import fake_baseten as fb
 from tests.call_styles import STYLES, answer, merge_chunks
 from tests.local_models import chat_model

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from langchain_baseten import ChatBaseten
-from langchain_baseten.structured_output import output_parser, response_format
-from langchain_baseten.tools import format_tools, tool_choice_to_wire
+from langchain_baseten._structured_output import output_parser, response_format
+from langchain_baseten._tools import format_tools, tool_choice_to_wire
 
 
 class GetWeather(BaseModel):

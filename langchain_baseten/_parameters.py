@@ -42,7 +42,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_baseten.server_tools import is_server_tool
+from langchain_baseten._server_tools import is_server_tool
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -336,7 +336,7 @@ def _check_tools(tools: Any) -> None:
         raise ValueError(msg)  # noqa: TRY004  # bad input, reported like every other
     for index, tool in enumerate(tools):
         if is_server_tool(tool):
-            continue  # Baseten's hosted tools pass as given (langchain_baseten.server_tools)
+            continue  # Baseten's hosted tools pass as given (langchain_baseten._server_tools)
         function = tool.get("function") if isinstance(tool, dict) else None
         problem = None
         if not isinstance(function, dict) or tool.get("type", "function") != "function":

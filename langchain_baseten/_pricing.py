@@ -15,7 +15,7 @@ cached-input and output tokens, with the sources and date of the table in its
   live price never replaces one you registered.
 
 Dedicated deployments are billed by GPU time, not by token, and have no price
-here; see :mod:`langchain_baseten.callbacks`.
+here; see :mod:`langchain_baseten._callbacks`.
 """
 
 from __future__ import annotations

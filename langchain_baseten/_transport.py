@@ -60,8 +60,8 @@ if TYPE_CHECKING:
     import openai
 
     from langchain_baseten._client import RequestLimits
+    from langchain_baseten._errors import BasetenResponseError
     from langchain_baseten._streaming import AsyncEventStream, EventStream
-    from langchain_baseten.errors import BasetenResponseError
 
     _ClientT = TypeVar("_ClientT", openai.OpenAI, openai.AsyncOpenAI)
 
@@ -235,8 +235,8 @@ def _shared_async(settings: ClientSettings, entry: LoopShare) -> openai.AsyncOpe
 
 
 def _response_error(message: str, request: httpx2.Request, *, body: Any) -> BasetenResponseError:
-    """A :class:`~langchain_baseten.errors.BasetenResponseError` (its module loads the SDK)."""
-    from langchain_baseten.errors import BasetenResponseError  # noqa: PLC0415
+    """A :class:`~langchain_baseten.BasetenResponseError` (its module loads the SDK)."""
+    from langchain_baseten._errors import BasetenResponseError  # noqa: PLC0415
 
     return BasetenResponseError(message, request, body=body)
 
@@ -302,7 +302,7 @@ def _raise_not_an_event_stream(response: httpx2.Response, data: bytes, secret: s
     else:
         with suppress(SSEError):
             payload = loads(data, "a body")
-        from langchain_baseten.errors import server_message  # noqa: PLC0415 - an error path
+        from langchain_baseten._errors import server_message  # noqa: PLC0415 - an error path
 
         said = server_message(payload) if isinstance(payload, dict) else None
         if said and "choices" not in payload:
@@ -479,7 +479,7 @@ def _request_error(
     import openai  # noqa: PLC0415
 
     from langchain_baseten._client import TotalTimeoutError  # noqa: PLC0415
-    from langchain_baseten.errors import BasetenStreamError, enrich_api_error  # noqa: PLC0415
+    from langchain_baseten._errors import BasetenStreamError, enrich_api_error  # noqa: PLC0415
 
     if isinstance(exc, BasetenStreamError):
         return None

@@ -5,7 +5,7 @@ content chunk carries the totals so far, and some streams end with a usage-only
 chunk while others do not. LangChain adds up the usage of every chunk, so
 forwarding each chunk's usage would count the tokens many times over. The
 stream parser therefore keeps only the latest report (see
-:class:`langchain_baseten.messages.StreamParser`) and attaches it to exactly one
+:class:`langchain_baseten._messages.StreamParser`) and attaches it to exactly one
 chunk; this module only converts.
 """
 
@@ -84,7 +84,7 @@ def usage_metadata_from_wire(usage: Mapping[str, Any]) -> UsageMetadata | None:
     Example:
         .. code-block:: python
 
-            from langchain_baseten.usage import usage_metadata_from_wire
+            from langchain_baseten._usage import usage_metadata_from_wire
 
             usage_metadata_from_wire({"prompt_tokens": 9, "completion_tokens": 3})
             # {'input_tokens': 9, 'output_tokens': 3, 'total_tokens': 12}

@@ -18,13 +18,13 @@ once). Calls of other chat models are ignored. Failed calls are counted in
 ``failed_requests`` only.
 
 What it costs: tokens times the price of the response's model (USD per million
-tokens, from :mod:`langchain_baseten.pricing`; cached input tokens at the cached
+tokens, from :mod:`langchain_baseten._pricing`; cached input tokens at the cached
 rate, reasoning tokens as output). The cost of a model is ``None``, never a
 silent zero, when
 
 * the request went to a dedicated deployment (billed by GPU time, not tokens);
 * no price is known for the model (register one with
-  :func:`~langchain_baseten.pricing.register_price` or ``prices=``);
+  :func:`~langchain_baseten.register_price` or ``prices=``);
 * a response reported no token usage (``stream_usage=False``).
 
 ``total_cost`` is ``None`` as soon as one model's cost is; ``unpriced_models``
@@ -56,7 +56,7 @@ from langchain_core.tracers.context import register_configure_hook
 from typing_extensions import override
 
 from langchain_baseten._baseten import CHAT_LLM_TYPE, PROVIDER, is_baseten_deployment_url
-from langchain_baseten.pricing import ModelPrice, PriceSpec, get_price, normalize_model, to_price
+from langchain_baseten._pricing import ModelPrice, PriceSpec, get_price, normalize_model, to_price
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -217,9 +217,9 @@ class BasetenCallbackHandler(BaseCallbackHandler):
 
     Args:
         prices: Prices for this handler only, overriding the shipped table and
-            :func:`~langchain_baseten.pricing.register_price`: model name ->
+            :func:`~langchain_baseten.register_price`: model name ->
             ``{"input", "output", "cached_input"}`` in USD per million tokens (or a
-            :class:`~langchain_baseten.pricing.ModelPrice`, or ``None`` to mark a
+            :class:`~langchain_baseten.ModelPrice`, or ``None`` to mark a
             model as unpriced).
 
     Costs are computed when read, from the token totals and the prices in force

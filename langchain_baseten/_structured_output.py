@@ -20,7 +20,7 @@ turned into a value, although LangChain's JSON parsers would complete cut-off
 JSON: a refusal (``message.refusal``, OpenAI's structured-output field, which
 vLLM sends too) and a ``content_filter`` stop raise langchain-core's
 ``ModelRefusalError`` (so ``ModelRefusalMiddleware`` sees it), and a
-``length`` stop raises :class:`~langchain_baseten.errors.BasetenTruncatedOutputError`
+``length`` stop raises :class:`~langchain_baseten.BasetenTruncatedOutputError`
 naming ``max_tokens``. Streaming yields partial objects as the
 JSON arrives, then parses the whole answer once more when the stream ends, so a
 failed answer raises there too instead of ending the stream with nothing.
@@ -134,7 +134,7 @@ def check_complete(result: list[Generation], *, max_tokens: int | None) -> None:
             "Raise max_tokens (reasoning models spend tokens on reasoning first) or ask for "
             "a shorter answer."
         )
-        from langchain_baseten.errors import BasetenTruncatedOutputError  # noqa: PLC0415
+        from langchain_baseten._errors import BasetenTruncatedOutputError  # noqa: PLC0415
 
         raise BasetenTruncatedOutputError(msg, llm_output=written)
 

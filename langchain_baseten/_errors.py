@@ -178,7 +178,7 @@ class MalformedResponseError(BasetenResponseError):
     The message names the field (``choices[0].message`` ...) and what it held. A
     :class:`BasetenResponseError`, the one class for malformed answers everywhere
     (chat, streams, embeddings, ``/models``). Also importable from
-    :mod:`langchain_baseten.messages`, whose converters raise it.
+    :mod:`langchain_baseten._messages`, whose converters raise it.
     """
 
 

@@ -13,7 +13,7 @@ another's.
 
 Live values: after ``ChatBaseten(...).refresh_catalog()`` the fields Baseten's
 ``GET /v1/models`` states for a slug (context window, output limit, tools,
-structured output, reasoning, image input; see :mod:`langchain_baseten.catalog`)
+structured output, reasoning, image input; see :mod:`langchain_baseten._catalog`)
 are merged over the shipped profile, and a slug the shipped data does not know
 gets a profile from them alone. A ``profile=`` given to ``ChatBaseten`` is never
 replaced.
@@ -100,7 +100,7 @@ def get_model_profile(slug: str) -> ModelProfile | None:
     Example:
         .. code-block:: python
 
-            from langchain_baseten.profiles import get_model_profile
+            from langchain_baseten._profiles import get_model_profile
 
             get_model_profile("openai/gpt-oss-120b")["max_input_tokens"]  # 128072
             get_model_profile("acme/unknown-model")  # None
@@ -165,7 +165,7 @@ def model_ids(payload: Mapping[str, Any], url: str = "GET /models") -> list[str]
             "Is this an OpenAI-compatible endpoint (Baseten's Model APIs or a deployment's "
             "/sync/v1)?"
         )
-        from langchain_baseten.errors import BasetenResponseError  # noqa: PLC0415 - brings openai
+        from langchain_baseten._errors import BasetenResponseError  # noqa: PLC0415 - brings openai
 
         raise BasetenResponseError(msg, body=dict(payload))
     return [

@@ -29,8 +29,8 @@ from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, p
 
 from langchain_baseten._baseten import PROVIDER, REQUEST_ID_HEADER
 from langchain_baseten._media import MessageConversionError, user_content
-from langchain_baseten.tools import new_tool_call_id
-from langchain_baseten.usage import usage_metadata_from_wire
+from langchain_baseten._tools import new_tool_call_id
+from langchain_baseten._usage import usage_metadata_from_wire
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from langchain_core.messages import InvalidToolCall, ToolCall
     from langchain_core.messages import content as types
 
-    from langchain_baseten.errors import MalformedResponseError
+    from langchain_baseten._errors import MalformedResponseError
 
 __all__ = [
     "PROVIDER",
@@ -69,20 +69,20 @@ _SKIPPED_AI_BLOCKS = frozenset(
 
 
 def _malformed_response(message: str) -> Exception:
-    """A :class:`~langchain_baseten.errors.MalformedResponseError` for ``message``.
+    """A :class:`~langchain_baseten._errors.MalformedResponseError` for ``message``.
 
     Imported here, on this error path only: the errors module brings the openai
     SDK, which converting messages (and importing the chat model) does not need.
     """
-    from langchain_baseten.errors import MalformedResponseError  # noqa: PLC0415
+    from langchain_baseten._errors import MalformedResponseError  # noqa: PLC0415
 
     return MalformedResponseError(message)
 
 
 def __getattr__(name: str) -> Any:
-    """``MalformedResponseError`` (defined in :mod:`langchain_baseten.errors`), on first use."""
+    """``MalformedResponseError`` (defined in :mod:`langchain_baseten._errors`), on first use."""
     if name == "MalformedResponseError":
-        from langchain_baseten.errors import MalformedResponseError  # noqa: PLC0415
+        from langchain_baseten._errors import MalformedResponseError  # noqa: PLC0415
 
         return MalformedResponseError
     msg = f"module {__name__!r} has no attribute {name!r}"
@@ -413,7 +413,7 @@ def message_from_wire(
     """
     choices = response.get("choices")
     if not isinstance(choices, list) or not choices:
-        from langchain_baseten.errors import server_message  # noqa: PLC0415 - see above
+        from langchain_baseten._errors import server_message  # noqa: PLC0415 - see above
 
         said = server_message(response)
         msg = (

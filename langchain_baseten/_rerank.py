@@ -40,15 +40,15 @@ from pydantic import Field
 
 from langchain_baseten._baseten import REQUEST_ID_HEADER
 from langchain_baseten._connection import IdempotentConnection
-from langchain_baseten.errors import BasetenResponseError
-from langchain_baseten.routing import BasetenRoutingError, Endpoint
+from langchain_baseten._errors import BasetenResponseError
+from langchain_baseten._routing import BasetenRoutingError, Endpoint
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
     from langchain_core.callbacks import Callbacks
 
-    from langchain_baseten.transport import JsonListResponse
+    from langchain_baseten._transport import JsonListResponse
 
 __all__ = ["BasetenClassifier", "BasetenRerank", "ClassLabel", "RerankResult"]
 

@@ -14,9 +14,9 @@ guessed). ``ChatBaseten.list_models(details=True)`` returns them without
 changing anything; ``ChatBaseten.refresh_catalog()`` also stores them for the
 whole process (:func:`remember`), after which
 
-* :func:`langchain_baseten.profiles.get_model_profile` merges the live values
+* :func:`langchain_baseten.get_model_profile` merges the live values
   over the shipped profile of each listed slug, and
-* :func:`langchain_baseten.pricing.get_price` uses the live price when no price
+* :func:`langchain_baseten.get_price` uses the live price when no price
   was registered with ``register_price`` (a registered price always wins).
 
 Nothing is requested at import or construction: only an explicit call fetches.
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, cast
 
-from langchain_baseten.pricing import ModelPrice, update_live_prices
-from langchain_baseten.profiles import model_ids, update_live_profiles
+from langchain_baseten._pricing import ModelPrice, update_live_prices
+from langchain_baseten._profiles import model_ids, update_live_profiles
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

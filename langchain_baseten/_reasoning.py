@@ -4,7 +4,7 @@ Baseten's Model APIs switch thinking two ways (https://docs.baseten.co/inference
 Kimi, GLM and Nemotron opt in with ``chat_template_args: {"enable_thinking": true}``;
 gpt-oss, DeepSeek V4.1 Flash and Inkling take a top-level ``reasoning_effort``;
 DeepSeek V3.1 and MiniMax reason by default with no switch. The model's profile
-says which (its ``reasoning_switch``, see :mod:`langchain_baseten.profiles`), and
+says which (its ``reasoning_switch``, see :mod:`langchain_baseten._profiles`), and
 :func:`reasoning_body` turns ``reasoning=`` into those body keys:
 
 ================== ============================== ===================================
