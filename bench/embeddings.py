@@ -2,7 +2,12 @@
 
 One local server (``bench/server.py``: its own process, 127.0.0.1, pre-built
 bytes, 1024-dimension vectors, ``encoding_format`` honoured as BEI/TEI/vLLM
-do) answers every client. Each client embeds the same N short texts with its
+do) answers every client. BasetenEmbeddings is measured with each backend:
+the Rust one (baseten-performance-client, what ``backend="auto"`` uses when
+the ``performance`` extra is installed) and the Python transport (the default
+without it). The Performance Client is measured with its vectors left in Rust
+(``embed``, the target's anchor) and read as Python lists (``embed + lists``,
+what LangChain must return). Each client embeds the same N short texts with its
 own defaults, with no model delay and with a per-request delay (the server's
 ``/delay/<ms>/`` prefix); rounds interleave the clients (order rotated per
 round); medians and ratios to the Performance Client are reported. Every
@@ -100,14 +105,28 @@ def performance_client(base_url: str) -> dict[str, Callable[[list[str]], Any]]:
     }
 
 
-def baseten_embeddings(base_url: str) -> dict[str, Callable[[list[str]], Any]]:
+def baseten_embeddings(base_url: str, backend: str) -> dict[str, Callable[[list[str]], Any]]:
     from langchain_baseten import BasetenEmbeddings
 
-    emb = BasetenEmbeddings(model=MODEL, base_url=base_url + "/v1", api_key=API_KEY)
+    emb = BasetenEmbeddings(
+        model=MODEL, base_url=base_url + "/v1", api_key=API_KEY, backend=backend
+    )
     return {
         "embed_documents": emb.embed_documents,
         "aembed_documents": lambda inputs: asyncio.run(emb.aembed_documents(inputs)),
     }
+
+
+def baseten_rust(base_url: str) -> dict[str, Callable[[list[str]], Any]]:
+    """The default (``backend="auto"``) with baseten-performance-client installed."""
+    import baseten_performance_client  # noqa: F401 - without it "auto" would be Python
+
+    return baseten_embeddings(base_url, "performance-client")
+
+
+def baseten_python(base_url: str) -> dict[str, Callable[[list[str]], Any]]:
+    """The default without the ``performance`` extra."""
+    return baseten_embeddings(base_url, "python")
 
 
 def raw_async_openai(base_url: str) -> dict[str, Callable[[list[str]], Any]]:
@@ -130,8 +149,12 @@ def raw_async_openai(base_url: str) -> dict[str, Callable[[list[str]], Any]]:
     return {"embeddings.create": lambda inputs: asyncio.run(embed(inputs))}
 
 
+RUST = "BasetenEmbeddings (Rust backend)"
+PYTHON = "BasetenEmbeddings (Python backend)"
+OURS = (RUST, PYTHON)
 CLIENTS = {
-    "BasetenEmbeddings": baseten_embeddings,
+    RUST: baseten_rust,
+    PYTHON: baseten_python,
     ANCHOR: performance_client,
     "raw AsyncOpenAI": raw_async_openai,
 }
@@ -260,7 +283,8 @@ def lists_size(n: int, dims: int) -> int:
 
 def memory(base_url: str, n: int, deadline: Deadline) -> dict[str, Any]:
     runs = {
-        "BasetenEmbeddings": "embed_documents",
+        RUST: "embed_documents",
+        PYTHON: "embed_documents",
         ANCHOR: "embed + lists",
     }
     own = lists_size(n, EMBED_DIMENSIONS)
@@ -305,22 +329,27 @@ def report(results: dict[str, Any]) -> str:
         for name, entry in paths.items():
             r1, r2 = entry["ratio_to_embed"], entry["ratio_to_embed_lists"]
             ratios = f"{r1:.2f}x / {r2:.2f}x" if r1 and r2 else ""
-            lines.append(f"  {name:<42} {entry['median_seconds']:7.3f} s  {ratios}")
+            lines.append(f"  {name:<52} {entry['median_seconds']:7.3f} s  {ratios}")
     mem = results["memory"]
     lines += [
         "",
         f"peak memory for {mem['n']} vectors (lists alone: {mem['lists_bytes'] / 2**20:.0f} MiB):",
     ]
-    for client in ("BasetenEmbeddings", ANCHOR):
+    for client in (*OURS, ANCHOR):
         entry = mem.get(client)
         if entry and "ratio_to_lists" in entry:
             lines.append(
-                f"  {client:<42} {entry['peak_growth_bytes'] / 2**20:7.0f} MiB "
+                f"  {client:<52} {entry['peak_growth_bytes'] / 2**20:7.0f} MiB "
                 f"({entry['ratio_to_lists']:.2f}x; target <= {MEMORY_TARGET}x)"
             )
         else:
-            lines.append(f"  {client:<42} not measured {entry or ''}")
-    lines += ["", "targets (BasetenEmbeddings <= 1.0x of the Performance Client's embed):"]
+            lines.append(f"  {client:<52} not measured {entry or ''}")
+    lines += [
+        "",
+        "targets (BasetenEmbeddings <= 1.0x of the Performance Client's embed, which leaves",
+        "its vectors in Rust; LangChain must return lists, so the ratio to its embed + lists",
+        "is shown too):",
+    ]
     for name, verdict in results["targets"].items():
         lines.append(f"  {name}: {verdict}")
     lines += [f"WARNING: wrong answer: {k}: {v}" for k, v in results["answer_problems"].items()]
@@ -328,18 +357,23 @@ def report(results: dict[str, Any]) -> str:
 
 
 def verdicts(results: dict[str, Any]) -> dict[str, str]:
+    """Each BasetenEmbeddings path against the target, on both ratio definitions."""
     out = {}
     for scenario, paths in results["paths"].items():
-        for path in ("embed_documents", "aembed_documents"):
-            entry = paths.get(f"BasetenEmbeddings: {path}")
-            if entry and entry["ratio_to_embed"]:
-                ratio = entry["ratio_to_embed"]
-                verdict = "PASS" if ratio <= TARGET else "MISS"
-                out[f"{path}, {scenario}"] = f"{ratio:.2f}x {verdict}"
-    entry = results["memory"].get("BasetenEmbeddings")
-    if entry and "ratio_to_lists" in entry:
-        ratio = entry["ratio_to_lists"]
-        out["peak memory"] = f"{ratio:.2f}x {'PASS' if ratio <= MEMORY_TARGET else 'MISS'}"
+        for client in OURS:
+            for path in ("embed_documents", "aembed_documents"):
+                entry = paths.get(f"{client}: {path}")
+                if entry and entry["ratio_to_embed"]:
+                    ratio, lists = entry["ratio_to_embed"], entry["ratio_to_embed_lists"]
+                    verdict = "PASS" if ratio <= TARGET else "MISS"
+                    also = f" (vs embed + lists: {lists:.2f}x)" if lists else ""
+                    out[f"{client} {path}, {scenario}"] = f"{ratio:.2f}x {verdict}{also}"
+    for client in OURS:
+        entry = results["memory"].get(client)
+        if entry and "ratio_to_lists" in entry:
+            ratio = entry["ratio_to_lists"]
+            verdict = "PASS" if ratio <= MEMORY_TARGET else "MISS"
+            out[f"{client} peak memory"] = f"{ratio:.2f}x {verdict}"
     return out
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import binascii
+import contextlib
 import itertools
 import math
 import sys
@@ -37,6 +38,7 @@ __all__ = [
     "decode_vectors",
     "plan_batches",
     "run_async",
+    "run_async_in_thread",
     "run_sync",
 ]
 
@@ -322,6 +324,22 @@ def _run_in_order(
             run.progress.update(len(batch.texts))
 
 
+#: How often a waiting caller wakes up to notice Ctrl-C (see :func:`_wait_interruptibly`).
+_WAKE_SECONDS = 0.05
+
+
+def _wait_interruptibly(event: threading.Event) -> None:
+    """Wait for ``event`` in short slices, so that Ctrl-C is raised at once.
+
+    A signal handler installed with ``SA_RESTART`` (as Rust's signal crates do,
+    e.g. baseten-performance-client's, chaining to Python's) restarts an
+    untimed wait instead of interrupting it: Python would only raise
+    ``KeyboardInterrupt`` when the event is set.
+    """
+    while not event.wait(_WAKE_SECONDS):
+        pass
+
+
 class _Threads:
     """Daemon threads that take the next batch until none is left or one fails."""
 
@@ -366,7 +384,7 @@ class _Threads:
         for index in range(workers):
             threading.Thread(target=self.work, name=f"baseten-embed-{index}", daemon=True).start()
         try:
-            self.done.wait()
+            _wait_interruptibly(self.done)
         finally:
             self.done.set()  # on KeyboardInterrupt too: no new batch starts
 
@@ -444,3 +462,49 @@ async def run_async(
     if run.error is not None:
         raise run.error
     return run.vectors()
+
+
+def run_async_in_thread(
+    batches: list[Batch],
+    embed: Callable[[Batch], Awaitable[list[list[float]]]],
+    concurrency: int,
+    progress: Progress | None = None,
+) -> list[list[float]]:
+    """:func:`run_async` on an event loop of its own in one daemon thread, for sync callers.
+
+    Used when requests release the GIL while they run (the Rust backend): one
+    thread with ``concurrency`` tasks costs less than ``concurrency`` threads
+    taking turns at the GIL. As with :func:`run_sync`, the first failure is
+    raised in the calling thread, and ``KeyboardInterrupt`` there cancels the
+    call and is raised at once, without waiting for requests in flight.
+    """
+    outcome: list[Any] = []
+    running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
+    done = threading.Event()
+
+    async def call() -> list[list[float]]:
+        task = asyncio.current_task()
+        if task is not None:
+            running.append((asyncio.get_running_loop(), task))
+        return await run_async(batches, embed, concurrency, progress)
+
+    def main() -> None:
+        try:
+            outcome.append(("value", asyncio.run(call())))
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+            outcome.append(("error", exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=main, name="baseten-embed-loop", daemon=True).start()
+    try:
+        _wait_interruptibly(done)
+    except BaseException:
+        for loop, task in running:  # not yet started: the thread ends with its first batch
+            with contextlib.suppress(RuntimeError):  # the loop has already closed
+                loop.call_soon_threadsafe(task.cancel)
+        raise
+    kind, value = outcome[0]
+    if kind == "error":
+        raise value
+    return value  # type: ignore[no-any-return]

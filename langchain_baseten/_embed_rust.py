@@ -8,7 +8,8 @@ in Rust too. Only the sending changes: batches are still planned, checked,
 decoded (base64 float32 by default), ordered and reported by
 :mod:`langchain_baseten._embed` and ``BasetenEmbeddings``, exactly as on the
 Python path. One request per batch goes through ``batch_post``; the call's
-concurrency is the Python runner's (threads for sync calls, tasks for async).
+concurrency is the Python runner's: tasks on one event loop (for a sync call,
+a loop in one helper thread), as many as ``max_concurrency``.
 
 Only imported at the first request of a model whose ``backend`` allows it.
 

@@ -278,13 +278,12 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
             request = httpx2.Request("POST", endpoint.base_url + _EMBEDDINGS_PATH)
             raise BasetenResponseError(msg, request, body=response.data) from None
 
-    def _batch_sender(self) -> Callable[[Batch], list[list[float]]]:
-        """Send one batch (sync), with the endpoint and poster resolved once per call."""
+    def _batch_sender(self, rust: RustPoster | None = None) -> Callable[[Batch], list[list[float]]]:
+        """Send one batch (sync), with the endpoint resolved once per call."""
         endpoint, transport = self._connection()
         python: Callable[[dict[str, Any]], JsonResponse] = functools.partial(
             transport.post, _EMBEDDINGS_PATH
         )
-        rust = self._rust_poster(endpoint)
 
         def send(batch: Batch) -> list[list[float]]:
             encoding = self._wire_format(endpoint)
@@ -396,7 +395,16 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
         if not batches:
             return []
         try:
-            vectors = _embed.run_sync(batches, self._batch_sender(), self.max_concurrency, progress)
+            rust = self._rust_poster(self.endpoint)
+            if rust is not None and len(batches) > 1:
+                # Requests that release the GIL: tasks on one loop, not a thread each.
+                vectors = _embed.run_async_in_thread(
+                    batches, self._async_batch_sender(rust), self.max_concurrency, progress
+                )
+            else:
+                vectors = _embed.run_sync(
+                    batches, self._batch_sender(rust), self.max_concurrency, progress
+                )
         finally:
             if progress is not None:
                 progress.close()  # type: ignore[attr-defined]
