@@ -1,6 +1,8 @@
 """A small generic, thread-safe LRU map: the package's one cache with a size bound.
 
-Used for the shared clients and connection pools (:mod:`langchain_baseten._pools`).
+Used for the shared clients and connection pools (:mod:`langchain_baseten._pools`)
+and for the endpoints and transports that instances with equal connection
+fields share (:mod:`langchain_baseten._config`).
 Pure lookups of immutable results use ``functools.cache``/``lru_cache`` instead
 (the per-call endpoint of a ``model=`` override, the shipped data files); a
 model's derived endpoint and transport live in its own one-entry

@@ -32,6 +32,7 @@ from langchain_baseten._baseten import (
     is_model_id,
     strip_prefix,
 )
+from langchain_baseten._cache import LruCache
 from langchain_baseten._parameters import is_credential_name
 from langchain_baseten._routing import (
     BasetenRoutingError,
@@ -288,17 +289,17 @@ def derive(
     entry = cache.entry
     if entry is None or entry.key != key:
         shared_key = _shared_key(fields, key)
-        found = _SHARED.get(shared_key) if shared_key is not None else None
-        if found is None:
+
+        def build() -> tuple[Endpoint, Transport]:
             endpoint = _resolve(fields, env)
             if check is not None:
                 check(endpoint)
             base = endpoint
             if transport_base is not None and (url := transport_base(endpoint)) != base.base_url:
                 base = dataclasses.replace(endpoint, base_url=url)
-            found = (endpoint, _transport(fields, base))
-            if shared_key is not None:
-                _remember_shared(shared_key, found)
+            return endpoint, _transport(fields, base)
+
+        found = build() if shared_key is None else _SHARED.get_or_create(shared_key, build)
         entry = _Derived(key, *found)
         cache.entry = entry  # one assignment: safe to share between threads
     return entry.endpoint, entry.transport
@@ -307,8 +308,7 @@ def derive(
 # Endpoints and transports derived before, shared by instances whose connection fields
 # are equal (building them again cost ~10 us of each ~25 us construction). Only for the
 # shared pools: an instance with its own http_client keeps its own transport.
-_SHARED: dict[tuple[Any, ...], tuple[Endpoint, Transport]] = {}
-_SHARED_MAX = 256
+_SHARED: LruCache[tuple[Any, ...], tuple[Endpoint, Transport]] = LruCache(256)
 
 
 def _shared_key(fields: BasetenConnection, key: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -328,12 +328,6 @@ def _shared_key(fields: BasetenConnection, key: tuple[Any, ...]) -> tuple[Any, .
     except TypeError:
         return None
     return shared_key
-
-
-def _remember_shared(key: tuple[Any, ...], derived: tuple[Endpoint, Transport]) -> None:
-    if len(_SHARED) >= _SHARED_MAX:
-        _SHARED.clear()  # rare (hundreds of distinct endpoints or keys): start again
-    _SHARED[key] = derived
 
 
 # ---------------------------------------------------------------------- headers
