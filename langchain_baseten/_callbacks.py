@@ -18,7 +18,8 @@ once). Calls of other chat models are ignored. Failed calls are counted in
 ``failed_requests`` only.
 
 What it costs: tokens times the price of the response's model (USD per million
-tokens, from :mod:`langchain_baseten._pricing`; cached input tokens at the cached
+tokens: the shipped table, :func:`~langchain_baseten.register_price` or the live
+catalogue, see :mod:`langchain_baseten._pricing`; cached input tokens at the cached
 rate, reasoning tokens as output). The cost of a model is ``None``, never a
 silent zero, when
 

@@ -332,11 +332,11 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     reasoning: bool | str | None = None
     """One switch for thinking: ``True``/``False`` or an effort level, sent the way the
     model's profile says (``chat_template_args.enable_thinking`` or ``reasoning_effort``);
-    see :mod:`langchain_baseten._reasoning`. Also a call argument."""
+    see the README's "Reasoning switch". Also a call argument."""
     session_id: str | None = None
     """Session-affinity key for every request (``x-session-affinity`` on Model APIs,
     ``x-baseten-session-id`` on dedicated deployments); also a call argument and a
-    ``configurable`` key. See :mod:`langchain_baseten._session`."""
+    ``configurable`` key. See the README's "Session affinity and prompt caching"."""
     session_id_from_thread: bool = False
     """Use LangGraph's ``config["configurable"]["thread_id"]`` as the session key."""
     n: int = 1
