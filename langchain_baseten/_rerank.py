@@ -40,10 +40,10 @@ from pydantic import Field
 
 from langchain_baseten._baseten import REQUEST_ID_HEADER
 from langchain_baseten._connection import IdempotentConnection
-from langchain_baseten._errors import BasetenResponseError
 from langchain_baseten._routing import BasetenRoutingError, Endpoint
 
 if TYPE_CHECKING:
+    from langchain_baseten._errors import BasetenResponseError
     from collections.abc import Awaitable, Callable, Sequence
 
     from langchain_core.callbacks import Callbacks
@@ -186,6 +186,8 @@ class _BeiModel(IdempotentConnection):
         where = f" (Baseten request id: {request_id})" if request_id else ""
         msg = f"The {path} response {problem}{where}."
         request = httpx2.Request("POST", self.sync_url + path)
+        from langchain_baseten._errors import BasetenResponseError  # noqa: PLC0415 - an error path
+
         return BasetenResponseError(msg, request, body=response.data)
 
     def _options(self) -> dict[str, Any]:

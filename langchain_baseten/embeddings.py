@@ -12,7 +12,6 @@ import threading
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx2
-import openai
 from langchain_core.embeddings import Embeddings
 from langchain_core.exceptions import ContextOverflowError
 from pydantic import Field, field_validator
@@ -28,10 +27,12 @@ from langchain_baseten._embed import (
     BadVectorsError,
     Batch,
 )
-from langchain_baseten._errors import BasetenResponseError
 from langchain_baseten._routing import BasetenRoutingError, Endpoint
 
 if TYPE_CHECKING:
+    import openai
+
+    from langchain_baseten._errors import BasetenResponseError
     from collections.abc import Awaitable, Callable
 
     from langchain_baseten._embed import Progress
@@ -55,8 +56,25 @@ _INSTALL_RUST = 'pip install "langchain-baseten[performance]"'
 #: requests to them ask for floats directly.
 _FLOAT_ONLY_ENDPOINTS: set[tuple[str, str]] = set()
 _FLOAT_ONLY_LOCK = threading.Lock()
-_FORMAT_REFUSED = (openai.BadRequestError, openai.UnprocessableEntityError)
 _FORMAT_REFUSAL_STATUSES = frozenset({400, 422})
+
+
+def _format_refused() -> tuple[type[openai.APIStatusError], ...]:
+    """The errors a server may answer ``encoding_format: "base64"`` with.
+
+    Read at an ``except`` clause, after a request has loaded the openai SDK
+    (importing this module does not).
+    """
+    import openai  # noqa: PLC0415 - loaded by the request that failed
+
+    return (openai.BadRequestError, openai.UnprocessableEntityError)
+
+
+def _response_error() -> type[BasetenResponseError]:
+    """The error class for a malformed answer (its module imports the openai SDK)."""
+    from langchain_baseten._errors import BasetenResponseError  # noqa: PLC0415 - an error path
+
+    return BasetenResponseError
 
 
 def _refused_base64(err: openai.APIStatusError, encoding: str) -> bool:
@@ -276,7 +294,7 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
             where = f" (Baseten request id: {request_id})" if request_id else ""
             msg = f"Baseten's embeddings response {exc}{where}."
             request = httpx2.Request("POST", endpoint.base_url + _EMBEDDINGS_PATH)
-            raise BasetenResponseError(msg, request, body=response.data) from None
+            raise _response_error()(msg, request, body=response.data) from None
 
     def _batch_sender(self, rust: RustPoster | None = None) -> Callable[[Batch], list[list[float]]]:
         """Send one batch (sync), with the endpoint resolved once per call."""
@@ -291,7 +309,7 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
             post = rust.post if rust is not None and encoding == "base64" else python
             try:
                 response = post(self._body(endpoint, batch.texts, encoding))
-            except _FORMAT_REFUSED as err:
+            except _format_refused() as err:
                 if not _refused_base64(err, encoding):
                     raise
                 # A server that does not know encoding_format="base64": ask once for numbers.
@@ -315,7 +333,7 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
             post = rust.apost if rust is not None and encoding == "base64" else python
             try:
                 response = await post(self._body(endpoint, batch.texts, encoding))
-            except _FORMAT_REFUSED as err:
+            except _format_refused() as err:
                 if not _refused_base64(err, encoding):
                     raise
                 response = await python(self._body(endpoint, batch.texts, "float"))
@@ -363,7 +381,7 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
                 f"{position}."
             )
             request = httpx2.Request("POST", self.endpoint.base_url + _EMBEDDINGS_PATH)
-            raise BasetenResponseError(msg, request, body=None)
+            raise _response_error()(msg, request, body=None)
         return vectors
 
     def _plan(self, texts: list[str]) -> tuple[list[Batch], Progress | None]:

@@ -57,6 +57,23 @@ def test_building_a_model_does_not_import_openai_its_first_client_does() -> None
     }
 
 
+def test_importing_and_building_the_encoder_models_does_not_import_openai() -> None:
+    seen = _run(
+        "import json, sys\n"
+        "from langchain_baseten import BasetenClassifier, BasetenEmbeddings, BasetenRerank\n"
+        "imported = 'openai' in sys.modules\n"
+        "models = [cls(model='baseten/abcd1234', api_key='k')\n"
+        "          for cls in (BasetenEmbeddings, BasetenRerank, BasetenClassifier)]\n"
+        "print(json.dumps({'imported': imported, 'built': 'openai' in sys.modules,\n"
+        "    'hosts': sorted({m.endpoint.base_url.split('/')[2] for m in models})}))"
+    )
+    assert seen == {
+        "imported": False,
+        "built": False,
+        "hosts": ["model-abcd1234.api.baseten.co"],
+    }
+
+
 def test_an_error_class_imports_openai_and_is_the_same_class() -> None:
     seen = _run(
         "import json, sys\n"
