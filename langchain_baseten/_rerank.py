@@ -43,11 +43,11 @@ from langchain_baseten._connection import IdempotentConnection
 from langchain_baseten._routing import BasetenRoutingError, Endpoint
 
 if TYPE_CHECKING:
-    from langchain_baseten._errors import BasetenResponseError
     from collections.abc import Awaitable, Callable, Sequence
 
     from langchain_core.callbacks import Callbacks
 
+    from langchain_baseten._errors import BasetenResponseError
     from langchain_baseten._transport import JsonListResponse
 
 __all__ = ["BasetenClassifier", "BasetenRerank", "ClassLabel", "RerankResult"]

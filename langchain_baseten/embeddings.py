@@ -30,13 +30,13 @@ from langchain_baseten._embed import (
 from langchain_baseten._routing import BasetenRoutingError, Endpoint
 
 if TYPE_CHECKING:
-    import openai
-
-    from langchain_baseten._errors import BasetenResponseError
     from collections.abc import Awaitable, Callable
+
+    import openai
 
     from langchain_baseten._embed import Progress
     from langchain_baseten._embed_rust import RustPoster
+    from langchain_baseten._errors import BasetenResponseError
     from langchain_baseten._transport import JsonResponse
 
 __all__ = ["BasetenEmbeddings"]
