@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.messages import AIMessageChunk, BaseMessage
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
 #: invoke and ainvoke (plain requests), stream and astream (streamed).
 STYLES = ["invoke", "ainvoke", "stream", "astream"]
@@ -21,6 +21,14 @@ def merge_chunks(chunks: Sequence[AIMessageChunk]) -> AIMessageChunk:
     for chunk in chunks[1:]:
         total += chunk
     return total
+
+
+def message_chunks(messages: Iterable[BaseMessage]) -> list[AIMessageChunk]:
+    """A chat model's streamed messages, checked to be chunks (LangChain types them as messages)."""
+    chunks = list(messages)
+    for chunk in chunks:
+        assert isinstance(chunk, AIMessageChunk), chunk
+    return [chunk for chunk in chunks if isinstance(chunk, AIMessageChunk)]
 
 
 async def answer(runnable: Any, style: str, prompt: Any = "hi", **kwargs: Any) -> Any:

@@ -25,7 +25,8 @@ class CallbackSpy(BaseCallbackHandler):
 
     def __init__(self) -> None:
         self.starts: list[dict[str, Any]] = []
-        self.tokens: list[str] = []
+        # langchain-core types a token as text or a list of content blocks.
+        self.tokens: list[str | list[str | dict[str, Any]]] = []
         self.ends: list[Any] = []
         self.errors: list[BaseException] = []
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
@@ -34,7 +35,7 @@ class CallbackSpy(BaseCallbackHandler):
         self.calls.append(("on_chat_model_start", (serialized, messages), kwargs))
         self.starts.append(kwargs)
 
-    def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+    def on_llm_new_token(self, token: str | list[str | dict[str, Any]], **kwargs: Any) -> None:
         self.calls.append(("on_llm_new_token", (token,), kwargs))
         self.tokens.append(token)
 

@@ -203,8 +203,9 @@ def _styled(chunk: dict[str, Any], style: StreamStyle, *, reasoning_key: str) ->
       (TensorRT-LLM ``serve/harmony_adapter.py``).
     """
     (choice,) = chunk["choices"] or [None]
-    delta = choice["delta"] if choice else None
+    delta: dict[str, Any] | None = choice["delta"] if choice else None
     if style == "vllm-sparse" and choice is not None:
+        assert delta is not None  # every streamed choice carries a delta
         if choice["finish_reason"] is None:
             del choice["finish_reason"]
         if "content" in delta:
@@ -214,6 +215,7 @@ def _styled(chunk: dict[str, Any], style: StreamStyle, *, reasoning_key: str) ->
     elif style == "sglang":
         chunk.setdefault("usage", None)
         if choice is not None:
+            assert delta is not None  # every streamed choice carries a delta
             choice["delta"] = {
                 "role": delta.get("role"),
                 "content": delta.get("content"),

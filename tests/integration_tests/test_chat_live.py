@@ -7,7 +7,7 @@ Skipped without ``BASETEN_API_KEY``. ``BASETEN_TEST_MODEL`` picks the model
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests
@@ -16,6 +16,11 @@ from langchain_baseten import ChatBaseten
 
 if TYPE_CHECKING:
     from langchain_core.messages import AIMessage, AIMessageChunk
+
+# The standard suite's names for the usage details it checks.
+_UsageDetail = Literal[
+    "audio_input", "audio_output", "reasoning_output", "cache_read_input", "cache_creation_input"
+]
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("BASETEN_API_KEY"),
@@ -67,10 +72,12 @@ class TestChatBasetenLive(ChatModelIntegrationTests):
         return True
 
     @property
-    def supported_usage_metadata_details(self) -> dict[str, list[Any]]:
+    def supported_usage_metadata_details(
+        self,
+    ) -> dict[Literal["invoke", "stream"], list[_UsageDetail]]:
         # Models that reason by default report completion_tokens_details.reasoning_tokens
         # (see invoke_with_reasoning_output); claimed only for them.
-        details = ["reasoning_output"] if REASONS_BY_DEFAULT else []
+        details: list[_UsageDetail] = ["reasoning_output"] if REASONS_BY_DEFAULT else []
         return {"invoke": details, "stream": details}
 
     def invoke_with_reasoning_output(self, *, stream: bool = False) -> AIMessage:

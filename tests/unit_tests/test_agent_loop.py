@@ -146,6 +146,7 @@ async def test_async_streaming_agent(llm: ChatBaseten, fake_baseten: fb.FakeBase
         {"messages": [HumanMessage("Weather in Tallinn?")]}, LIMIT, stream_mode="messages"
     ):
         if isinstance(message, AIMessageChunk):
+            assert isinstance(metadata, dict)
             assert metadata["ls_provider"] == "baseten"
             chunks.append(message)
         elif isinstance(message, ToolMessage):
@@ -180,7 +181,8 @@ def test_agent_usage_is_totalled_across_turns(
         ),
         fb.stream("Cold in Oslo.", usage=fb.make_usage(50, 4, details=False), usage_mode="both"),
     )
-    agent = create_agent(llm.bind(stream_usage=True), tools=[get_weather])
+    # create_agent takes a bound chat model at run time; its overloads name only BaseChatModel.
+    agent = create_agent(llm.bind(stream_usage=True), tools=[get_weather])  # type: ignore[call-overload]
     with get_usage_metadata_callback() as cb:
         for _ in agent.stream(
             {"messages": [HumanMessage("Weather in Oslo?")]}, LIMIT, stream_mode="messages"

@@ -31,6 +31,8 @@ from tests import fake_baseten as fb
 from tests.local_models import chat_model
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from langchain_baseten import ChatBaseten
 
 HI = [HumanMessage("hi")]
@@ -40,7 +42,7 @@ async def _each_style_refuses(
     llm: Any, messages: Any, kwargs: dict[str, Any], fragment: str
 ) -> None:
     """``invoke``, ``stream``, ``ainvoke`` and ``astream`` all raise a ValueError with ``fragment``."""
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: llm.invoke(messages, **kwargs),
         lambda: list(llm.stream(messages, **kwargs)),
     ]

@@ -16,7 +16,7 @@ import gzip
 import json
 import time
 import tracemalloc
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
 import pytest
@@ -26,6 +26,9 @@ from tests import fake_baseten as fb
 from tests.call_styles import STYLES
 from tests.local_models import chat_model, embeddings_model
 from tests.polling import wait_for
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 #: Generous bound for anything that must not hang.
 HANG = 20.0
@@ -160,7 +163,7 @@ async def test_a_huge_error_body_is_capped_too(fake_baseten: fb.FakeBaseten, sty
 
 # ---------------------------------------------------------------- retries that never re-bill
 
-LOST_ANSWERS = {
+LOST_ANSWERS: dict[str, Callable[[], fb.Reply]] = {
     "500 after generating": lambda: fb.error(500, {"error": "CUDA error after decoding"}),
     "504 gateway timeout": lambda: fb.error(504),
     "read timeout": lambda: fb.stall(3),

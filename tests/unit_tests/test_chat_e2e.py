@@ -115,11 +115,11 @@ def test_model_override_stays_on_a_custom_endpoint_from_the_environment(
 
 @pytest.mark.parametrize("usage_mode", ["cumulative", "final_chunk", "both"])
 def test_stream_usage_counted_once(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, usage_mode: str
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, usage_mode: fb.UsageMode
 ) -> None:
     fake_baseten.enqueue(
         fb.stream("one two three", usage=fb.make_usage(5, 3, details=False), usage_mode=usage_mode)
-    )  # type: ignore[arg-type]
+    )
     chunks = list(llm.stream("hi"))
     assert sum(1 for c in chunks if c.usage_metadata) == 1
     total = chunks[0]

@@ -523,7 +523,7 @@ def test_agent_run_counts_every_model_call(llm: ChatBaseten, fake_baseten: fb.Fa
     )
     agent = create_agent(llm, tools=[get_weather])
     with get_baseten_callback() as cb:
-        result = agent.invoke({"messages": [("user", "Weather in Paris?")]})
+        result = agent.invoke({"messages": [{"role": "user", "content": "Weather in Paris?"}]})
     assert result["messages"][-1].content == "It is sunny in Paris."
     assert cb.requests == 2
     assert (cb.input_tokens, cb.cached_tokens, cb.output_tokens, cb.reasoning_tokens) == (

@@ -9,7 +9,7 @@ calls without ids, refusals, cut-off and filtered answers, Baseten's OpenAPI
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from langchain_core.exceptions import ModelRefusalError
@@ -21,6 +21,9 @@ from tests import fake_baseten as fb
 from tests.call_styles import STREAM_STYLES, STYLES, answer
 from tests.local_models import KEY, chat_model
 
+if TYPE_CHECKING:
+    from langchain_baseten._structured_output import StructuredOutputMethod
+
 
 def _reply(style: str, content: str | None, **kwargs: Any) -> fb.Reply:
     """The same answer, streamed or not as the call style asks."""
@@ -31,13 +34,19 @@ def _reply(style: str, content: str | None, **kwargs: Any) -> fb.Reply:
 
 # ---------------------------------------------------------------- chunk shapes of each engine
 
-ENGINE_STYLES = ["openai", "vllm-sparse", "kimi-vllm", "sglang", "trtllm-harmony"]
+ENGINE_STYLES: list[fb.StreamStyle] = [
+    "openai",
+    "vllm-sparse",
+    "kimi-vllm",
+    "sglang",
+    "trtllm-harmony",
+]
 
 
 @pytest.mark.parametrize("call", STREAM_STYLES)
 @pytest.mark.parametrize("engine", ENGINE_STYLES)
 async def test_each_engines_chunks_give_the_same_answer(
-    fake_baseten: fb.FakeBaseten, call: str, engine: str
+    fake_baseten: fb.FakeBaseten, call: str, engine: fb.StreamStyle
 ) -> None:
     key = "reasoning" if engine in {"vllm-sparse", "trtllm-harmony"} else "reasoning_content"
     fake_baseten.enqueue(
@@ -58,7 +67,7 @@ async def test_each_engines_chunks_give_the_same_answer(
 @pytest.mark.parametrize("call", STREAM_STYLES)
 @pytest.mark.parametrize("engine", ENGINE_STYLES)
 async def test_each_engines_tool_call_chunks_give_one_call(
-    fake_baseten: fb.FakeBaseten, call: str, engine: str
+    fake_baseten: fb.FakeBaseten, call: str, engine: fb.StreamStyle
 ) -> None:
     deltas = [
         [{"index": 0, "id": "call_a", "function": {"name": "get_weather", "arguments": ""}}],
@@ -178,7 +187,7 @@ async def test_model_refusal_middleware_sees_the_refusal(fake_baseten: fb.FakeBa
     fake_baseten.enqueue(fb.chat(None, refusal=REFUSAL))
     agent = create_agent(chat_model(fake_baseten), middleware=[ModelRefusalMiddleware()])
     with pytest.raises(ModelRefusalError, match="I can't help with that"):
-        agent.invoke({"messages": [("user", "hi")]}, {"recursion_limit": 4})
+        agent.invoke({"messages": [{"role": "user", "content": "hi"}]}, {"recursion_limit": 4})
 
 
 # ---------------------------------------------------------------- structured output never from a broken answer
@@ -188,10 +197,12 @@ class Answer(BaseModel):
     answer: str
 
 
-METHODS = ["function_calling", "json_schema", "json_mode"]
+METHODS: list[StructuredOutputMethod] = ["function_calling", "json_schema", "json_mode"]
 
 
-def _structured_reply(call: str, method: str, text: str, **kwargs: Any) -> fb.Reply:
+def _structured_reply(
+    call: str, method: StructuredOutputMethod, text: str, **kwargs: Any
+) -> fb.Reply:
     """``text`` as the structured answer: a forced tool call's arguments or the content."""
     if method == "function_calling":
         if "stream" in call:
@@ -205,7 +216,7 @@ def _structured_reply(call: str, method: str, text: str, **kwargs: Any) -> fb.Re
 @pytest.mark.parametrize("call", STYLES)
 @pytest.mark.parametrize("method", METHODS)
 async def test_a_cut_off_structured_answer_raises_naming_max_tokens(
-    fake_baseten: fb.FakeBaseten, call: str, method: str
+    fake_baseten: fb.FakeBaseten, call: str, method: StructuredOutputMethod
 ) -> None:
     fake_baseten.enqueue(_structured_reply(call, method, '{"answer": "4', finish_reason="length"))
     structured = chat_model(fake_baseten, max_tokens=7).with_structured_output(
@@ -218,7 +229,7 @@ async def test_a_cut_off_structured_answer_raises_naming_max_tokens(
 @pytest.mark.parametrize("call", STYLES)
 @pytest.mark.parametrize("method", METHODS)
 async def test_a_filtered_structured_answer_raises_a_refusal(
-    fake_baseten: fb.FakeBaseten, call: str, method: str
+    fake_baseten: fb.FakeBaseten, call: str, method: StructuredOutputMethod
 ) -> None:
     fake_baseten.enqueue(_structured_reply(call, method, "{}", finish_reason="content_filter"))
     structured = chat_model(fake_baseten).with_structured_output(Answer, method=method)
@@ -229,7 +240,7 @@ async def test_a_filtered_structured_answer_raises_a_refusal(
 @pytest.mark.parametrize("call", STYLES)
 @pytest.mark.parametrize("method", METHODS)
 async def test_a_refused_structured_answer_raises_model_refusal_error_with_the_words(
-    fake_baseten: fb.FakeBaseten, call: str, method: str
+    fake_baseten: fb.FakeBaseten, call: str, method: StructuredOutputMethod
 ) -> None:
     fake_baseten.enqueue(_reply(call, None, refusal=REFUSAL))
     structured = chat_model(fake_baseten).with_structured_output(Answer, method=method)

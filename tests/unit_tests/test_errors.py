@@ -74,7 +74,7 @@ async def test_every_status_is_the_sdk_class_and_langchains(
     assert isinstance(err, sdk_class)
     assert isinstance(err, lc_class)
     assert isinstance(err, ModelError)
-    assert err.is_retryable is retryable  # type: ignore[attr-defined]
+    assert err.is_retryable is retryable
     assert err.status_code == status  # type: ignore[attr-defined]
     assert f"HTTP {status}" in str(err)
     assert "req-9" in str(err)
@@ -86,7 +86,7 @@ async def test_connection_refused_is_a_model_connection_error(style: str) -> Non
     err = await _raises(llm, style)
     assert isinstance(err, openai.APIConnectionError)
     assert isinstance(err, ModelConnectionError)
-    assert err.is_retryable  # type: ignore[attr-defined]
+    assert err.is_retryable
 
 
 # Context-length messages as each engine words them (sources in errors.py).
@@ -136,7 +136,7 @@ async def test_context_length_messages_are_context_overflow(
     err = await _raises(chat_model(fake_baseten), style)
     assert isinstance(err, ContextOverflowError)
     assert isinstance(err, openai.BadRequestError)
-    assert not err.is_retryable  # type: ignore[attr-defined]
+    assert not err.is_retryable
     assert "shorten" in str(err)
 
 
@@ -151,7 +151,7 @@ async def test_an_overflow_error_event_inside_a_stream_is_context_overflow(
     err = await _raises(chat_model(fake_baseten), style)
     assert isinstance(err, be.BasetenStreamError)
     assert isinstance(err, ContextOverflowError)
-    assert not err.is_retryable  # type: ignore[attr-defined]
+    assert not err.is_retryable
 
 
 def test_an_ordinary_400_is_not_an_overflow(fake_baseten: fb.FakeBaseten) -> None:
@@ -203,7 +203,7 @@ def test_tei_413_token_limit_says_shorten_not_100_mb(fake_baseten: fb.FakeBasete
     with pytest.raises(ContextOverflowError) as info:
         emb.embed_query("a long text")
     assert isinstance(info.value, openai.APIStatusError)
-    assert info.value.status_code == 413  # type: ignore[attr-defined]
+    assert info.value.status_code == 413
     assert "shorten" in str(info.value)
     assert "100 MB" not in str(info.value)
 
@@ -224,10 +224,10 @@ async def test_a_key_echoed_by_the_server_is_nowhere_in_the_error(
     assert isinstance(err, be.BasetenAuthenticationError)
     assert KEY not in str(err)
     assert KEY not in repr(err.args)
-    assert KEY not in json.dumps(err.body)  # type: ignore[attr-defined]
-    assert KEY not in err.response.text  # type: ignore[attr-defined]
-    assert KEY not in str(err.request.headers)  # type: ignore[attr-defined]
-    assert KEY not in str(err.response.request.headers)  # type: ignore[attr-defined]
+    assert KEY not in json.dumps(err.body)
+    assert KEY not in err.response.text
+    assert KEY not in str(err.request.headers)
+    assert KEY not in str(err.response.request.headers)
     for linked in (err.__context__, err.__cause__):  # the SDK's own error, if chained
         if isinstance(linked, openai.APIError):
             assert KEY not in str(linked)

@@ -155,7 +155,10 @@ def test_model_api_models_carry_basetens_catalogue_fields(client: httpx2.Client)
 
 
 def test_default_rerank_is_sorted_and_honours_teis_flags(client: httpx2.Client) -> None:
-    body = {"query": "red apple", "texts": ["blue sky", "red apple pie", "an apple"]}
+    body: dict[str, object] = {
+        "query": "red apple",
+        "texts": ["blue sky", "red apple pie", "an apple"],
+    }
     ranks = client.post("/environments/production/sync/rerank", json=body).json()
     assert ranks == [
         {"index": 1, "score": 1.0},
@@ -412,7 +415,10 @@ def test_error_replies(server: fb.FakeBaseten, client: httpx2.Client) -> None:
         fb.raw(500, b'{"error": {"message": "nested", "type": "X"}}'),
         fb.raw(200, b"\x00\x01", content_type="application/octet-stream"),
     )
-    post = lambda: client.post("/v1/chat/completions", json=_chat_body())  # noqa: E731
+
+    def post() -> httpx2.Response:
+        return client.post("/v1/chat/completions", json=_chat_body())
+
     rate = post()
     assert (rate.status_code, rate.json()) == (429, {"error": fb.ERROR_MESSAGES[429]})
     missing = post()

@@ -881,6 +881,7 @@ def test_fuzzed_streams_parse_and_merge_or_fail_clearly(events: list[dict[str, A
     total = chunks[0]
     for chunk in chunks[1:]:
         total += chunk  # LangChain's merge: raises TypeError on inconsistent chunk types
+    assert isinstance(total.message, AIMessageChunk)
     assert isinstance(total.message.content, str)
     assert isinstance(total.message.tool_calls, list)
 

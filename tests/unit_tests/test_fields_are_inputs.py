@@ -14,6 +14,7 @@ import pytest
 from langchain.chat_models import init_chat_model
 from langchain_core.load import dumpd, load
 from langchain_core.runnables import ConfigurableField
+from langchain_core.runnables.configurable import RunnableConfigurableFields
 from pydantic import SecretStr
 
 from langchain_baseten import BasetenEmbeddings, ChatBaseten
@@ -66,6 +67,7 @@ def test_configurable_model_gets_its_own_profile() -> None:
     llm = ChatBaseten(model="baseten/openai/gpt-oss-120b", api_key=KEY)
     assert llm.profile is not None
     configurable = llm.configurable_fields(model=ConfigurableField(id="model"))
+    assert isinstance(configurable, RunnableConfigurableFields)  # typed as its base class
     rebuilt, _ = configurable._prepare({"configurable": {"model": "baseten/abcd1234"}})
     assert isinstance(rebuilt, ChatBaseten)
     assert rebuilt.profile is None  # a dedicated deployment has no shipped profile

@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import time
+import types
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -166,13 +167,15 @@ async def test_forking_inside_a_running_loop_leaves_nothing_for_the_child_to_fin
     llm = chat_model(fake_baseten)
     assert (await llm.ainvoke("parent")).text == "echo: parent"  # this loop now has pools
     entry = _pools.current_share().loops[id(asyncio.get_running_loop())]
+    closer = entry._closer
+    assert isinstance(closer, types.AsyncGeneratorType)  # an async generator's frame is read
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
             # The loop's shutdown generator is closed in the child (else, collected at
             # exit, it would ask the parent's loop, not running here, to finalise it).
-            closed = entry._closer.ag_frame is None
+            closed = closer.ag_frame is None
             unraisable: list[object] = []
             sys.unraisablehook = unraisable.append
             _pools._inherited.clear()  # what interpreter exit does to the parent's objects
@@ -180,7 +183,7 @@ async def test_forking_inside_a_running_loop_leaves_nothing_for_the_child_to_fin
             code = 0 if closed and unraisable == [] else 3
         finally:
             os._exit(code)
-    assert entry._closer.ag_frame is not None  # the parent's is still waiting for its loop
+    assert closer.ag_frame is not None  # the parent's is still waiting for its loop
     assert await asyncio.to_thread(_exit_code, pid, time.monotonic() + HANG) == 0
     assert (await llm.ainvoke("parent again")).text == "echo: parent again"
 
@@ -316,7 +319,11 @@ def test_the_lru_cache_keeps_the_most_recently_used_items() -> None:
     made: list[str] = []
 
     def make(key: str, value: int) -> int:
-        return cache.get_or_create(key, lambda: made.append(key) or value)
+        def create() -> int:
+            made.append(key)
+            return value
+
+        return cache.get_or_create(key, create)
 
     assert (make("a", 1), make("b", 2), make("a", 10)) == (1, 2, 1)  # a hit: not made again
     assert make("c", 3) == 3  # evicts b, the least recently used

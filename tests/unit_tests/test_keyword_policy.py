@@ -91,7 +91,8 @@ def test_a_credential_at_call_time_is_refused_and_nothing_is_sent(
 def test_embeddings_and_rerank_refuse_credentials_alike() -> None:
     for cls in (BasetenEmbeddings, BasetenRerank):
         with pytest.raises(ValidationError, match="looks like a credential") as info:
-            cls(model="baseten/abcd1234", api_key=KEY, access_token=SECRET)
+            # An unknown keyword on purpose: the test checks that it is refused.
+            cls(model="baseten/abcd1234", api_key=KEY, access_token=SECRET)  # type: ignore[call-arg]
         assert not _shows_secret(info.value)
 
 
@@ -272,7 +273,8 @@ def test_connection_settings_cannot_change_per_call(
     fake_baseten: fb.FakeBaseten, name: str
 ) -> None:
     with pytest.raises(ValueError, match=r"cannot change per call.*model_copy") as info:
-        chat_model(fake_baseten).invoke("hi", **{name: SECRET})
+        # A connection setting per call on purpose: the test checks that it is refused.
+        chat_model(fake_baseten).invoke("hi", **{name: SECRET})  # type: ignore[arg-type]
     assert not _shows_secret(info.value)
     assert fake_baseten.requests == []
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import AsyncGenerator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Self
 
+import httpx2
 from langchain_core.callbacks import UsageMetadataCallbackHandler, get_usage_metadata_callback
 
 from langchain_baseten import ChatBaseten
@@ -46,6 +48,13 @@ def _expected_usage(prompt: str) -> tuple[int, int]:
 def _pool_connections(pool: Any, server: fb.FakeBaseten) -> list[Any]:
     """The pool's connections to this test's server."""
     return [c for c in pool._transport._pool.connections if str(c._origin) == server.base_url]
+
+
+def _waiting_requests(client: httpx2.Client | httpx2.AsyncClient) -> list[object]:
+    """The requests queued in the client's connection pool, waiting for a connection."""
+    transport = client._transport
+    assert isinstance(transport, httpx2.HTTPTransport | httpx2.AsyncHTTPTransport)
+    return list(transport._pool._requests)
 
 
 class PeakConnections:
@@ -141,7 +150,7 @@ async def test_200_async_streams_and_8_threads_of_sync_streams_on_one_instance(
     assert len(async_connections) <= ASYNC_CALLERS
     assert len(sync_connections) <= THREADS
     assert all(c.is_idle() for c in async_connections + sync_connections)
-    assert async_pool._transport._pool._requests == []
+    assert _waiting_requests(async_pool) == []
     # Connections the client just closed linger on the server for a moment, hence the
     # 10 %; a leak would double the count in the second round.
     assert peak.peak <= (ASYNC_CALLERS + THREADS) * 1.1
@@ -163,6 +172,7 @@ async def test_abandoned_and_broken_streams_do_not_leak_connections(
 
     async def abandon() -> None:
         stream = llm.astream(long_prompt)
+        assert isinstance(stream, AsyncGenerator)  # typed as an iterator; closed explicitly here
         async for _chunk in stream:
             break
         await stream.aclose()
@@ -172,7 +182,7 @@ async def test_abandoned_and_broken_streams_do_not_leak_connections(
     async_pool = llm._connection()[1].async_client._client
     for pool in (sync_pool, async_pool):
         assert all(c.is_idle() for c in _pool_connections(pool, fake_baseten))
-        assert pool._transport._pool._requests == []
+        assert _waiting_requests(pool) == []
     # Abandoned connections are closed, not parked: the server sees them go.
     assert wait_for(lambda: fake_baseten.open_connections <= 2)
     # And the instance still works on the same pools.

@@ -111,7 +111,7 @@ def test_shipped_data_uses_only_model_profile_keys_with_the_right_types() -> Non
         profile = get_model_profile(slug)
         assert profile is not None
         assert set(profile) <= set(declared), (slug, set(profile) - set(declared))
-        assert profile.get("reasoning_switch", "always") in {  # type: ignore[comparison-overlap]
+        assert profile.get("reasoning_switch", "always") in {
             "enable_thinking",
             "reasoning_effort",
             "always",

@@ -13,11 +13,11 @@ import logging
 import socket
 import threading
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
 import pytest
-from langchain_core.load import dumpd, dumps
+from langchain_core.load import Serializable, dumpd, dumps
 from langchain_core.tracers.base import BaseTracer
 from pydantic import ValidationError
 
@@ -25,6 +25,9 @@ from langchain_baseten import BasetenEmbeddings, ChatBaseten
 from tests import fake_baseten as fb
 from tests.local_models import chat_model
 from tests.spies import CallbackSpy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CANARY = "bt-SECRET-canary-1234567890"
 #: Any 10-character piece of the key's text part, or its digits: pydantic and
@@ -84,13 +87,15 @@ def test_key_not_in_any_representation(
     assert llm.api_key is not None
     assert llm.api_key.get_secret_value() == CANARY  # the key is there, just never shown
     _assert_clean(*_representations(llm), *_representations(embeddings))
+    bound = llm.bind_tools([])
+    assert isinstance(bound, Serializable)  # a RunnableBinding, typed as a plain Runnable
     _assert_clean(
         llm._get_ls_params(),
         llm._get_ls_params(stop=["x"], temperature=0.1, model="x/y"),
         llm._serialized,
         llm._identifying_params,
         llm.to_json(),
-        llm.bind_tools([]).to_json(),
+        bound.to_json(),
         llm._connection()[1].settings,
         llm.model_copy(),
     )
@@ -156,9 +161,9 @@ async def test_key_not_in_errors_or_debug_logs(
         list(llm.stream("hi"))
     errors.append(info.value)
     fake_baseten.enqueue(fb.stream(pieces=["a", "b"], drop_after=1))
-    with pytest.raises(openai.APIConnectionError) as info:
+    with pytest.raises(openai.APIConnectionError) as broken:
         [c async for c in llm.astream("hi")]
-    errors.append(info.value)
+    errors.append(broken.value)
     fake_baseten.enqueue(fb.error(503), fb.chat("after a retry"))
     retrying = ChatBaseten(
         model="m/x", base_url=fake_baseten.url("/v1"), api_key=CANARY, max_retries=1
@@ -170,16 +175,16 @@ async def test_key_not_in_errors_or_debug_logs(
     dead = ChatBaseten(
         model="m/x", base_url=f"http://127.0.0.1:{_closed_port()}/v1", api_key=CANARY, max_retries=0
     )
-    with pytest.raises(openai.APIConnectionError) as info:
+    with pytest.raises(openai.APIConnectionError) as refused:
         dead.invoke("hi")
-    errors.append(info.value)
+    errors.append(refused.value)
     fake_baseten.enqueue(fb.stall(3))
     slow = ChatBaseten(
         model="m/x", base_url=fake_baseten.url("/v1"), api_key=CANARY, max_retries=0, timeout=0.3
     )
-    with pytest.raises(openai.APITimeoutError) as info:
+    with pytest.raises(openai.APITimeoutError) as timed_out:
         await slow.ainvoke("hi")
-    errors.append(info.value)
+    errors.append(timed_out.value)
     assert {r.name.split(".")[0] for r in caplog.records} >= {"openai", "httpcore2"}
     _assert_clean(caplog.text, *[r.getMessage() for r in caplog.records])
     for error in errors:
@@ -310,7 +315,7 @@ def test_only_an_openai_key_is_refused_before_sending(
     monkeypatch.delenv("BASETEN_API_KEY", raising=False)
     for name, value in OPENAI_ENV.items():
         monkeypatch.setenv(name, value)
-    builders = [
+    builders: list[Callable[[], object]] = [
         lambda: ChatBaseten(model="openai/gpt-oss-120b", base_url=fake_baseten.url("/v1")),
         lambda: BasetenEmbeddings(model="baseten/abcd1234", base_url=fake_baseten.url("/v1")),
     ]

@@ -30,7 +30,7 @@ import io
 import struct
 import wave
 import zlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 import pytest
@@ -39,6 +39,12 @@ from langchain_tests.integration_tests import chat_models as standard_suite
 
 from langchain_baseten import ChatBaseten
 from tests import fake_baseten as fb
+
+# The standard suite's names for the calls and usage details it checks.
+_Call = Literal["invoke", "stream"]
+_UsageDetail = Literal[
+    "audio_input", "audio_output", "reasoning_output", "cache_read_input", "cache_creation_input"
+]
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -92,7 +98,7 @@ def _offline(local_server: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch) -> N
             raise AssertionError(msg)
         return httpx.Response(200, content=png, request=httpx.Request("GET", url))
 
-    monkeypatch.setattr(standard_suite.httpx, "get", fake_get)
+    monkeypatch.setattr(f"{standard_suite.__name__}.httpx.get", fake_get)
     monkeypatch.setattr(
         standard_suite, "_get_base64_from_url", lambda _url: base64.b64encode(_wav()).decode()
     )
@@ -170,8 +176,13 @@ class TestChatBasetenOffline(ChatModelIntegrationTests):
         return True
 
     @property
-    def supported_usage_metadata_details(self) -> dict[str, list[Any]]:
-        details = ["audio_input", "audio_output", "reasoning_output", "cache_read_input"]
+    def supported_usage_metadata_details(self) -> dict[_Call, list[_UsageDetail]]:
+        details: list[_UsageDetail] = [
+            "audio_input",
+            "audio_output",
+            "reasoning_output",
+            "cache_read_input",
+        ]
         details.append("cache_creation_input")
         return {"invoke": details, "stream": details}
 

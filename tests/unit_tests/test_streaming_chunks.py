@@ -40,7 +40,7 @@ def _state(model: Any) -> tuple[Any, ...]:
 
 
 def _events() -> list[dict[str, Any]]:
-    head = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "model": "m"}
+    head: dict[str, Any] = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "model": "m"}
     deltas: list[dict[str, Any]] = [
         {"role": "assistant", "content": ""},
         {"content": "Hel"},
@@ -76,8 +76,11 @@ def test_a_fast_text_chunk_is_identical_to_the_constructed_one() -> None:
 def test_fast_chunks_share_no_mutable_state() -> None:
     first = _streaming._fast_text_chunk("a", "x")
     second = _streaming._fast_text_chunk("b", "x")
+    assert isinstance(first.message, AIMessageChunk)
+    assert isinstance(second.message, AIMessageChunk)
     first.message.additional_kwargs["k"] = 1
     first.message.response_metadata["k"] = 1
+    # A deliberately partial chunk: only whether the list is shared matters here.
     first.message.tool_call_chunks.append({"type": "tool_call_chunk"})  # type: ignore[typeddict-item]
     first.message.id = "changed"  # pydantic records the assignment in the fields set
     assert second.message.additional_kwargs == {}

@@ -24,8 +24,9 @@ from tests.call_styles import STREAM_STYLES, answer
 from tests.local_models import KEY, chat_model
 
 
-async def _answer(llm: Any, style: str, prompt: Any = "hi") -> BaseMessage:
+async def _answer(llm: Any, style: str, prompt: Any = "hi") -> AIMessage:
     message: BaseMessage = await answer(llm, style, prompt)
+    assert isinstance(message, AIMessage)  # AIMessageChunk when streamed
     return message
 
 

@@ -27,7 +27,7 @@ from typing_extensions import TypedDict
 from langchain_baseten._messages import MessageConversionError
 from langchain_baseten._structured_output import tool_name
 from tests import fake_baseten as fb
-from tests.call_styles import STYLES, answer, merge_chunks
+from tests.call_styles import STYLES, answer, merge_chunks, message_chunks
 from tests.local_models import chat_model
 
 if TYPE_CHECKING:
@@ -320,7 +320,7 @@ def test_stream_merges_tensorrt_deltas_into_one_call(
             ],
         )
     )
-    chunks = list(llm.bind_tools([GetWeather]).stream("Weather in Paris?"))
+    chunks = message_chunks(llm.bind_tools([GetWeather]).stream("Weather in Paris?"))
     call_chunks = [tc for c in chunks for tc in c.tool_call_chunks]
     assert [tc["id"] for tc in call_chunks] == ["trt-1", None]
     assert [tc["name"] for tc in call_chunks] == ["GetWeather", None]
@@ -371,7 +371,9 @@ def test_two_interleaved_calls_in_one_stream_stay_separate(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten, shape: str
 ) -> None:
     fake_baseten.enqueue(fb.stream(None, tool_call_deltas=PARALLEL_EVENTS[shape]))
-    merged = merge_chunks(list(llm.bind_tools([GetWeather, get_time]).stream("Weather and time?")))
+    merged = merge_chunks(
+        message_chunks(llm.bind_tools([GetWeather, get_time]).stream("Weather and time?"))
+    )
     assert merged.tool_calls == PARALLEL_CALLS
     assert merged.invalid_tool_calls == []
 
@@ -380,7 +382,9 @@ async def test_async_stream_merges_parallel_tensorrt_calls(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten
 ) -> None:
     fake_baseten.enqueue(fb.stream(None, tool_call_deltas=PARALLEL_EVENTS["tensorrt_shape"]))
-    chunks = [c async for c in llm.bind_tools([GetWeather, get_time]).astream("Weather?")]
+    chunks = message_chunks(
+        [c async for c in llm.bind_tools([GetWeather, get_time]).astream("Weather?")]
+    )
     assert merge_chunks(chunks).tool_calls == PARALLEL_CALLS
 
 
@@ -399,7 +403,7 @@ def test_streamed_non_object_arguments_become_invalid_tool_calls(
     fake_baseten.enqueue(
         fb.stream(None, tool_call_deltas=[[_delta(0, '["Par', call_id="c", name="GetWeather")]])
     )
-    merged = merge_chunks(list(llm.bind_tools([GetWeather]).stream("Weather?")))
+    merged = merge_chunks(message_chunks(llm.bind_tools([GetWeather]).stream("Weather?")))
     assert merged.tool_calls == []
     assert [(c["id"], c["name"], c["args"]) for c in merged.invalid_tool_calls] == [
         ("c", "GetWeather", '["Par')
@@ -499,7 +503,9 @@ def test_reasoning_from_the_answer_round_trips_with_the_tool_call_turn(
     bound = llm.bind_tools([GetWeather])
     question = HumanMessage("Weather in Kraków?")
     answer: BaseMessage = (
-        merge_chunks(list(bound.stream([question]))) if streamed else bound.invoke([question])
+        merge_chunks(message_chunks(bound.stream([question])))
+        if streamed
+        else bound.invoke([question])
     )
     assert answer.additional_kwargs["reasoning_content"] == reasoning
     final = bound.invoke([question, answer, ToolMessage("Cloudy", tool_call_id="call_k")])
@@ -688,6 +694,7 @@ def test_streamed_parse_failure_with_include_raw_does_not_raise(
 ) -> None:
     fake_baseten.enqueue(fb.stream("I'd rather not say."))
     parts = list(llm.with_structured_output(Person, include_raw=True).stream("Who?"))
+    assert isinstance(parts[0], dict)  # include_raw=True streams {"raw", "parsed", ...} dicts
     assert parts[0]["raw"].content == "I'd rather not say."
 
 
@@ -701,7 +708,13 @@ def test_streaming_structured_output_yields_partial_objects(
     assert parts[-1] == {"name": "Grace Hopper", "age": 85}
 
 
-LONG_PERSON = {
+class _LongPersonFields(TypedDict):
+    name: str
+    age: int
+    bio: str
+
+
+LONG_PERSON: _LongPersonFields = {
     "name": "Ada Lovelace",
     "age": 36,
     "bio": "Mathematician who wrote the first published algorithm for a machine.",
@@ -738,7 +751,9 @@ def test_streaming_function_calling_yields_partial_objects(
     assert len(values) > 3
     if schema is LongPerson:
         assert values[-1] == LongPerson(**LONG_PERSON)
-        biographies = [v.bio for v in values]
+        people = [v for v in values if isinstance(v, LongPerson)]
+        assert people == values
+        biographies = [p.bio for p in people]
         assert all(LONG_PERSON["bio"].startswith(b) for b in biographies)
         assert len(set(biographies)) == len(biographies)  # each value grew
     else:
