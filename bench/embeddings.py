@@ -96,7 +96,12 @@ def performance_client(base_url: str) -> dict[str, Callable[[list[str]], Any]]:
 
     async def async_embed_lists(inputs: list[str]) -> list[list[float]]:
         response = await client.async_embed(inputs, model=MODEL)
-        return [item.embedding for item in response.data]
+        vectors: list[list[float]] = []
+        for item in response.data:
+            embedding = item.embedding  # typed floats or base64 text; float encoding answers floats
+            assert isinstance(embedding, list)
+            vectors.append(embedding)
+        return vectors
 
     return {
         "embed": embed,
@@ -378,7 +383,7 @@ def verdicts(results: dict[str, Any]) -> dict[str, str]:
 
 
 def versions() -> dict[str, str | None]:
-    out = {}
+    out: dict[str, str | None] = {}
     for dist in ("baseten-performance-client", "openai", "httpx2"):
         try:
             out[dist] = importlib.metadata.version(dist)

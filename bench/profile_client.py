@@ -13,6 +13,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import gc
 import pstats
@@ -54,7 +55,7 @@ def workload(client: run.Client, path: str, calls: int, seconds: float) -> Any:
                 break
 
     async def concurrent() -> None:
-        await run.asyncio.gather(*(fn(arg) for _ in range(calls)))
+        await asyncio.gather(*(fn(arg) for _ in range(calls)))
 
     if path == "concurrent":
         return lambda: run.LOOP.run_until_complete(concurrent())

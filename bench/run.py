@@ -284,7 +284,7 @@ def new_chat_openai(base_url: str) -> Any:
     return ChatOpenAI(
         model=MODEL,
         base_url=base_url,
-        api_key=API_KEY,  # type: ignore[arg-type]
+        api_key=API_KEY,
         max_retries=0,
         timeout=REQUEST_TIMEOUT,
         stream_usage=True,
@@ -569,7 +569,8 @@ def construction(factory: Callable[[], Any], n: int, deadline: Deadline) -> dict
         more = [factory() for _ in range(min(50, len(keep)))]
         after = tracemalloc.take_snapshot()
         tracemalloc.stop()
-        rss = (resident_bytes() - rss_before) / len(more) if rss_before else None
+        rss_after = resident_bytes()
+        rss = (rss_after - rss_before) / len(more) if rss_before and rss_after else None
     size = sum(stat.size_diff for stat in after.compare_to(before, "filename")) / len(more)
     instances = len(keep) + len(more)
     del first, keep, more
@@ -587,7 +588,8 @@ def measure_constructions(
     names: list[str], base_url: str, n: int, deadline: Deadline
 ) -> dict[str, Any]:
     return {
-        name: construction(lambda f=FACTORIES[name]: f(base_url), n, deadline) for name in names
+        name: construction(functools.partial(FACTORIES[name], base_url), n, deadline)
+        for name in names
     }
 
 
@@ -753,7 +755,7 @@ def checkout() -> str | None:
 
 
 def machine() -> dict[str, Any]:
-    versions = {}
+    versions: dict[str, str | None] = {}
     for dist in ("openai", "httpx2", "langchain-core", "langchain-openai", "langchain-baseten"):
         try:
             versions[dist] = importlib.metadata.version(dist)

@@ -23,4 +23,7 @@ with live_or_replay("structured_output") as run:
     facts = structured.invoke("Give me facts about Lisbon.")
     print(f"{run.tag}{facts!r}")
     raw = llm.with_structured_output(CityFacts, include_raw=True).invoke("And about Oslo?")
+    if not isinstance(raw, dict):  # include_raw=True answers {"raw", "parsed", "parsing_error"}
+        msg = f"include_raw=True should answer a dict, got {type(raw).__name__}"
+        raise TypeError(msg)
     print(f"{run.tag}parsed: {raw['parsed']!r}  parsing_error: {raw['parsing_error']}")

@@ -38,7 +38,9 @@ with live_or_replay("tool_agent") as run:
     llm = ChatBaseten(model="baseten/openai/gpt-oss-120b", temperature=0, max_tokens=500)
     agent = create_agent(llm, tools=[get_weather, get_local_time])
     with get_usage_metadata_callback() as cb:
-        result = agent.invoke({"messages": [("human", "What's the weather in Paris?")]})
+        result = agent.invoke(
+            {"messages": [{"role": "user", "content": "What's the weather in Paris?"}]}
+        )
     for message in result["messages"]:
         calls = getattr(message, "tool_calls", None)
         detail = f" -> calls {[c['name'] for c in calls]}" if calls else ""
