@@ -40,7 +40,7 @@ Modules (every name below is importable from this package):
 * :mod:`~tests.fake_baseten.encoders`: :func:`embeddings`, :func:`rerank`,
   :func:`predict`, :func:`fake_vector`, :func:`float32`;
 * :mod:`~tests.fake_baseten.faults`: :func:`error`, :func:`raw`, :func:`drip`,
-  :func:`gzip_bomb`, :func:`cut_short`;
+  :func:`gzip_bomb`, :func:`cut_short`, :class:`Holding` (hold requests until released);
 * :mod:`~tests.fake_baseten.model_like`: :func:`default_reply` (what the server
   answers unscripted) and :func:`stall`;
 * :mod:`~tests.fake_baseten.schema_answers`: values synthesised from JSON schemas
@@ -69,7 +69,7 @@ from tests.fake_baseten.encoders import (
     rerank,
 )
 from tests.fake_baseten.exchange import MAX_STALL_SECONDS, RecordedRequest, Reply
-from tests.fake_baseten.faults import cut_short, drip, error, gzip_bomb, raw
+from tests.fake_baseten.faults import Holding, cut_short, drip, error, gzip_bomb, raw
 from tests.fake_baseten.model_like import (
     SERVER_TOOL_PREFIX,
     USER_PART_TYPES,
@@ -112,6 +112,7 @@ __all__ = [
     "USER_PART_TYPES",
     "EncodingSupport",
     "FakeBaseten",
+    "Holding",
     "RecordedRequest",
     "Reply",
     "StreamStyle",

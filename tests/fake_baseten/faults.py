@@ -8,6 +8,7 @@ stream-level failures, dropped or stalled streams, are options of
 from __future__ import annotations
 
 import json
+import threading
 import time
 import zlib
 from typing import Any
@@ -136,3 +137,35 @@ def cut_short(content: str = "lost", *, keep: int = 20) -> Reply:
         raise Dropped
 
     return Reply(render, f"cut_short({content!r})")
+
+
+class Holding:
+    """Hold every request until released (bounded), counting those held, then answer.
+
+    For cancellation tests: the client must give up on requests the server
+    still holds, and start no new ones after it was interrupted.
+    """
+
+    def __init__(self, seconds: float = 10.0) -> None:
+        """Hold each request at most ``seconds`` (and never past the server's stall bound)."""
+        self.seconds = min(seconds, MAX_STALL_SECONDS)
+        self.release = threading.Event()
+        self.held = 0
+        self._seen = threading.Condition()
+
+    def reply(self, then: Reply) -> Reply:
+        """A reply that holds the request, then renders ``then``."""
+
+        def render(exchange: Exchange) -> None:
+            with self._seen:
+                self.held += 1
+                self._seen.notify_all()
+            self.release.wait(self.seconds)
+            then.render(exchange)
+
+        return Reply(render, f"held, then {then.description}")
+
+    def wait_for(self, count: int) -> bool:
+        """Whether ``count`` requests are held within the bound."""
+        with self._seen:
+            return self._seen.wait_for(lambda: self.held >= count, timeout=self.seconds)

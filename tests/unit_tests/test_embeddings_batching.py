@@ -340,32 +340,9 @@ def test_lengths_differing_between_batches_are_an_error(fake_baseten: fb.FakeBas
 # ---------------------------------------------------------------- cancellation
 
 
-class Holding:
-    """Server side: hold every request until released (bounded), counting those held."""
-
-    def __init__(self) -> None:
-        self.release = threading.Event()
-        self.held = 0
-        self.seen = threading.Condition()
-
-    def reply(self) -> fb.Reply:
-        def render(exchange: Any) -> None:
-            with self.seen:
-                self.held += 1
-                self.seen.notify_all()
-            self.release.wait(HOLD_SECONDS)
-            fb.embeddings().render(exchange)
-
-        return fb.Reply(render, "held")
-
-    def wait_for(self, count: int) -> bool:
-        with self.seen:
-            return self.seen.wait_for(lambda: self.held >= count, timeout=HOLD_SECONDS)
-
-
 def test_ctrl_c_does_not_wait_for_batches_in_flight(fake_baseten: fb.FakeBaseten) -> None:
-    holding = Holding()
-    fake_baseten.enqueue(*[holding.reply() for _ in range(40)])
+    holding = fb.Holding(HOLD_SECONDS)
+    fake_baseten.enqueue(*[holding.reply(fb.embeddings()) for _ in range(40)])
     emb = embeddings_model(fake_baseten, batch_size=1, max_concurrency=4)
     main = threading.get_ident()
     interrupted_while_held: list[bool] = []
@@ -393,8 +370,8 @@ def test_ctrl_c_does_not_wait_for_batches_in_flight(fake_baseten: fb.FakeBaseten
 async def test_cancelling_aembed_documents_abandons_batches_in_flight(
     fake_baseten: fb.FakeBaseten, own_async_client: bool, concurrency: int
 ) -> None:
-    holding = Holding()
-    fake_baseten.enqueue(*[holding.reply() for _ in range(40)])
+    holding = fb.Holding(HOLD_SECONDS)
+    fake_baseten.enqueue(*[holding.reply(fb.embeddings()) for _ in range(40)])
     emb = amake(fake_baseten, own_async_client, batch_size=1, max_concurrency=concurrency)
     task = asyncio.ensure_future(emb.aembed_documents([f"t{i}" for i in range(40)]))
     try:

@@ -274,36 +274,27 @@ async def test_cancelling_returns_at_once(fake_baseten: fb.FakeBaseten) -> None:
 
 
 def test_ctrl_c_returns_at_once_and_starts_no_further_batch(fake_baseten: fb.FakeBaseten) -> None:
-    release = threading.Event()
-    held: list[int] = []
-
-    def hold(exchange: Any) -> None:
-        held.append(1)
-        release.wait(10)
-        fb.embeddings().render(exchange)
-
-    fake_baseten.enqueue(*[fb.Reply(hold, "held")] * 40)
+    holding = fb.Holding()
+    fake_baseten.enqueue(*[holding.reply(fb.embeddings()) for _ in range(40)])
     emb = embeddings_model(fake_baseten, **RUST_BACKEND, batch_size=1, max_concurrency=4)
     main = threading.get_ident()
 
     def press_ctrl_c() -> None:
-        deadline = time.monotonic() + 10
-        while len(held) < 4 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        signal.pthread_kill(main, signal.SIGINT)
+        if holding.wait_for(4):
+            signal.pthread_kill(main, signal.SIGINT)
 
     presser = threading.Thread(target=press_ctrl_c, daemon=True)
     presser.start()
     try:
         with pytest.raises(KeyboardInterrupt):
             emb.embed_documents([f"t{i}" for i in range(40)])
-        interrupted_while_held = not release.is_set()
+        interrupted_while_held = not holding.release.is_set()
     finally:
-        release.set()
+        holding.release.set()
         presser.join(10)
     assert interrupted_while_held
     time.sleep(0.3)  # a batch started after the interrupt would have reached the server
-    assert len(held) == 4
+    assert holding.held == 4
 
 
 # ---------------------------------------------------------------- choosing the backend
