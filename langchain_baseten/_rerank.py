@@ -41,6 +41,7 @@ from pydantic import Field
 from langchain_baseten._baseten import REQUEST_ID_HEADER
 from langchain_baseten._connection import IdempotentConnection
 from langchain_baseten._routing import BasetenRoutingError, Endpoint
+from langchain_baseten._transport import response_error
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
@@ -186,9 +187,7 @@ class _BeiModel(IdempotentConnection):
         where = f" (Baseten request id: {request_id})" if request_id else ""
         msg = f"The {path} response {problem}{where}."
         request = httpx2.Request("POST", self.sync_url + path)
-        from langchain_baseten._errors import BasetenResponseError  # noqa: PLC0415 - an error path
-
-        return BasetenResponseError(msg, request, body=response.data)
+        return response_error(msg, request, body=response.data)
 
     def _options(self) -> dict[str, Any]:
         return {} if self.truncate is None else {"truncate": self.truncate}

@@ -71,6 +71,7 @@ __all__ = [
     "JsonListResponse",
     "JsonResponse",
     "Transport",
+    "response_error",
 ]
 
 #: Errors of a read in the middle of a body (TLS failures surface as ssl.SSLError, an OSError).
@@ -234,8 +235,12 @@ def _shared_async(settings: ClientSettings, entry: LoopShare) -> openai.AsyncOpe
     )
 
 
-def _response_error(message: str, request: httpx2.Request, *, body: Any) -> BasetenResponseError:
-    """A :class:`~langchain_baseten.BasetenResponseError` (its module loads the SDK)."""
+def response_error(message: str, request: httpx2.Request, *, body: Any) -> BasetenResponseError:
+    """A :class:`~langchain_baseten.BasetenResponseError` (its module loads the SDK).
+
+    For modules that must import without the openai SDK (the model classes):
+    the error module is imported on the error path only.
+    """
     from langchain_baseten._errors import BasetenResponseError  # noqa: PLC0415
 
     return BasetenResponseError(message, request, body=body)
@@ -249,21 +254,21 @@ def _json_body(response: httpx2.Response) -> Any:
             f"Baseten answered HTTP {response.status_code} with JSON nested too deeply to "
             "parse (thousands of levels of arrays or objects); no real answer looks like this."
         )
-        raise _response_error(msg, response.request, body=None) from None
+        raise response_error(msg, response.request, body=None) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         snippet = response.text[:200]
         msg = (
             f"Baseten answered HTTP {response.status_code} with a body that is not JSON "
             f"(content-type {response.headers.get('content-type')!r}): {snippet!r}"
         )
-        raise _response_error(msg, response.request, body=snippet) from exc
+        raise response_error(msg, response.request, body=snippet) from exc
 
 
 def _decode_list(response: httpx2.Response) -> JsonListResponse:
     data = _json_body(response)
     if not isinstance(data, list):
         msg = f"Baseten answered with JSON that is not an array: {str(data)[:200]!r}"
-        raise _response_error(msg, response.request, body=data)
+        raise response_error(msg, response.request, body=data)
     return JsonListResponse(data=data, headers=response.headers)
 
 
@@ -271,7 +276,7 @@ def _decode(response: httpx2.Response) -> JsonResponse:
     data = _json_body(response)
     if not isinstance(data, dict):
         msg = f"Baseten answered with JSON that is not an object: {str(data)[:200]!r}"
-        raise _response_error(msg, response.request, body=data)
+        raise response_error(msg, response.request, body=data)
     return JsonResponse(data=data, headers=response.headers)
 
 
@@ -321,7 +326,7 @@ def _raise_not_an_event_stream(response: httpx2.Response, data: bytes, secret: s
     request_id = response.headers.get(REQUEST_ID_HEADER)
     if request_id:
         msg += f" Baseten request id: {request_id}."
-    raise _response_error(msg, response.request, body=None)
+    raise response_error(msg, response.request, body=None)
 
 
 def _read_capped(response: httpx2.Response, cap: int) -> bytes:

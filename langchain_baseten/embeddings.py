@@ -28,6 +28,7 @@ from langchain_baseten._embed import (
     Batch,
 )
 from langchain_baseten._routing import BasetenRoutingError, Endpoint
+from langchain_baseten._transport import response_error
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
     from langchain_baseten._embed import Progress
     from langchain_baseten._embed_rust import RustPoster
-    from langchain_baseten._errors import BasetenResponseError
     from langchain_baseten._transport import JsonResponse
 
 __all__ = ["BasetenEmbeddings"]
@@ -68,13 +68,6 @@ def _format_refused() -> tuple[type[openai.APIStatusError], ...]:
     import openai  # noqa: PLC0415 - loaded by the request that failed
 
     return (openai.BadRequestError, openai.UnprocessableEntityError)
-
-
-def _response_error() -> type[BasetenResponseError]:
-    """The error class for a malformed answer (its module imports the openai SDK)."""
-    from langchain_baseten._errors import BasetenResponseError  # noqa: PLC0415 - an error path
-
-    return BasetenResponseError
 
 
 def _refused_base64(err: openai.APIStatusError, encoding: str) -> bool:
@@ -294,7 +287,7 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
             where = f" (Baseten request id: {request_id})" if request_id else ""
             msg = f"Baseten's embeddings response {exc}{where}."
             request = httpx2.Request("POST", endpoint.base_url + _EMBEDDINGS_PATH)
-            raise _response_error()(msg, request, body=response.data) from None
+            raise response_error(msg, request, body=response.data) from None
 
     def _batch_sender(self, rust: RustPoster | None = None) -> Callable[[Batch], list[list[float]]]:
         """Send one batch (sync), with the endpoint resolved once per call."""
@@ -381,7 +374,7 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
                 f"{position}."
             )
             request = httpx2.Request("POST", self.endpoint.base_url + _EMBEDDINGS_PATH)
-            raise _response_error()(msg, request, body=None)
+            raise response_error(msg, request, body=None)
         return vectors
 
     def _plan(self, texts: list[str]) -> tuple[list[Batch], Progress | None]:
