@@ -46,7 +46,7 @@ import httpx2
 import openai
 
 from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
-from langchain_baseten._errors import enrich_api_error
+from langchain_baseten._errors import enrich_api_error, scrub
 from langchain_baseten._pools import current_share
 from langchain_baseten._transport import JsonResponse
 
@@ -166,10 +166,6 @@ def _first_error_line(text: str) -> str:
     return text.splitlines()[0] if text else "unknown error"
 
 
-def _scrub(value: Any, secret: str) -> Any:
-    return value.replace(secret, "***") if secret and isinstance(value, str) else value
-
-
 @dataclass(frozen=True, slots=True)
 class RustPoster:
     """Posts one JSON body through the Performance Client; answers as the transport's.
@@ -270,7 +266,7 @@ class RustPoster:
             lost = "error sending request" not in text
             err.__cause__ = httpx2.ReadError(detail) if lost else httpx2.ConnectError(detail)
         else:
-            exc.args = tuple(_scrub(arg, self.secret) for arg in exc.args)
+            exc.args = tuple(scrub(arg, self.secret) for arg in exc.args)
             return exc
         return enrich_api_error(err, url=self.url, secret=self.secret)
 

@@ -89,6 +89,7 @@ __all__ = [
     "MalformedResponseError",
     "enrich_api_error",
     "is_context_overflow",
+    "scrub",
     "server_message",
 ]
 
@@ -426,16 +427,16 @@ def _connection_parts(err: openai.APIConnectionError, url: str, *, mid_stream: b
 # ---------------------------------------------------------------------- scrubbing
 
 
-def _scrub(value: Any, secret: str | None) -> Any:
+def scrub(value: Any, secret: str | None) -> Any:
     """``value`` with every occurrence of ``secret`` replaced (strings in dicts/lists too)."""
     if not secret:
         return value
     if isinstance(value, str):
         return value.replace(secret, _REDACTED)
     if isinstance(value, dict):
-        return {_scrub(k, secret): _scrub(v, secret) for k, v in value.items()}
+        return {scrub(k, secret): scrub(v, secret) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(item, secret) for item in value]
+        return [scrub(item, secret) for item in value]
     return value
 
 
@@ -474,9 +475,9 @@ def _redacted_response(
 
 def _scrub_original(err: openai.APIError, new: openai.APIError, secret: str | None) -> None:
     """Scrub the SDK's error too: it stays reachable as the new error's ``__context__``."""
-    err.body = _scrub(err.body, secret)
-    err.message = _scrub(err.message, secret)
-    err.args = tuple(_scrub(arg, secret) for arg in err.args)
+    err.body = scrub(err.body, secret)
+    err.message = scrub(err.message, secret)
+    err.args = tuple(scrub(arg, secret) for arg in err.args)
     err.request = new.request
     if isinstance(err, openai.APIStatusError) and isinstance(new, openai.APIStatusError):
         err.response = new.response
@@ -517,7 +518,7 @@ def _status_error(
     new = cls(
         message,
         response=_redacted_response(err.response, request, secret),
-        body=_scrub(err.body, secret),
+        body=scrub(err.body, secret),
     )
     if isinstance(new, BasetenStatusError):
         new.is_retryable = status in _RETRYABLE_OTHER
@@ -548,7 +549,7 @@ def _stream_event_error(err: openai.APIError, secret: str | None) -> BasetenStre
     if cls is BasetenStreamContextOverflowError:
         parts.append(f"Likely cause: {_OVERFLOW_HINT}.")
     request = _redacted_request(_safe_request(err)) or httpx2.Request("POST", "https://baseten")
-    return cls(" ".join(parts), request, body=_scrub(err.body, secret))
+    return cls(" ".join(parts), request, body=scrub(err.body, secret))
 
 
 def enrich_api_error(

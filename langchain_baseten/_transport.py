@@ -321,8 +321,9 @@ def _raise_not_an_event_stream(response: httpx2.Response, data: bytes, secret: s
                 "server-sent events; the server or a proxy ignores streaming. Call without "
                 "streaming (streaming=False) or fix the endpoint."
             )
-    if secret and secret in msg:
-        msg = msg.replace(secret, "***")
+    from langchain_baseten._errors import scrub  # noqa: PLC0415 - an error path
+
+    msg = scrub(msg, secret)
     request_id = response.headers.get(REQUEST_ID_HEADER)
     if request_id:
         msg += f" Baseten request id: {request_id}."
