@@ -91,6 +91,8 @@ def test_an_error_class_imports_openai_and_is_the_same_class() -> None:
 def test_every_public_name_resolves_and_dir_lists_them() -> None:
     names = set(dir(langchain_baseten))
     assert set(langchain_baseten.__all__) <= names
+    # Every lazily imported name is public and every public name has a source.
+    assert {*langchain_baseten._SOURCES, "__version__"} == set(langchain_baseten.__all__)
     for name in langchain_baseten.__all__:
         assert getattr(langchain_baseten, name) is not None
     assert langchain_baseten.BasetenResponseError is errors.BasetenResponseError
