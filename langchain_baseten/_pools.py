@@ -100,6 +100,17 @@ def _new_sync_pool(key: PoolKey, ssl_context: ssl.SSLContext) -> httpx2.Client:
     return pool
 
 
+def _new_async_pool(key: PoolKey, ssl_context: ssl.SSLContext) -> httpx2.AsyncClient:
+    """An async pool whose idle-connection probes skip anyio's attribute map (see ``_sockets``)."""
+    from langchain_baseten import _sockets  # noqa: PLC0415 - imports httpcore2, as async pools do
+
+    transport = httpx2.AsyncHTTPTransport(verify=ssl_context, limits=key.limits)
+    _sockets.install(transport)
+    return httpx2.AsyncClient(
+        transport=transport, verify=ssl_context, limits=key.limits, follow_redirects=False
+    )
+
+
 class LoopShare:
     """The async pools and clients of one event loop, closed when the loop shuts down."""
 
@@ -118,12 +129,8 @@ class LoopShare:
 
     def pool(self, key: PoolKey) -> httpx2.AsyncClient:
         """This loop's pool for ``key``."""
-        return self.pools.get_or_create(
-            key,
-            lambda: httpx2.AsyncClient(
-                limits=key.limits, verify=self._share.ssl_context(), follow_redirects=False
-            ),
-        )
+        ssl_context = self._share.ssl_context
+        return self.pools.get_or_create(key, lambda: _new_async_pool(key, ssl_context()))
 
     def is_stale(self) -> bool:
         """Whether the loop is gone or closed (its connections are unusable)."""

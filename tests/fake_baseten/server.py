@@ -215,6 +215,15 @@ class FakeBaseten:
         self.closing.set()
         self._server.shutdown()
         self._thread.join(CLOSE_TIMEOUT_SECONDS)
+        self.drop_connections()
+        self._server.server_close()
+
+    def drop_connections(self) -> None:
+        """Close every open connection from the server's side and wait for their threads.
+
+        What a load balancer does to keep-alive connections idle past its timeout:
+        the client finds out only when it looks at the socket (or uses it).
+        """
         with self._server.connections_lock:
             connections = list(self._server.connections.items())
         for _, connection in connections:
@@ -223,7 +232,6 @@ class FakeBaseten:
         deadline = time.monotonic() + CLOSE_TIMEOUT_SECONDS
         for thread, _ in connections:
             thread.join(max(0.0, deadline - time.monotonic()))
-        self._server.server_close()
 
     def __enter__(self) -> Self:
         return self
