@@ -7,8 +7,9 @@ measures it against Baseten's Rust Performance Client and the openai client.
 Where the time goes for a pure-Python client (20,000 short texts, 1024
 dimensions): JSON numbers cost about ten times more to parse than base64
 float32, so base64 is asked for by default; a base64 vector is decoded with
-one ``binascii`` call and one ``memoryview.tolist()`` (no per-float Python
-code); and requests are large enough (32 inputs) that the per-request cost of
+one call (pybase64's SIMD decoder with the ``performance`` extra, else
+``binascii``) and one ``memoryview.tolist()`` (no per-float Python code); and
+requests are large enough (32 inputs) that the per-request cost of
 the HTTP client stays small next to decoding.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import binascii
 import contextlib
+import functools
 import itertools
 import math
 import sys
@@ -35,7 +37,9 @@ __all__ = [
     "BadVectorsError",
     "Batch",
     "check_texts",
+    "decode_base64",
     "decode_vectors",
+    "pick_base64_decoder",
     "plan_batches",
     "run_async",
     "run_async_in_thread",
@@ -161,9 +165,32 @@ def _nonfinite_positions(vector: list[float]) -> list[int]:
     return [i for i, x in enumerate(vector) if not math.isfinite(x)]
 
 
+def _strict_binascii(value: str) -> bytes:
+    return binascii.a2b_base64(value, strict_mode=True)
+
+
+def pick_base64_decoder() -> Callable[[str], bytes]:
+    """pybase64's SIMD decoder when it is installed (the ``performance`` extra), else binascii.
+
+    Both refuse text that is not base64: binascii's strict mode, and pybase64
+    with ``validate=True``, which is at least as strict (it also refuses
+    padding after a complete group). pybase64 decodes a 1024-dimension vector
+    in ~1.4 us instead of ~12 us.
+    """
+    try:
+        import pybase64  # noqa: PLC0415 - optional
+    except ImportError:
+        return _strict_binascii
+    return functools.partial(pybase64.b64decode, validate=True)
+
+
+#: The decoder every base64 vector goes through (chosen once per process).
+decode_base64: Callable[[str], bytes] = pick_base64_decoder()
+
+
 def _from_base64(value: str, position: int) -> list[float]:
     try:
-        raw = binascii.a2b_base64(value, strict_mode=True)
+        raw = decode_base64(value)
     except (binascii.Error, ValueError) as exc:
         msg = f"has an embedding for input {position} that is neither numbers nor valid base64"
         raise BadVectorsError(msg) from exc
