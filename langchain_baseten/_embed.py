@@ -336,12 +336,8 @@ class _Run:
         return [vector for result in self.results if result is not None for vector in result]
 
 
-def _run_in_order(
-    run: _Run, embed: Callable[[Batch], list[list[float]]], stop: threading.Event | None
-) -> None:
+def _run_in_order(run: _Run, embed: Callable[[Batch], list[list[float]]]) -> None:
     for batch in run.batches:
-        if stop is not None and stop.is_set():
-            return
         try:
             run.results[batch.number] = embed(batch)
         except Exception as exc:
@@ -370,17 +366,12 @@ def _wait_interruptibly(event: threading.Event) -> None:
 class _Threads:
     """Daemon threads that take the next batch until none is left or one fails."""
 
-    def __init__(
-        self,
-        run: _Run,
-        embed: Callable[[Batch], list[list[float]]],
-        stop: threading.Event | None,
-    ) -> None:
+    def __init__(self, run: _Run, embed: Callable[[Batch], list[list[float]]]) -> None:
         self.run = run
         self.embed = embed
         self.numbers = iter(range(len(run.batches)))
         self.lock = threading.Lock()
-        self.done = stop or threading.Event()
+        self.done = threading.Event()
         self.remaining = len(run.batches)
 
     def _next(self) -> Batch | None:
@@ -421,23 +412,20 @@ def run_sync(
     embed: Callable[[Batch], list[list[float]]],
     concurrency: int,
     progress: Progress | None = None,
-    stop: threading.Event | None = None,
 ) -> list[list[float]]:
     """Embed every batch with up to ``concurrency`` daemon threads; vectors in input order.
 
     The first failure stops the call: no further batch is started and the error
     (naming the batch's positions) is raised at once, as is ``KeyboardInterrupt``
     in the calling thread, without waiting for requests in flight (their threads
-    are daemons: they end with their request, or with the process). Setting
-    ``stop`` from another thread ends the call the same way (the vectors
-    returned are then incomplete: for a caller that has given up on them).
+    are daemons: they end with their request, or with the process).
     """
     run = _Run(batches, progress, [None] * len(batches))
     workers = min(concurrency, len(batches))
     if workers <= 1:
-        _run_in_order(run, embed, stop)
+        _run_in_order(run, embed)
     else:
-        _Threads(run, embed, stop).start_and_wait(workers)
+        _Threads(run, embed).start_and_wait(workers)
     if run.error is not None:
         raise run.error
     return run.vectors()

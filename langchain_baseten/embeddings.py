@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import importlib
 import importlib.util
@@ -435,13 +434,11 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
         """Async twin of :meth:`embed_documents`.
 
-        A call of several batches runs them on the same threads as
-        :meth:`embed_documents` (awaited from the event loop, which stays free):
-        measured in ``bench/embeddings.py``, httpx2's async pool costs several
-        times more per request than its sync one. With ``http_async_client``
-        set, or for a single batch, requests go through the async client.
-        Cancelling the call stops it at once: no further batch is started and
-        requests in flight are not waited for.
+        Batches are sent by up to ``max_concurrency`` worker tasks on the
+        caller's event loop, through the async client (``http_async_client``
+        when given), or the Rust backend when it is used. Cancelling the call
+        stops it at once: no further batch is started and requests in flight
+        are abandoned, not waited for.
 
         Args:
             texts: The texts (an empty list returns ``[]`` without a request).
@@ -454,28 +451,13 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
             return []
         try:
             rust = self._rust_poster(self.endpoint)
-            if rust is None and len(batches) > 1 and self.http_async_client is None:
-                vectors = await self._on_threads(batches, progress)
-            else:
-                vectors = await _embed.run_async(
-                    batches, self._async_batch_sender(rust), self.max_concurrency, progress
-                )
+            vectors = await _embed.run_async(
+                batches, self._async_batch_sender(rust), self.max_concurrency, progress
+            )
         finally:
             if progress is not None:
                 progress.close()  # type: ignore[attr-defined]
         return self._same_lengths(vectors)
-
-    async def _on_threads(
-        self, batches: list[Batch], progress: Progress | None
-    ) -> list[list[float]]:
-        stop = threading.Event()
-        send = self._batch_sender()
-        try:
-            return await asyncio.to_thread(
-                _embed.run_sync, batches, send, self.max_concurrency, progress, stop
-            )
-        finally:
-            stop.set()  # cancelled: the threads start no further batch
 
     async def aembed_query(self, text: str) -> list[float]:
         """Async twin of :meth:`embed_query`.

@@ -72,11 +72,13 @@ def test_a_server_refusing_base64_gets_floats_and_is_remembered(
     assert "encoding_format" not in bodies(fake_baseten)[-1]
 
 
-ASYNC_PATHS = pytest.mark.parametrize("own_async_client", [False, True], ids=["threads", "tasks"])
+ASYNC_PATHS = pytest.mark.parametrize(
+    "own_async_client", [False, True], ids=["package-client", "own-client"]
+)
 
 
 def amake(fake: fb.FakeBaseten, own_async_client: bool, **kwargs: Any) -> BasetenEmbeddings:
-    """Multi-batch async calls run on threads, or on worker tasks with ``http_async_client``."""
+    """Async calls through the package's shared async client, or the caller's ``http_async_client``."""
     if own_async_client:
         kwargs["http_async_client"] = httpx2.AsyncClient()
     return embeddings_model(fake, **kwargs)
@@ -385,7 +387,7 @@ async def test_cancelling_aembed_documents_abandons_batches_in_flight(
         assert all(t.done() for t in others)
     finally:
         holding.release.set()
-    await asyncio.sleep(0.05)  # a thread that wrongly went on would reach the server now
+    await asyncio.sleep(0.05)  # a worker that wrongly went on would reach the server now
     assert holding.held == concurrency
 
 
