@@ -270,6 +270,37 @@ async def test_http_async_client_is_used(fake_baseten: fb.FakeBaseten) -> None:
     assert seen == [fake_baseten.url(DEDICATED_PATH + "/embeddings")]
 
 
+async def test_each_method_uses_its_own_client_for_many_batches(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    """``http_client`` is for sync calls only, ``http_async_client`` for async ones (as ChatOpenAI)."""
+    sync_seen: list[str] = []
+    async_seen: list[str] = []
+
+    async def hook(request: httpx2.Request) -> None:
+        async_seen.append(str(request.url))
+
+    texts = ["a", "b", "c", "d", "e"]
+    only_sync = embeddings_model(
+        fake_baseten,
+        batch_size=2,
+        http_client=httpx2.Client(event_hooks={"request": [lambda r: sync_seen.append(r.url)]}),
+    )
+    assert await only_sync.aembed_documents(texts) == [vec(t) for t in texts]
+    assert sync_seen == []  # three batches, none through the sync client
+    assert await asyncio.to_thread(only_sync.embed_documents, texts) == [vec(t) for t in texts]
+    assert len(sync_seen) == 3
+    both = embeddings_model(
+        fake_baseten,
+        batch_size=2,
+        http_client=httpx2.Client(event_hooks={"request": [lambda r: sync_seen.append(r.url)]}),
+        http_async_client=httpx2.AsyncClient(event_hooks={"request": [hook]}),
+    )
+    assert await both.aembed_documents(texts) == [vec(t) for t in texts]
+    assert len(async_seen) == 3
+    assert len(sync_seen) == 3
+
+
 # ---------------------------------------------------------------- batching and ordering
 
 
