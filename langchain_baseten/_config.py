@@ -33,7 +33,7 @@ from langchain_baseten._baseten import (
     strip_prefix,
 )
 from langchain_baseten._cache import LruCache
-from langchain_baseten._parameters import is_credential_name
+from langchain_baseten._parameters import is_secret_header
 from langchain_baseten._routing import (
     BasetenRoutingError,
     Endpoint,
@@ -60,6 +60,7 @@ __all__ = [
     "endpoint_from_env",
     "map_published_endpoint",
     "secret_header_paths",
+    "validated_secret_field",
 ]
 
 API_KEY_ENV = "BASETEN_API_KEY"
@@ -73,7 +74,6 @@ _MISSING_KEY = (
 )
 # RFC 9110 field names: a "token".
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 
 
 def api_key_field() -> Any:
@@ -82,6 +82,50 @@ def api_key_field() -> Any:
         default_factory=secret_from_env(API_KEY_ENV, default=None),
         validation_alias=AliasChoices("api_key", "baseten_api_key"),
     )
+
+
+#: The credential fields and the names that set them (``baseten_api_key`` is ``api_key``).
+_SECRET_FIELD_NAMES = {
+    "api_key": "api_key",
+    "baseten_api_key": "api_key",
+    "default_headers": "default_headers",
+}
+
+
+def validated_secret_field(name: str, value: Any) -> tuple[str, Any]:
+    """Validate a credential field set after construction, as construction does.
+
+    The one place where an attribute assignment (``llm.api_key = "..."``) and
+    ``model_copy(update={"api_key": "..."})`` (which pydantic does not validate)
+    check and wrap secrets: a string key becomes a ``SecretStr``, credential
+    headers become ``SecretStr`` values (:func:`check_default_headers`). Other
+    names pass unchanged.
+
+    Args:
+        name: The attribute or ``update`` key (``baseten_api_key`` names ``api_key``).
+        value: The value given.
+
+    Returns:
+        ``(field name, value to store)``.
+
+    Raises:
+        ValueError: For a key that is not a string, ``SecretStr`` or ``None``
+            (the value is not shown), or bad ``default_headers``.
+    """
+    field_name = _SECRET_FIELD_NAMES.get(name)
+    if field_name is None:
+        return name, value
+    if field_name == "default_headers":
+        return field_name, check_default_headers(value)
+    if value is None or isinstance(value, SecretStr):
+        return field_name, value
+    if isinstance(value, str):
+        return field_name, SecretStr(value)
+    msg = (
+        f"{name} must be a string or a pydantic SecretStr, got {type(value).__name__} "
+        "(the value is not shown)."
+    )
+    raise ValueError(msg)
 
 
 # ---------------------------------------------------------------------- endpoint inputs
@@ -333,10 +377,6 @@ def _shared_key(fields: BasetenConnection, key: tuple[Any, ...]) -> tuple[Any, .
 # ---------------------------------------------------------------------- headers
 
 
-def _is_secret_header(name: str) -> bool:
-    return name.lower() in _SECRET_HEADERS or is_credential_name(name)
-
-
 def check_default_headers(
     headers: Mapping[str, Any] | None,
 ) -> dict[str, str | SecretStr] | None:
@@ -379,7 +419,7 @@ def check_default_headers(
                 "(the value is not shown)."
             )
             raise ValueError(msg)  # noqa: TRY004  # bad input, reported like every other
-        secret = _is_secret_header(name)
+        secret = is_secret_header(name)
         checked[name] = SecretStr(value) if secret and isinstance(value, str) else value
     return checked
 

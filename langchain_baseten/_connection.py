@@ -34,6 +34,7 @@ from langchain_baseten._config import (
     check_default_headers,
     derive,
     endpoint_from_env,
+    validated_secret_field,
 )
 from langchain_baseten._kwargs import collect_init_kwargs, known_names
 from langchain_baseten._limits import (
@@ -41,9 +42,12 @@ from langchain_baseten._limits import (
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
 )
+from langchain_baseten._redact import ScrubbedErrors, secret_values
 from langchain_baseten._routing import Route  # noqa: TC001  # pydantic reads it at runtime
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from langchain_baseten._routing import Endpoint
     from langchain_baseten._transport import Transport
 
@@ -161,6 +165,43 @@ class BasetenConnection(BaseModel):
         """The base URL the transport posts to (default: ``endpoint.base_url``)."""
         return endpoint.base_url
 
+    # ------------------------------------------------------------------ assignment
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set an attribute; a credential field is validated and wrapped as at construction."""
+        name, value = validated_secret_field(name, value)
+        super().__setattr__(name, value)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """Copy the model; credential fields in ``update`` are validated as at construction.
+
+        pydantic stores ``update`` unvalidated; a plain string ``api_key`` would
+        show in ``repr`` and fail every call. Other fields are stored as given.
+
+        Args:
+            update: Field values to change in the copy.
+            deep: Deep-copy the field values.
+
+        Returns:
+            The copy.
+        """
+        if update:
+            update = dict(validated_secret_field(name, value) for name, value in update.items())
+        return super().model_copy(update=update, deep=deep)
+
+    # ------------------------------------------------------------------ secrets
+
+    def _secrets(self) -> tuple[str, ...]:
+        """The key and the credential headers' values: what no error of this model shows."""
+        return secret_values(
+            _plain(self.api_key),
+            [(name, _plain(value)) for name, value in (self.default_headers or {}).items()],
+        )
+
+    def _scrubbed_errors(self) -> ScrubbedErrors:
+        """A context manager: an error leaving it shows none of :meth:`_secrets`."""
+        return ScrubbedErrors(self._secrets)
+
     # ------------------------------------------------------------------ derived state
 
     def _connection(self) -> tuple[Endpoint, Transport]:
@@ -197,6 +238,13 @@ class BasetenConnection(BaseModel):
     def baseten_api_base(self) -> str:
         """The resolved base URL (the published langchain-baseten's attribute name)."""
         return self.endpoint.base_url
+
+
+def _plain(value: object) -> str:
+    """A credential field's text (``""`` for anything but a string or ``SecretStr``)."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return value if isinstance(value, str) else ""
 
 
 class IdempotentConnection(BasetenConnection):

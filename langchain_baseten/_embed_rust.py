@@ -46,8 +46,9 @@ import httpx2
 import openai
 
 from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
-from langchain_baseten._errors import enrich_api_error, scrub
+from langchain_baseten._errors import enrich_api_error
 from langchain_baseten._pools import current_share
+from langchain_baseten._redact import scrub, secret_values
 from langchain_baseten._transport import JsonResponse
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ def poster(
         path=url.path.rstrip("/") + _EMBEDDINGS_PATH,
         url=endpoint.base_url + _EMBEDDINGS_PATH,
         preference=preference,
-        secret=key,
+        secrets=secret_values(key, headers.items()),
         python=python,
         apython=apython,
     )
@@ -183,7 +184,7 @@ class RustPoster:
     path: str
     url: str
     preference: bpc.RequestProcessingPreference
-    secret: str
+    secrets: tuple[str, ...]
     python: Callable[[dict[str, Any]], JsonResponse]
     apython: Callable[[dict[str, Any]], Awaitable[JsonResponse]]
 
@@ -266,9 +267,8 @@ class RustPoster:
             lost = "error sending request" not in text
             err.__cause__ = httpx2.ReadError(detail) if lost else httpx2.ConnectError(detail)
         else:
-            exc.args = tuple(scrub(arg, self.secret) for arg in exc.args)
-            return exc
-        return enrich_api_error(err, url=self.url, secret=self.secret)
+            return scrub(exc, self.secrets)
+        return enrich_api_error(err, url=self.url, secret=self.secrets)
 
     def _status_error(
         self, status: int, text: str, request: httpx2.Request

@@ -50,6 +50,7 @@ headers kept on the exception, even when a server echoes it back.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import httpx2
@@ -69,6 +70,7 @@ from langchain_core.exceptions import (
 )
 
 from langchain_baseten._baseten import MODEL_API_HOST, REQUEST_ID_HEADER, is_dedicated_host
+from langchain_baseten._redact import scrub
 
 __all__ = [
     "BasetenAuthenticationError",
@@ -94,7 +96,6 @@ __all__ = [
 ]
 
 _MAX_MESSAGE_CHARS = 2000
-_REDACTED = "***"
 
 
 # ---------------------------------------------------------------------- the classes
@@ -426,54 +427,25 @@ def _connection_parts(err: openai.APIConnectionError, url: str, *, mid_stream: b
 
 # ---------------------------------------------------------------------- scrubbing
 
-
-def scrub(value: Any, secret: str | None) -> Any:
-    """``value`` with every occurrence of ``secret`` replaced (strings in dicts/lists too)."""
-    if not secret:
-        return value
-    if isinstance(value, str):
-        return value.replace(secret, _REDACTED)
-    if isinstance(value, dict):
-        return {scrub(k, secret): scrub(v, secret) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(item, secret) for item in value]
-    return value
+#: The secrets an error is scrubbed of: one (the API key), several, or none.
+Secrets = str | Sequence[str] | None
 
 
 def _redacted_request(request: httpx2.Request | None) -> httpx2.Request | None:
-    """A copy of ``request`` whose ``Authorization`` header does not show the key."""
-    if request is None:
-        return None
-    headers = httpx2.Headers(request.headers)
-    if "authorization" in headers:
-        scheme = headers["authorization"].split(" ", 1)[0]
-        headers["authorization"] = f"{scheme} {_REDACTED}"
-    try:
-        content = request.content
-    except httpx2.RequestNotRead:
-        content = b""
-    return httpx2.Request(request.method, request.url, headers=headers, content=content)
+    """A copy of ``request`` whose credential headers do not show (``Bearer ***``)."""
+    return None if request is None else scrub(request, None)
 
 
 def _redacted_response(
-    response: httpx2.Response, request: httpx2.Request | None, secret: str | None
+    response: httpx2.Response, request: httpx2.Request | None, secret: Secrets
 ) -> httpx2.Response:
-    """A copy of ``response`` bound to the redacted request, the key removed from its text."""
-    try:
-        content = response.content
-    except httpx2.ResponseNotRead:
-        content = b""
-    if secret and secret.encode() in content:
-        content = content.replace(secret.encode(), _REDACTED.encode())
-    return httpx2.Response(
-        response.status_code,
-        headers=response.headers,
-        content=content,
-        request=request,
-    )
+    """A copy of ``response`` bound to the redacted request, the secrets removed."""
+    copy = scrub(response, secret)
+    copy.request = request  # type: ignore[assignment]
+    return copy
 
 
-def _scrub_original(err: openai.APIError, new: openai.APIError, secret: str | None) -> None:
+def _scrub_original(err: openai.APIError, new: openai.APIError, secret: Secrets) -> None:
     """Scrub the SDK's error too: it stays reachable as the new error's ``__context__``."""
     err.body = scrub(err.body, secret)
     err.message = scrub(err.message, secret)
@@ -506,10 +478,10 @@ def _status_class(status: int, message: str | None) -> type[openai.APIStatusErro
 
 
 def _status_error(
-    err: openai.APIStatusError, secret: str | None, url: str | None
+    err: openai.APIStatusError, secret: Secrets, url: str | None
 ) -> openai.APIStatusError:
     status = err.status_code
-    said = server_message(err.body)
+    said = scrub(server_message(err.body), secret)
     request = _redacted_request(_safe_request(err))
     cls = _status_class(status, said)
     shown = _truncate(said or "(no message in the response body)")
@@ -537,9 +509,9 @@ def _connection_error(
     return BasetenConnectionError(message=message, request=request)
 
 
-def _stream_event_error(err: openai.APIError, secret: str | None) -> BasetenStreamError:
+def _stream_event_error(err: openai.APIError, secret: Secrets) -> BasetenStreamError:
     """An error event inside a stream (the SDK reads only OpenAI's nested form)."""
-    said = server_message(err.body) or err.message
+    said = scrub(server_message(err.body) or err.message, secret)
     stop = "" if said.endswith((".", "!", "?")) else "."
     parts = [
         f"Baseten sent an error in the middle of the stream: {_truncate(said)}{stop}",
@@ -558,7 +530,7 @@ def enrich_api_error(
     url: str | None = None,
     mid_stream: bool = False,
     request_id: str | None = None,
-    secret: str | None = None,
+    secret: Secrets = None,
 ) -> openai.APIError:
     """Turn an SDK error into this package's class for it, with a readable message.
 
@@ -575,7 +547,9 @@ def enrich_api_error(
             (a lost connection there is not a failure to connect).
         request_id: Baseten's request id when the error itself carries no
             response (an error event inside a stream).
-        secret: The API key: never shown, even if the server echoes it.
+        secret: The API key (or every secret of the model, see
+            :func:`~langchain_baseten._redact.secret_values`): never shown, even
+            if the server echoes it.
 
     Returns:
         The exception to raise (``raise enrich_api_error(err) from err.__cause__``).
@@ -598,9 +572,7 @@ def enrich_api_error(
         parts.append(f"Gave up after {attempts} attempts.")
     if request_id:
         parts.append(f"Baseten request id: {request_id}.")
-    message = " ".join(parts)
-    if secret:
-        message = message.replace(secret, _REDACTED)
+    message = scrub(" ".join(parts), secret)
     if new is not err:
         _scrub_original(err, new, secret)
     new.message = message

@@ -59,6 +59,7 @@ __all__ = [
     "check_body_keys",
     "check_request_params",
     "is_credential_name",
+    "is_secret_header",
     "refusal",
 ]
 
@@ -230,6 +231,25 @@ def is_credential_name(name: str) -> bool:
         return False
     lowered = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
     return any(word in _CREDENTIAL_WORDS for word in _WORD_SPLIT.split(lowered))
+
+
+#: Header names that carry a credential whatever their words say.
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether a header's value is a credential (kept secret, never shown in an error).
+
+    ``Authorization``, ``Proxy-Authorization``, ``Cookie``, ``X-Api-Key`` and any
+    name that looks like a credential (``X-Auth-Token``, ``Set-Cookie`` ...).
+
+    Args:
+        name: The header name (any case).
+
+    Returns:
+        ``True`` for a credential header.
+    """
+    return name.lower() in _SECRET_HEADERS or is_credential_name(name)
 
 
 def refusal(name: str, *, owner: str = "ChatBaseten") -> str | None:

@@ -317,10 +317,13 @@ class BasetenRerank(_BeiModel, BaseDocumentCompressor):
             ValueError: For an empty query or more than ``max_texts`` texts.
             openai.APIError: When a request fails (Baseten's message, request id).
         """
-        self._check(query, texts)
-        batches = _batches(texts, self.batch_size)
-        scored = _run_batches(lambda b: self._score_batch(query, b), batches, self.max_concurrency)
-        return _ranked([score for batch in scored for score in batch])
+        with self._scrubbed_errors():
+            self._check(query, texts)
+            batches = _batches(texts, self.batch_size)
+            scored = _run_batches(
+                lambda b: self._score_batch(query, b), batches, self.max_concurrency
+            )
+            return _ranked([score for batch in scored for score in batch])
 
     async def arerank(self, query: str, texts: Sequence[str]) -> list[RerankResult]:
         """Async twin of :meth:`rerank`.
@@ -332,12 +335,13 @@ class BasetenRerank(_BeiModel, BaseDocumentCompressor):
         Returns:
             ``RerankResult(index, score)`` for every text, best first.
         """
-        self._check(query, texts)
-        batches = _batches(texts, self.batch_size)
-        scored = await _arun_batches(
-            lambda b: self._ascore_batch(query, b), batches, self.max_concurrency
-        )
-        return _ranked([score for batch in scored for score in batch])
+        with self._scrubbed_errors():
+            self._check(query, texts)
+            batches = _batches(texts, self.batch_size)
+            scored = await _arun_batches(
+                lambda b: self._ascore_batch(query, b), batches, self.max_concurrency
+            )
+            return _ranked([score for batch in scored for score in batch])
 
     def _keep(self, documents: Sequence[Document], ranked: list[RerankResult]) -> list[Document]:
         kept = ranked if self.top_n is None else ranked[: self.top_n]
@@ -457,10 +461,11 @@ class BasetenClassifier(_BeiModel):
             ValueError: For more than ``max_texts`` texts.
             openai.APIError: When a request fails (Baseten's message, request id).
         """
-        _check_texts(texts, "texts", self.max_texts)
-        batches = _batches(texts, self.batch_size)
-        results = _run_batches(self._classify_batch, batches, self.max_concurrency)
-        return [labels for batch in results for labels in batch]
+        with self._scrubbed_errors():
+            _check_texts(texts, "texts", self.max_texts)
+            batches = _batches(texts, self.batch_size)
+            results = _run_batches(self._classify_batch, batches, self.max_concurrency)
+            return [labels for batch in results for labels in batch]
 
     async def aclassify(self, texts: Sequence[str]) -> list[list[ClassLabel]]:
         """Async twin of :meth:`classify`.
@@ -471,10 +476,11 @@ class BasetenClassifier(_BeiModel):
         Returns:
             For each text, its labels, highest score first.
         """
-        _check_texts(texts, "texts", self.max_texts)
-        batches = _batches(texts, self.batch_size)
-        results = await _arun_batches(self._aclassify_batch, batches, self.max_concurrency)
-        return [labels for batch in results for labels in batch]
+        with self._scrubbed_errors():
+            _check_texts(texts, "texts", self.max_texts)
+            batches = _batches(texts, self.batch_size)
+            results = await _arun_batches(self._aclassify_batch, batches, self.max_concurrency)
+            return [labels for batch in results for labels in batch]
 
 
 def _class_labels(prediction: Any) -> list[ClassLabel] | None:

@@ -100,7 +100,7 @@ def _lost_connection_error(
         url=url,
         mid_stream=True,
         request_id=response.headers.get(REQUEST_ID_HEADER),
-        secret=settings.api_key,
+        secret=settings.secrets,
     )
     if isinstance(exc, TotalTimeoutError):
         message = (
@@ -123,7 +123,7 @@ def _server_error_event(
         url=url,
         mid_stream=True,
         request_id=response.headers.get(REQUEST_ID_HEADER),
-        secret=settings.api_key,
+        secret=settings.secrets,
     )
 
 

@@ -52,6 +52,7 @@ from langchain_baseten._pools import (
     shared_async_client,
     shared_sync_client,
 )
+from langchain_baseten._redact import scrub, secret_values
 from langchain_baseten._sse import SSEError, json_loads, loads
 
 if TYPE_CHECKING:
@@ -145,6 +146,11 @@ class ClientSettings:
         if self.timeout is not None:
             kwargs["timeout"] = self.timeout
         return kwargs
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What errors never show: the key and the credential headers' values."""
+        return secret_values(self.api_key, self.default_headers)
 
     @property
     def limits(self) -> RequestLimits:
@@ -286,7 +292,9 @@ def _needs_body_check(response: httpx2.Response) -> bool:
     return content_type.startswith(("application/json", "text/html"))
 
 
-def _raise_not_an_event_stream(response: httpx2.Response, data: bytes, secret: str) -> NoReturn:
+def _raise_not_an_event_stream(
+    response: httpx2.Response, data: bytes, secrets: tuple[str, ...]
+) -> NoReturn:
     """Raise the error for a stream request answered with a JSON body or an HTML page.
 
     A JSON error object (a gateway or model server that reports a failure with
@@ -321,9 +329,7 @@ def _raise_not_an_event_stream(response: httpx2.Response, data: bytes, secret: s
                 "server-sent events; the server or a proxy ignores streaming. Call without "
                 "streaming (streaming=False) or fix the endpoint."
             )
-    from langchain_baseten._errors import scrub  # noqa: PLC0415 - an error path
-
-    msg = scrub(msg, secret)
+    msg = scrub(msg, secrets)
     request_id = response.headers.get(REQUEST_ID_HEADER)
     if request_id:
         msg += f" Baseten request id: {request_id}."
@@ -490,7 +496,7 @@ def _request_error(
     if isinstance(exc, BasetenStreamError):
         return None
     if isinstance(exc, openai.APIError):
-        enriched = enrich_api_error(exc, url=url, secret=settings.api_key)
+        enriched = enrich_api_error(exc, url=url, secret=settings.secrets)
         if isinstance(exc.__cause__, httpx2.PoolTimeout):
             _explain_pool_wait(enriched, url, settings)
         elif isinstance(exc.__cause__, TotalTimeoutError):
@@ -653,7 +659,7 @@ class Transport:
         try:
             if _needs_body_check(response):
                 data = _read_capped(response, self.max_event_bytes)
-                _raise_not_an_event_stream(response, data, self.settings.api_key)
+                _raise_not_an_event_stream(response, data, self.settings.secrets)
             from langchain_baseten._streaming import EventStream  # noqa: PLC0415 - see module doc
 
             yield EventStream(response, url, self.settings, self.max_event_bytes)
@@ -673,7 +679,7 @@ class Transport:
         try:
             if _needs_body_check(response):
                 data = await _aread_capped(response, self.max_event_bytes)
-                _raise_not_an_event_stream(response, data, self.settings.api_key)
+                _raise_not_an_event_stream(response, data, self.settings.secrets)
             from langchain_baseten._streaming import AsyncEventStream  # noqa: PLC0415
 
             yield AsyncEventStream(response, url, self.settings, self.max_event_bytes)

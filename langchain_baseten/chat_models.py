@@ -763,11 +763,12 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     ) -> ChatResult:
         if self.streaming:
             return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
-        request = self._request(messages, stop, kwargs, stream=False)
-        response = request.transport.post(_CHAT_PATH, request.body, request.headers)
-        return _with_parsed(
-            self._chat_result(response.data, response.headers, request.body), kwargs
-        )
+        with self._scrubbed_errors():
+            request = self._request(messages, stop, kwargs, stream=False)
+            response = request.transport.post(_CHAT_PATH, request.body, request.headers)
+            return _with_parsed(
+                self._chat_result(response.data, response.headers, request.body), kwargs
+            )
 
     async def _agenerate(
         self,
@@ -778,11 +779,12 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     ) -> ChatResult:
         if self.streaming:
             return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
-        request = self._request(messages, stop, kwargs, stream=False)
-        response = await request.transport.apost(_CHAT_PATH, request.body, request.headers)
-        return _with_parsed(
-            self._chat_result(response.data, response.headers, request.body), kwargs
-        )
+        with self._scrubbed_errors():
+            request = self._request(messages, stop, kwargs, stream=False)
+            response = await request.transport.apost(_CHAT_PATH, request.body, request.headers)
+            return _with_parsed(
+                self._chat_result(response.data, response.headers, request.body), kwargs
+            )
 
     def _stream(
         self,
@@ -795,19 +797,20 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         # which `from langchain_baseten import ChatBaseten` does not import.
         from langchain_baseten._streaming import StreamParser  # noqa: PLC0415
 
-        request = self._request(messages, stop, kwargs, stream=True)
-        with request.transport.stream(_CHAT_PATH, request.body, request.headers) as events:
-            parser = StreamParser(events.response.headers, stream_usage=request.stream_usage)
-            for event in events:
-                chunk = parser.feed(event)
-                if chunk is not None:
-                    if run_manager:
-                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                    yield chunk
-            chunk = parser.close(events, request.body)
-            if run_manager:
-                run_manager.on_llm_new_token("", chunk=chunk)
-            yield chunk
+        with self._scrubbed_errors():
+            request = self._request(messages, stop, kwargs, stream=True)
+            with request.transport.stream(_CHAT_PATH, request.body, request.headers) as events:
+                parser = StreamParser(events.response.headers, stream_usage=request.stream_usage)
+                for event in events:
+                    chunk = parser.feed(event)
+                    if chunk is not None:
+                        if run_manager:
+                            run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                        yield chunk
+                chunk = parser.close(events, request.body)
+                if run_manager:
+                    run_manager.on_llm_new_token("", chunk=chunk)
+                yield chunk
 
     async def _astream(
         self,
@@ -818,19 +821,22 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         from langchain_baseten._streaming import StreamParser  # noqa: PLC0415 - see _stream
 
-        request = self._request(messages, stop, kwargs, stream=True)
-        async with request.transport.astream(_CHAT_PATH, request.body, request.headers) as events:
-            parser = StreamParser(events.response.headers, stream_usage=request.stream_usage)
-            async for event in events:
-                chunk = parser.feed(event)
-                if chunk is not None:
-                    if run_manager:
-                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                    yield chunk
-            chunk = parser.close(events, request.body)
-            if run_manager:
-                await run_manager.on_llm_new_token("", chunk=chunk)
-            yield chunk
+        with self._scrubbed_errors():
+            request = self._request(messages, stop, kwargs, stream=True)
+            async with request.transport.astream(
+                _CHAT_PATH, request.body, request.headers
+            ) as events:
+                parser = StreamParser(events.response.headers, stream_usage=request.stream_usage)
+                async for event in events:
+                    chunk = parser.feed(event)
+                    if chunk is not None:
+                        if run_manager:
+                            await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                        yield chunk
+                chunk = parser.close(events, request.body)
+                if run_manager:
+                    await run_manager.on_llm_new_token("", chunk=chunk)
+                yield chunk
 
     # ------------------------------------------------------------------ discovery
 
@@ -872,9 +878,10 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
                 ChatBaseten(model="baseten/openai/gpt-oss-120b").list_models()
                 # ['openai/gpt-oss-120b', 'moonshotai/Kimi-K2.6', ...]
         """
-        response = self._connection()[1].get("/models")
-        url = f"GET {self.endpoint.base_url}/models"
-        return parse_models(response.data, url) if details else model_ids(response.data, url)
+        with self._scrubbed_errors():
+            response = self._connection()[1].get("/models")
+            url = f"GET {self.endpoint.base_url}/models"
+            return parse_models(response.data, url) if details else model_ids(response.data, url)
 
     @overload
     async def alist_models(self, *, details: Literal[False] = False) -> list[str]: ...
@@ -891,9 +898,10 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         Returns:
             The model ids (or entries), in the server's order.
         """
-        response = await self._connection()[1].aget("/models")
-        url = f"GET {self.endpoint.base_url}/models"
-        return parse_models(response.data, url) if details else model_ids(response.data, url)
+        with self._scrubbed_errors():
+            response = await self._connection()[1].aget("/models")
+            url = f"GET {self.endpoint.base_url}/models"
+            return parse_models(response.data, url) if details else model_ids(response.data, url)
 
     def refresh_catalog(self) -> list[ModelInfo]:
         """Fetch the live catalogue and use it for profiles and prices in this process.

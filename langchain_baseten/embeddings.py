@@ -401,6 +401,10 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
                 batch held (also as ``exc.baseten_batch``, a ``range``). No
                 further batch is started.
         """
+        with self._scrubbed_errors():
+            return self._embed_documents(texts)
+
+    def _embed_documents(self, texts: list[str]) -> list[list[float]]:
         batches, progress = self._plan(texts)
         if not batches:
             return []
@@ -448,6 +452,10 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
         Returns:
             One vector per text, in the order of ``texts``.
         """
+        with self._scrubbed_errors():
+            return await self._aembed_documents(texts)
+
+    async def _aembed_documents(self, texts: list[str]) -> list[list[float]]:
         batches, progress = self._plan(texts)
         if not batches:
             return []

@@ -40,7 +40,8 @@ Modules (every name below is importable from this package):
 * :mod:`~tests.fake_baseten.encoders`: :func:`embeddings`, :func:`rerank`,
   :func:`predict`, :func:`fake_vector`, :func:`float32`;
 * :mod:`~tests.fake_baseten.faults`: :func:`error`, :func:`raw`, :func:`drip`,
-  :func:`gzip_bomb`, :func:`cut_short`, :class:`Holding` (hold requests until released);
+  :func:`gzip_bomb`, :func:`cut_short`, :func:`echo` (the request quoted back, keys
+  included), :class:`Holding` (hold requests until released);
 * :mod:`~tests.fake_baseten.model_like`: :func:`default_reply` (what the server
   answers unscripted) and :func:`stall`;
 * :mod:`~tests.fake_baseten.schema_answers`: values synthesised from JSON schemas
@@ -69,7 +70,16 @@ from tests.fake_baseten.encoders import (
     rerank,
 )
 from tests.fake_baseten.exchange import MAX_STALL_SECONDS, RecordedRequest, Reply
-from tests.fake_baseten.faults import Holding, cut_short, drip, error, gzip_bomb, raw
+from tests.fake_baseten.faults import (
+    ECHO_SHAPES,
+    Holding,
+    cut_short,
+    drip,
+    echo,
+    error,
+    gzip_bomb,
+    raw,
+)
 from tests.fake_baseten.model_like import (
     SERVER_TOOL_PREFIX,
     USER_PART_TYPES,
@@ -101,6 +111,7 @@ __all__ = [
     "CONNECTION_TIMEOUT_SECONDS",
     "DEFAULT",
     "DEFAULT_CATALOG",
+    "ECHO_SHAPES",
     "DEFAULT_EMBEDDING_DIMENSIONS",
     "DEFAULT_MODEL",
     "DEFAULT_MODELS",
@@ -121,6 +132,7 @@ __all__ = [
     "cut_short",
     "default_reply",
     "drip",
+    "echo",
     "embeddings",
     "error",
     "fake_baseten_server",

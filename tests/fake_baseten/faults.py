@@ -169,3 +169,48 @@ class Holding:
         """Whether ``count`` requests are held within the bound."""
         with self._seen:
             return self._seen.wait_for(lambda: self.held >= count, timeout=self.seconds)
+
+
+#: How :func:`echo` answers: a 200 that is not JSON, JSON of the wrong shape (an
+#: object, which is also not the array ``/rerank`` and ``/predict`` answer), a
+#: stream whose one event is not JSON, or an error status quoting the request.
+ECHO_SHAPES = ("text", "json", "event", "error")
+
+
+def echoed_request(exchange: Exchange) -> str:
+    """The request as an echoing server quotes it: method, path, every header, the body."""
+    request = exchange.request
+    lines = [f"{request.method} {request.path}"]
+    lines += [f"{name}: {value}" for name, value in request.headers.items()]
+    return "\n".join([*lines, "", request.body.decode("utf-8", "replace")])
+
+
+def echo(shape: str, status: int = 400) -> Reply:
+    """Answer by quoting the request back, credential headers included.
+
+    What a server, gateway or debugging proxy that echoes its input does: FastAPI
+    quotes the rejected body as ``"input"`` in its 422 ``detail`` (also with
+    pydantic's ``hide_input_in_errors``: fastapi/fastapi discussion #10025), and an
+    echo service (httpbin's ``/anything``, https://httpbin.org) returns the
+    request's headers. ``shape`` is one of :data:`ECHO_SHAPES`; ``status`` is the
+    ``error`` shape's status (its body ``{"error": <the echo>}``).
+    """
+    if shape not in ECHO_SHAPES:
+        msg = f"echo shape must be one of {ECHO_SHAPES}, got {shape!r}"
+        raise ValueError(msg)
+
+    def render(exchange: Exchange) -> None:
+        said = echoed_request(exchange)
+        if shape == "text":
+            exchange.send_bytes(200, said.encode(), "text/plain; charset=utf-8")
+        elif shape == "json":
+            exchange.send_json(200, {"echo": said, "request": exchange.request.headers})
+        elif shape == "event":
+            exchange.start_stream()
+            exchange.send_event("{not json: " + json.dumps(said))
+            exchange.send_event("[DONE]")
+            exchange.end_stream()
+        else:
+            exchange.send_json(status, {"error": said})
+
+    return Reply(render, f"echo({shape})")
