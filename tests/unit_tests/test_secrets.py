@@ -19,11 +19,17 @@ import openai
 import pytest
 from langchain_core.load import Serializable, dumpd, dumps
 from langchain_core.tracers.base import BaseTracer
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from langchain_baseten import BasetenEmbeddings, ChatBaseten
 from tests import fake_baseten as fb
-from tests.local_models import chat_model
+from tests.local_models import (
+    KEY,
+    chat_model,
+    classifier_model,
+    embeddings_model,
+    rerank_model,
+)
 from tests.spies import CallbackSpy
 
 if TYPE_CHECKING:
@@ -373,3 +379,74 @@ async def test_instances_sharing_the_pool_send_their_own_keys(
         assert request.headers["authorization"] == f"Bearer {KEYS[model]}"
     assert requests[-1].json()["model"] == "m/b"
     assert requests[-1].headers["authorization"] == f"Bearer {KEYS['m/a']}"
+
+
+# ---------------------------------------------------------------- secrets set after construction
+
+#: kind -> (the model on the local server, a call that answers).
+SET_AFTER: dict[str, tuple[Callable[[fb.FakeBaseten], Any], Callable[[Any], bool]]] = {
+    "chat": (chat_model, lambda m: m.invoke("hi").text == "echo: hi"),
+    "embeddings": (embeddings_model, lambda m: len(m.embed_query("hi")) > 0),
+    "rerank": (rerank_model, lambda m: len(m.rerank("q", ["a"])) == 1),
+    "classifier": (classifier_model, lambda m: len(m.classify(["a"])) == 1),
+}
+HOW_SET = ["model_copy", "model_copy baseten_api_key", "assignment"]
+
+
+def _set(model: Any, how: str, name: str, value: Any) -> Any:
+    if how == "assignment":
+        setattr(model, name, value)
+        return model
+    if how == "model_copy baseten_api_key" and name == "api_key":
+        name = "baseten_api_key"
+    return model.model_copy(update={name: value})
+
+
+@pytest.mark.parametrize("how", HOW_SET)
+@pytest.mark.parametrize("kind", list(SET_AFTER))
+def test_a_key_set_after_construction_is_wrapped_and_used(
+    fake_baseten: fb.FakeBaseten, kind: str, how: str
+) -> None:
+    build, call = SET_AFTER[kind]
+    model = _set(build(fake_baseten), how, "api_key", CANARY)
+    assert isinstance(model.api_key, SecretStr)
+    assert model.api_key.get_secret_value() == CANARY
+    assert "baseten_api_key" not in model.__dict__
+    _assert_clean(*_representations(model))
+    assert call(model)
+    assert fake_baseten.requests[-1].headers["authorization"] == f"Bearer {CANARY}"
+
+
+@pytest.mark.parametrize("how", ["model_copy", "assignment"])
+@pytest.mark.parametrize("kind", list(SET_AFTER))
+def test_credential_headers_set_after_construction_are_secret(
+    fake_baseten: fb.FakeBaseten, kind: str, how: str
+) -> None:
+    build, call = SET_AFTER[kind]
+    headers = {"X-Api-Key": CANARY, "X-Note": "plain"}
+    model = _set(build(fake_baseten), how, "default_headers", headers)
+    assert model.default_headers == {"X-Api-Key": SecretStr(CANARY), "X-Note": "plain"}
+    _assert_clean(*_representations(model))
+    assert call(model)
+    assert fake_baseten.requests[-1].headers["x-api-key"] == CANARY
+
+
+@pytest.mark.parametrize("how", ["model_copy", "assignment"])
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("api_key", 12345678901234, "api_key must be a string or a pydantic SecretStr, got int"),
+        ("default_headers", {"X-Api-Key": 5}, "must be a string, got int"),
+        ("default_headers", {"bad name": CANARY}, "not a valid HTTP header name"),
+    ],
+)
+def test_a_bad_secret_set_after_construction_is_refused_unquoted(
+    fake_baseten: fb.FakeBaseten, how: str, name: str, value: Any, says: str
+) -> None:
+    model = chat_model(fake_baseten)
+    with pytest.raises(ValueError, match=says) as info:
+        _set(model, how, name, value)
+    _assert_clean(_full_text(info.value))
+    assert "12345678901234" not in _full_text(info.value)
+    assert model.api_key is not None
+    assert model.api_key.get_secret_value() == KEY  # the model is unchanged

@@ -15,6 +15,7 @@ from __future__ import annotations
 import socket
 from typing import TYPE_CHECKING, Any
 
+import httpx2
 import openai
 import pytest
 
@@ -53,7 +54,7 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _chat(style: str) -> Callable[[Any], Any]:
+def _chat_call(style: str) -> Callable[[Any], Any]:
     async def call(model: Any) -> Any:
         return await answer(model, style)
 
@@ -94,7 +95,7 @@ async def _aclassify(model: Any) -> Any:
 
 #: name -> (factory, call)
 CALLS: dict[str, tuple[Callable[..., Any], Callable[[Any], Any]]] = {
-    **{f"chat {style}": (chat_model, _chat(style)) for style in STYLES},
+    **{f"chat {style}": (chat_model, _chat_call(style)) for style in STYLES},
     "list_models": (chat_model, _list_models),
     "alist_models": (chat_model, _alist_models),
     "embed python": (embeddings_model, _embed),
@@ -160,15 +161,9 @@ async def test_the_sdks_chained_status_error_is_scrubbed(fake_baseten: fb.FakeBa
 
 def test_the_check_finds_a_secret_anywhere_in_the_chain() -> None:
     # The helper itself: a key only on the cause's kept request is found.
-    import httpx2  # noqa: PLC0415
-
     request = httpx2.Request("POST", "http://x", headers={"authorization": f"Bearer {KEY}"})
-    try:
-        try:
-            raise httpx2.ConnectError("refused", request=request)
-        except httpx2.ConnectError as exc:
-            raise RuntimeError("wrapped") from exc
-    except RuntimeError as outer:
-        assert any(KEY in text for text in exception_texts(outer))
-        with pytest.raises(AssertionError, match="secret piece"):
-            assert_no_secret(outer, [KEY])
+    outer = RuntimeError("wrapped")
+    outer.__cause__ = httpx2.ConnectError("refused", request=request)
+    assert any(KEY in text for text in exception_texts(outer))
+    with pytest.raises(AssertionError, match="secret piece"):
+        assert_no_secret(outer, [KEY])
