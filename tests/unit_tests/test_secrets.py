@@ -23,6 +23,8 @@ from pydantic import SecretStr, ValidationError
 
 from langchain_baseten import BasetenEmbeddings, ChatBaseten
 from tests import fake_baseten as fb
+from tests.call_styles import STYLES, answer
+from tests.leaks import assert_no_secret
 from tests.local_models import (
     KEY,
     chat_model,
@@ -450,3 +452,20 @@ def test_a_bad_secret_set_after_construction_is_refused_unquoted(
     assert "12345678901234" not in _full_text(info.value)
     assert model.api_key is not None
     assert model.api_key.get_secret_value() == KEY  # the model is unchanged
+
+
+@pytest.mark.parametrize("style", STYLES)
+async def test_callbacks_and_traces_see_the_error_already_scrubbed(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    # A tracer writes the error's traceback when the run fails, before the caller sees it.
+    tracer, handler = Runs(), CallbackSpy()
+    fake_baseten.enqueue(fb.echo("error", status=400))
+    llm = chat_model(fake_baseten, api_key=CANARY)
+    with pytest.raises(openai.BadRequestError) as info:
+        await answer(llm, style, config={"callbacks": [tracer, handler]})
+    [run] = tracer.runs
+    assert "Bearer ***" in run.error  # the echoed header, as the tracer wrote it down
+    _assert_clean(run.error, run.model_dump_json())
+    assert [args[0] for name, args, _ in handler.calls if name == "on_llm_error"] == [info.value]
+    assert_no_secret(info.value, [CANARY])
