@@ -49,6 +49,7 @@ _T = TypeVar("_T")
 #: character ends a percent-escape (``Bearer%20<key>``) or a backslash escape (``\n<key>``).
 _AT_WORD_START = r"(?:(?<![A-Za-z0-9_])|(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrt]))"
 _WORD = re.compile(r"[A-Za-z0-9_]")
+_SCALARS = frozenset({int, float, bool, type(None)})
 #: Headers rebuilt by httpx2 from the (scrubbed, hence changed) body.
 _BODY_HEADERS = frozenset({"content-length", "content-encoding", "transfer-encoding"})
 
@@ -198,6 +199,8 @@ class _Redactor:
 
     def value(self, value: Any) -> Any:
         """Any value: containers rebuilt, HTTP objects copied, exceptions scrubbed in place."""
+        if type(value) in _SCALARS:  # most items of a large body (vectors, scores)
+            return value
         for kinds, method in self._dispatch:
             if isinstance(value, kinds):
                 return method(value)
