@@ -42,9 +42,10 @@ The messages show Baseten's own message (the SDK only reads OpenAI's nested
 ``{"error": {"message": ...}}``, so Baseten's ``{"error": "..."}`` and FastAPI's
 ``{"detail": ...}`` would surface as a bare ``Error code: 404``), the likely
 cause chosen from what is known (status, endpoint kind, the engine's message),
-the number of attempts and Baseten's request id. The API key never appears in
-an error: not in the message, ``body``, ``response`` text or the request
-headers kept on the exception, even when a server echoes it back. The
+the number of attempts and Baseten's request id. The API key (and credential
+``default_headers``) never appear in an error: not in the message, ``body``,
+``response`` text or the request headers kept on the exception, even when a
+server echoes them back. The
 redaction is :func:`langchain_baseten._redact.scrub`; each public call also
 scrubs the whole chain of whatever leaves it (``ScrubbedErrors``).
 """

@@ -417,7 +417,9 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         fields, so a new ``api_key`` or ``base_url`` is what the copy uses.
 
         Args:
-            update: Field values to change in the copy (not validated, as in pydantic).
+            update: Field values to change in the copy (not validated, as in
+                pydantic, except the credential fields: ``api_key`` and
+                ``default_headers`` are wrapped as at construction).
             deep: Deep-copy the field values.
 
         Returns:
