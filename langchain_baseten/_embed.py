@@ -225,6 +225,10 @@ def _from_numbers(value: list[Any], position: int) -> list[float]:
     if not isinstance(total, (int, float)):
         msg = f"has an embedding for input {position} that is not a list of numbers"
         raise BadVectorsError(msg)
+    # JSON's true and false are no numbers, though Python's bool is an int and sums.
+    if bool in set(map(type, value)):
+        msg = f"has an embedding for input {position} with booleans (true/false), not numbers"
+        raise BadVectorsError(msg)
     if not math.isfinite(total) and (bad := _nonfinite_positions(value)):
         msg = f"has NaN or infinite values in the embedding for input {position} (at {_shown(bad)})"
         raise BadVectorsError(msg)

@@ -22,10 +22,29 @@ Semantics kept, and how:
   response headers for a failed request, so such messages carry no Baseten
   request id.
 * Retries: ``max_retries`` per batch (the client's retry budget is lifted to
-  100 % so that every batch gets its own retries, as on the Python path).
+  100 % so that every batch gets its own retries, as on the Python path). An
+  answer the client cannot read (it reports every such failure, a timeout while
+  the body arrives included, as "Failed to parse response JSON") is asked again
+  through Python only when ``max_retries`` allows a retry; with
+  ``max_retries=0`` it is this package's timeout error (when the time ran out)
+  or malformed-answer error, and the batch is not sent again.
 * ``timeout``: the client's per-request timeout (600 s when ``None``, the openai
   client's read timeout).
 * ``default_headers`` are sent with every request.
+* Redirects: the Performance Client (reqwest) follows them, to any host, with
+  the texts and every header but ``Authorization``, and it has no setting to
+  stop that; the Python path never follows one. So an endpoint (URL and key)
+  gets requests from the Performance Client only after one answer reached
+  this process through Python without a redirect (a 3xx there is an error and
+  leaves the endpoint on the Python path). An endpoint that answers normally
+  first and redirects later is followed by the Performance Client:
+  ``backend="python"`` never follows.
+* ``max_response_bytes``: the Performance Client reads an answer whole before
+  this package sees it, so the cap cannot bound its memory. An answer larger
+  than the cap (its ``Content-Length``, or the size of the parsed answer) is
+  refused with the Python path's error, after reading. A ``max_response_bytes``
+  other than the default sends calls through Python, where reading stops at
+  the cap.
 
 Settings it cannot honour send the call through the Python path (see
 :func:`unusable_reason`), logged at debug level.
@@ -37,6 +56,7 @@ import json
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -49,7 +69,7 @@ from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
 from langchain_baseten._errors import enrich_api_error
 from langchain_baseten._pools import current_share
 from langchain_baseten._redact import scrub, secret_values
-from langchain_baseten._transport import JsonResponse
+from langchain_baseten._transport import JsonResponse, response_error
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -79,6 +99,9 @@ _clients_share: object | None = None
 _built_in_pid: int | None = None
 #: Endpoints that answered a base64 request with JSON numbers: the Python path's.
 _numbers_endpoints: set[str] = set()
+#: (URL, key) pairs that answered through Python without a redirect: the Performance
+#: Client follows redirects, so it only sends to endpoints seen answering directly.
+_vetted: set[tuple[str, str]] = set()
 
 
 def unusable_reason(model: BasetenEmbeddings, endpoint: Endpoint) -> str | None:
@@ -156,7 +179,21 @@ def poster(
         secrets=secret_values(key, headers.items()),
         python=python,
         apython=apython,
+        max_response_bytes=model.max_response_bytes,
+        may_resend=model.max_retries > 0,
+        vetting=(endpoint.base_url + _EMBEDDINGS_PATH, key),
     )
+
+
+def _json_size(value: Any) -> int:
+    """About how many bytes of JSON text ``value`` was parsed from (at least that many)."""
+    if isinstance(value, str):
+        return len(value) + 2
+    if isinstance(value, dict):
+        return 2 + sum(len(key) + 3 + _json_size(item) for key, item in value.items())
+    if isinstance(value, list):
+        return 2 + sum(_json_size(item) + 1 for item in value)
+    return 4  # a number, true, false or null: at least one byte, usually a few
 
 
 def _first_error_line(text: str) -> str:
@@ -187,19 +224,34 @@ class RustPoster:
     secrets: tuple[str, ...]
     python: Callable[[dict[str, Any]], JsonResponse]
     apython: Callable[[dict[str, Any]], Awaitable[JsonResponse]]
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    may_resend: bool = True
+    #: (URL, key): what an answer through Python without a redirect vouches for.
+    vetting: tuple[str, str] = ("", "")
 
     def __repr__(self) -> str:
         """No key, no client internals."""
         return f"RustPoster(url={self.url!r})"
 
+    def _python_only(self) -> bool:
+        return self.url in _numbers_endpoints or self.vetting not in _vetted
+
+    def _vet(self) -> None:
+        """The Python path had an answer (it never follows a redirect): Rust may send."""
+        with _lock:
+            _vetted.add(self.vetting)
+
     def post(self, body: dict[str, Any]) -> JsonResponse:
         """Send ``body``; the decoded JSON object and its headers."""
-        if self.url in _numbers_endpoints:
-            return self.python(body)
+        if self._python_only():
+            response = self.python(body)
+            self._vet()
+            return response
+        started = time.monotonic()
         try:
             answer = self.client.batch_post(self.path, [body], preference=self.preference)
         except Exception as exc:  # noqa: BLE001 - mapped into the package's classes
-            error = self._error(exc)
+            error = self._error(exc, time.monotonic() - started)
         else:
             response = self._response(answer)
             return response if response is not None else self.python(body)
@@ -209,14 +261,17 @@ class RustPoster:
 
     async def apost(self, body: dict[str, Any]) -> JsonResponse:
         """Async twin of :meth:`post`."""
-        if self.url in _numbers_endpoints:
-            return await self.apython(body)
+        if self._python_only():
+            response = await self.apython(body)
+            self._vet()
+            return response
+        started = time.monotonic()
         try:
             answer = await self.client.async_batch_post(
                 self.path, [body], preference=self.preference
             )
         except Exception as exc:  # noqa: BLE001 - mapped into the package's classes
-            error = self._error(exc)
+            error = self._error(exc, time.monotonic() - started)
         else:
             response = self._response(answer)
             return response if response is not None else await self.apython(body)
@@ -240,15 +295,32 @@ class RustPoster:
                     _numbers_endpoints.add(self.url)
             return None
         headers = answer.response_headers[0] if answer.response_headers else {}
+        self._check_size(data, headers)
         return JsonResponse(data, headers)
+
+    def _check_size(self, data: dict[str, Any], headers: dict[str, str]) -> None:
+        """Refuse an answer larger than ``max_response_bytes`` (it was read whole)."""
+        length = headers.get("content-length", "")
+        size = max(int(length) if length.isdigit() else 0, _json_size(data))
+        if size <= self.max_response_bytes:
+            return
+        msg = (
+            f"The answer from {urlsplit(self.url).hostname} (HTTP 200) is larger than "
+            f"max_response_bytes={self.max_response_bytes} (about {size} bytes). Raise "
+            "max_response_bytes= if such answers are expected, otherwise a server or proxy "
+            "sent far more than an answer. The Performance Client reads an answer whole "
+            'before it is checked; backend="python" stops reading at the cap.'
+        )
+        raise response_error(msg, self._request(), body=None)
 
     def _request(self) -> httpx2.Request:
         return httpx2.Request("POST", self.url)
 
-    def _error(self, exc: Exception) -> Exception | None:
+    def _error(self, exc: Exception, elapsed: float) -> Exception | None:
         """The package's error for what the Performance Client raised (never with the key).
 
-        ``None`` for an answer it could not read: the Python path fetches it again.
+        ``None`` for an answer it could not read when a retry is allowed: the
+        Python path fetches it again.
         """
         args = exc.args
         status = args[0] if len(args) > 1 and type(args[0]) is int else None
@@ -260,7 +332,9 @@ class RustPoster:
         elif status is not None:
             err = self._status_error(status, text, request)
         elif "parse response JSON" in text:
-            return None
+            if self.may_resend:
+                return None
+            return self._unreadable(elapsed, request)
         elif text.startswith("Request ID:"):  # reqwest's failures: connecting, reading
             err = openai.APIConnectionError(request=request)
             detail = _first_error_line(text)
@@ -269,6 +343,23 @@ class RustPoster:
         else:
             return scrub(exc, self.secrets)
         return enrich_api_error(err, url=self.url, secret=self.secrets)
+
+    def _unreadable(self, elapsed: float, request: httpx2.Request) -> Exception:
+        """An answer the client could not read, with ``max_retries=0``: never sent again.
+
+        The client words a timeout while the body arrives like any other unreadable
+        answer; the time taken tells them apart (its timeout covers the whole request).
+        """
+        if elapsed >= self.preference.timeout_s:
+            err: openai.APIError = openai.APITimeoutError(request)
+            err.lost_answer = True  # type: ignore[attr-defined]  # read by the error message
+            return enrich_api_error(err, url=self.url, secret=self.secrets)
+        msg = (
+            f"The answer from {urlsplit(self.url).hostname} could not be read (cut short, "
+            "not JSON, or numbers JSON cannot hold) and max_retries=0, so it was not asked "
+            'for again; backend="python" reports what was wrong with it.'
+        )
+        return response_error(msg, request, body=None)
 
     def _status_error(
         self, status: int, text: str, request: httpx2.Request

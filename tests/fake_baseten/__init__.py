@@ -69,7 +69,7 @@ from tests.fake_baseten.encoders import (
     predict,
     rerank,
 )
-from tests.fake_baseten.exchange import MAX_STALL_SECONDS, RecordedRequest, Reply
+from tests.fake_baseten.exchange import MAX_STALL_SECONDS, Exchange, RecordedRequest, Reply
 from tests.fake_baseten.faults import (
     ECHO_SHAPES,
     Holding,
@@ -107,6 +107,7 @@ from tests.fake_baseten.server import (
 )
 
 __all__ = [
+    "Exchange",
     "CLOSE_TIMEOUT_SECONDS",
     "CONNECTION_TIMEOUT_SECONDS",
     "DEFAULT",

@@ -297,17 +297,24 @@ def packed(values: list[float]) -> str:
         ([0.5, math.nan, 0.25], "NaN or infinite values in the embedding for input 1 (at 1)"),
         ([0.5, 1.0, math.inf], "for input 1 (at 2)"),
         ([1.0, 2.0], "vectors of different lengths: 3 values expected, 2 for inputs at 1"),
+        ([True, False, True], "input 1 with booleans (true/false), not numbers"),
+        ([0.5, False, 0.25], "input 1 with booleans (true/false), not numbers"),
         (packed([1.0, 2.0, 3.0, 4.0]), "3 values expected, 4 for inputs at 1"),
     ],
 )
-def test_unusable_vectors_are_response_errors(
-    fake_baseten: fb.FakeBaseten, embedding: Any, fragment: str
+@pytest.mark.parametrize("style", ["sync", "async"])
+async def test_unusable_vectors_are_response_errors(
+    fake_baseten: fb.FakeBaseten, embedding: Any, fragment: str, style: str
 ) -> None:
     # json.dumps writes NaN/Infinity literals, which Python's JSON parser accepts.
     data = [{"index": 0, "embedding": [0.1, 0.2, 0.3]}, {"index": 1, "embedding": embedding}]
     fake_baseten.enqueue(fb.raw(200, json.dumps({"data": data}).encode()))
+    emb = embeddings_model(fake_baseten)
     with pytest.raises(BasetenResponseError) as info:
-        embeddings_model(fake_baseten).embed_documents(["a", "b"])
+        if style == "sync":
+            emb.embed_documents(["a", "b"])
+        else:
+            await emb.aembed_documents(["a", "b"])
     assert fragment in str(info.value)
     assert isinstance(info.value, openai.APIError)
 

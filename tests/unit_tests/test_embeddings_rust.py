@@ -8,10 +8,13 @@ they are about. The other embeddings tests pin ``backend="python"``.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import logging
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
 import time
@@ -43,7 +46,7 @@ TEXTS = [f"text number {i}" for i in range(10)]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> None:
+def _fresh_state(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     for name in ("BASETEN_API_KEY", "BASETEN_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     for name in (*rust._PROXY_ENV, *rust._CERT_ENV):
@@ -51,6 +54,15 @@ def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name.lower(), raising=False)
     monkeypatch.setattr(embeddings_module, "_FLOAT_ONLY_ENDPOINTS", set())
     monkeypatch.setattr(rust, "_numbers_endpoints", set())
+    monkeypatch.setattr(rust, "_vetted", set())
+    if "fake_baseten" in request.fixturenames:
+        # As if one answer had come through Python without a redirect (the Performance
+        # Client sends only then): the tests of that rule clear it first.
+        vet(request.getfixturevalue("fake_baseten"))
+
+
+def vet(fake: fb.FakeBaseten, key: str = KEY) -> None:
+    rust._vetted.add((fake.url(PATH + "/embeddings"), key))
 
 
 #: What these tests are about (tests.local_models.embeddings_model defaults to Python).
@@ -161,21 +173,123 @@ def test_a_base64_refusal_falls_back_to_floats(fake_baseten: fb.FakeBaseten, sta
 
 
 def test_an_unreadable_answer_is_fetched_again_by_python(fake_baseten: fb.FakeBaseten) -> None:
+    # Asking again is a retry: only when max_retries allows one.
     fake_baseten.enqueue(fb.raw(200, b"not json"), fb.raw(200, b"not json either"))
     with pytest.raises(BasetenResponseError):
-        embeddings_model(fake_baseten, **RUST_BACKEND).embed_query("hi")
+        embeddings_model(fake_baseten, **RUST_BACKEND, max_retries=1).embed_query("hi")
     assert sent_by_rust(fake_baseten) == [True, False]
     fake_baseten.enqueue(fb.cut_short())
-    assert embeddings_model(fake_baseten, **RUST_BACKEND).embed_query("hi") == vec(
+    assert embeddings_model(fake_baseten, **RUST_BACKEND, max_retries=1).embed_query("hi") == vec(
         "hi"
     )  # the Python fetch is complete
+
+
+@pytest.mark.parametrize("style", ["sync", "async"])
+@pytest.mark.parametrize(
+    "reply", [fb.raw(200, b"not json"), fb.cut_short()], ids=["not-json", "cut-short"]
+)
+async def test_an_unreadable_answer_is_not_sent_again_without_retries(
+    fake_baseten: fb.FakeBaseten, style: str, reply: fb.Reply
+) -> None:
+    fake_baseten.enqueue(reply, fb.embeddings())
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, max_retries=0)
+    call = emb.embed_query if style == "sync" else emb.aembed_query
+    with pytest.raises(BasetenResponseError, match="could not be read") as info:
+        await _maybe_await(call("hi"))
+    assert "max_retries=0" in str(info.value)
+    assert sent_by_rust(fake_baseten) == [True]  # one request, never re-sent
 
 
 def test_nan_in_the_answer_is_the_python_paths_error(fake_baseten: fb.FakeBaseten) -> None:
     nan = b'{"data": [{"index": 0, "embedding": [0.5, NaN]}]}'
     fake_baseten.enqueue(fb.raw(200, nan), fb.raw(200, nan))
     with pytest.raises(BasetenResponseError, match="NaN or infinite values"):
-        embeddings_model(fake_baseten, **RUST_BACKEND).embed_query("hi")
+        embeddings_model(fake_baseten, **RUST_BACKEND, max_retries=1).embed_query("hi")
+
+
+@pytest.mark.parametrize("style", ["sync", "async"])
+async def test_boolean_components_are_refused(fake_baseten: fb.FakeBaseten, style: str) -> None:
+    # JSON numbers go through Python (the answer is fetched again there): booleans are
+    # not numbers, though Python's bool is an int.
+    bools = b'{"data": [{"index": 0, "embedding": [true, false, true]}]}'
+    fake_baseten.enqueue(fb.raw(200, bools), fb.raw(200, bools))
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, max_retries=1)
+    call = emb.embed_query if style == "sync" else emb.aembed_query
+    with pytest.raises(BasetenResponseError, match="booleans"):
+        await _maybe_await(call("hi"))
+
+
+# ---------------------------------------------------------------- redirects and size
+
+
+def test_a_redirect_is_never_followed_to_another_server(fake_baseten: fb.FakeBaseten) -> None:
+    # The Performance Client (reqwest) follows redirects with the texts and custom
+    # headers; it is only used for an endpoint that answered Python without one.
+    rust._vetted.clear()
+    with fb.fake_baseten_server() as other:
+        moved = {"location": other.url(PATH + "/embeddings")}
+        fake_baseten.enqueue(*[fb.raw(307, b"", headers=moved)] * 2)
+        emb = embeddings_model(
+            fake_baseten, **RUST_BACKEND, default_headers={"X-Api-Key": "secret-header"}
+        )
+        for _ in range(2):
+            with pytest.raises(openai.APIStatusError) as info:
+                emb.embed_query("hi")
+            assert info.value.status_code == 307
+        assert other.requests == []
+    assert sent_by_rust(fake_baseten) == [False, False]
+
+
+async def test_a_redirect_is_never_followed_async(fake_baseten: fb.FakeBaseten) -> None:
+    rust._vetted.clear()
+    with fb.fake_baseten_server() as other:
+        fake_baseten.enqueue(fb.raw(307, b"", headers={"location": other.url(PATH + "/x")}))
+        emb = embeddings_model(fake_baseten, **RUST_BACKEND, batch_size=2)
+        with pytest.raises(openai.APIStatusError):
+            await emb.aembed_documents(["a", "b", "c"])
+        assert other.requests == []
+    assert not any(sent_by_rust(fake_baseten))
+
+
+def test_the_performance_client_sends_after_an_answer_through_python(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    rust._vetted.clear()
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND)
+    assert emb.embed_query("first") == vec("first")
+    assert emb.embed_query("second") == vec("second")
+    assert sent_by_rust(fake_baseten) == [False, True]
+    other_key = embeddings_model(fake_baseten, **RUST_BACKEND, api_key="another-key")
+    other_key.embed_query("third")  # another key: its own first answer through Python
+    assert sent_by_rust(fake_baseten) == [False, True, False]
+
+
+@pytest.mark.parametrize("style", ["sync", "async"])
+@pytest.mark.parametrize("length", ["content-length", "chunked"])
+async def test_an_answer_over_max_response_bytes_is_refused(
+    fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch, style: str, length: str
+) -> None:
+    # Only the default cap keeps the Performance Client: make it a modest one.
+    monkeypatch.setattr(rust, "DEFAULT_MAX_RESPONSE_BYTES", 4096)
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, max_response_bytes=4096)
+    call = emb.embed_query if style == "sync" else emb.aembed_query
+    assert await _maybe_await(call("small")) == vec("small")  # 32 values: well under
+    if length == "content-length":
+        padded = b'{"data": [{"index": 0, "embedding": "AACAPw=="}], "x": "' + b"y" * 5000 + b'"}'
+        fake_baseten.enqueue(fb.raw(200, padded))
+    else:  # base64 of 2048 float32 values, sent without a Content-Length
+        fake_baseten.enqueue(fb.Reply(lambda ex: _chunked_embeddings(ex, 2048), "chunked"))
+    with pytest.raises(BasetenResponseError, match="larger than max_response_bytes=4096"):
+        await _maybe_await(call("big"))
+    assert sent_by_rust(fake_baseten) == [True, True]
+
+
+def _chunked_embeddings(exchange: fb.Exchange, dimensions: int) -> None:
+    vector = base64.b64encode(struct.pack(f"<{dimensions}f", *[0.5] * dimensions)).decode()
+    body = json.dumps({"data": [{"index": 0, "embedding": vector}]}).encode()
+    exchange.start_stream(content_type="application/json")  # chunked: no Content-Length
+    exchange.send_chunk(body)
+    exchange.end_stream()
 
 
 # ---------------------------------------------------------------- errors
@@ -248,6 +362,21 @@ async def test_timeout_is_the_package_timeout_error(
         await asyncio.wait_for(_maybe_await(call("hi")), 10)
     assert "timed out" in str(info.value)
     assert "input 0" in str(info.value)
+
+
+@pytest.mark.parametrize("style", ["sync", "async"])
+async def test_a_timeout_while_the_answer_arrives_is_not_sent_again(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    # Headers at once, then a byte every 0.2 s: the client times out reading the body
+    # and words it "Failed to parse response JSON"; with max_retries=0 nothing is re-sent.
+    fake_baseten.enqueue(fb.drip(3), fb.embeddings())
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, timeout=0.5, max_retries=0)
+    call = emb.embed_query if style == "sync" else emb.aembed_query
+    with pytest.raises(BasetenTimeoutError) as info:
+        await asyncio.wait_for(_maybe_await(call("hi")), 10)
+    assert "timed out" in str(info.value)
+    assert sent_by_rust(fake_baseten) == [True]
 
 
 def test_a_refused_connection_is_a_connection_error() -> None:
