@@ -29,6 +29,8 @@ and ``proto/tei.proto``):
 
 from __future__ import annotations
 
+import math
+
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -276,10 +278,14 @@ class BasetenRerank(_BeiModel, BaseDocumentCompressor):
             ):
                 problem = f"has an entry with a bad or repeated index: {str(item)[:100]}"
                 raise self._fail(_RERANK_PATH, response, problem)
-            if isinstance(score, bool) or not isinstance(score, (int, float)):
-                problem = f"has an entry without a numeric score: {str(item)[:100]}"
+            value = _finite_score(score)
+            if value is None:
+                problem = (
+                    "has an entry without a finite numeric score (NaN, infinity and "
+                    f"booleans cannot be ranked): {str(item)[:100]}"
+                )
                 raise self._fail(_RERANK_PATH, response, problem)
-            scores[index] = float(score)
+            scores[index] = value
         missing = [i for i, score in enumerate(scores) if score is None]
         if missing:
             problem = f"has no score for texts {missing[:10]} of {len(batch)}"
@@ -491,10 +497,19 @@ def _class_labels(prediction: Any) -> list[ClassLabel] | None:
     for item in prediction:
         if not isinstance(item, dict):
             return None
-        label, score = item.get("label"), item.get("score")
-        if not isinstance(label, str) or isinstance(score, bool):
+        label, score = item.get("label"), _finite_score(item.get("score"))
+        if not isinstance(label, str) or score is None:
             return None
-        if not isinstance(score, (int, float)):
-            return None
-        labels.append(ClassLabel(label=label, score=float(score)))
+        labels.append(ClassLabel(label=label, score=score))
     return labels
+
+
+def _finite_score(score: Any) -> float | None:
+    """``score`` as a finite float, or ``None`` (not a number, a boolean, NaN, infinite)."""
+    if isinstance(score, bool) or not isinstance(score, (int, float)):
+        return None
+    try:
+        value = float(score)
+    except OverflowError:  # an integer beyond float range
+        return None
+    return value if math.isfinite(value) else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import asyncio
 from typing import TYPE_CHECKING, Any
 
@@ -247,8 +249,14 @@ def test_raw_scores_and_truncate_are_sent_when_set(
         ([{"index": 0, "score": 0.5}, {"index": 0, "score": 0.4}], "bad or repeated index"),
         ([{"index": 5, "score": 0.5}, {"index": 1, "score": 0.4}], "bad or repeated index"),
         ([{"index": True, "score": 0.5}, {"index": 1, "score": 0.4}], "bad or repeated index"),
-        ([{"index": 0, "score": "high"}, {"index": 1, "score": 0.4}], "without a numeric score"),
+        ([{"index": 0, "score": "high"}, {"index": 1, "score": 0.4}], "without a finite numeric"),
         (["oops", {"index": 1, "score": 0.4}], "bad or repeated index"),
+        # NaN sorts anywhere and infinity always first: top_n=1 would return any document.
+        ([{"index": 0, "score": math.nan}, {"index": 1, "score": 0.4}], "without a finite"),
+        ([{"index": 0, "score": 0.1}, {"index": 1, "score": math.inf}], "without a finite"),
+        ([{"index": 0, "score": -math.inf}, {"index": 1, "score": 0.4}], "without a finite"),
+        ([{"index": 0, "score": 10**400}, {"index": 1, "score": 0.4}], "without a finite"),
+        ([{"index": 0, "score": True}, {"index": 1, "score": 0.4}], "without a finite"),
     ],
 )
 def test_malformed_rerank_answers_are_clear_errors(
@@ -258,6 +266,14 @@ def test_malformed_rerank_answers_are_clear_errors(
     with pytest.raises(BasetenResponseError, match=problem) as info:
         rerank(rerank_model(fake_baseten), style, ["a", "b"])
     assert "req-1" in str(info.value)  # the request id, for Baseten support
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_nan_score_never_picks_the_top_document(fake_baseten: fb.FakeBaseten, style: str) -> None:
+    answer = [{"index": 1, "score": 0.9}, {"index": 0, "score": math.nan}]
+    fake_baseten.enqueue(fb.Reply(lambda exchange: exchange.send_json(200, answer)))
+    with pytest.raises(BasetenResponseError, match="NaN, infinity"):
+        compress(rerank_model(fake_baseten, top_n=1), style, DOCS[:2])
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -333,6 +349,9 @@ def test_classify_batches_and_keeps_order(fake_baseten: fb.FakeBaseten, style: s
         ([[{"label": "x", "score": 1.0}], {"label": "x"}], "no list of labels for text 1"),
         ([[{"label": 3, "score": 1.0}], []], "no list of labels for text 0"),
         ([[{"label": "x", "score": "1"}], []], "no list of labels for text 0"),
+        ([[{"label": "x", "score": 0.5}], [{"label": "y", "score": math.nan}]], "for text 1"),
+        ([[{"label": "x", "score": math.inf}], []], "no list of labels for text 0"),
+        ([[{"label": "x", "score": 10**400}], []], "no list of labels for text 0"),
     ],
 )
 def test_malformed_predictions_are_clear_errors(
