@@ -16,6 +16,10 @@ interpret them:
   into ``response_metadata`` under its own name (for streams: gathered from all
   events, on the last chunk), and ``response_metadata["baseten_server_tools"]``
   lists the hosted tools the request enabled, which the cost callback counts.
+  The package's own keys win: a response field named ``baseten_request_id``,
+  ``baseten_server_tools`` or ``baseten_response_fields`` never replaces the
+  request id header or the tools the request enabled; it is kept under
+  ``response_metadata["baseten_response_fields"]`` instead.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SERVER_TOOLS_HEADER",
+    "add_server_fields",
     "is_server_tool",
     "server_fields",
     "server_tool_names",
@@ -51,3 +56,21 @@ def server_tool_names(tools: Iterable[object] | None) -> list[str]:
 def server_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
     """The top-level ``baseten*`` fields of a response or stream event."""
     return {key: value for key, value in payload.items() if key.startswith(_FIELD_PREFIX)}
+
+
+#: ``response_metadata`` keys this package sets from what it knows (the request id
+#: header, the hosted tools the request enabled): a response field never replaces them.
+_OWN_KEYS = frozenset({"baseten_request_id", "baseten_server_tools", "baseten_response_fields"})
+
+
+def add_server_fields(metadata: dict[str, Any], fields: Mapping[str, Any]) -> None:
+    """Copy a response's ``baseten*`` fields into ``metadata``; the package's own keys win.
+
+    A field named like one of the package's keys is kept under
+    ``metadata["baseten_response_fields"]`` (never dropped, never in their place).
+    """
+    for key, value in fields.items():
+        if key in _OWN_KEYS:
+            metadata.setdefault("baseten_response_fields", {})[key] = value
+        else:
+            metadata[key] = value

@@ -58,7 +58,7 @@ from langchain_baseten._messages import (
     _wire_text,
     response_metadata_from_wire,
 )
-from langchain_baseten._server_tools import server_tool_names
+from langchain_baseten._server_tools import add_server_fields, server_tool_names
 from langchain_baseten._sse import DONE, ServerErrorEvent, SSEDecoder, SSEError, parse_event
 from langchain_baseten._tools import new_tool_call_id
 from langchain_baseten._transport import READ_ERRORS
@@ -636,5 +636,5 @@ class StreamParser:
         metadata = chunk.message.response_metadata
         if names := server_tool_names(body.get("tools")):
             metadata["baseten_server_tools"] = names
-        metadata.update(self._server_fields)
+        add_server_fields(metadata, self._server_fields)
         return chunk

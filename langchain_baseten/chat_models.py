@@ -43,6 +43,7 @@ from langchain_baseten._routing import Endpoint, Route, resolve_endpoint
 from langchain_baseten._server_tools import (
     SERVER_TOOLS_HEADER,
     is_server_tool,
+    add_server_fields,
     server_fields,
     server_tool_names,
 )
@@ -156,7 +157,7 @@ def _add_server_tool_metadata(
     """Hosted tools (early access): what the request enabled, and the server's own fields."""
     if names := server_tool_names(body.get("tools")):
         metadata["baseten_server_tools"] = names
-    metadata.update(fields)
+    add_server_fields(metadata, fields)
 
 
 class ChatBaseten(BasetenConnection, BaseChatModel):

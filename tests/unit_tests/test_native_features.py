@@ -11,6 +11,7 @@ from langchain_core.tools import tool
 
 from langchain_baseten import ChatBaseten, get_baseten_callback
 from langchain_baseten._reasoning import apply_reasoning, reasoning_body
+from tests import fake_baseten as fb
 from tests.call_styles import STYLES, answer
 from tests.local_models import KEY
 from tests.recording import redirect_baseten_to
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from langchain_core.messages import AIMessage
-
-    from tests import fake_baseten as fb
 
 pytestmark = pytest.mark.usefixtures("no_baseten_env")
 
@@ -300,3 +299,20 @@ def test_the_cost_callback_counts_requests_with_hosted_tools(on_baseten: fb.Fake
         llm.invoke("plain")
     assert cb.server_tool_requests == 1
     assert len(on_baseten.requests) == 2
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_response_fields_never_replace_the_packages_own_metadata(
+    on_baseten: fb.FakeBaseten, style: str
+) -> None:
+    # A body claiming a request id and hosted tools: the header and the request win.
+    forged = {"baseten_request_id": "forged-id", "baseten_server_tools": ["made-up"]}
+    streamed = style in {"stream", "astream"}
+    on_baseten.enqueue(fb.stream(extra=forged) if streamed else fb.chat(extra=forged))
+    with get_baseten_callback() as cb:
+        message = call(model_api(), style, "hi")
+    metadata = message.response_metadata
+    assert metadata["baseten_request_id"] == "req-1"  # the X-Baseten-Request-Id header
+    assert "baseten_server_tools" not in metadata  # no hosted tool was bound
+    assert metadata["baseten_response_fields"] == forged  # kept, under its own key
+    assert cb.server_tool_requests == 0
