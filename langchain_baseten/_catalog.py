@@ -11,13 +11,22 @@ Baseten entries from the same endpoint.
 :func:`parse_models` turns such an answer into :class:`ModelInfo` entries (a
 field that is missing or of the wrong type is ``None``/empty: unknown, never
 guessed). ``ChatBaseten.list_models(details=True)`` returns them without
-changing anything; ``ChatBaseten.refresh_catalog()`` also stores them for the
-whole process (:func:`remember`), after which
+changing anything; ``ChatBaseten.refresh_catalog()`` on Baseten's Model APIs
+(``https://inference.baseten.co/v1``) also stores them for the whole process
+(:func:`remember`), after which
 
-* :func:`langchain_baseten.get_model_profile` merges the live values
-  over the shipped profile of each listed slug, and
-* :func:`langchain_baseten.get_price` uses the live price when no price
-  was registered with ``register_price`` (a registered price always wins).
+* :func:`langchain_baseten.get_model_profile` adds the live values to the
+  shipped profile of each listed slug: fields the shipped data has are kept
+  (``refresh_catalog(override_shipped=True)`` puts the live ones over them),
+  and a slug the shipped data does not know gets a profile from them, and
+* :func:`langchain_baseten.get_price` uses the live price of a slug the
+  shipped table does not price (of every listed slug with
+  ``override_shipped=True``), unless a price was registered with
+  ``register_price`` (a registered price always wins).
+
+A catalogue from any other endpoint (a gateway, a local server, a dedicated
+deployment) is returned but never stored: another tenant's profiles, prices
+and reasoning checks do not depend on what some endpoint lists.
 
 Nothing is requested at import or construction: only an explicit call fetches.
 """
@@ -25,6 +34,7 @@ Nothing is requested at import or construction: only an explicit call fetches.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, cast
@@ -114,9 +124,12 @@ def _per_million(value: Any) -> float | None:
         return None
     try:
         amount = Decimal(str(value)) * _PER_MILLION
-    except InvalidOperation:
+    except (InvalidOperation, ArithmeticError):  # not a number; "1e999999" overflows
         return None
-    return float(amount) if amount.is_finite() and amount >= 0 else None
+    if not amount.is_finite() or amount < 0:
+        return None
+    per_million = float(amount)  # "1e400" is a finite Decimal but an infinite float
+    return per_million if math.isfinite(per_million) else None
 
 
 def _pricing(value: Any) -> ModelPrice | None:
@@ -171,18 +184,22 @@ def parse_models(payload: Mapping[str, Any], url: str = "GET /models") -> list[M
     ]
 
 
-def remember(infos: Iterable[ModelInfo]) -> None:
-    """Store live profiles and prices for the process, slug by slug.
+def remember(infos: Iterable[ModelInfo], *, override_shipped: bool = False) -> None:
+    """Store live profiles and prices of Baseten's Model APIs for the process, slug by slug.
 
-    A later refresh updates the slugs it lists and leaves the others; an id-only
-    entry (a dedicated deployment's ``/sync/v1/models``) changes nothing.
+    Call it only with the Model APIs' own catalogue (the caller checks the
+    endpoint). A later refresh updates the slugs it lists and leaves the others;
+    an id-only entry changes nothing.
 
     Args:
         infos: Entries from :func:`parse_models`.
+        override_shipped: Let live values replace the shipped profile fields and
+            prices of slugs the package ships; otherwise they only fill what the
+            shipped data lacks.
     """
     infos = list(infos)
     profiles = {info.id: info.profile() for info in infos if info.profile()}
     prices = {info.id: info.pricing for info in infos if info.pricing is not None}
-    update_live_profiles(profiles)
-    update_live_prices(prices)
+    update_live_profiles(profiles, override_shipped=override_shipped)
+    update_live_prices(prices, override_shipped=override_shipped)
     logger.debug("Live catalogue: %d profiles, %d prices", len(profiles), len(prices))

@@ -8,8 +8,9 @@ cached-input and output tokens, with the sources and date of the table in its
   slug, a negotiated rate); ``register_price(model, None)`` marks a model as
   unpriced.
 * ``BasetenCallbackHandler(prices={...})`` overrides prices for one handler.
-* ``ChatBaseten(...).refresh_catalog()`` records the prices Baseten's
-  ``GET /v1/models`` lists (:func:`update_live_prices`).
+* ``ChatBaseten(...).refresh_catalog()`` on the Model APIs records the prices
+  Baseten's ``GET /v1/models`` lists for slugs the shipped table lacks (for
+  every slug with ``override_shipped=True``; :func:`update_live_prices`).
 * :func:`get_price` answers with the registered price, else the live one, else
   the shipped one, else ``None``: an unknown price is never taken as zero, and a
   live price never replaces one you registered.
@@ -21,6 +22,7 @@ here; see :mod:`langchain_baseten._callbacks`.
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -59,13 +61,18 @@ class ModelPrice:
     cached_input: float | None = None
 
     def __post_init__(self) -> None:
-        """Reject negative or non-numeric prices."""
+        """Reject negative, non-finite (NaN, infinity) or non-numeric prices."""
         for name in ("input", "output", "cached_input"):
             value = getattr(self, name)
             if value is None and name == "cached_input":
                 continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                msg = f"ModelPrice.{name} must be a non-negative number, got {value!r}."
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not _finite(value)
+                or value < 0
+            ):
+                msg = f"ModelPrice.{name} must be a finite non-negative number, got {value!r}."
                 raise ValueError(msg)
 
     def cost(self, input_tokens: int, output_tokens: int, cached_tokens: int = 0) -> float:
@@ -86,6 +93,14 @@ class ModelPrice:
             + cached * cached_rate
             + output_tokens * self.output
         ) / _PER
+
+
+def _finite(value: float) -> bool:
+    """Whether ``value`` is finite as a float (an integer beyond float range is not)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 #: What :func:`register_price` and ``BasetenCallbackHandler(prices=...)`` accept:
@@ -139,16 +154,26 @@ _registered_lock = threading.Lock()
 _live: dict[str, ModelPrice] = {}
 
 
-def update_live_prices(prices: Mapping[str, ModelPrice]) -> None:
+def update_live_prices(
+    prices: Mapping[str, ModelPrice], *, override_shipped: bool = False
+) -> None:
     """Record prices from Baseten's live catalogue for this process.
 
-    They rank below :func:`register_price` and above the shipped table.
+    They rank below :func:`register_price`; a slug the shipped table prices keeps
+    the shipped price unless ``override_shipped``.
 
     Args:
         prices: Model slug -> price (USD per million tokens).
+        override_shipped: Live prices replace shipped ones too.
     """
+    shipped = _shipped()
+    live = {
+        name: price
+        for name, price in ((normalize_model(model), price) for model, price in prices.items())
+        if override_shipped or name not in shipped
+    }
     with _registered_lock:
-        _live.update({normalize_model(model): price for model, price in prices.items()})
+        _live.update(live)
 
 
 def _clear_live_prices() -> None:

@@ -11,12 +11,13 @@ The file is read once per process, on the first lookup (not at import), and
 every lookup returns a fresh copy, so changing one model's profile never changes
 another's.
 
-Live values: after ``ChatBaseten(...).refresh_catalog()`` the fields Baseten's
-``GET /v1/models`` states for a slug (context window, output limit, tools,
-structured output, reasoning, image input; see :mod:`langchain_baseten._catalog`)
-are merged over the shipped profile, and a slug the shipped data does not know
-gets a profile from them alone. A ``profile=`` given to ``ChatBaseten`` is never
-replaced.
+Live values: after ``ChatBaseten(...).refresh_catalog()`` on the Model APIs the
+fields Baseten's ``GET /v1/models`` states for a slug (context window, output
+limit, tools, structured output, reasoning, image input; see
+:mod:`langchain_baseten._catalog`) fill what the shipped profile lacks (with
+``override_shipped=True`` they replace shipped fields too), and a slug the
+shipped data does not know gets a profile from them alone. A ``profile=`` given
+to ``ChatBaseten`` is never replaced.
 
 One key goes beyond langchain-core's ``ModelProfile``: ``reasoning_switch``, how
 the model's thinking is switched (what ``ChatBaseten(reasoning=...)`` sends):
@@ -115,14 +116,25 @@ def get_model_profile(slug: str) -> ModelProfile | None:
     return _copy({**base, **live})
 
 
-def update_live_profiles(profiles: Mapping[str, Mapping[str, Any]]) -> None:
-    """Record live profile fields per slug for this process (merged over shipped data).
+def update_live_profiles(
+    profiles: Mapping[str, Mapping[str, Any]], *, override_shipped: bool = False
+) -> None:
+    """Record live profile fields per slug for this process (merged with shipped data).
 
     Args:
         profiles: Slug -> the ``ModelProfile`` fields the live catalogue states.
+        override_shipped: Live fields replace shipped ones; otherwise only fields
+            the shipped profile lacks are recorded.
     """
+    shipped = _profiles()
+    live: dict[str, dict[str, Any]] = {}
+    for slug, fields in profiles.items():
+        name = strip_prefix(slug)
+        known = {} if override_shipped else shipped.get(name, {})
+        if new := {key: value for key, value in fields.items() if key not in known}:
+            live[name] = new
     with _live_lock:
-        _live.update({strip_prefix(slug): dict(fields) for slug, fields in profiles.items()})
+        _live.update(live)
 
 
 def _clear_live_profiles() -> None:

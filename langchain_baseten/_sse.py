@@ -26,6 +26,7 @@ kilobytes).
 from __future__ import annotations
 
 import json
+import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",
     "DONE",
     "SSEDecoder",
+    "JSONNumberError",
     "SSEError",
     "ServerErrorEvent",
     "ServerSentEvent",
@@ -270,12 +272,18 @@ class SSEDecoder:
         return ServerSentEvent(name, data)
 
 
+class JSONNumberError(json.JSONDecodeError):
+    """JSON with an integer too long for Python to read (over ``sys.get_int_max_str_digits()``)."""
+
+
 def json_loads(text: str | bytes) -> Any:
     """``json.loads``, faster: orjson where it reads ``text`` to the same value.
 
     Raises:
         json.JSONDecodeError, UnicodeDecodeError, RecursionError: As ``json.loads``
             does, with its wording.
+        JSONNumberError: For an integer of more digits than Python converts (4300
+            by default), which ``json.loads`` reports as a bare ``ValueError``.
     """
     if _FAST_JSON is not None and not _has_long_digit_run(text):
         fast_loads, fast_error = _FAST_JSON
@@ -283,7 +291,17 @@ def json_loads(text: str | bytes) -> Any:
             return fast_loads(text)
         except fast_error:
             pass  # refused (or not JSON): json decides, and words any error, as before
-    return json.loads(text)
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise
+    except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        msg = (
+            f"an integer of more than {sys.get_int_max_str_digits()} digits, "
+            "which no real answer holds"
+        )
+        doc = text if isinstance(text, str) else text.decode(errors="replace")
+        raise JSONNumberError(msg, doc[:200], 0) from None
 
 
 def loads(text: str | bytes, what: str) -> Any:
@@ -307,6 +325,9 @@ def loads(text: str | bytes, what: str) -> Any:
             f"{what} with JSON nested too deeply to parse (thousands of levels of arrays "
             "or objects); no real answer looks like this"
         )
+        raise SSEError(msg) from None
+    except JSONNumberError as exc:
+        msg = f"{what} with {exc.msg}"
         raise SSEError(msg) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         shown = text[:200]

@@ -53,7 +53,7 @@ from langchain_baseten._pools import (
     shared_sync_client,
 )
 from langchain_baseten._redact import scrub, secret_values
-from langchain_baseten._sse import SSEError, json_loads, loads
+from langchain_baseten._sse import JSONNumberError, SSEError, json_loads, loads
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -260,6 +260,9 @@ def _json_body(response: httpx2.Response) -> Any:
             f"Baseten answered HTTP {response.status_code} with JSON nested too deeply to "
             "parse (thousands of levels of arrays or objects); no real answer looks like this."
         )
+        raise response_error(msg, response.request, body=None) from None
+    except JSONNumberError as exc:
+        msg = f"Baseten answered HTTP {response.status_code} with JSON holding {exc.msg}."
         raise response_error(msg, response.request, body=None) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         snippet = response.text[:200]

@@ -8,6 +8,7 @@ import logging
 from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self, cast, overload
+from urllib.parse import urlsplit
 
 from langchain_core.language_models import LangSmithParams
 from langchain_core.language_models.chat_models import (
@@ -30,7 +31,12 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_baseten._baseten import CHAT_LLM_TYPE, PROVIDER
+from langchain_baseten._baseten import (
+    CHAT_LLM_TYPE,
+    MODEL_API_BASE_URL,
+    MODEL_API_HOST,
+    PROVIDER,
+)
 from langchain_baseten._catalog import ModelInfo, parse_models, remember
 from langchain_baseten._config import API_KEY_ENV, secret_header_paths
 from langchain_baseten._connection import CONNECTION_FIELDS, CONNECTION_NAMES, BasetenConnection
@@ -906,16 +912,25 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
             url = f"GET {self.endpoint.base_url}/models"
             return parse_models(response.data, url) if details else model_ids(response.data, url)
 
-    def refresh_catalog(self) -> list[ModelInfo]:
-        """Fetch the live catalogue and use it for profiles and prices in this process.
+    def refresh_catalog(self, *, override_shipped: bool = False) -> list[ModelInfo]:
+        """Fetch the live catalogue of Baseten's Model APIs and use it in this process.
 
-        Asks this endpoint's ``GET /models`` (on the Model APIs, Baseten's whole
-        catalogue) and stores what each entry states: profiles of every
-        ``ChatBaseten`` built afterwards (and this one's, unless you passed
-        ``profile=``) take the live context window, output limit and features
-        over the shipped data, and the cost callback takes the live prices unless
-        a price was registered with ``register_price`` (which always wins). Only
-        this call makes a request; nothing is fetched at construction.
+        Asks this endpoint's ``GET /models``. On the Model APIs
+        (``https://inference.baseten.co/v1``) what each entry states is stored for
+        the process: profiles of every ``ChatBaseten`` built afterwards (and this
+        one's, unless you passed ``profile=``) and the cost callback's prices take
+        the live values where the shipped data has none (a slug the package does
+        not know, a field its profile lacks). Shipped facts are kept unless
+        ``override_shipped=True``; a price registered with ``register_price``
+        always wins. On any other endpoint (a gateway, a local server, a
+        dedicated deployment) the entries are returned and nothing is stored: a
+        warning of the ``langchain_baseten.chat_models`` logger says so. Only this
+        call makes a request; nothing is fetched at construction.
+
+        Args:
+            override_shipped: Let the live values replace the shipped profile
+                fields and prices of the slugs they list (opt-in: a wrong
+                catalogue would change every Model API model of the process).
 
         Returns:
             The catalogue entries, in the server's order.
@@ -924,18 +939,31 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
             openai.APIError: The request failed.
             BasetenResponseError: The answer had no ``data`` list.
         """
-        return self._remember(self.list_models(details=True))
+        return self._remember(self.list_models(details=True), override_shipped=override_shipped)
 
-    async def arefresh_catalog(self) -> list[ModelInfo]:
+    async def arefresh_catalog(self, *, override_shipped: bool = False) -> list[ModelInfo]:
         """Async twin of :meth:`refresh_catalog`.
+
+        Args:
+            override_shipped: As for :meth:`refresh_catalog`.
 
         Returns:
             The catalogue entries, in the server's order.
         """
-        return self._remember(await self.alist_models(details=True))
+        infos = await self.alist_models(details=True)
+        return self._remember(infos, override_shipped=override_shipped)
 
-    def _remember(self, infos: list[ModelInfo]) -> list[ModelInfo]:
-        remember(infos)
+    def _remember(self, infos: list[ModelInfo], *, override_shipped: bool) -> list[ModelInfo]:
+        url = urlsplit(self.endpoint.base_url)
+        if url.scheme != "https" or url.hostname != MODEL_API_HOST:
+            _log.warning(
+                "refresh_catalog(): %s is not Baseten's Model APIs (%s); its model list "
+                "is returned, not stored for the process's profiles and prices",
+                self.endpoint.base_url,
+                MODEL_API_BASE_URL,
+            )
+            return infos
+        remember(infos, override_shipped=override_shipped)
         if self.profile is None or isinstance(self.profile, _DerivedProfile):
             self.profile = self._resolve_model_profile()
         return infos

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -53,10 +55,22 @@ def local(fake: fb.FakeBaseten, **kwargs: Any) -> ChatBaseten:
     return ChatBaseten(**{**params, "max_retries": 0, **kwargs})
 
 
-def refresh(llm: ChatBaseten, style: str) -> list[ModelInfo]:
+def refresh(llm: ChatBaseten, style: str, *, override_shipped: bool = False) -> list[ModelInfo]:
     if style == "sync":
-        return llm.refresh_catalog()
-    return asyncio.run(llm.arefresh_catalog())
+        return llm.refresh_catalog(override_shipped=override_shipped)
+    return asyncio.run(llm.arefresh_catalog(override_shipped=override_shipped))
+
+
+def model_api() -> ChatBaseten:
+    """A Model API model: its requests reach the local server under ``on_baseten``."""
+    return ChatBaseten(model=GPT_OSS, api_key=KEY, max_retries=0)
+
+
+@pytest.fixture
+def on_baseten(fake_baseten: fb.FakeBaseten) -> Iterator[fb.FakeBaseten]:
+    """Requests to *.baseten.co go to the local server (the endpoint still reads Baseten's)."""
+    with redirect_baseten_to(fake_baseten.base_url):
+        yield fake_baseten
 
 
 # ---------------------------------------------------------------- parsing (pure)
@@ -108,6 +122,17 @@ def test_an_id_only_entry_states_nothing() -> None:
             {"pricing": ModelPrice(input=1.0, output=2.0)},
         ),
         ({"pricing": "0.1"}, {"pricing": None}),
+        # Absurd prices: decimal.Overflow, an infinite float, NaN, infinity.
+        ({"pricing": {"prompt": "1e999999", "completion": "1e-6"}}, {"pricing": None}),
+        ({"pricing": {"prompt": "1e400", "completion": "1e-6"}}, {"pricing": None}),
+        ({"pricing": {"prompt": "NaN", "completion": "1e-6"}}, {"pricing": None}),
+        ({"pricing": {"prompt": "1e-6", "completion": "Infinity"}}, {"pricing": None}),
+        ({"pricing": {"prompt": 1e-6, "completion": float("inf")}}, {"pricing": None}),
+        ({"pricing": {"prompt": 10**400, "completion": "1e-6"}}, {"pricing": None}),
+        (
+            {"pricing": {"prompt": "1e-6", "completion": "1e-6", "input_cache_read": "1e400"}},
+            {"pricing": ModelPrice(input=1.0, output=1.0)},
+        ),
     ],
 )
 def test_unusable_fields_are_unknown_never_guessed(
@@ -162,10 +187,11 @@ def test_construction_never_requests_the_catalogue(fake_baseten: fb.FakeBaseten)
 
 
 @pytest.mark.parametrize("style", STYLES)
-def test_refresh_puts_live_values_over_shipped_profiles_and_prices(
-    fake_baseten: fb.FakeBaseten, style: str
+def test_refresh_with_the_opt_in_puts_live_values_over_shipped_profiles_and_prices(
+    on_baseten: fb.FakeBaseten, style: str
 ) -> None:
-    infos = refresh(local(fake_baseten), style)
+    fake_baseten = on_baseten
+    infos = refresh(model_api(), style, override_shipped=True)
     assert [info.id for info in infos] == fb.DEFAULT_MODELS
     assert [r.path for r in fake_baseten.requests] == ["/v1/models"]
     profile = get_model_profile(GPT_OSS)
@@ -180,20 +206,20 @@ def test_refresh_puts_live_values_over_shipped_profiles_and_prices(
     assert len(fake_baseten.requests) == 1
 
 
-def test_a_registered_price_beats_the_live_one(fake_baseten: fb.FakeBaseten) -> None:
+def test_a_registered_price_beats_the_live_one(on_baseten: fb.FakeBaseten) -> None:
     register_price(GPT_OSS, {"input": 0.05, "output": 0.25})
-    local(fake_baseten).refresh_catalog()
+    model_api().refresh_catalog(override_shipped=True)
     assert get_price(GPT_OSS) == ModelPrice(input=0.05, output=0.25)
     unregister_price(GPT_OSS)
     assert get_price(GPT_OSS) == ModelPrice(input=0.12, output=0.6)  # then the live one
 
 
 def test_a_slug_missing_from_the_shipped_data_gets_a_live_profile(
-    fake_baseten: fb.FakeBaseten,
+    on_baseten: fb.FakeBaseten,
 ) -> None:
-    fake_baseten.enqueue(fb.models(["acme/new-model"], {"acme/new-model": ENTRY}))
+    on_baseten.enqueue(fb.models(["acme/new-model"], {"acme/new-model": ENTRY}))
     assert ChatBaseten(model="acme/new-model", api_key=KEY).profile is None
-    local(fake_baseten).refresh_catalog()
+    model_api().refresh_catalog()  # no opt-in needed: the shipped data has nothing
     profile = ChatBaseten(model="acme/new-model", api_key=KEY).profile
     assert profile is not None
     assert profile["max_input_tokens"] == 1048576
@@ -210,8 +236,8 @@ def test_refresh_updates_its_own_profile_but_never_a_users(
     with redirect_baseten_to(fake_baseten.base_url):
         derived = ChatBaseten(model=GPT_OSS, api_key=KEY)
         given = ChatBaseten(model=GPT_OSS, api_key=KEY, profile=mine)
-        refresh(derived, style)
-        refresh(given, style)
+        refresh(derived, style, override_shipped=True)
+        refresh(given, style, override_shipped=True)
     assert derived.profile is not None
     assert derived.profile["max_input_tokens"] == 131072
     assert given.profile == mine
@@ -225,4 +251,68 @@ def test_a_dedicated_deployments_id_only_list_changes_nothing(
     (info,) = [i for i in llm.refresh_catalog() if i.id == GPT_OSS]
     assert info == ModelInfo(id=GPT_OSS, owned_by="baseten")
     assert get_model_profile(GPT_OSS)["max_input_tokens"] == 128072  # type: ignore[index]
+    assert get_price(GPT_OSS) == ModelPrice(input=0.1, output=0.5)
+
+
+# ---------------------------------------------------------------- whose catalogue counts
+
+# A gateway's list as the adversarial review sent it: Model API slugs with a context
+# of 1, no tools, no reasoning, free.
+CORRUPT = {
+    GPT_OSS: {
+        "context_length": 1,
+        "max_completion_tokens": 1,
+        "supported_features": ["json_mode"],
+        "pricing": {"prompt": "0", "completion": "0"},
+    },
+    "acme/new-model": ENTRY,
+}
+
+
+def _shipped_facts_hold() -> None:
+    profile = get_model_profile(GPT_OSS)
+    assert profile is not None
+    assert profile["max_input_tokens"] == 128072
+    assert profile["tool_calling"] is True
+    assert get_price(GPT_OSS) == ModelPrice(input=0.1, output=0.5)
+    llm = ChatBaseten(model=GPT_OSS, api_key=KEY, reasoning="low")  # still accepted
+    assert llm.profile is not None
+    assert llm.profile["max_input_tokens"] == 128072
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_another_endpoints_list_is_returned_and_never_stored(
+    fake_baseten: fb.FakeBaseten, style: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_baseten.enqueue(fb.models([GPT_OSS, "acme/new-model"], CORRUPT))
+    with caplog.at_level(logging.WARNING, logger="langchain_baseten.chat_models"):
+        infos = refresh(local(fake_baseten), style, override_shipped=True)
+    assert [info.context_length for info in infos] == [1, 1048576]  # returned as listed
+    _shipped_facts_hold()
+    assert get_model_profile("acme/new-model") is None
+    assert get_price("acme/new-model") is None
+    assert "not Baseten's Model APIs" in caplog.text
+    assert KEY not in caplog.text
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_the_model_apis_list_fills_gaps_and_changes_shipped_facts_only_when_asked(
+    on_baseten: fb.FakeBaseten, style: str
+) -> None:
+    on_baseten.enqueue(*[fb.models([GPT_OSS, "acme/new-model"], CORRUPT)] * 2)
+    refresh(model_api(), style)
+    _shipped_facts_hold()
+    assert get_model_profile("acme/new-model")["max_input_tokens"] == 1048576  # type: ignore[index]
+    assert get_price("acme/new-model") == ModelPrice(0.14, 0.28, 0.03)
+    refresh(model_api(), style, override_shipped=True)  # the explicit opt-in
+    assert get_model_profile(GPT_OSS)["max_input_tokens"] == 1  # type: ignore[index]
+    assert get_price(GPT_OSS) == ModelPrice(input=0.0, output=0.0)
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, 10**400, "0.1", True, -1])
+def test_a_price_must_be_a_finite_non_negative_number(value: Any) -> None:
+    with pytest.raises(ValueError, match="finite non-negative number"):
+        ModelPrice(input=value, output=0.1)
+    with pytest.raises(ValueError, match="finite non-negative number"):
+        register_price(GPT_OSS, {"input": 0.1, "output": 0.1, "cached_input": value})
     assert get_price(GPT_OSS) == ModelPrice(input=0.1, output=0.5)

@@ -161,7 +161,12 @@ def test_the_fast_json_parser_gives_what_json_gives_for_str_text(text: str) -> N
 
 @pytest.mark.parametrize(
     ("text", "words"),
-    [("[" * 100_000, "nested too deeply"), ('{"a": }', "not JSON"), ("", "not JSON")],
+    [
+        ("[" * 100_000, "nested too deeply"),
+        ('{"a": }', "not JSON"),
+        ("", "not JSON"),
+        ('{"n": ' + "1" * 4301 + "}", "with an integer of more than 4300 digits"),
+    ],
 )
 def test_json_errors_are_worded_as_before(text: str, words: str) -> None:
     with pytest.raises(SSEError, match=words):

@@ -244,6 +244,21 @@ async def test_deeply_nested_json_raises_the_packages_error(
         await _answer(llm, style)
 
 
+@pytest.mark.parametrize("style", [*STREAM_STYLES, "invoke", "ainvoke"])
+async def test_an_integer_too_long_for_python_raises_the_packages_error(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    # json.loads refuses integers over 4300 digits with a bare ValueError.
+    chunk = b'{"id": "x", "choices": [], "usage": {"prompt_tokens": ' + b"9" * 5000 + b"}}"
+    if "stream" in style:
+        fake_baseten.enqueue(fb.raw_stream(b"data: " + chunk + b"\n\n"))
+    else:
+        fake_baseten.enqueue(fb.raw(200, chunk))
+    llm = chat_model(fake_baseten)
+    with pytest.raises(BasetenResponseError, match="an integer of more than 4300 digits"):
+        await _answer(llm, style)
+
+
 def _transport(server: fb.FakeBaseten, **kwargs: Any) -> Transport:
     settings = ClientSettings(base_url=server.url("/v1"), api_key=KEY, timeout=10, max_retries=0)
     return Transport(settings, **kwargs)
