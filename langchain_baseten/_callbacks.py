@@ -320,7 +320,8 @@ class BasetenCallbackHandler(BaseCallbackHandler):
             return replace(usage, unpriced_reason="no_price")
         cost = price.cost(counter.input_tokens, counter.output_tokens, counter.cached_tokens)
         cached_rate = price.input if price.cached_input is None else price.cached_input
-        savings = counter.cached_tokens * (price.input - cached_rate) / 1_000_000
+        cached = min(counter.cached_tokens, counter.input_tokens)  # as ModelPrice.cost counts
+        savings = cached * (price.input - cached_rate) / 1_000_000
         return replace(usage, cost=cost, cached_input_price=cached_rate, cache_savings=savings)
 
     @property

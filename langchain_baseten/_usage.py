@@ -11,6 +11,7 @@ chunk; this module only converts.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
@@ -18,22 +19,44 @@ from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, Us
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["combine_token_usage", "usage_metadata_from_wire"]
+__all__ = ["MAX_TOKEN_COUNT", "combine_token_usage", "usage_metadata_from_wire"]
+
+logger = logging.getLogger(__name__)
+
+#: The largest token count taken from a server for one response: a thousand times
+#: the largest context window there is. A larger one is a broken or hostile answer
+#: (10**400 would overflow every cost computation), read as unknown.
+MAX_TOKEN_COUNT = 10**12
 
 
-def _count(value: Any) -> int | None:
+def _shown(value: Any) -> str:
+    text = repr(value) if not isinstance(value, int) or value < 10**40 else "an integer"
+    return text[:40]
+
+
+def _count(value: Any, name: str = "a token count") -> int | None:
     """A token count the server reported, or ``None`` when it is missing or unusable.
 
-    Unusable: negative, NaN or infinite, fractional, a string, a boolean. Such a
-    count is unknown, not zero: reading it as 0 would report a free call.
+    Unusable: negative, NaN or infinite, fractional, a string, a boolean, or
+    above :data:`MAX_TOKEN_COUNT` (logged as a warning). Such a count is
+    unknown, not zero: reading it as 0 would report a free call.
     """
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, float) and value.is_integer() and value >= 0:
-        return int(value)  # 12.0 from a server that writes counts as floats
-    return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 12.0 from a server that writes counts as floats
+    if not isinstance(value, int) or value < 0:
+        return None
+    if value > MAX_TOKEN_COUNT:
+        logger.warning(
+            "The server reported %s=%s, more than %d tokens in one response: "
+            "the count is unusable, treated as unknown",
+            name,
+            _shown(value),
+            MAX_TOKEN_COUNT,
+        )
+        return None
+    return value
 
 
 # Wire key -> LangChain key, first match wins. ``cache_write_tokens`` is OpenAI's
@@ -51,15 +74,34 @@ _OUTPUT_DETAILS = (
 )
 
 
-def _details(wire: Any, keys: tuple[tuple[str, str], ...]) -> dict[str, int]:
-    """The token details a server reported (missing, ``null`` and unusable ones left out)."""
+def _details(
+    wire: Any, keys: tuple[tuple[str, str], ...], of: tuple[str, int]
+) -> dict[str, int]:
+    """The token details a server reported (missing, ``null`` and unusable ones left out).
+
+    ``of``: the count they are part of (``("prompt_tokens", 9)``): a detail above
+    it cannot be right and is left out, with a warning naming both.
+    """
     if not isinstance(wire, dict):
         return {}
     details: dict[str, int] = {}
+    whole, most = of
     for wire_key, key in keys:
-        count = _count(wire.get(wire_key))
-        if count is not None and key not in details:
-            details[key] = count
+        count = _count(wire.get(wire_key), wire_key)
+        if count is None or key in details:
+            continue
+        if count > most:
+            logger.warning(
+                "The server reported %s=%d, more than %s=%d it is part of: "
+                "the detail is left out of usage_metadata (a cost computed from it "
+                "would be wrong)",
+                wire_key,
+                count,
+                whole,
+                most,
+            )
+            continue
+        details[key] = count
     return details
 
 
@@ -78,8 +120,11 @@ def usage_metadata_from_wire(usage: Mapping[str, Any]) -> UsageMetadata | None:
         ``output_token_details`` (``reasoning``, ``audio``) for each detail the
         server reported. ``None`` (usage unknown, so cost unknown) when the
         prompt or completion count is missing or unusable (negative, NaN, a
-        string ...). An unusable total is replaced by input + output; an
-        unusable detail is left out.
+        string, above :data:`MAX_TOKEN_COUNT` ...). An unusable total is
+        replaced by input + output; an unusable detail, or one larger than the
+        count it is part of (cached above prompt tokens, reasoning above
+        completion tokens), is left out. Counts out of bounds and details
+        larger than their whole are logged as warnings.
 
     Example:
         .. code-block:: python
@@ -89,20 +134,26 @@ def usage_metadata_from_wire(usage: Mapping[str, Any]) -> UsageMetadata | None:
             usage_metadata_from_wire({"prompt_tokens": 9, "completion_tokens": 3})
             # {'input_tokens': 9, 'output_tokens': 3, 'total_tokens': 12}
     """
-    input_tokens = _count(usage.get("prompt_tokens"))
-    output_tokens = _count(usage.get("completion_tokens"))
+    input_tokens = _count(usage.get("prompt_tokens"), "prompt_tokens")
+    output_tokens = _count(usage.get("completion_tokens"), "completion_tokens")
     if input_tokens is None or output_tokens is None:
         return None
-    total = _count(usage.get("total_tokens"))
+    total = _count(usage.get("total_tokens"), "total_tokens")
     metadata = UsageMetadata(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         total_tokens=total if total is not None else input_tokens + output_tokens,
     )
-    input_details = _details(usage.get("prompt_tokens_details"), _INPUT_DETAILS)
+    input_details = _details(
+        usage.get("prompt_tokens_details"), _INPUT_DETAILS, ("prompt_tokens", input_tokens)
+    )
     if input_details:
         metadata["input_token_details"] = InputTokenDetails(**input_details)  # type: ignore[typeddict-item]
-    output_details = _details(usage.get("completion_tokens_details"), _OUTPUT_DETAILS)
+    output_details = _details(
+        usage.get("completion_tokens_details"),
+        _OUTPUT_DETAILS,
+        ("completion_tokens", output_tokens),
+    )
     if output_details:
         metadata["output_token_details"] = OutputTokenDetails(**output_details)  # type: ignore[typeddict-item]
     return metadata

@@ -24,6 +24,7 @@ from langchain_baseten import (
     get_baseten_callback,
     register_price,
 )
+from langchain_baseten._baseten import CHAT_LLM_TYPE
 from langchain_baseten._pricing import _shipped_prices, get_price, to_price, unregister_price
 from tests import fake_baseten as fb
 from tests.local_models import KEY
@@ -424,6 +425,8 @@ def test_response_without_usage_makes_cost_unknown(
         {"prompt_tokens": -5, "completion_tokens": 2, "total_tokens": -3},
         {"prompt_tokens": 10, "completion_tokens": float("nan")},
         {"prompt_tokens": "10", "completion_tokens": "2"},
+        {"prompt_tokens": 10**400, "completion_tokens": 2},  # overflowed the cost as a float
+        {"prompt_tokens": 10, "completion_tokens": 1e300},
     ],
 )
 def test_unusable_usage_makes_cost_unknown_not_free(
@@ -441,6 +444,82 @@ def test_unusable_usage_makes_cost_unknown_not_free(
     assert cb.total_cost is None
     assert cb.usage_by_model[GPT_OSS].requests_without_usage == 2
     assert "Total cost: unknown" in str(cb)
+
+
+@pytest.mark.parametrize("style", ["invoke", "stream"])
+def test_a_count_beyond_any_context_is_unknown_with_a_warning(
+    llm: ChatBaseten, fake_baseten: fb.FakeBaseten, style: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    usage = {"prompt_tokens": 10**400, "completion_tokens": 2, "total_tokens": 10**400}
+    reply = fb.chat("a", usage=usage) if style == "invoke" else fb.stream("a", usage=usage)
+    fake_baseten.enqueue(reply)
+    with get_baseten_callback() as cb, caplog.at_level("WARNING", logger="langchain_baseten"):
+        if style == "invoke":
+            llm.invoke("1")
+        else:
+            list(llm.stream("1"))
+    assert cb.total_cost is None  # unknown, and reading it raises nothing
+    assert cb.usage_by_model[GPT_OSS].requests_without_usage == 1
+    assert "prompt_tokens=an integer, more than 1000000000000 tokens" in caplog.text
+
+
+@pytest.mark.parametrize("style", ["invoke", "stream"])
+@pytest.mark.parametrize(
+    ("details", "named"),
+    [
+        ({"prompt_tokens_details": {"cached_tokens": 10**9}}, "cached_tokens=1000000000, more "
+         "than prompt_tokens=8"),
+        ({"completion_tokens_details": {"reasoning_tokens": 50}}, "reasoning_tokens=50, more "
+         "than completion_tokens=2"),
+    ],
+)  # fmt: skip
+def test_a_detail_larger_than_its_whole_is_left_out_with_a_warning(
+    llm: ChatBaseten,
+    fake_baseten: fb.FakeBaseten,
+    style: str,
+    details: dict[str, Any],
+    named: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # cached_tokens above prompt_tokens once reported $1,100 saved on a $0.0000074 call.
+    usage = {"prompt_tokens": 8, "completion_tokens": 2, "total_tokens": 10, **details}
+    reply = fb.chat("a", usage=usage) if style == "invoke" else fb.stream("a", usage=usage)
+    fake_baseten.enqueue(reply)
+    with get_baseten_callback() as cb, caplog.at_level("WARNING", logger="langchain_baseten"):
+        if style == "invoke":
+            message = llm.invoke("1")
+        else:
+            message = next(c for c in list(llm.stream("1")) if c.usage_metadata)
+    assert message.usage_metadata is not None
+    assert message.usage_metadata["input_tokens"] == 8
+    assert "input_token_details" not in message.usage_metadata
+    assert "output_token_details" not in message.usage_metadata
+    assert cb.cached_tokens == cb.reasoning_tokens == 0
+    assert cb.total_cost == pytest.approx(usd(GPT_OSS_PRICE, 8, 2))
+    assert cb.usage_by_model[GPT_OSS].cache_savings == 0
+    assert named in caplog.text
+
+
+def test_cache_savings_never_count_more_cached_than_input_tokens() -> None:
+    handler = BasetenCallbackHandler()
+    message = AIMessage(
+        "a",
+        response_metadata={"model_name": GPT_OSS, "model_provider": "baseten"},
+        usage_metadata={
+            "input_tokens": 10,
+            "output_tokens": 2,
+            "total_tokens": 12,
+            "input_token_details": {"cache_read": 10**9},  # not from this package's parser
+        },
+    )
+    run = uuid.uuid4()
+    params = {"_type": CHAT_LLM_TYPE, "endpoint_kind": "model_api", "model": GPT_OSS}
+    handler.on_chat_model_start({}, [[]], run_id=run, invocation_params=params)
+    handler.on_llm_end(LLMResult(generations=[[ChatGeneration(message=message)]]), run_id=run)
+    usage = handler.usage_by_model[GPT_OSS]
+    assert usage.cost == pytest.approx(usd(GPT_OSS_PRICE, 10, 2, cached=10))
+    assert usage.cache_savings is not None
+    assert usage.cache_savings <= usd(GPT_OSS_PRICE, 10, 0)
 
 
 def test_empty_handler_costs_zero() -> None:
