@@ -253,8 +253,8 @@ class RustPoster:
         except Exception as exc:  # noqa: BLE001 - mapped into the package's classes
             error = self._error(exc, time.monotonic() - started)
         else:
-            response = self._response(answer)
-            return response if response is not None else self.python(body)
+            usable = self._response(answer)
+            return usable if usable is not None else self.python(body)
         if error is None:
             return self.python(body)
         raise error  # outside the except block: the client's error is not kept as context
@@ -273,8 +273,8 @@ class RustPoster:
         except Exception as exc:  # noqa: BLE001 - mapped into the package's classes
             error = self._error(exc, time.monotonic() - started)
         else:
-            response = self._response(answer)
-            return response if response is not None else await self.apython(body)
+            usable = self._response(answer)
+            return usable if usable is not None else await self.apython(body)
         if error is None:
             return await self.apython(body)
         raise error

@@ -154,9 +154,7 @@ _registered_lock = threading.Lock()
 _live: dict[str, ModelPrice] = {}
 
 
-def update_live_prices(
-    prices: Mapping[str, ModelPrice], *, override_shipped: bool = False
-) -> None:
+def update_live_prices(prices: Mapping[str, ModelPrice], *, override_shipped: bool = False) -> None:
     """Record prices from Baseten's live catalogue for this process.
 
     They rank below :func:`register_price`; a slug the shipped table prices keeps

@@ -29,9 +29,8 @@ and ``proto/tei.proto``):
 
 from __future__ import annotations
 
-import math
-
 import asyncio
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar

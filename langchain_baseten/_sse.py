@@ -37,8 +37,8 @@ from langchain_baseten._limits import DEFAULT_MAX_EVENT_BYTES
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",
     "DONE",
-    "SSEDecoder",
     "JSONNumberError",
+    "SSEDecoder",
     "SSEError",
     "ServerErrorEvent",
     "ServerSentEvent",

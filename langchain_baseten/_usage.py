@@ -74,9 +74,7 @@ _OUTPUT_DETAILS = (
 )
 
 
-def _details(
-    wire: Any, keys: tuple[tuple[str, str], ...], of: tuple[str, int]
-) -> dict[str, int]:
+def _details(wire: Any, keys: tuple[tuple[str, str], ...], of: tuple[str, int]) -> dict[str, int]:
     """The token details a server reported (missing, ``null`` and unusable ones left out).
 
     ``of``: the count they are part of (``("prompt_tokens", 9)``): a detail above

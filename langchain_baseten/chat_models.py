@@ -48,8 +48,8 @@ from langchain_baseten._reasoning import apply_reasoning, check_reasoning, reaso
 from langchain_baseten._routing import Endpoint, Route, resolve_endpoint
 from langchain_baseten._server_tools import (
     SERVER_TOOLS_HEADER,
-    is_server_tool,
     add_server_fields,
+    is_server_tool,
     server_fields,
     server_tool_names,
 )

@@ -107,7 +107,6 @@ from tests.fake_baseten.server import (
 )
 
 __all__ = [
-    "Exchange",
     "CLOSE_TIMEOUT_SECONDS",
     "CONNECTION_TIMEOUT_SECONDS",
     "DEFAULT",
@@ -123,6 +122,7 @@ __all__ = [
     "SYSTEM_FINGERPRINT",
     "USER_PART_TYPES",
     "EncodingSupport",
+    "Exchange",
     "FakeBaseten",
     "Holding",
     "RecordedRequest",

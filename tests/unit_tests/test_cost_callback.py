@@ -463,16 +463,18 @@ def test_a_count_beyond_any_context_is_unknown_with_a_warning(
     assert "prompt_tokens=an integer, more than 1000000000000 tokens" in caplog.text
 
 
+CACHED_OVER_PROMPT = "cached_tokens=1000000000, more than prompt_tokens=8"
+REASONING_OVER_COMPLETION = "reasoning_tokens=50, more than completion_tokens=2"
+
+
 @pytest.mark.parametrize("style", ["invoke", "stream"])
 @pytest.mark.parametrize(
     ("details", "named"),
     [
-        ({"prompt_tokens_details": {"cached_tokens": 10**9}}, "cached_tokens=1000000000, more "
-         "than prompt_tokens=8"),
-        ({"completion_tokens_details": {"reasoning_tokens": 50}}, "reasoning_tokens=50, more "
-         "than completion_tokens=2"),
+        ({"prompt_tokens_details": {"cached_tokens": 10**9}}, CACHED_OVER_PROMPT),
+        ({"completion_tokens_details": {"reasoning_tokens": 50}}, REASONING_OVER_COMPLETION),
     ],
-)  # fmt: skip
+)
 def test_a_detail_larger_than_its_whole_is_left_out_with_a_warning(
     llm: ChatBaseten,
     fake_baseten: fb.FakeBaseten,

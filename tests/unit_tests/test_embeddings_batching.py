@@ -286,6 +286,10 @@ def packed(values: list[float]) -> str:
     return base64.b64encode(struct.pack(f"<{len(values)}f", *values)).decode()
 
 
+async def _maybe_await(result: Any) -> Any:
+    return await result if asyncio.iscoroutine(result) else result
+
+
 @pytest.mark.parametrize(
     ("embedding", "fragment"),
     [
@@ -310,11 +314,9 @@ async def test_unusable_vectors_are_response_errors(
     data = [{"index": 0, "embedding": [0.1, 0.2, 0.3]}, {"index": 1, "embedding": embedding}]
     fake_baseten.enqueue(fb.raw(200, json.dumps({"data": data}).encode()))
     emb = embeddings_model(fake_baseten)
+    call = emb.embed_documents if style == "sync" else emb.aembed_documents
     with pytest.raises(BasetenResponseError) as info:
-        if style == "sync":
-            emb.embed_documents(["a", "b"])
-        else:
-            await emb.aembed_documents(["a", "b"])
+        await _maybe_await(call(["a", "b"]))
     assert fragment in str(info.value)
     assert isinstance(info.value, openai.APIError)
 
