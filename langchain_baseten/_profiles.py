@@ -2,10 +2,12 @@
 
 ``ChatBaseten(model="baseten/openai/gpt-oss-120b").profile`` is filled from
 ``langchain_baseten/data/model_profiles.json`` (its ``_about`` block names the
-sources and the date of the data). Only Model API slugs have profiles: a slug
-that is not in the file, a dedicated deployment and a custom ``base_url`` get
-``None``, never a guess. Pass ``profile={...}`` to ``ChatBaseten`` to supply or
-override one.
+sources and the date of the data). What the model is comes from its name, not
+its host: ``ChatBaseten(model="openai/gpt-oss-120b", base_url=...)`` (a gateway,
+Baseten's URL written out, ``BASETEN_BASE_URL`` at a local server) has the
+slug's profile (:func:`profile_for_model_name`). A name that is not in the file
+and a dedicated deployment's model ID get ``None``, never a guess. Pass
+``profile={...}`` to ``ChatBaseten`` to supply or override one.
 
 The file is read once per process, on the first lookup (not at import), and
 every lookup returns a fresh copy, so changing one model's profile never changes
@@ -19,8 +21,11 @@ limit, tools, structured output, reasoning, image input; see
 shipped data does not know gets a profile from them alone. A ``profile=`` given
 to ``ChatBaseten`` is never replaced.
 
-One key goes beyond langchain-core's ``ModelProfile``: ``reasoning_switch``, how
-the model's thinking is switched (what ``ChatBaseten(reasoning=...)`` sends):
+One fact goes beyond langchain-core's ``ModelProfile``: ``reasoning_switch``, how
+the model's thinking is switched (what ``ChatBaseten(reasoning=...)`` sends). It
+is kept out of the profile dict (langchain-core warns about keys it does not
+declare, so a profile copied into ``profile=`` would warn) and read by name with
+:func:`reasoning_switch_for` (``ChatBaseten(...).reasoning_switch``):
 
 * ``"enable_thinking"``: ``chat_template_args: {"enable_thinking": bool}`` (Kimi,
   GLM, Nemotron);
@@ -50,10 +55,14 @@ __all__ = [
     "ReasoningSwitch",
     "get_model_profile",
     "model_ids",
+    "profile_for_model_name",
+    "reasoning_switch_for",
     "update_live_profiles",
 ]
 
 _DATA_FILE = "model_profiles.json"
+#: The shipped data's keys that langchain-core's ``ModelProfile`` does not declare.
+_PACKAGE_KEYS = frozenset({"reasoning_switch"})
 
 #: How a model's thinking is switched (the profile key ``reasoning_switch``).
 ReasoningSwitch = Literal["enable_thinking", "reasoning_effort", "always"]
@@ -80,8 +89,8 @@ def _profiles() -> dict[str, dict[str, Any]]:
 
 
 def _copy(profile: dict[str, Any]) -> ModelProfile:
-    """A copy the caller may modify (the one list value copied too)."""
-    copy = dict(profile)
+    """A copy the caller may modify (the one list value copied too), core's keys only."""
+    copy = {key: value for key, value in profile.items() if key not in _PACKAGE_KEYS}
     if "reasoning_effort_levels" in copy:
         copy["reasoning_effort_levels"] = list(copy["reasoning_effort_levels"])
     return cast("ModelProfile", copy)
@@ -95,7 +104,8 @@ def get_model_profile(slug: str) -> ModelProfile | None:
             ``baseten/`` is ignored). Matching is exact, case included.
 
     Returns:
-        A new ``ModelProfile`` dict (safe to modify), or ``None`` for a slug the
+        A new ``ModelProfile`` dict (safe to modify; only the keys langchain-core
+        declares, see :func:`reasoning_switch_for`), or ``None`` for a slug the
         shipped data does not know.
 
     Example:
@@ -141,6 +151,41 @@ def _clear_live_profiles() -> None:
     """Forget every live profile field (the shipped data applies again)."""
     with _live_lock:
         _live.clear()
+
+
+def profile_for_model_name(name: str | None, *, dedicated: bool = False) -> ModelProfile | None:
+    """The profile of the model a request names, whatever host it goes to.
+
+    The name decides: a Model API slug sent to Baseten, to a gateway, or to a
+    local server through ``base_url``/``BASETEN_BASE_URL`` is the same model. A
+    dedicated deployment's model ID names no model, so it has none.
+
+    Args:
+        name: The body ``model`` (``Endpoint.model``).
+        dedicated: Whether the request goes to a dedicated deployment.
+
+    Returns:
+        The profile (see :func:`get_model_profile`), or ``None``.
+    """
+    if dedicated or not name:
+        return None
+    return get_model_profile(name)
+
+
+def reasoning_switch_for(name: str | None) -> ReasoningSwitch | None:
+    """How the named model's thinking is switched, from the shipped data.
+
+    Args:
+        name: A Model API slug (a leading ``baseten/`` is ignored).
+
+    Returns:
+        ``"enable_thinking"``, ``"reasoning_effort"``, ``"always"``, or ``None``
+        when the shipped data documents no switch (or does not know the model).
+    """
+    if not name:
+        return None
+    switch = _profiles().get(strip_prefix(name), {}).get("reasoning_switch")
+    return cast("ReasoningSwitch | None", switch)
 
 
 def _known_model_api_slugs() -> list[str]:

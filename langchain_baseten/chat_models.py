@@ -43,7 +43,11 @@ from langchain_baseten._connection import CONNECTION_FIELDS, CONNECTION_NAMES, B
 from langchain_baseten._kwargs import CallKwargs, collect_init_kwargs, split_call_kwargs
 from langchain_baseten._messages import message_from_wire, messages_to_wire
 from langchain_baseten._parameters import SAMPLING_FIELDS, check_body_keys, check_request_params
-from langchain_baseten._profiles import get_model_profile, model_ids
+from langchain_baseten._profiles import (
+    model_ids,
+    profile_for_model_name,
+    reasoning_switch_for,
+)
 from langchain_baseten._reasoning import apply_reasoning, check_reasoning, reasoning_body
 from langchain_baseten._routing import Endpoint, Route, resolve_endpoint
 from langchain_baseten._server_tools import (
@@ -414,7 +418,8 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     def _check_reasoning_for_model(self) -> ChatBaseten:
         """Refuse at construction a ``reasoning=`` the model's profile rules out."""
         if self.reasoning is not None:
-            reasoning_body(self.reasoning, self.profile, self.endpoint.model)
+            endpoint = self.endpoint
+            reasoning_body(self.reasoning, self._reasoning_profile(endpoint), endpoint.model)
         return self
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
@@ -459,19 +464,44 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         return super().configurable_fields(**kwargs)
 
     def _resolve_model_profile(self) -> ModelProfile | None:
-        """The shipped profile of a Model API slug; ``None`` for anything else.
+        """The shipped profile of the model named, on any host; ``None`` if unknown.
 
-        Dedicated deployments, custom ``base_url`` endpoints and slugs missing from
-        ``langchain_baseten/data/model_profiles.json`` get ``None``, not a guess.
+        The model name decides, not the host (``base_url``, ``BASETEN_BASE_URL``):
+        see :func:`~langchain_baseten._profiles.profile_for_model_name`. Dedicated
+        model IDs and names missing from ``data/model_profiles.json`` get ``None``.
         """
         private = self.__pydantic_private__ or {}
         if private.get("_env") is None:  # core's own validator runs before ours
             return None
         endpoint = self.endpoint
-        if endpoint.kind != "model_api":
-            return None
-        profile = get_model_profile(endpoint.model)
+        profile = profile_for_model_name(endpoint.model, dedicated=endpoint.kind == "dedicated")
         return cast("ModelProfile", _DerivedProfile(profile)) if profile is not None else None
+
+    @property
+    def reasoning_switch(self) -> str | None:
+        """How ``reasoning=`` switches this model's thinking (from its name's shipped data).
+
+        ``"enable_thinking"``, ``"reasoning_effort"``, ``"always"``, or ``None``
+        (no documented switch: the pass-through rule). Kept out of ``profile``,
+        whose keys are langchain-core's own. A ``reasoning_switch`` in a
+        ``profile=`` you pass wins.
+        """
+        return self._reasoning_profile(self.endpoint).get("reasoning_switch")
+
+    def _reasoning_profile(self, target: Endpoint) -> dict[str, Any]:
+        """The profile ``reasoning=`` reads for ``target``: its profile plus its switch."""
+        if target == self.endpoint:
+            profile: Mapping[str, Any] = self.profile or {}
+        else:  # a per-call model= override
+            profile = (
+                profile_for_model_name(target.model, dedicated=target.kind == "dedicated") or {}
+            )
+        merged = dict(profile)
+        if "reasoning_switch" not in merged and target.kind != "dedicated":
+            switch = reasoning_switch_for(target.model)
+            if switch is not None:
+                merged["reasoning_switch"] = switch
+        return merged
 
     @property
     def _llm_type(self) -> str:
@@ -657,11 +687,8 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         value = check_reasoning(value)
         if value is None:
             return
-        if target == self.endpoint:
-            profile: Mapping[str, Any] | None = self.profile
-        else:  # a per-call model= override
-            profile = get_model_profile(target.model) if target.kind == "model_api" else None
-        apply_reasoning(body, reasoning_body(value, profile, target.model))
+        profile = self._reasoning_profile(target)
+        apply_reasoning(body, reasoning_body(value, profile or None, target.model))
 
     def _headers(
         self, body: Mapping[str, Any], target: Endpoint, kwargs: Mapping[str, Any]

@@ -67,8 +67,11 @@ def model_api(**kwargs: Any) -> ChatBaseten:
 def test_each_models_switch_comes_from_its_profile(
     slug: str, value: bool | str, expected: dict[str, Any]
 ) -> None:
-    profile = model_api(model=slug).profile
-    assert profile is not None
+    llm = model_api(model=slug)
+    assert llm.profile is not None
+    profile: dict[str, Any] = dict(llm.profile)
+    if llm.reasoning_switch is not None:  # kept out of the profile, read by name
+        profile["reasoning_switch"] = llm.reasoning_switch
     assert reasoning_body(value, profile, slug) == expected
 
 
@@ -159,6 +162,27 @@ def test_dedicated_and_custom_endpoints_use_the_pass_through_rule(
     first, second = (r.json() for r in fake_baseten.requests)
     assert first["chat_template_args"] == {"enable_thinking": False}
     assert second["reasoning_effort"] == "low"
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [None, "https://inference.baseten.co/v1"],  # from BASETEN_BASE_URL, or spelled out
+)
+def test_a_known_model_off_basetens_hosts_keeps_its_switch(
+    fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch, base_url: str | None
+) -> None:
+    # The model name says what the model is; the host only decides where requests go.
+    monkeypatch.setenv("BASETEN_BASE_URL", fake_baseten.url("/v1"))
+    extra = {} if base_url is None else {"base_url": base_url}
+    with redirect_baseten_to(fake_baseten.base_url):
+        llm = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY, reasoning=False, **extra)
+        llm.invoke("hi")
+        llm.invoke("hi", model="moonshotai/Kimi-K2.6", reasoning=True)
+    first, second = (r.json() for r in fake_baseten.requests)
+    assert first["reasoning_effort"] == "none"
+    assert "chat_template_args" not in first
+    assert second["chat_template_args"] == {"enable_thinking": True}
+    assert "reasoning_effort" not in second
 
 
 def test_a_per_call_model_override_uses_that_models_profile(on_baseten: fb.FakeBaseten) -> None:

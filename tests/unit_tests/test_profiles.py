@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import warnings
 from importlib import resources
 from typing import Any, get_type_hints
 
@@ -60,12 +61,62 @@ def test_vision_model_profile() -> None:
         {"model_url": "https://model-abcd1234.api.baseten.co/environments/production/predict"},
         {"model": "baseten/abcd1234", "served_model_name": "openai/gpt-oss-120b"},
         {"model": "abcdefgh", "route": "model_api"},  # routed to Model APIs, unknown slug
-        # A custom endpoint (gateway, local server) is not known to be the Model APIs.
-        {"model": "openai/gpt-oss-120b", "base_url": "http://127.0.0.1:9/v1"},
+        {"model": "acme/not-a-model", "base_url": "http://127.0.0.1:9/v1"},  # unknown name
     ],
 )
-def test_no_profile_for_unknown_dedicated_and_custom(kwargs: dict[str, Any]) -> None:
+def test_no_profile_for_unknown_names_and_dedicated_ids(kwargs: dict[str, Any]) -> None:
     assert ChatBaseten(api_key=KEY, **kwargs).profile is None
+
+
+@pytest.mark.usefixtures("no_baseten_env")
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        # What a ChatOpenAI user writes when swapping the class: Baseten's URL spelled out.
+        {"model": "openai/gpt-oss-120b", "base_url": "https://inference.baseten.co/v1"},
+        {"model": "baseten/openai/gpt-oss-120b", "base_url": "http://127.0.0.1:9/v1"},
+        {"model": "openai/gpt-oss-120b", "base_url": "https://gateway.example.com/v1"},
+    ],
+)
+def test_the_model_name_not_the_host_decides_the_profile(kwargs: dict[str, Any]) -> None:
+    llm = ChatBaseten(api_key=KEY, **kwargs)
+    assert llm.endpoint.kind == "custom"
+    assert llm.profile == get_model_profile("openai/gpt-oss-120b")
+    assert llm.profile is not None
+    assert llm.profile["max_input_tokens"] == 128072
+    assert llm.reasoning_switch == "reasoning_effort"
+
+
+def test_base_url_from_the_environment_keeps_the_profile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BASETEN_BASE_URL", "http://127.0.0.1:9/v1")
+    llm = ChatBaseten(model="deepseek-ai/DeepSeek-V3.1", api_key=KEY)
+    assert llm.endpoint.base_url == "http://127.0.0.1:9/v1"
+    assert llm.profile is not None
+    assert llm.profile["max_input_tokens"] == get_model_profile("deepseek-ai/DeepSeek-V3.1")[  # type: ignore[index]
+        "max_input_tokens"
+    ]
+    assert llm.reasoning_switch == "always"
+
+
+def test_profiles_hold_only_langchain_core_keys_so_passing_one_back_does_not_warn() -> None:
+    llm = ChatBaseten(model="moonshotai/Kimi-K2.6", api_key=KEY)
+    assert llm.profile is not None
+    assert "reasoning_switch" not in llm.profile
+    assert set(llm.profile) <= set(get_type_hints(ModelProfile))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        copy = ChatBaseten(model="acme/new-model", profile=dict(llm.profile), api_key=KEY)
+    assert copy.profile == llm.profile
+    # The switch is read by name, and a hand-written profile's own switch still wins.
+    assert llm.reasoning_switch == "enable_thinking"
+    assert copy.reasoning_switch is None
+    with pytest.warns(UserWarning, match="Unrecognized keys"):
+        own = ChatBaseten(
+            model="acme/new-model", profile={"reasoning_switch": "always"}, api_key=KEY
+        )
+    assert own.reasoning_switch == "always"
 
 
 def test_user_profile_overrides_the_shipped_one() -> None:
@@ -104,12 +155,15 @@ def test_data_is_read_once_and_not_at_import() -> None:
 
 
 def test_shipped_data_uses_only_model_profile_keys_with_the_right_types() -> None:
-    # reasoning_switch is this package's one documented extension (langchain_baseten._profiles).
+    # reasoning_switch is this package's one documented extension (langchain_baseten._profiles),
+    # kept in the data file and out of the profiles handed out.
     declared = {**get_type_hints(ModelProfile), "reasoning_switch": str}
     simple = {int: int, bool: bool, str: str}
     for slug in _known_model_api_slugs():
-        profile = get_model_profile(slug)
-        assert profile is not None
+        handed_out = get_model_profile(slug)
+        assert handed_out is not None
+        assert "reasoning_switch" not in handed_out
+        profile = _profiles()[slug]
         assert set(profile) <= set(declared), (slug, set(profile) - set(declared))
         assert profile.get("reasoning_switch", "always") in {
             "enable_thinking",
