@@ -18,6 +18,7 @@ from langchain_core.tools import tool
 from pydantic import BaseModel
 
 from tests import fake_baseten as fb
+from tests.local_models import chat_model
 
 if TYPE_CHECKING:
     from langchain_baseten import ChatBaseten
@@ -253,10 +254,10 @@ class WeatherReport(BaseModel):
     degrees: int
 
 
-def test_agent_with_a_structured_answer_as_a_tool(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
-) -> None:
-    # No model profile on a custom endpoint: create_agent picks its ToolStrategy.
+def test_agent_with_a_structured_answer_as_a_tool(fake_baseten: fb.FakeBaseten) -> None:
+    # A model name without a profile: create_agent picks its ToolStrategy.
+    llm = chat_model(fake_baseten, model="acme/unprofiled-model")
+    assert llm.profile is None
     agent = create_agent(llm, tools=[get_weather], response_format=WeatherReport)
     result = agent.invoke({"messages": [HumanMessage("Weather in Nice?")]}, LIMIT)
     assert result["structured_response"] == WeatherReport(city="Nice", degrees=1)
