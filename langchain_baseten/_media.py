@@ -28,7 +28,13 @@ import base64
 import binascii
 from typing import Any, NamedTuple
 
-__all__ = ["MessageConversionError", "user_content", "user_part"]
+__all__ = [
+    "MessageConversionError",
+    "ToolContentWarning",
+    "tool_content",
+    "user_content",
+    "user_part",
+]
 
 #: OpenAI-compatible parts that go to the server as they are.
 PASS_THROUGH = frozenset({"image_url", "input_audio", "audio_url", "video_url"})
@@ -43,6 +49,10 @@ _ACCEPTED = (
 
 class MessageConversionError(ValueError):
     """A message cannot be expressed in Baseten's chat API; the text says how to fix it."""
+
+
+class ToolContentWarning(UserWarning):
+    """A tool result's non-text part was replaced by a text stand-in before sending."""
 
 
 class _Source(NamedTuple):
@@ -182,3 +192,64 @@ def user_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
     if isinstance(content, str):
         return content
     return [user_part(block) for block in content]
+
+
+def _describe(block: Any) -> str:
+    """A short description of a non-text block, for its stand-in text."""
+    if not isinstance(block, dict):
+        return f"a {type(block).__name__} part"
+    kind = str(block.get("type"))
+    article = "an" if kind[:1] in "aeiou" else "a"
+    url = block.get("url")
+    if isinstance(url, str) and url and not url.startswith("data:"):
+        return f"{article} {kind} at {url[:200]}"
+    mime = block.get("mime_type")
+    if isinstance(mime, str) and mime:
+        return f"{article} {kind} ({mime})"
+    return f"{article} {kind!r} part"
+
+
+def _stand_in(block: Any, why: str) -> str:
+    return f"[{_describe(block)} from the tool was left out: {why}]"
+
+
+def tool_content(content: str | list[Any], *, media: bool) -> tuple[Any, list[str]]:
+    """A tool result's wire content, and what was left out of it (never an error).
+
+    A tool's result must never fail an agent run. Text goes as text. Other parts
+    (images, audio, files ...) go as the parts a user message would carry when
+    ``media`` is true (the model's profile says its endpoint takes images in
+    tool results, ``image_tool_message``, as ChatOpenAI sends them); otherwise,
+    or when no engine reads the part, a text stand-in says what was left out.
+
+    Args:
+        content: The ``ToolMessage`` content.
+        media: Whether to send media parts (else stand-ins).
+
+    Returns:
+        ``(content, left_out)``: a string (text only) or a list of parts, and
+        one description per part replaced by a stand-in.
+    """
+    if isinstance(content, str):
+        return content, []
+    parts: list[dict[str, Any]] = []
+    left_out: list[str] = []
+    for block in content:
+        if isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text"):
+            text = block if isinstance(block, str) else str(block.get("text", ""))
+            parts.append({"type": "text", "text": text})
+            continue
+        if media:
+            try:
+                parts.append(user_part(block))
+            except MessageConversionError as exc:
+                why = str(exc).split(". ", 1)[0]
+            else:
+                continue
+        else:
+            why = "this model's tool results are sent as text only"
+        left_out.append(_describe(block))
+        parts.append({"type": "text", "text": _stand_in(block, why)})
+    if all(part["type"] == "text" for part in parts):
+        return "".join(part["text"] for part in parts), left_out
+    return parts, left_out

@@ -13,6 +13,7 @@ Streamed ``chat.completion.chunk`` events become chunks in
 from __future__ import annotations
 
 import json
+import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from langchain_core.messages import (
@@ -28,7 +29,12 @@ from langchain_core.messages.block_translators import register_translator
 from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
 
 from langchain_baseten._baseten import PROVIDER, REQUEST_ID_HEADER
-from langchain_baseten._media import MessageConversionError, user_content
+from langchain_baseten._media import (
+    MessageConversionError,
+    ToolContentWarning,
+    tool_content,
+    user_content,
+)
 from langchain_baseten._tools import new_tool_call_id
 from langchain_baseten._usage import usage_metadata_from_wire
 
@@ -188,11 +194,29 @@ def _ai_to_wire(message: AIMessage) -> dict[str, Any]:
     return wire
 
 
-def message_to_wire(message: BaseMessage) -> dict[str, Any]:
+def _tool_to_wire(message: ToolMessage, *, tool_media: bool) -> dict[str, Any]:
+    """A tool result: never refused; what the endpoint cannot take is named in a stand-in."""
+    content, left_out = tool_content(message.content, media=tool_media)
+    if left_out:
+        warnings.warn(
+            f"A tool result ({message.name or message.tool_call_id!r}) had "
+            f"{', '.join(left_out)}; sent a text stand-in saying so instead, as this "
+            "model's profile does not say it takes images in tool results "
+            "(profile['image_tool_message']). To show the model the image, return text "
+            "from the tool and send the image in a following HumanMessage.",
+            ToolContentWarning,
+            stacklevel=2,
+        )
+    return {"role": "tool", "tool_call_id": message.tool_call_id, "content": content}
+
+
+def message_to_wire(message: BaseMessage, *, tool_media: bool = False) -> dict[str, Any]:
     """Convert one LangChain message to a chat-completions message dict.
 
     Args:
         message: A system, human, AI, tool or chat message.
+        tool_media: Send a tool result's images as content parts (the model's
+            profile says so: ``image_tool_message``); else text stand-ins.
 
     Returns:
         The wire dict.
@@ -208,11 +232,7 @@ def message_to_wire(message: BaseMessage) -> dict[str, Any]:
     elif isinstance(message, SystemMessage):
         wire = {"role": "system", "content": _text_only(message.content, "System")}
     elif isinstance(message, ToolMessage):
-        return {
-            "role": "tool",
-            "tool_call_id": message.tool_call_id,
-            "content": _text_only(message.content, "Tool"),
-        }
+        return _tool_to_wire(message, tool_media=tool_media)
     elif isinstance(message, ChatMessage):
         if message.role not in _WIRE_ROLES:
             msg = (
@@ -237,11 +257,14 @@ def message_to_wire(message: BaseMessage) -> dict[str, Any]:
     return wire
 
 
-def messages_to_wire(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+def messages_to_wire(
+    messages: Sequence[BaseMessage], *, tool_media: bool = False
+) -> list[dict[str, Any]]:
     """Convert a conversation to the request's ``messages`` list.
 
     Args:
         messages: The conversation, oldest first.
+        tool_media: See :func:`message_to_wire`.
 
     Returns:
         One wire dict per message, in order.
@@ -252,7 +275,7 @@ def messages_to_wire(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
     if not messages:
         msg = "No messages to send: pass at least one message (e.g. a HumanMessage)."
         raise MessageConversionError(msg)
-    return [message_to_wire(message) for message in messages]
+    return [message_to_wire(message, tool_media=tool_media) for message in messages]
 
 
 # --------------------------------------------------------------------------- from wire

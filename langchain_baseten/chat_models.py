@@ -488,15 +488,15 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         """
         return self._reasoning_profile(self.endpoint).get("reasoning_switch")
 
+    def _target_profile(self, target: Endpoint) -> Mapping[str, Any]:
+        """The profile of the model a request goes to (this one's, or a per-call ``model=``'s)."""
+        if target == self.endpoint:
+            return self.profile or {}
+        return profile_for_model_name(target.model, dedicated=target.kind == "dedicated") or {}
+
     def _reasoning_profile(self, target: Endpoint) -> dict[str, Any]:
         """The profile ``reasoning=`` reads for ``target``: its profile plus its switch."""
-        if target == self.endpoint:
-            profile: Mapping[str, Any] = self.profile or {}
-        else:  # a per-call model= override
-            profile = (
-                profile_for_model_name(target.model, dedicated=target.kind == "dedicated") or {}
-            )
-        merged = dict(profile)
+        merged = dict(self._target_profile(target))
         if "reasoning_switch" not in merged and target.kind != "dedicated":
             switch = reasoning_switch_for(target.model)
             if switch is not None:
@@ -632,7 +632,11 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         stream_usage = bool(self.stream_usage if call.stream_usage is None else call.stream_usage)
         endpoint, transport = self._connection()
         target = self._endpoint_for(call.model, endpoint)
-        body: dict[str, Any] = {"model": target.model, "messages": messages_to_wire(messages)}
+        tool_media = bool(self._target_profile(target).get("image_tool_message"))
+        body: dict[str, Any] = {
+            "model": target.model,
+            "messages": messages_to_wire(messages, tool_media=tool_media),
+        }
         self._body_layers(stop, call).apply(body)
         self._finish_body(body, kwargs.get("reasoning", self.reasoning), target)
         if stream:

@@ -17,6 +17,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from langchain_core.tools import tool
 from pydantic import BaseModel
 
+from langchain_baseten._media import ToolContentWarning
 from tests import fake_baseten as fb
 from tests.local_models import chat_model
 
@@ -233,18 +234,25 @@ async def test_async_usage_is_totalled_across_turns(
 # ---------------------------------------------------------------- failing tools, structured answers
 
 
-def test_a_tool_returning_an_image_stops_the_loop_before_the_next_request(
-    llm: ChatBaseten, fake_baseten: fb.FakeBaseten
+def test_a_tool_returning_an_image_does_not_stop_the_agent(
+    fake_baseten: fb.FakeBaseten,
 ) -> None:
+    # No profile (a dedicated deployment, an unknown name): the image is named in a stand-in.
+    llm = chat_model(fake_baseten, model="acme/unprofiled-model")
+
     @tool
     def chart(city: str) -> list[dict[str, Any]]:
         """Draw a weather chart for a city."""
         return [{"type": "image", "base64": "iVBORw0KGgo=", "mime_type": "image/png"}]
 
     agent = create_agent(llm, tools=[chart])
-    with pytest.raises(ValueError, match=r"Tool messages .* may only contain text"):
-        agent.invoke({"messages": [HumanMessage("Chart for Bergen?")]}, LIMIT)
-    assert len(fake_baseten.requests) == 1  # the tool ran; its result was never sent
+    with pytest.warns(ToolContentWarning, match="text stand-in"):
+        result = agent.invoke({"messages": [HumanMessage("Chart for Bergen?")]}, LIMIT)
+    assert isinstance(result["messages"][-1], AIMessage)
+    assert len(fake_baseten.requests) == 2  # the tool's result was sent
+    sent = fake_baseten.requests[1].json()["messages"][-1]
+    assert sent["role"] == "tool"
+    assert "an image (image/png) from the tool was left out" in sent["content"]
 
 
 class WeatherReport(BaseModel):

@@ -101,12 +101,6 @@ REFUSED: list[tuple[str, list[Any], dict[str, Any], str]] = [
         "cannot be sent back",
     ),
     (
-        "image in a ToolMessage",
-        [ToolMessage(content=[{"type": "image", "url": "https://x/y.png"}], tool_call_id="1")],
-        {},
-        "Tool messages sent to Baseten may only contain text",
-    ),
-    (
         "image in a SystemMessage",
         [SystemMessage(content=[{"type": "image_url", "image_url": {"url": "https://x"}}])],
         {},

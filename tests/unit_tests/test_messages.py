@@ -17,6 +17,7 @@ from langchain_core.messages import (
 )
 
 from langchain_baseten._errors import BasetenResponseError
+from langchain_baseten._media import ToolContentWarning
 from langchain_baseten._messages import (
     MessageConversionError,
     message_from_wire,
@@ -146,12 +147,40 @@ def test_invalid_tool_calls_go_back_with_their_raw_arguments() -> None:
     assert wire["tool_calls"][0]["function"]["arguments"] == "{not json"
 
 
-def test_tool_message_with_image_is_rejected_with_the_fix() -> None:
+def test_a_tool_message_with_an_image_gets_a_stand_in_and_a_warning() -> None:
     tool = ToolMessage(
-        content=[{"type": "image", "url": "https://example.com/x.png"}], tool_call_id="c1"
+        content=["chart:", {"type": "image", "base64": "iVBORw0KGgo=", "mime_type": "image/png"}],
+        tool_call_id="c1",
+        name="chart",
     )
-    with pytest.raises(MessageConversionError, match="following HumanMessage"):
-        messages_to_wire([tool])
+    with pytest.warns(ToolContentWarning, match=r"'chart'.*following HumanMessage"):
+        (wire,) = messages_to_wire([tool])
+    assert wire == {
+        "role": "tool",
+        "tool_call_id": "c1",
+        "content": "chart:[an image (image/png) from the tool was left out: this model's "
+        "tool results are sent as text only]",
+    }
+
+
+def test_a_tool_message_with_an_image_goes_as_parts_where_the_profile_says_so() -> None:
+    # As ChatOpenAI sends it: the text and image parts (profile["image_tool_message"]).
+    tool = ToolMessage(
+        content=[
+            {"type": "text", "text": "chart"},
+            {"type": "image", "url": "https://example.com/x.png"},
+            {"type": "file", "base64": "JVBERi0=", "mime_type": "application/pdf"},
+        ],
+        tool_call_id="c1",
+    )
+    with pytest.warns(ToolContentWarning, match="application/pdf"):
+        (wire,) = messages_to_wire([tool], tool_media=True)
+    text, image, file = wire["content"]
+    assert text == {"type": "text", "text": "chart"}
+    assert image == {"type": "image_url", "image_url": {"url": "https://example.com/x.png"}}
+    assert file["type"] == "text"
+    assert file["text"].startswith("[a file (application/pdf) from the tool was left out: ")
+    assert "'file' blocks" in file["text"]
 
 
 def test_tool_message_text_blocks_are_joined() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -24,6 +25,7 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
+from langchain_baseten._media import ToolContentWarning
 from langchain_baseten._messages import MessageConversionError
 from langchain_baseten._structured_output import tool_name
 from tests import fake_baseten as fb
@@ -540,7 +542,7 @@ def test_invalid_tool_call_goes_back_with_its_raw_arguments(
     ],
     ids=["url", "base64"],
 )
-async def test_tool_result_with_an_image_fails_before_sending(
+async def test_a_tool_result_with_an_image_is_sent_with_a_stand_in(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten, style: str, image: dict[str, Any]
 ) -> None:
     history = [
@@ -548,12 +550,33 @@ async def test_tool_result_with_an_image_fails_before_sending(
         AIMessage("", tool_calls=[{"name": "chart", "args": {}, "id": "call_c"}]),
         ToolMessage([image], tool_call_id="call_c"),
     ]
-    with pytest.raises(MessageConversionError) as info:
+    with pytest.warns(ToolContentWarning, match="text stand-in"):
         await answer(llm, style, history)
-    assert re.search(r"Tool messages .* may only contain text", str(info.value))
-    assert "'image' content block" in str(info.value)
-    assert "following HumanMessage" in str(info.value)
-    assert fake_baseten.requests == []
+    (request,) = fake_baseten.requests
+    sent = request.json()["messages"][-1]
+    assert sent["role"] == "tool"
+    assert sent["content"].startswith("[an image")
+    assert "left out" in sent["content"]
+
+
+@pytest.mark.parametrize("style", STYLES)
+async def test_a_tool_result_image_goes_as_a_part_when_the_profile_says_the_endpoint_takes_it(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    llm = chat_model(fake_baseten, model="acme/vision", profile={"image_tool_message": True})
+    image = {"type": "image", "url": "https://example.com/x.png"}
+    history = [
+        HumanMessage("Show me the chart"),
+        AIMessage("", tool_calls=[{"name": "chart", "args": {}, "id": "call_c"}]),
+        ToolMessage([image], tool_call_id="call_c"),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ToolContentWarning)
+        await answer(llm, style, history)
+    sent = fake_baseten.requests[0].json()["messages"][-1]
+    assert sent["content"] == [
+        {"type": "image_url", "image_url": {"url": "https://example.com/x.png"}}
+    ]
 
 
 # ---------------------------------------------------------------- structured output
