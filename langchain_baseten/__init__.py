@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         BasetenTruncatedOutputError,
         BasetenUnprocessableEntityError,
     )
+    from langchain_baseten._media import ToolContentWarning
     from langchain_baseten._pools import aclose_clients, close_clients
     from langchain_baseten._pricing import (
         ModelPrice,
@@ -92,6 +93,7 @@ __all__ = [
     "PriceSpec",
     "RerankResult",
     "Route",
+    "ToolContentWarning",
     "__version__",
     "aclose_clients",
     "close_clients",
@@ -111,6 +113,7 @@ _SOURCES: dict[str, str] = {
     "get_model_profile": "langchain_baseten._profiles",
     "Endpoint": "langchain_baseten._routing",
     "Route": "langchain_baseten._routing",
+    "ToolContentWarning": "langchain_baseten._media",
     "BasetenAuthenticationError": "langchain_baseten._errors",
     "BasetenBadRequestError": "langchain_baseten._errors",
     "BasetenCallbackHandler": "langchain_baseten._callbacks",

@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from langchain_core.tools import tool
 from pydantic import BaseModel
 
-from langchain_baseten._media import ToolContentWarning
+from langchain_baseten import ToolContentWarning
 from tests import fake_baseten as fb
 from tests.local_models import chat_model
 

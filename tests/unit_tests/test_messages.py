@@ -16,8 +16,8 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from langchain_baseten import ToolContentWarning
 from langchain_baseten._errors import BasetenResponseError
-from langchain_baseten._media import ToolContentWarning
 from langchain_baseten._messages import (
     MessageConversionError,
     message_from_wire,

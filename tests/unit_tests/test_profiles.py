@@ -94,9 +94,12 @@ def test_base_url_from_the_environment_keeps_the_profile(
     llm = ChatBaseten(model="deepseek-ai/DeepSeek-V3.1", api_key=KEY)
     assert llm.endpoint.base_url == "http://127.0.0.1:9/v1"
     assert llm.profile is not None
-    assert llm.profile["max_input_tokens"] == get_model_profile("deepseek-ai/DeepSeek-V3.1")[  # type: ignore[index]
-        "max_input_tokens"
-    ]
+    assert (
+        llm.profile["max_input_tokens"]
+        == get_model_profile("deepseek-ai/DeepSeek-V3.1")[  # type: ignore[index]
+            "max_input_tokens"
+        ]
+    )
     assert llm.reasoning_switch == "always"
 
 

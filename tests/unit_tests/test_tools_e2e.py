@@ -9,7 +9,6 @@ tracing metadata).
 from __future__ import annotations
 
 import json
-import re
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +24,7 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from langchain_baseten._media import ToolContentWarning
-from langchain_baseten._messages import MessageConversionError
+from langchain_baseten import ToolContentWarning
 from langchain_baseten._structured_output import tool_name
 from tests import fake_baseten as fb
 from tests.call_styles import STYLES, answer, merge_chunks, message_chunks
