@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         BasetenUnprocessableEntityError,
     )
     from langchain_baseten._media import ToolContentWarning
+    from langchain_baseten._openai_options import StreamChunkTimeoutError
     from langchain_baseten._pools import aclose_clients, close_clients
     from langchain_baseten._pricing import (
         ModelPrice,
@@ -93,6 +94,7 @@ __all__ = [
     "PriceSpec",
     "RerankResult",
     "Route",
+    "StreamChunkTimeoutError",
     "ToolContentWarning",
     "__version__",
     "aclose_clients",
@@ -114,6 +116,7 @@ _SOURCES: dict[str, str] = {
     "Endpoint": "langchain_baseten._routing",
     "Route": "langchain_baseten._routing",
     "ToolContentWarning": "langchain_baseten._media",
+    "StreamChunkTimeoutError": "langchain_baseten._openai_options",
     "BasetenAuthenticationError": "langchain_baseten._errors",
     "BasetenBadRequestError": "langchain_baseten._errors",
     "BasetenCallbackHandler": "langchain_baseten._callbacks",

@@ -468,3 +468,25 @@ def secret_header_paths(headers: Mapping[str, Any] | None) -> dict[str, str]:
         for name, value in (headers or {}).items()
         if isinstance(value, SecretStr) and "." not in name
     }
+
+
+def check_timeout_shape(value: Any) -> Any:
+    """Refuse ChatOpenAI's other ``request_timeout`` forms, naming what to pass instead.
+
+    ``timeout`` is one number: the seconds a request may take in total. A
+    ``(connect, read)`` pair or an ``httpx.Timeout`` sets per-phase limits, which
+    belong on the HTTP client.
+
+    Raises:
+        ValueError: For a tuple, list or timeout object.
+    """
+    if isinstance(value, (tuple, list)) or type(value).__name__ == "Timeout":
+        msg = (
+            f"timeout={value!r}: per-phase limits (connect, read ...) are not one number. "
+            "timeout (alias request_timeout) is the seconds a whole request may take, the "
+            "stream included (e.g. timeout=30); connecting has its own 5 s limit. For "
+            "per-phase limits pass http_client=httpx2.Client(timeout=httpx2.Timeout(...)) "
+            "(and http_async_client=) and leave timeout unset."
+        )
+        raise ValueError(msg)
+    return value

@@ -32,6 +32,7 @@ from langchain_baseten._config import (
     FieldsKey,
     api_key_field,
     check_default_headers,
+    check_timeout_shape,
     derive,
     endpoint_from_env,
     validated_secret_field,
@@ -141,6 +142,11 @@ class BasetenConnection(BaseModel):
         if not isinstance(values, dict):
             return values
         return collect_init_kwargs(cls, values, owner=cls.__name__, extras=False)
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _check_timeout_shape(cls, value: Any) -> Any:
+        return check_timeout_shape(value)
 
     @field_validator("default_headers", mode="before")
     @classmethod

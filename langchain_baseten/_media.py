@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 __all__ = [
     "MessageConversionError",
     "ToolContentWarning",
+    "text_part",
     "tool_content",
     "user_content",
     "user_part",
@@ -142,6 +143,18 @@ def _check_pass_through(block: dict[str, Any], kind: str) -> dict[str, Any]:
     return block
 
 
+def text_part(block: dict[str, Any]) -> dict[str, Any]:
+    """A text block as a text part; its ``cache_control`` (prompt caching) is kept.
+
+    ChatOpenAI forwards content blocks as given, so a ``cache_control`` marker
+    written for a caching proxy or engine reaches it; so does this.
+    """
+    part: dict[str, Any] = {"type": "text", "text": block.get("text", "")}
+    if (cache_control := block.get("cache_control")) is not None:
+        part["cache_control"] = cache_control
+    return part
+
+
 def user_part(block: Any) -> dict[str, Any]:
     """One part of a user message's content, as Baseten's chat API takes it.
 
@@ -162,7 +175,7 @@ def user_part(block: Any) -> dict[str, Any]:
         raise MessageConversionError(msg)
     kind = block.get("type")
     if kind == "text":
-        return {"type": "text", "text": block.get("text", "")}
+        return text_part(block)
     if kind in PASS_THROUGH:
         return _check_pass_through(block, str(kind))
     if kind in _URL_PARTS:

@@ -32,6 +32,7 @@ from langchain_baseten._baseten import PROVIDER, REQUEST_ID_HEADER
 from langchain_baseten._media import (
     MessageConversionError,
     ToolContentWarning,
+    text_part,
     tool_content,
     user_content,
 )
@@ -98,8 +99,12 @@ def __getattr__(name: str) -> Any:
 # --------------------------------------------------------------------------- to wire
 
 
-def _text_only(content: str | list[Any], role: str) -> str:
-    """Join text blocks; reject anything that is not text."""
+def _text_only(content: str | list[Any], role: str) -> str | list[dict[str, Any]]:
+    """Join text blocks; reject anything that is not text.
+
+    Blocks marked for prompt caching (``cache_control``) are kept as text parts,
+    the marker included, as ChatOpenAI forwards them.
+    """
     if isinstance(content, str):
         return content
     texts: list[str] = []
@@ -117,6 +122,11 @@ def _text_only(content: str | list[Any], role: str) -> str:
                 "the image in a following HumanMessage."
             )
             raise MessageConversionError(msg)
+    if any(isinstance(block, dict) and "cache_control" in block for block in content):
+        return [
+            text_part(block) if isinstance(block, dict) else {"type": "text", "text": block}
+            for block in content
+        ]
     return "".join(texts)
 
 

@@ -42,6 +42,13 @@ from langchain_baseten._config import API_KEY_ENV, secret_header_paths
 from langchain_baseten._connection import CONNECTION_FIELDS, CONNECTION_NAMES, BasetenConnection
 from langchain_baseten._kwargs import CallKwargs, collect_init_kwargs, split_call_kwargs
 from langchain_baseten._messages import message_from_wire, messages_to_wire
+from langchain_baseten._openai_options import (
+    check_disabled_params,
+    check_stream_chunk_timeout,
+    check_use_responses_api,
+    drop_disabled,
+    events_within,
+)
 from langchain_baseten._parameters import SAMPLING_FIELDS, check_body_keys, check_request_params
 from langchain_baseten._profiles import (
     model_ids,
@@ -70,7 +77,15 @@ from langchain_baseten._transport import Transport
 from langchain_baseten._usage import combine_token_usage
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
+    from collections.abc import (
+        AsyncGenerator,
+        AsyncIterable,
+        AsyncIterator,
+        Callable,
+        Iterator,
+        Mapping,
+        Sequence,
+    )
 
     from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
     from langchain_core.language_models import LanguageModelInput, ModelProfile
@@ -168,6 +183,19 @@ def _add_server_tool_metadata(
     if names := server_tool_names(body.get("tools")):
         metadata["baseten_server_tools"] = names
     add_server_fields(metadata, fields)
+
+
+def _attach_headers(
+    chunk: ChatGenerationChunk, headers: dict[str, str] | None
+) -> dict[str, str] | None:
+    """Put the response headers on a stream's first chunk (as ChatOpenAI does).
+
+    Returns:
+        ``None``: what is left to attach to later chunks.
+    """
+    if headers is not None:
+        chunk.message.response_metadata["headers"] = headers
+    return None
 
 
 class ChatBaseten(BasetenConnection, BaseChatModel):
@@ -362,6 +390,22 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     extra_body: dict[str, Any] | None = None
     """Extra top-level body keys, as with the openai client's ``extra_body``."""
 
+    # ChatOpenAI's client options (langchain_baseten._openai_options): never body keys.
+    include_response_headers: bool = False
+    """Put the HTTP response headers in ``response_metadata["headers"]`` (when streaming,
+    the first chunk's), as ChatOpenAI and langchain-baseten 0.2.x do."""
+    disabled_params: dict[str, Any] | None = None
+    """``{"param": None | [values]}``: never send that parameter (or those values of it),
+    whichever layer set it (as ChatOpenAI's ``disabled_params``)."""
+    use_responses_api: bool | None = None
+    """Accepted as ``False``/``None`` for code written for ChatOpenAI; Baseten serves the
+    Chat Completions API, so ``True`` is refused."""
+    stream_chunk_timeout: float | None = Field(default=None, exclude=True)
+    """Longest wait, in seconds, for the next chunk of an async stream (``astream``,
+    ``ainvoke`` with ``streaming=True``); raises ``StreamChunkTimeoutError``, an
+    ``asyncio.TimeoutError``, as ChatOpenAI's option of this name. ``None``/``0``: off
+    (the default; ChatOpenAI's is 120 s): ``timeout`` already bounds the whole request."""
+
     # The connection fields (model ... http_async_client) are BasetenConnection's.
     # hide_input_in_errors: a failed validation must never quote the input, api_key included.
     model_config = ConfigDict(
@@ -408,6 +452,21 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     @classmethod
     def _check_reasoning(cls, value: Any) -> Any:
         return check_reasoning(value)
+
+    @field_validator("use_responses_api", mode="before")
+    @classmethod
+    def _check_use_responses_api(cls, value: Any) -> Any:
+        return check_use_responses_api(value)
+
+    @field_validator("stream_chunk_timeout", mode="before")
+    @classmethod
+    def _check_stream_chunk_timeout(cls, value: Any) -> Any:
+        return check_stream_chunk_timeout(value)
+
+    @field_validator("disabled_params", mode="before")
+    @classmethod
+    def _check_disabled_params(cls, value: Any) -> Any:
+        return check_disabled_params(value)
 
     @field_validator("session_id", mode="before")
     @classmethod
@@ -683,6 +742,7 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
                 body["response_format"], "json_schema", strict=None
             )
         self._apply_reasoning(body, reasoning, target)
+        drop_disabled(body, self.disabled_params)
         check_request_params(body)
         body.pop("n", None)
 
@@ -770,6 +830,10 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
             async for chunk in chunks:
                 yield chunk
 
+    def _response_headers(self, headers: Mapping[str, str]) -> dict[str, str] | None:
+        """The headers for ``response_metadata`` (``include_response_headers=True``)."""
+        return dict(headers) if self.include_response_headers else None
+
     def _chat_result(
         self,
         response: Mapping[str, Any],
@@ -778,6 +842,8 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     ) -> ChatResult:
         message = message_from_wire(response, headers)
         _add_server_tool_metadata(message.response_metadata, server_fields(response), body or {})
+        if self.include_response_headers:
+            message.response_metadata["headers"] = dict(headers)
         usage = response.get("usage")
         llm_output = {
             "token_usage": dict(usage) if isinstance(usage, dict) else {},
@@ -841,13 +907,16 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
             request = self._request(messages, stop, kwargs, stream=True)
             with request.transport.stream(_CHAT_PATH, request.body, request.headers) as events:
                 parser = StreamParser(events.response.headers, stream_usage=request.stream_usage)
+                headers = self._response_headers(events.response.headers)
                 for event in events:
                     chunk = parser.feed(event)
                     if chunk is not None:
+                        headers = _attach_headers(chunk, headers)
                         if run_manager:
                             run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
                 chunk = parser.close(events, request.body)
+                _attach_headers(chunk, headers)
                 if run_manager:
                     run_manager.on_llm_new_token("", chunk=chunk)
                 yield chunk
@@ -867,13 +936,21 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
                 _CHAT_PATH, request.body, request.headers
             ) as events:
                 parser = StreamParser(events.response.headers, stream_usage=request.stream_usage)
-                async for event in events:
+                headers = self._response_headers(events.response.headers)
+                timed: AsyncIterable[dict[str, Any]] = (
+                    events
+                    if self.stream_chunk_timeout is None
+                    else events_within(events, self.stream_chunk_timeout, request.body["model"])
+                )
+                async for event in timed:
                     chunk = parser.feed(event)
                     if chunk is not None:
+                        headers = _attach_headers(chunk, headers)
                         if run_manager:
                             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
                 chunk = parser.close(events, request.body)
+                _attach_headers(chunk, headers)
                 if run_manager:
                     await run_manager.on_llm_new_token("", chunk=chunk)
                 yield chunk

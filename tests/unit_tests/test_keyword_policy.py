@@ -406,6 +406,11 @@ _NOT_PARAMETERS = {
     "stream_usage",
     "model_kwargs",
     "extra_body",
+    # ChatOpenAI's client options (langchain_baseten._openai_options, test_openai_options.py)
+    "include_response_headers",
+    "disabled_params",
+    "use_responses_api",
+    "stream_chunk_timeout",
 }
 
 
