@@ -22,6 +22,7 @@ from langchain_baseten._parameters import (
     RENAMED,
     check_body_keys,
     refusal,
+    typo_refusal,
 )
 
 if TYPE_CHECKING:
@@ -145,8 +146,13 @@ def collect_init_kwargs(
     values = dict(values)
     _apply_renamed(values, known)
     unknown = [key for key in values if key not in known]
+    names = known | PARAMETER_NAMES
     for key in unknown:
-        if problem := refusal(key, owner=owner):
+        if key in BASETEN_EXTRA_PARAMS:
+            continue
+        if problem := refusal(key, owner=owner) or typo_refusal(
+            key, names, owner=owner, per_call=False
+        ):
             raise ValueError(problem)
     if not extras or (not unknown and not values.get("model_kwargs")):
         return values
@@ -181,6 +187,10 @@ class CallKwargs(NamedTuple):
     body: dict[str, Any]
 
 
+#: The names a call may mean (a per-call typo of one of them is refused).
+_CALL_NAMES = PARAMETER_NAMES | _TOOL_AND_FORMAT_KEYS | _CONTROL_KEYS
+
+
 def _per_call_problem(key: str, owner: str, connection: frozenset[str]) -> str | None:
     if key in connection or key in RENAMED:
         return (
@@ -188,7 +198,9 @@ def _per_call_problem(key: str, owner: str, connection: frozenset[str]) -> str |
             f"with llm.model_copy(update={{{key!r}: ...}}), or declare it configurable "
             f"(llm.configurable_fields(...)) and pass it in the config."
         )
-    return refusal(key, owner=owner)
+    return refusal(key, owner=owner) or typo_refusal(
+        key, _CALL_NAMES | connection, owner=owner, per_call=True
+    )
 
 
 def split_call_kwargs(

@@ -37,6 +37,7 @@ says which.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -58,9 +59,11 @@ __all__ = [
     "Param",
     "check_body_keys",
     "check_request_params",
+    "close_parameter",
     "is_credential_name",
     "is_secret_header",
     "refusal",
+    "typo_refusal",
 ]
 
 #: Stop sequences Baseten accepts at most.
@@ -214,6 +217,53 @@ _CREDENTIAL_WORDS = frozenset(
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 
 
+#: How alike a name must be to a known one to be taken for its typo (difflib's ratio):
+#: ``temprature``/``temperature`` 0.95, ``max_token``/``max_tokens`` 0.95; ``top_a``
+#: (a real engine parameter) / ``top_k`` 0.8 is not a typo.
+_TYPO_CUTOFF = 0.85
+
+
+def close_parameter(name: str, names: frozenset[str] | None = None) -> str | None:
+    """The known parameter ``name`` is most likely a typo of, or ``None``.
+
+    Args:
+        name: An unknown keyword.
+        names: The names to compare with (default: every request parameter and
+            Baseten/vLLM extra).
+
+    Returns:
+        The closest name at least :data:`_TYPO_CUTOFF` alike, else ``None``.
+    """
+    candidates = PARAMETER_NAMES if names is None else names
+    if name in candidates:
+        return None
+    matches = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=_TYPO_CUTOFF)
+    return matches[0] if matches else None
+
+
+def typo_refusal(name: str, names: frozenset[str], *, owner: str, per_call: bool) -> str | None:
+    """The error message for a keyword that looks like a typo of a known one, or ``None``.
+
+    Args:
+        name: The unknown keyword.
+        names: The names it could have meant (fields, aliases, parameters).
+        owner: The class named in the message.
+        per_call: Whether it was a call's keyword (the escape hatch differs).
+
+    Returns:
+        "did you mean ..." with the way to send the key anyway, or ``None``.
+    """
+    match = close_parameter(name, names)
+    if match is None:
+        return None
+    hatch = "extra_body={...}" if per_call else "model_kwargs={...} (or extra_body={...})"
+    return (
+        f"{owner} got {name!r}, which is not a parameter it knows: did you mean {match!r}? "
+        f"If {name!r} is a body key your server reads, pass it in {hatch}. The value was "
+        "not sent."
+    )
+
+
 def is_credential_name(name: str) -> bool:
     """Whether a keyword or header name looks like it carries a credential.
 
@@ -227,8 +277,8 @@ def is_credential_name(name: str) -> bool:
     Returns:
         ``True`` when a word of the name is a credential word.
     """
-    if name in BASETEN_EXTRA_PARAMS:
-        return False
+    if name in BASETEN_EXTRA_PARAMS or close_parameter(name) is not None:
+        return False  # max_token is a typo of max_tokens, not a credential
     lowered = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
     return any(word in _CREDENTIAL_WORDS for word in _WORD_SPLIT.split(lowered))
 

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ReasoningSwitch",
     "get_model_profile",
+    "known_model_names",
     "model_ids",
     "profile_for_model_name",
     "reasoning_switch_for",
@@ -186,6 +187,17 @@ def reasoning_switch_for(name: str | None) -> ReasoningSwitch | None:
         return None
     switch = _profiles().get(strip_prefix(name), {}).get("reasoning_switch")
     return cast("ReasoningSwitch | None", switch)
+
+
+def known_model_names() -> list[str]:
+    """Every Model API slug known to exist: the shipped data's and the live catalogue's.
+
+    Returns:
+        The slugs (for "did you mean" hints: see ``_routing.model_name_hint``).
+    """
+    with _live_lock:
+        live = list(_live)
+    return [*_profiles(), *live]
 
 
 def _known_model_api_slugs() -> list[str]:

@@ -26,10 +26,14 @@ input can make a request go to a host other than Baseten's (or the user's own
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, TypedDict, Unpack
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypedDict, Unpack
 from urllib.parse import SplitResult, urlsplit
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 from langchain_baseten._baseten import (
     DEDICATED_HOST,
@@ -46,6 +50,7 @@ __all__ = [
     "Endpoint",
     "Route",
     "RoutingSettings",
+    "model_name_hint",
     "normalize_model_url",
     "resolve_endpoint",
 ]
@@ -532,3 +537,45 @@ def _model_api_endpoint(given: _Inputs, name: str) -> Endpoint:
         )
         raise _fail(msg)
     return Endpoint(base_url=MODEL_API_BASE_URL, model=name, kind="model_api")
+
+
+_NEAR_ID = re.compile(r"[A-Za-z0-9]{6,10}")
+
+
+def model_name_hint(name: str, known_slugs: Iterable[str]) -> str | None:
+    """A hint for a Model API name that is probably not what was meant, or ``None``.
+
+    Only names routed to the Model APIs are checked, at construction, so a
+    mistake shows before the first 404: a slug without its organisation
+    (``gpt-oss-120b`` for ``openai/gpt-oss-120b``), a slug a letter or two off a
+    known one, and a dedicated model ID of the wrong length (7 or 9 characters).
+    A slug the shipped data does not know and that is close to none is not
+    flagged: Baseten's catalogue may be newer than the package.
+
+    Args:
+        name: The body model (``Endpoint.model``) of a Model API endpoint.
+        known_slugs: The slugs known to exist (shipped profiles, live catalogue).
+
+    Returns:
+        The hint, or ``None``.
+    """
+    slugs = list(known_slugs)
+    if name in slugs:
+        return None
+    by_tail = {slug.rsplit("/", 1)[-1].lower(): slug for slug in slugs}
+    if "/" not in name and (slug := by_tail.get(name.lower())) is not None:
+        return f"model={name!r} has no organisation: did you mean {slug!r}?"
+    lowered = {slug.lower(): slug for slug in slugs}
+    pool = list(lowered) if "/" in name else list(by_tail)
+    close = difflib.get_close_matches(name.lower(), pool, n=1, cutoff=0.85)
+    if close:
+        slug = lowered[close[0]] if "/" in name else by_tail[close[0]]
+        return f"model={name!r} is not a Model API slug this package knows: did you mean {slug!r}?"
+    id_like = _NEAR_ID.fullmatch(name) and len(name) != 8  # noqa: PLR2004
+    if "/" not in name and id_like and any(c.isdigit() for c in name):
+        return (
+            f"model={name!r} is sent to the Model APIs as a slug, but looks like a dedicated "
+            f"model ID of {len(name)} characters; Baseten's model IDs have exactly 8 "
+            "(check it in the dashboard, or pass the deployment's URL as model_url=)."
+        )
+    return None

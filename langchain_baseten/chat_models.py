@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import warnings
 from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self, cast, overload
@@ -51,12 +52,13 @@ from langchain_baseten._openai_options import (
 )
 from langchain_baseten._parameters import SAMPLING_FIELDS, check_body_keys, check_request_params
 from langchain_baseten._profiles import (
+    known_model_names,
     model_ids,
     profile_for_model_name,
     reasoning_switch_for,
 )
 from langchain_baseten._reasoning import apply_reasoning, check_reasoning, reasoning_body
-from langchain_baseten._routing import Endpoint, Route, resolve_endpoint
+from langchain_baseten._routing import Endpoint, Route, model_name_hint, resolve_endpoint
 from langchain_baseten._server_tools import (
     SERVER_TOOLS_HEADER,
     add_server_fields,
@@ -472,6 +474,22 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     @classmethod
     def _check_session_id(cls, value: Any) -> Any:
         return check_session_id(value)
+
+    @model_validator(mode="after")
+    def _hint_at_a_mistyped_model(self) -> ChatBaseten:
+        """Warn about a Model API name that is close to a known slug or the wrong ID length."""
+        endpoint = self.endpoint
+        if endpoint.kind == "model_api" and self.profile is None:
+            hint = model_name_hint(endpoint.model, known_model_names())
+            if hint is not None:
+                warnings.warn(
+                    f"{hint} Requests go to the Model APIs ({endpoint.base_url}), which "
+                    "answer 404 for a name they do not serve; list_models() shows the "
+                    "catalogue.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        return self
 
     @model_validator(mode="after")
     def _check_reasoning_for_model(self) -> ChatBaseten:

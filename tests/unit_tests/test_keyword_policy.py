@@ -266,6 +266,50 @@ def test_unknown_names_warn_at_construction_and_go_in_the_body(
     assert body["other_flag"] == 1
 
 
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("temprature", "temperature"), ("max_token", "max_tokens"), ("top_pp", "top_p")],
+)
+def test_a_typo_of_a_parameter_says_did_you_mean_at_construction(
+    fake_baseten: fb.FakeBaseten, typo: str, meant: str
+) -> None:
+    # max_token is a typo of max_tokens, not a credential.
+    with pytest.raises(ValidationError, match=f"did you mean {meant!r}") as info:
+        chat_model(fake_baseten, **{typo: 0.2})
+    assert "credential" not in str(info.value)
+    assert "model_kwargs" in str(info.value)
+    # Meant as it is: model_kwargs sends it without a question.
+    chat_model(fake_baseten, model_kwargs={typo: 1}).invoke("hi")
+    assert fake_baseten.requests[-1].json()[typo] == 1
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("temprature", "temperature"), ("max_token", "max_tokens"), ("tool_choise", "tool_choice")],
+)
+def test_a_typo_of_a_parameter_is_refused_per_call_before_sending(
+    fake_baseten: fb.FakeBaseten, typo: str, meant: str
+) -> None:
+    llm = chat_model(fake_baseten)
+    with pytest.raises(ValueError, match=f"did you mean {meant!r}.*extra_body"):
+        llm.invoke("hi", **{typo: 0.2})
+    with pytest.raises(ValueError, match=f"did you mean {meant!r}"):
+        llm.bind(**{typo: 0.2}).invoke("hi")
+    assert fake_baseten.requests == []
+    llm.invoke("hi", extra_body={typo: 1})  # the way to send it anyway
+    assert fake_baseten.requests[-1].json()[typo] == 1
+
+
+def test_a_name_merely_like_a_parameter_is_not_taken_for_a_typo(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    # top_a is a real engine parameter (not top_k); my_flag is like nothing.
+    with pytest.warns(UserWarning, match="'top_a' is not a known ChatBaseten parameter"):
+        llm = chat_model(fake_baseten, top_a=0.1)
+    llm.invoke("hi", top_a=0.2)
+    assert fake_baseten.requests[-1].json()["top_a"] == 0.2
+
+
 # Every connection field, alias and other client's name for one (model= is the per-call
 # model override, tested with the routing).
 @pytest.mark.parametrize("name", sorted((CONNECTION_NAMES | set(RENAMED)) - {"model"}))

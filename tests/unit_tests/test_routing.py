@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from typing import Any
 
 import pytest
 
+from langchain_baseten import ChatBaseten
 from langchain_baseten._routing import (
     MODEL_API_BASE_URL,
     BasetenRoutingError,
+    model_name_hint,
     normalize_model_url,
     resolve_endpoint,
 )
+from tests.local_models import KEY
 
 HOST = "https://model-abcd1234.api.baseten.co"
 PROD = f"{HOST}/environments/production/sync/v1"
@@ -316,3 +321,49 @@ HOSTILE_MODEL_URLS = [
 def test_hostile_model_urls_are_rejected(url: str) -> None:
     with pytest.raises(BasetenRoutingError, match="model_url="):
         resolve_endpoint(None, model_url=url)
+
+
+# ---------------------------------------------------------------- hints for mistyped names
+
+
+@pytest.mark.usefixtures("no_baseten_env")
+@pytest.mark.parametrize(
+    ("model", "hint"),
+    [
+        ("gpt-oss-120b", "has no organisation: did you mean 'openai/gpt-oss-120b'"),
+        ("baseten/gpt-oss-120b", "did you mean 'openai/gpt-oss-120b'"),
+        ("openai/gpt-oss-12b", "did you mean 'openai/gpt-oss-120b'"),
+        ("deepseek-v3.1", "did you mean 'deepseek-ai/DeepSeek-V3.1'"),
+        ("abcd123", "dedicated model ID of 7 characters; Baseten's model IDs have exactly 8"),
+        ("abcd12345", "of 9 characters"),
+    ],
+)
+def test_a_name_close_to_a_known_slug_or_id_gets_a_hint_at_construction(
+    model: str, hint: str
+) -> None:
+    with pytest.warns(UserWarning, match=re.escape(hint)):
+        llm = ChatBaseten(model=model, api_key=KEY)
+    assert llm.endpoint.kind == "model_api"  # still routed as given: the hint is a warning
+
+
+@pytest.mark.usefixtures("no_baseten_env")
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"model": "openai/gpt-oss-120b"},
+        {"model": "acme/brand-new-model"},  # newer than the shipped data, like nothing
+        {"model": "abcdefg1", "route": "model_api"},  # 8 characters, routed on purpose
+        {"model": "abcd1234"},  # a dedicated deployment
+    ],
+)
+def test_known_new_and_dedicated_names_get_no_hint(kwargs: dict[str, Any]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ChatBaseten(api_key=KEY, **kwargs)
+
+
+def test_the_hint_reads_the_known_names_it_is_given() -> None:
+    assert model_name_hint("acme/model-x", ["acme/model-x"]) is None
+    assert model_name_hint("model-x", ["acme/model-x"]) == (
+        "model='model-x' has no organisation: did you mean 'acme/model-x'?"
+    )
