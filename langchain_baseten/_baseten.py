@@ -54,8 +54,10 @@ MODEL_API_BASE_URL: Final = f"https://{MODEL_API_HOST}/v1"
 
 #: Dedicated deployments (GPU-time billing): ``model-<id>.api.baseten.co`` and the
 #: regional ``model-<id>-<env>.api.baseten.co``; groups: model ID, regional environment.
+#: The ID in a pasted URL is taken as the dashboard shows it (4-32 letters and digits):
+#: only ``model=`` needs the 8-character shape, to tell an ID from a slug.
 DEDICATED_HOST: Final = re.compile(
-    r"model-([a-z0-9]{8})(?:-([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?))?\.api\.baseten\.co"
+    r"model-([a-z0-9]{4,32})(?:-([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?))?\.api\.baseten\.co"
 )
 _DEDICATED_DOMAIN: Final = ".api.baseten.co"
 #: The environment a dedicated deployment is reached through when none is named.

@@ -301,9 +301,17 @@ def _custom_base(base_url: object) -> str:
     return _strip_tail(base_url)
 
 
-def _body_model_for_custom(name: str | None, served_model_name: str | None) -> str:
+def _deployment_id_in(base_url: str) -> str | None:
+    """The model ID of a Baseten deployment URL given as ``base_url``, else ``None``."""
+    match = DEDICATED_HOST.fullmatch((urlsplit(base_url).hostname or "").lower())
+    return match.group(1) if match else None
+
+
+def _body_model_for_custom(name: str | None, served_model_name: str | None, base_url: str) -> str:
     if served_model_name is not None:
         return served_model_name
+    if name is None and (model_id := _deployment_id_in(base_url)) is not None:
+        return model_id  # a deployment's URL as base_url: what model_url= would send
     if name is None:
         msg = "base_url= needs a body model name: pass model= or served_model_name=."
         raise _fail(msg)
@@ -449,7 +457,7 @@ def _custom_endpoint(given: _Inputs, base_url: str) -> Endpoint:
         raise _fail(msg)
     return Endpoint(
         base_url=_custom_base(base_url),
-        model=_body_model_for_custom(given.name, given.served_model_name),
+        model=_body_model_for_custom(given.name, given.served_model_name, base_url),
         kind="custom",
     )
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx2
 from langchain_core.embeddings import Embeddings
 from langchain_core.exceptions import ContextOverflowError
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 
 from langchain_baseten import _embed
 from langchain_baseten._baseten import REQUEST_ID_HEADER
@@ -209,8 +209,10 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
 
     dimensions: int | None = Field(default=None, gt=0)
     """Output dimensions for models that support shortening (Matryoshka)."""
-    batch_size: int = Field(default=DEFAULT_BATCH_SIZE, ge=1)
-    """Most inputs per request."""
+    batch_size: int = Field(
+        default=DEFAULT_BATCH_SIZE, ge=1, validation_alias=AliasChoices("batch_size", "chunk_size")
+    )
+    """Most inputs per request (``chunk_size``, OpenAIEmbeddings' name, sets it too)."""
     max_chars_per_request: int = Field(default=DEFAULT_MAX_CHARS_PER_REQUEST, ge=1)
     """Most characters per request (a longer single text goes alone)."""
     max_concurrency: int = Field(default=DEFAULT_MAX_CONCURRENCY, ge=1, le=MAX_CONCURRENCY_LIMIT)
@@ -223,6 +225,25 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
     """Who sends the requests: ``"auto"`` (Baseten's Rust Performance Client when it is
     installed and can honour every setting, else the package's own Python transport),
     ``"python"`` or ``"performance-client"`` (needs the ``performance`` extra)."""
+
+    check_embedding_ctx_length: bool = False
+    """OpenAIEmbeddings' tiktoken splitting of long texts: accepted as ``False`` (what
+    non-OpenAI models need, and what happens here: each text is sent whole, and a text
+    longer than the model's window raises ``ContextOverflowError``); ``True`` is refused."""
+
+    @field_validator("check_embedding_ctx_length", mode="before")
+    @classmethod
+    def _no_tiktoken_splitting(cls, value: Any) -> Any:
+        if value is True:
+            msg = (
+                "check_embedding_ctx_length=True splits texts by OpenAI's tiktoken token "
+                "counts, which do not fit the models on Baseten; BasetenEmbeddings sends each "
+                "text whole (a text longer than the model's window raises "
+                "ContextOverflowError). Drop it or pass False, and split long texts first "
+                "(e.g. with a text splitter from langchain-text-splitters)."
+            )
+            raise ValueError(msg)
+        return value
 
     @field_validator("backend", mode="before")
     @classmethod

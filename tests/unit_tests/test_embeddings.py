@@ -24,6 +24,7 @@ from langchain_baseten import (
 )
 from tests import fake_baseten as fb
 from tests.local_models import DEDICATED_PATH, KEY, embeddings_model
+from tests.recording import redirect_baseten_to
 
 pytestmark = pytest.mark.usefixtures("no_baseten_env")
 
@@ -653,3 +654,34 @@ def test_chat_and_embeddings_on_one_endpoint_share_a_pool(fake_baseten: fb.FakeB
     assert not chat_settings.retry_lost_answers
     assert dataclasses.replace(emb_settings, retry_lost_answers=False) == chat_settings
     assert emb._connection()[1].sync_client._client is chat._connection()[1].sync_client._client
+
+
+# ---------------------------------------------------------------- OpenAIEmbeddings and 0.2.x habits
+
+
+def test_openai_embeddings_settings_are_accepted(fake_baseten: fb.FakeBaseten) -> None:
+    # chunk_size is OpenAIEmbeddings' name for the inputs per request.
+    emb = embeddings_model(fake_baseten, chunk_size=2, check_embedding_ctx_length=False)
+    assert emb.batch_size == 2
+    texts = ["a", "b", "c", "d", "e"]
+    assert emb.embed_documents(texts) == [vec(t) for t in texts]
+    assert sorted(inputs_of(fake_baseten)) == [["a", "b"], ["c", "d"], ["e"]]
+    for request in fake_baseten.requests:
+        assert "chunk_size" not in request.json()
+        assert "check_embedding_ctx_length" not in request.json()
+
+
+def test_tiktoken_splitting_is_refused_with_the_alternative() -> None:
+    with pytest.raises(ValueError, match=r"tiktoken.*sends each text whole.*text splitter"):
+        BasetenEmbeddings(model="baseten/abcd1234", api_key=KEY, check_embedding_ctx_length=True)
+
+
+def test_a_deployment_url_as_base_url_works_without_a_model(fake_baseten: fb.FakeBaseten) -> None:
+    # What model_url= does, for code that passes the deployment's URL as base_url.
+    url = "https://model-abcd1234.api.baseten.co/environments/production/sync/v1"
+    with redirect_baseten_to(fake_baseten.base_url):
+        emb = BasetenEmbeddings(base_url=url, api_key=KEY, backend="python")
+        assert emb.embed_query("hi") == vec("hi")
+    request = fake_baseten.requests[0]
+    assert request.path == f"{DEDICATED_PATH}/embeddings"
+    assert request.json()["model"] == "abcd1234"

@@ -290,7 +290,6 @@ HOSTILE_MODEL_URLS = [
     "https://model-abcd1234.api.baseten.co:8443/production/predict",
     "https://model-abcd1234.api.baseten.co/production/predict?x=1",
     "https://model-abcd1234.api.baseten.co/production/predict#frag",
-    "https://model-abcd123.api.baseten.co/production/predict",  # 7 characters
     "https://model-abcd1234.api.baseten.co/environments/a%2Fb/predict",
     "https://model-abcd1234.api.baseten.co/environments/../predict",
     "https://model-abcd1234.api.baseten.co\\@evil.com/predict",
@@ -315,6 +314,24 @@ HOSTILE_MODEL_URLS = [
     "//model-abcd1234.api.baseten.co/production/predict",
     "",
 ]
+
+
+@pytest.mark.parametrize("model_id", ["abcd123", "abcd12345", "q3x9"])
+def test_a_pasted_deployment_url_keeps_its_id_whatever_its_length(model_id: str) -> None:
+    # Only model= needs the 8-character shape (to tell an ID from a slug); a URL copied
+    # from the dashboard says it is a deployment, and still goes only to Baseten's host.
+    url = f"https://model-{model_id}.api.baseten.co/production/predict"
+    endpoint = resolve_endpoint(None, model_url=url)
+    assert endpoint.base_url == f"https://model-{model_id}.api.baseten.co/production/sync/v1"
+    assert (endpoint.kind, endpoint.model, endpoint.model_id) == ("dedicated", model_id, model_id)
+
+
+def test_a_deployment_url_as_base_url_sends_its_model_id_as_the_body_model() -> None:
+    base = "https://model-abcd1234.api.baseten.co/environments/production/sync/v1"
+    endpoint = resolve_endpoint(None, base_url=base)
+    assert (endpoint.base_url, endpoint.model, endpoint.kind) == (base, "abcd1234", "custom")
+    with pytest.raises(BasetenRoutingError, match="needs a body model name"):
+        resolve_endpoint(None, base_url="https://gateway.example.com/v1")
 
 
 @pytest.mark.parametrize("url", HOSTILE_MODEL_URLS)
