@@ -133,6 +133,14 @@ class BasetenConnection(BaseModel):
     _derived: DerivedCache = PrivateAttr(default_factory=_new_derived_cache)
     _env: EnvEndpoint | None = PrivateAttr(default=None)  # read by the validator below
 
+    def model_post_init(self, context: Any, /) -> None:
+        """Run the next class's post-init (langchain-core stamps its version in ``metadata``).
+
+        Without this, pydantic's private-attribute set-up that it installs as this
+        class's ``model_post_init`` would hide ``BaseLanguageModel.model_post_init``.
+        """
+        super().model_post_init(context)
+
     # ------------------------------------------------------------------ validation
 
     @model_validator(mode="before")

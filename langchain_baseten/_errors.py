@@ -313,6 +313,19 @@ def is_context_overflow(message: str | None) -> bool:
     return bool(message) and _OVERFLOW_PATTERNS.search(message.lower()) is not None  # type: ignore[union-attr]
 
 
+#: Error codes (OpenAI's ``error.code``, or a top-level ``code``) that mean the input is
+#: too long, whatever the message says (ChatOpenAI reads the code as well).
+_OVERFLOW_CODES = frozenset({"context_length_exceeded"})
+
+
+def _overflow_code(body: object) -> bool:
+    """Whether an error body carries a context-length error code."""
+    for holder in (body, body.get("error") if isinstance(body, dict) else None):
+        if isinstance(holder, dict) and holder.get("code") in _OVERFLOW_CODES:
+            return True
+    return False
+
+
 _STATUS_HINTS: dict[int, str] = {
     400: "the request was rejected; check the parameters this model supports",
     401: "the API key was not accepted; check BASETEN_API_KEY or api_key=",
@@ -489,6 +502,8 @@ def _status_error(
     cls = _status_class(status, said)
     shown = _truncate(said or "(no message in the response body)")
     hint = _hint(status, said, _safe_request(err), url)
+    if status in _OVERFLOW_STATUSES and _overflow_code(err.body):
+        cls, hint = BasetenContextOverflowError, _OVERFLOW_HINT
     message = f"Baseten returned HTTP {status}: {shown} Likely cause: {hint}."
     new = cls(
         message,

@@ -21,6 +21,7 @@ from langchain_core.messages import (
     AIMessageChunk,
     BaseMessage,
     ChatMessage,
+    FunctionMessage,
     HumanMessage,
     SystemMessage,
     ToolMessage,
@@ -188,10 +189,32 @@ def _ai_text_and_reasoning(message: AIMessage) -> _AssistantText:
     return _AssistantText(text, reasoning if isinstance(reasoning, str) else None)
 
 
+def _legacy_function_call(message: AIMessage) -> dict[str, Any] | None:
+    """OpenAI's legacy ``function_call`` (``additional_kwargs``) as a tool call, if any.
+
+    Older agents (and ChatOpenAI's function calling) keep the call there instead of
+    in ``tool_calls``; dropping it would send an empty assistant turn.
+    """
+    call = message.additional_kwargs.get("function_call")
+    if message.tool_calls or not isinstance(call, dict) or not call.get("name"):
+        return None
+    arguments = call.get("arguments")
+    return {
+        "id": new_tool_call_id(),
+        "type": "function",
+        "function": {
+            "name": str(call["name"]),
+            "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments or {}),
+        },
+    }
+
+
 def _ai_to_wire(message: AIMessage) -> dict[str, Any]:
     text, reasoning = _ai_text_and_reasoning(message)
     calls = [_tool_call_to_wire(call, valid=True) for call in message.tool_calls]
     calls += [_tool_call_to_wire(call, valid=False) for call in message.invalid_tool_calls]
+    if (legacy := _legacy_function_call(message)) is not None:
+        calls.append(legacy)
     wire: dict[str, Any] = {"role": "assistant", "content": text or (None if calls else "")}
     if calls:
         wire["tool_calls"] = calls
@@ -259,7 +282,8 @@ def message_to_wire(message: BaseMessage, *, tool_media: bool = False) -> dict[s
     else:
         msg = (
             f"{type(message).__name__} cannot be sent to Baseten. Use SystemMessage, "
-            "HumanMessage, AIMessage or ToolMessage (FunctionMessage: use ToolMessage)."
+            "HumanMessage, AIMessage or ToolMessage (FunctionMessage: use ToolMessage; "
+            "one right after the AIMessage whose function_call it answers is converted)."
         )
         raise MessageConversionError(msg)
     if message.name:
@@ -285,7 +309,21 @@ def messages_to_wire(
     if not messages:
         msg = "No messages to send: pass at least one message (e.g. a HumanMessage)."
         raise MessageConversionError(msg)
-    return [message_to_wire(message, tool_media=tool_media) for message in messages]
+    wire: list[dict[str, Any]] = []
+    legacy_calls: dict[str, str] = {}  # function name -> the id its legacy call was sent with
+    for message in messages:
+        if isinstance(message, FunctionMessage) and message.name in legacy_calls:
+            # The answer to a legacy function_call: a tool result for that call.
+            content, _ = tool_content(message.content, media=False)
+            call_id = legacy_calls.pop(message.name)
+            wire.append({"role": "tool", "tool_call_id": call_id, "content": content})
+            continue
+        converted = message_to_wire(message, tool_media=tool_media)
+        if isinstance(message, AIMessage) and "function_call" in message.additional_kwargs:
+            for call in converted.get("tool_calls", ()):
+                legacy_calls[call["function"]["name"]] = call["id"]
+        wire.append(converted)
+    return wire
 
 
 # --------------------------------------------------------------------------- from wire

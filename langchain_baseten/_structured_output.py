@@ -163,6 +163,13 @@ class _Complete(BaseCumulativeTransformOutputParser[Any]):
 
     parser: BaseCumulativeTransformOutputParser[Any]
     max_tokens: int | None = None
+    answer_type: Any = None
+    """The Pydantic class answers are instances of (what ``get_output_schema`` reports)."""
+
+    @property
+    def OutputType(self) -> Any:  # noqa: N802 - langchain-core's name
+        """The answers' class for a Pydantic schema (as ChatOpenAI reports it), else core's."""
+        return self.answer_type if self.answer_type is not None else super().OutputType
 
     def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
         """Check a whole answer, then parse as the wrapped parser does."""
@@ -321,6 +328,8 @@ def output_parser(
         parser = PydanticOutputParser(pydantic_object=schema)
     else:
         parser = JsonOutputParser()
-    if not check_stream_end:
-        return _Complete(parser=parser, max_tokens=max_tokens, name=parser.get_name())
-    return _StreamEndCheck(parser=parser, max_tokens=max_tokens, name=parser.get_name())
+    answer_type = schema if _is_pydantic(schema) else None
+    wrapper = _Complete if not check_stream_end else _StreamEndCheck
+    return wrapper(
+        parser=parser, max_tokens=max_tokens, name=parser.get_name(), answer_type=answer_type
+    )

@@ -77,6 +77,7 @@ from langchain_baseten._structured_output import (
 from langchain_baseten._tools import ToolChoice, format_tools, tool_choice_to_wire
 from langchain_baseten._transport import Transport
 from langchain_baseten._usage import combine_token_usage
+from langchain_baseten._version import __version__
 
 if TYPE_CHECKING:
     from collections.abc import (
@@ -441,6 +442,12 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
                 "stop": self.stop,
             }
         )
+        return self
+
+    @model_validator(mode="after")
+    def _set_baseten_version(self) -> ChatBaseten:
+        """Add this package's version to ``metadata["lc_versions"]`` (traces show it)."""
+        self._add_version("langchain-baseten", __version__)
         return self
 
     @model_validator(mode="after")
@@ -1249,12 +1256,20 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
 
         Args:
             messages: The messages to count.
-            tools: Tool schemas that would be sent with them.
+            tools: Tools that would be sent with them (any form ``bind_tools`` takes:
+                functions, Pydantic classes, LangChain tools, dicts).
 
         Returns:
             The estimated number of input tokens.
         """
-        return count_tokens_approximately(messages, tools=list(tools) if tools else None)
+        # Plain functions, Pydantic classes and LangChain tools alike, as bind_tools takes them
+        # (core's counter reads only BaseTool objects and dicts).
+        schemas = (
+            [tool if isinstance(tool, dict) else convert_to_openai_tool(tool) for tool in tools]
+            if tools
+            else None
+        )
+        return count_tokens_approximately(messages, tools=schemas)
 
     def get_num_tokens(self, text: str) -> int:
         """Estimate the token count of a text offline (about four characters per token).

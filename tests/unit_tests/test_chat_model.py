@@ -185,3 +185,33 @@ def test_num_tokens_offline_estimate() -> None:
     assert 0 < short < long
     assert 100 <= long <= 400
     assert 100 <= llm.get_num_tokens("a" * 400) <= 105
+
+
+def test_metadata_carries_the_versions_for_traces() -> None:
+    from langchain_baseten import __version__
+
+    llm = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY)
+    assert llm.metadata is not None
+    versions = llm.metadata["lc_versions"]
+    assert versions["langchain-baseten"] == __version__
+    assert "langchain-core" in versions
+    own = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY, metadata={"team": "blue"})
+    assert own.metadata is not None
+    assert own.metadata["team"] == "blue"
+    assert own.metadata["lc_versions"]["langchain-baseten"] == __version__
+
+
+def test_num_tokens_counts_tools_in_any_form_bind_tools_takes() -> None:
+    def get_weather(city: str) -> str:
+        """Get the weather for a city."""
+        return city
+
+    llm = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY)
+    messages = [HumanMessage("Weather in Paris?")]
+    bare = llm.get_num_tokens_from_messages(messages)
+    with_function = llm.get_num_tokens_from_messages(messages, tools=[get_weather])
+    with_dict = llm.get_num_tokens_from_messages(
+        messages, tools=[{"type": "function", "function": {"name": "get_weather"}}]
+    )
+    assert with_function > bare
+    assert with_dict > bare

@@ -154,6 +154,32 @@ async def test_an_overflow_error_event_inside_a_stream_is_context_overflow(
     assert not err.is_retryable
 
 
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize(
+    "body",
+    [
+        # OpenAI's error object with its standard code and other wording (the code is what
+        # langchain-openai's ChatOpenAI reads too); a gateway putting the code at the top.
+        {
+            "error": {
+                "message": "Request too large for this model.",
+                "type": "invalid_request_error",
+                "code": "context_length_exceeded",
+            }
+        },
+        {"message": "Request too large.", "code": "context_length_exceeded"},
+    ],
+)
+async def test_the_standard_overflow_code_is_context_overflow_whatever_the_wording(
+    fake_baseten: fb.FakeBaseten, style: str, body: dict[str, Any]
+) -> None:
+    fake_baseten.enqueue(fb.error(400, body))
+    err = await _raises(chat_model(fake_baseten), style)
+    assert isinstance(err, ContextOverflowError)
+    assert isinstance(err, be.BasetenContextOverflowError)
+    assert "shorten" in str(err)
+
+
 def test_an_ordinary_400_is_not_an_overflow(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.error(400, {"error": "temperature must be <= 2"}))
     with pytest.raises(be.BasetenBadRequestError) as info:

@@ -188,6 +188,34 @@ def test_tool_message_text_blocks_are_joined() -> None:
     assert messages_to_wire([tool])[0]["content"] == "ab"
 
 
+def test_a_legacy_function_call_goes_out_as_a_tool_call_and_its_answer_as_its_result() -> None:
+    # OpenAI's function calling (ChatOpenAI keeps it in additional_kwargs): not dropped.
+    ai = AIMessage(
+        "",
+        additional_kwargs={
+            "function_call": {"name": "get_weather", "arguments": '{"city": "Oslo"}'}
+        },
+    )
+    answer = FunctionMessage(content="cold", name="get_weather")
+    wire_ai, wire_answer = messages_to_wire([HumanMessage("Weather?"), ai, answer])[1:]
+    (call,) = wire_ai["tool_calls"]
+    assert call["type"] == "function"
+    assert call["function"] == {"name": "get_weather", "arguments": '{"city": "Oslo"}'}
+    assert call["id"]
+    assert wire_ai["content"] is None
+    assert wire_answer == {"role": "tool", "tool_call_id": call["id"], "content": "cold"}
+
+
+def test_a_function_call_next_to_tool_calls_is_not_sent_twice() -> None:
+    ai = AIMessage(
+        "",
+        tool_calls=[{"name": "f", "args": {}, "id": "call_1"}],
+        additional_kwargs={"function_call": {"name": "f", "arguments": "{}"}},
+    )
+    (wire,) = messages_to_wire([ai])
+    assert [c["id"] for c in wire["tool_calls"]] == ["call_1"]
+
+
 def test_unsupported_message_types() -> None:
     with pytest.raises(MessageConversionError, match="use ToolMessage"):
         messages_to_wire([FunctionMessage(content="x", name="f")])

@@ -606,6 +606,17 @@ def test_structured_output_each_method_and_schema_kind(
         assert body["response_format"] == {"type": "json_object"}
 
 
+@pytest.mark.parametrize("method", ["function_calling", "json_schema", "json_mode"])
+def test_structured_output_reports_the_pydantic_class_as_its_output_schema(
+    llm: ChatBaseten, method: str
+) -> None:
+    # As ChatOpenAI reports it (a chain's output type is what callers and servers read).
+    structured = llm.with_structured_output(Person, method=method)  # type: ignore[arg-type]
+    assert structured.get_output_schema() is Person
+    raw = llm.with_structured_output(Person, method=method, include_raw=True)  # type: ignore[arg-type]
+    assert raw.get_output_schema() is not Person  # {"raw", "parsed", "parsing_error"}
+
+
 @pytest.mark.parametrize("method", ["function_calling", "json_schema"])
 def test_structured_output_strict_on_the_wire(
     llm: ChatBaseten, fake_baseten: fb.FakeBaseten, method: str
