@@ -518,6 +518,7 @@ def message_from_wire(
         usage_metadata=usage_metadata_from_wire(usage) if isinstance(usage, dict) else None,
         response_metadata=response_metadata_from_wire(response, choice, headers),
         id=_text_or_none(response.get("id")),
+        name=_text_or_none(wire.get("name")),  # as ChatOpenAI keeps it
     )
 
 

@@ -1264,7 +1264,7 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         """
         # Plain functions, Pydantic classes and LangChain tools alike, as bind_tools takes them
         # (core's counter reads only BaseTool objects and dicts).
-        schemas = (
+        schemas: list[BaseTool | dict[str, Any]] | None = (
             [tool if isinstance(tool, dict) else convert_to_openai_tool(tool) for tool in tools]
             if tools
             else None

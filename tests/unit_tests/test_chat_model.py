@@ -9,7 +9,7 @@ import httpx2
 import pytest
 from langchain.chat_models import init_chat_model
 from langchain_core.load import dumpd, dumps, load
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError
 
 from langchain_baseten import ChatBaseten
@@ -207,7 +207,7 @@ def test_num_tokens_counts_tools_in_any_form_bind_tools_takes() -> None:
         return city
 
     llm = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY)
-    messages = [HumanMessage("Weather in Paris?")]
+    messages: list[BaseMessage] = [HumanMessage("Weather in Paris?")]
     bare = llm.get_num_tokens_from_messages(messages)
     with_function = llm.get_num_tokens_from_messages(messages, tools=[get_weather])
     with_dict = llm.get_num_tokens_from_messages(

@@ -291,8 +291,9 @@ def test_a_typo_of_a_parameter_is_refused_per_call_before_sending(
     fake_baseten: fb.FakeBaseten, typo: str, meant: str
 ) -> None:
     llm = chat_model(fake_baseten)
+    typo_kwargs: dict[str, Any] = {typo: 0.2}
     with pytest.raises(ValueError, match=f"did you mean {meant!r}.*extra_body"):
-        llm.invoke("hi", **{typo: 0.2})
+        llm.invoke("hi", **typo_kwargs)
     with pytest.raises(ValueError, match=f"did you mean {meant!r}"):
         llm.bind(**{typo: 0.2}).invoke("hi")
     assert fake_baseten.requests == []

@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
-TEST_FILES = sorted((TESTS / "unit_tests").glob("test_*.py"))
+TEST_FILES = sorted((TESTS / "unit_tests").rglob("test_*.py"))
 #: Names that local_models.py and conftest.py declare for everyone.
 SHARED_NAMES = {"KEY", "_llm", "make", "llm", "_chat", "_embeddings"}
 CALLBACK_BASES = {"BaseCallbackHandler", "AsyncCallbackHandler"}

@@ -1,8 +1,10 @@
-"""The published langchain-baseten 0.2.x's public-API expectations, ported.
+"""The published langchain-baseten 0.2.5's public-API expectations, ported.
 
 Each test restates one expectation of that package's own unit tests
 (basetenlabs/langchain-baseten, ``libs/baseten/tests/unit_tests/test_chat_models.py``)
-against this package, through the local server instead of mocked SDK clients.
+and of its ``BasetenEmbeddings`` (``libs/baseten/langchain_baseten/embeddings.py``,
+which has no unit tests of its own) against this package, through the local
+server instead of mocked SDK clients.
 Where this package deliberately behaves differently the test says so and checks
 the replacement behaviour, so a user migrating sees every difference here:
 
@@ -14,7 +16,11 @@ the replacement behaviour, so a user migrating sees every difference here:
 * ``n > 1`` is refused outright (Baseten returns one choice), not only with
   ``streaming=True``;
 * OpenAI names are refused with the replacement named (the published package
-  refuses them too, with other wording).
+  refuses them too, with other wording);
+* embeddings: no ``client`` attribute (0.2.5's Performance Client; here
+  ``backend=`` picks who sends), and a failed request raises the package's
+  ``Baseten*Error`` (an ``openai.APIError``) or a ``ValueError`` for bad input
+  before sending, where 0.2.5 wrapped everything in ``RuntimeError``.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from langchain_baseten import ChatBaseten
+from langchain_baseten import BasetenEmbeddings, BasetenNotFoundError, ChatBaseten
 from tests import fake_baseten as fb
 from tests.recording import redirect_baseten_to
 
@@ -230,3 +236,45 @@ def test_json_mode(fake_baseten: fb.FakeBaseten) -> None:
     message = chat.invoke("Return a JSON object with key 'random_ints'")
     assert fake_baseten.requests[-1].json()["response_format"] == {"type": "json_object"}
     assert message.text.strip().startswith("{")
+
+
+# ---------------------------------------------------------------- embeddings (0.2.5's BasetenEmbeddings)
+
+EMBEDDER = "https://model-abcd1234.api.baseten.co/environments/production"
+
+
+@pytest.mark.parametrize("tail", ["/sync", "/sync/v1", "/predict"])
+def test_embeddings_with_a_label_and_any_dashboard_url(
+    fake_baseten: fb.FakeBaseten, tail: str
+) -> None:
+    with redirect_baseten_to(fake_baseten.base_url):
+        emb = BasetenEmbeddings(
+            model="my-embedder", model_url=EMBEDDER + tail, api_key=KEY, backend="python"
+        )
+        vectors = emb.embed_documents(["hello world", "goodbye world"])
+    assert len(vectors) == 2
+    request = fake_baseten.requests[0]
+    assert request.path == "/environments/production/sync/v1/embeddings"
+    assert request.json()["model"] == "my-embedder"
+
+
+def test_embeddings_of_nothing_is_nothing() -> None:
+    emb = BasetenEmbeddings(model_url=EMBEDDER + "/sync", api_key=KEY)
+    assert emb.embed_documents([]) == []
+    assert asyncio.run(emb.aembed_documents([])) == []
+
+
+def test_embeddings_errors_are_the_packages_not_runtime_error(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    # Adapted (see the module docstring): 0.2.5 raised RuntimeError for everything.
+    fake_baseten.enqueue(fb.error(404, {"error": "not found"}))
+    with redirect_baseten_to(fake_baseten.base_url):
+        emb = BasetenEmbeddings(
+            model_url=EMBEDDER + "/sync", api_key=KEY, backend="python", max_retries=0
+        )
+        with pytest.raises(BasetenNotFoundError):
+            emb.embed_query("hi")
+    with pytest.raises(ValueError, match="empty"):
+        emb.embed_documents([""])
+    assert not hasattr(emb, "client")
