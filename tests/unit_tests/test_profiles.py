@@ -64,6 +64,8 @@ def test_vision_model_profile() -> None:
         {"model": "acme/not-a-model", "base_url": "http://127.0.0.1:9/v1"},  # unknown name
     ],
 )
+# openai/GPT-OSS-120B also warns "did you mean 'openai/gpt-oss-120b'" (test_routing.py).
+@pytest.mark.filterwarnings("ignore:model=.*did you mean:UserWarning")
 def test_no_profile_for_unknown_names_and_dedicated_ids(kwargs: dict[str, Any]) -> None:
     assert ChatBaseten(api_key=KEY, **kwargs).profile is None
 
