@@ -11,9 +11,10 @@ model's derived endpoint and transport live in its own one-entry
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Generic, TypeVar
+
+from langchain_baseten._forksafe import ForkSafeLock
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,7 +32,7 @@ class LruCache(Generic[K, V]):
         """Keep at most ``size`` items."""
         self._size = size
         self._items: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
 
     def get_or_create(self, key: K, factory: Callable[[], V]) -> V:
         """The value for ``key``, made by ``factory`` on a miss (the oldest item goes).

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
 import weakref
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from typing import TYPE_CHECKING
 import httpx2
 
 from langchain_baseten._cache import LruCache
+from langchain_baseten._forksafe import ForkSafeLock
 
 if TYPE_CHECKING:
     import ssl
@@ -174,7 +174,7 @@ class ProcessShare:
     def __init__(self) -> None:
         """Empty: pools and clients are built on first use."""
         self.pid = os.getpid()
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         self._ssl_context: ssl.SSLContext | None = None
         self.sync_pools: LruCache[PoolKey, httpx2.Client] = LruCache(MAX_CACHED)
         self.sync_clients: LruCache[Hashable, openai.OpenAI] = LruCache(MAX_CACHED)

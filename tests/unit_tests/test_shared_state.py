@@ -12,19 +12,27 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 import threading
-from typing import TYPE_CHECKING, Any, ClassVar
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+import pytest
 from pydantic import SecretStr
 
-from langchain_baseten import ChatBaseten
-from tests.local_models import KEY, CHAT_MODEL, chat_model
+import langchain_baseten
+from langchain_baseten import ChatBaseten, _config
+from langchain_baseten._forksafe import live_locks
+from tests import fake_baseten as fb
+from tests.local_models import CHAT_MODEL, KEY, chat_model, embeddings_model
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from langchain_baseten._routing import Endpoint
-    from tests import fake_baseten as fb
 
 
 def _settings(server: fb.FakeBaseten, **overrides: Any) -> dict[str, Any]:
@@ -36,6 +44,7 @@ def _settings(server: fb.FakeBaseten, **overrides: Any) -> dict[str, Any]:
         "max_retries": 0,
         **overrides,
     }
+
 
 #: Generous bound for anything that must not hang.
 HANG = 30.0
@@ -88,7 +97,12 @@ class _PausingChat(ChatBaseten):
 def _race_rounds(live: ChatBaseten, assignments: list[Callable[[], None]]) -> None:
     """Each round: derive ``live`` for new fields while the next assignment lands mid-way."""
     lockstep = _PausingChat.lockstep = _Lockstep()
-    setter = threading.Thread(target=lambda: [lockstep.set_field(a) for a in assignments])
+
+    def set_each() -> None:
+        for assign in assignments:
+            lockstep.set_field(assign)
+
+    setter = threading.Thread(target=set_each)
     setter.start()
     try:
         for _ in assignments:
@@ -164,3 +178,121 @@ def test_calls_racing_setattr_each_send_one_consistent_key(fake_baseten: fb.Fake
     for key in keys:
         chat_model(fake_baseten, api_key=key).invoke("fresh")
         assert fake_baseten.requests[-1].headers["authorization"] == f"Bearer {key}"
+
+
+# ---------------------------------------------------------------- forks
+
+
+#: Children forked per test (each would hang before the fix while a lock is held).
+FORKS = 4
+#: How long a child may take: far more than a call to the local server.
+CHILD_SECONDS = 20.0
+
+
+def _wait_child(pid: int) -> int | None:
+    """The child's exit code, or ``None`` after killing a child that overstayed."""
+    deadline = time.monotonic() + CHILD_SECONDS
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.02)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return None
+
+
+def _fork(child: Callable[[], bool]) -> int | None:
+    """Fork; the child runs ``child`` and exits 0 when it returned true."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 1
+        try:
+            code = 0 if child() else 2
+        finally:
+            os._exit(code)
+    return _wait_child(pid)
+
+
+class _Holder:
+    """A thread holding the shared cache's lock (inside a cache miss) until released."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.thread = threading.Thread(target=self._hold)
+
+    def _hold(self) -> None:
+        def slow_build() -> Any:
+            self.entered.set()
+            self.release.wait(HANG)
+
+        _config._SHARED.get_or_create(("held by another thread",), slow_build)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        assert self.entered.wait(HANG)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release.set()
+        self.thread.join(HANG)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_a_child_forked_while_another_thread_holds_the_cache_lock_does_not_hang(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    def child() -> bool:
+        key = f"child-{os.getpid()}-0123456789abcdef"  # a new key: a cache miss
+        answer = chat_model(fake_baseten, api_key=key).invoke("hi").text
+        (vector,) = embeddings_model(fake_baseten, api_key=key).embed_documents(["hi"])
+        return answer == "echo: hi" and len(vector) == fb.DEFAULT_EMBEDDING_DIMENSIONS
+
+    with _Holder():
+        codes = [_fork(child) for _ in range(FORKS)]
+    assert codes == [0] * FORKS  # None: the child hung and was killed
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_every_lock_of_the_package_is_free_in_a_forked_child() -> None:
+    ChatBaseten(model=CHAT_MODEL, api_key=KEY)  # the package's modules and caches exist
+    locks = live_locks()
+    assert len(locks) >= 5  # the caches', the pools', prices', profiles', embeddings'
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold_all() -> None:
+        for lock in locks:
+            lock.acquire()
+        held.set()
+        release.wait(HANG)
+        for lock in locks:
+            lock.release()
+
+    holder = threading.Thread(target=hold_all)
+    holder.start()
+    try:
+        assert held.wait(HANG)
+        codes = [
+            _fork(lambda: all(lock.acquire(timeout=CHILD_SECONDS / 4) for lock in locks))
+            for _ in range(FORKS)
+        ]
+    finally:
+        release.set()
+        holder.join(HANG)
+    assert codes == [0] * FORKS
+
+
+def test_the_package_takes_no_lock_a_fork_would_leave_held() -> None:
+    """Every lock in the package's source is a ForkSafeLock (none made elsewhere)."""
+    package = Path(langchain_baseten.__file__).parent
+    made = [
+        f"{path.name}: {line.strip()}"
+        for path in sorted(package.glob("*.py"))
+        if path.name != "_forksafe.py"
+        for line in path.read_text("utf-8").splitlines()
+        if re.search(r"\b(threading\.)?R?Lock\(\)|asyncio\.Lock\(", line)
+        and "ForkSafeLock()" not in line
+    ]
+    assert made == []
