@@ -92,10 +92,11 @@ def _new_sync_pool(key: PoolKey, ssl_context: ssl.SSLContext) -> httpx2.Client:
     ``weakref.finalize`` closes its transport (its sockets) when the last of
     them is gone, instead of leaving them to the garbage collector.
     """
-    from langchain_baseten import _sockets  # noqa: PLC0415 - imports httpcore2, see below
+    from langchain_baseten import _reuse, _sockets  # noqa: PLC0415 - import httpcore2, see below
 
     transport = httpx2.HTTPTransport(verify=ssl_context, limits=key.limits)
     _sockets.install(transport)  # the attempt's deadline bounds every read
+    _reuse.install(transport)  # no reuse of a connection with bytes after its answer
     pool = httpx2.Client(
         transport=transport, verify=ssl_context, limits=key.limits, follow_redirects=False
     )
@@ -105,10 +106,11 @@ def _new_sync_pool(key: PoolKey, ssl_context: ssl.SSLContext) -> httpx2.Client:
 
 def _new_async_pool(key: PoolKey, ssl_context: ssl.SSLContext) -> httpx2.AsyncClient:
     """An async pool: reads end at the attempt's deadline, idle probes are cheap (``_sockets``)."""
-    from langchain_baseten import _sockets  # noqa: PLC0415 - imports httpcore2, as async pools do
+    from langchain_baseten import _reuse, _sockets  # noqa: PLC0415 - import httpcore2, as async pools do
 
     transport = httpx2.AsyncHTTPTransport(verify=ssl_context, limits=key.limits)
     _sockets.install(transport)
+    _reuse.install(transport)
     return httpx2.AsyncClient(
         transport=transport, verify=ssl_context, limits=key.limits, follow_redirects=False
     )

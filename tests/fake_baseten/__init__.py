@@ -41,7 +41,8 @@ Modules (every name below is importable from this package):
   :func:`predict`, :func:`fake_vector`, :func:`float32`;
 * :mod:`~tests.fake_baseten.faults`: :func:`error`, :func:`raw`, :func:`drip`,
   :func:`drip_headers`, :func:`gzip_bomb`, :func:`cut_short`, :func:`echo` (the request
-  quoted back, keys included), :class:`Holding` (hold requests until released);
+  quoted back, keys included), :func:`leftover_response`, :class:`Holding` (hold
+  requests until released);
 * :mod:`~tests.fake_baseten.model_like`: :func:`default_reply` (what the server
   answers unscripted) and :func:`stall`;
 * :mod:`~tests.fake_baseten.schema_answers`: values synthesised from JSON schemas
@@ -79,6 +80,7 @@ from tests.fake_baseten.faults import (
     echo,
     error,
     gzip_bomb,
+    leftover_response,
     raw,
 )
 from tests.fake_baseten.model_like import (
@@ -141,6 +143,7 @@ __all__ = [
     "fake_vector",
     "float32",
     "gzip_bomb",
+    "leftover_response",
     "main",
     "make_usage",
     "models",

@@ -246,3 +246,24 @@ def drip_headers(seconds: float, *, interval: float = 0.2, streaming: bool = Fal
         )
 
     return Reply(render, f"drip_headers({seconds})")
+
+
+def leftover_response(content: str = "answer", leftover: str = "leftover") -> Reply:
+    """A complete chat answer followed, in the same write, by a second, unasked-for response.
+
+    What a confused server or proxy sends: bytes after the answer on a
+    keep-alive connection. A client that reuses the connection reads the second
+    response (answering ``leftover``) as the next request's answer.
+    """
+
+    def render(exchange: Exchange) -> None:
+        def response(text: str) -> bytes:
+            body = json.dumps(answer_payload(exchange, text)).encode()
+            head = (
+                f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(body)}"
+            )
+            return head.encode() + b"\r\n\r\n" + body
+
+        exchange.handler.wfile.write(response(content) + response(leftover))
+
+    return Reply(render, f"leftover_response({content!r}, {leftover!r})")
