@@ -32,7 +32,7 @@ from langchain_baseten._baseten import (
     is_model_id,
     strip_prefix,
 )
-from langchain_baseten._cache import LruCache
+from langchain_baseten._cache import WeakCache
 from langchain_baseten._parameters import is_secret_header
 from langchain_baseten._routing import (
     BasetenRoutingError,
@@ -233,7 +233,7 @@ def _transport(fields: Mapping[str, Any], endpoint: Endpoint) -> Transport:
 # ---------------------------------------------------------------------- derived state
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class _Derived:
     key: tuple[Any, ...] = field(repr=False)
     endpoint: Endpoint
@@ -360,16 +360,20 @@ def derive(
                 base = dataclasses.replace(endpoint, base_url=url)
             return endpoint, _transport(values, base)
 
-        found = build() if shared_key is None else _SHARED.get_or_create(shared_key, build)
-        entry = _Derived(key, *found)
+        if shared_key is None:
+            entry = _Derived(key, *build())
+        else:
+            entry = _SHARED.get_or_create(shared_key, lambda: _Derived(key, *build()))
         cache.entry = entry  # one assignment: safe to share between threads
     return entry.endpoint, entry.transport
 
 
-# Endpoints and transports derived before, shared by instances whose connection fields
-# are equal (building them again cost ~10 us of each ~25 us construction). Only for the
-# shared pools: an instance with its own http_client keeps its own transport.
-_SHARED: LruCache[tuple[Any, ...], tuple[Endpoint, Transport]] = LruCache(256)
+# Endpoints and transports of live instances, shared by instances whose connection
+# fields are equal (building them again cost ~10 us of each ~25 us construction). Held
+# by the instances only: once none uses a transport, it goes, and so do its clients and
+# (see _pools) its connections. Only for the shared pools: an instance with its own
+# http_client keeps its own transport.
+_SHARED: WeakCache[tuple[Any, ...], _Derived] = WeakCache()
 
 
 def _shared_key(

@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gc
 import os
 import re
 import signal
@@ -19,15 +22,17 @@ import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
+from urllib.parse import urlsplit
 
 import pytest
 from pydantic import SecretStr
 
 import langchain_baseten
-from langchain_baseten import ChatBaseten, _config
+from langchain_baseten import ChatBaseten, _config, _pools
 from langchain_baseten._forksafe import live_locks
 from tests import fake_baseten as fb
 from tests.local_models import CHAT_MODEL, KEY, chat_model, embeddings_model
+from tests.polling import wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -215,7 +220,7 @@ def _fork(child: Callable[[], bool]) -> int | None:
 
 
 class _Holder:
-    """A thread holding the shared cache's lock (inside a cache miss) until released."""
+    """A thread holding the shared cache's lock (as during a cache miss) until released."""
 
     def __init__(self) -> None:
         self.entered = threading.Event()
@@ -223,11 +228,9 @@ class _Holder:
         self.thread = threading.Thread(target=self._hold)
 
     def _hold(self) -> None:
-        def slow_build() -> Any:
+        with _config._SHARED._lock:  # what a thread deriving a new model holds
             self.entered.set()
             self.release.wait(HANG)
-
-        _config._SHARED.get_or_create(("held by another thread",), slow_build)
 
     def __enter__(self) -> Self:
         self.thread.start()
@@ -296,3 +299,98 @@ def test_the_package_takes_no_lock_a_fork_would_leave_held() -> None:
         and "ForkSafeLock()" not in line
     ]
     assert made == []
+
+
+# ---------------------------------------------------------------- sockets
+
+
+#: Tenants (distinct keys) per test: more than the 64 pools the process once kept.
+TENANTS = 100
+#: Where this process's open file descriptors are listed (Linux).
+_FDS = Path("/proc/self/fd")
+
+
+def _open_client_sockets(server: fb.FakeBaseten) -> int:
+    """This process's open sockets connected to ``server`` (the client side only)."""
+    port = urlsplit(server.base_url).port
+    inodes: set[str] = set()
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        if table.exists():
+            for row in table.read_text("ascii").splitlines()[1:]:
+                fields = row.split()
+                if int(fields[2].rsplit(":", 1)[1], 16) == port:  # remote end: the server
+                    inodes.add(fields[9])
+    count = 0
+    for fd in _FDS.iterdir():
+        with contextlib.suppress(OSError):  # closed since it was listed
+            target = str(fd.readlink())
+            count += target.startswith("socket:[") and target[8:-1] in inodes
+    return count
+
+
+def _tenant_key(n: int) -> str:
+    return f"tenant-{n:03d}-0123456789abcdef"
+
+
+needs_proc = pytest.mark.skipif(not _FDS.exists(), reason="counts sockets in /proc/self/fd")
+
+
+@needs_proc
+def test_dropped_tenant_models_leave_at_most_a_few_warm_pools_open(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    for n in range(TENANTS):
+        assert chat_model(fake_baseten, api_key=_tenant_key(n)).invoke("hi").text == "echo: hi"
+    gc.collect()
+    assert _open_client_sockets(fake_baseten) <= _pools.RECENT_POOLS
+
+
+@needs_proc
+def test_a_live_model_keeps_its_connection_among_many_tenants(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    mine = chat_model(fake_baseten)
+    mine.invoke("first")
+    for n in range(TENANTS):
+        chat_model(fake_baseten, api_key=_tenant_key(n)).invoke("hi")
+    gc.collect()
+    accepted = fake_baseten.connections_accepted
+    assert mine.invoke("again").text == "echo: again"
+    assert fake_baseten.connections_accepted == accepted  # its idle connection was reused
+
+
+@needs_proc
+def test_close_clients_closes_every_socket_even_of_live_models(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    tenants = [chat_model(fake_baseten, api_key=_tenant_key(n)) for n in range(TENANTS)]
+    for llm in tenants:
+        llm.invoke("hi")
+    assert _open_client_sockets(fake_baseten) == TENANTS
+    langchain_baseten.close_clients()
+    assert _open_client_sockets(fake_baseten) == 0
+    assert tenants[0].invoke("later").text == "echo: later"  # a later call opens a new pool
+
+
+@needs_proc
+def test_asyncio_run_closes_every_socket_of_its_loop(fake_baseten: fb.FakeBaseten) -> None:
+    tenants = [chat_model(fake_baseten, api_key=_tenant_key(n)) for n in range(TENANTS)]
+
+    async def calls() -> list[str]:
+        return [(await llm.ainvoke("hi")).text for llm in tenants]
+
+    assert asyncio.run(calls()) == ["echo: hi"] * TENANTS
+    assert _open_client_sockets(fake_baseten) == 0  # the models are alive, their loop is not
+
+
+@needs_proc
+async def test_dropped_tenant_models_close_their_async_sockets_on_a_running_loop(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    for n in range(TENANTS):
+        assert (await chat_model(fake_baseten, api_key=_tenant_key(n)).ainvoke("hi")).text
+    gc.collect()
+    await asyncio.sleep(0.05)  # the closing of collected pools runs on this loop
+    assert await asyncio.to_thread(
+        wait_for, lambda: _open_client_sockets(fake_baseten) <= _pools.RECENT_POOLS, 5
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import weakref
 from typing import Any
 
 import httpcore2
@@ -39,9 +40,10 @@ def test_is_readable_is_false_while_nothing_waits_and_true_for_data_or_a_close()
     assert _sockets.is_readable(None) is True
 
 
-def test_the_package_async_pools_probe_through_the_wrapper() -> None:
+async def test_the_package_async_pools_probe_through_the_wrapper() -> None:
     key = _pools.PoolKey.for_url("http://127.0.0.1:9/v1", KEY, 10)
-    client = _pools._new_async_pool(key, _pools.current_share().ssl_context())
+    loop = weakref.ref(asyncio.get_running_loop())
+    client = _pools._new_async_pool(key, _pools.current_share().ssl_context(), loop)
     transport = client._transport
     assert isinstance(transport, httpx2.AsyncHTTPTransport)
     backend = transport._pool._network_backend
