@@ -394,3 +394,15 @@ async def test_dropped_tenant_models_close_their_async_sockets_on_a_running_loop
     assert await asyncio.to_thread(
         wait_for, lambda: _open_client_sockets(fake_baseten) <= _pools.RECENT_POOLS, 5
     )
+
+
+async def test_a_model_built_per_call_keeps_using_one_warm_connection(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    for n in range(4):
+        assert chat_model(fake_baseten).invoke(f"sync {n}").text == f"echo: sync {n}"
+        gc.collect()  # the model, its transport and client are gone; the pool is recent
+    for n in range(4):
+        assert (await chat_model(fake_baseten).ainvoke(f"async {n}")).text == f"echo: async {n}"
+        gc.collect()
+    assert fake_baseten.connections_accepted == 2  # one sync, one async connection
