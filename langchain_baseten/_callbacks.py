@@ -44,7 +44,6 @@ call still counts it once.
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -57,6 +56,7 @@ from langchain_core.tracers.context import register_configure_hook
 from typing_extensions import override
 
 from langchain_baseten._baseten import CHAT_LLM_TYPE, PROVIDER, is_baseten_deployment_url
+from langchain_baseten._forksafe import ForkSafeLock
 from langchain_baseten._pricing import ModelPrice, PriceSpec, get_price, normalize_model, to_price
 
 if TYPE_CHECKING:
@@ -236,7 +236,7 @@ class BasetenCallbackHandler(BaseCallbackHandler):
         self._prices: dict[str, ModelPrice | None] = {
             normalize_model(model): to_price(spec) for model, spec in (prices or {}).items()
         }
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         self._counters: dict[str, _Counter] = {}
         self._pending: dict[UUID, tuple[EndpointKind, str | None]] = {}
         self._failed = 0

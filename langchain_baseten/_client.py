@@ -31,13 +31,14 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx2
 import openai
 
 from langchain_baseten._errors import BasetenResponseError
 from langchain_baseten._limits import DEFAULT_MAX_RESPONSE_BYTES
+from langchain_baseten._sockets import Attempt, current_attempt
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -58,6 +59,9 @@ log = logging.getLogger(__name__)
 NOT_RUN_STATUSES = frozenset({408, 409, 429, 502, 503})
 #: Failures after the request went out: the server may have run it.
 _AFTER_SEND = (httpx2.ReadTimeout, httpx2.ReadError, httpx2.RemoteProtocolError)
+#: A read bounded by the deadline may time out this much early (event loop timers fire
+#: up to their clock's resolution early).
+_DEADLINE_SLACK = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +155,34 @@ def _lost_answer(err: httpx2.TransportError, request: httpx2.Request) -> openai.
     return error
 
 
+def _raise_transport_error(
+    err: httpx2.TransportError,
+    request: httpx2.Request,
+    attempt: Attempt | None,
+    limits: RequestLimits,
+) -> NoReturn:
+    """Raise what a failed attempt becomes: a total timeout, or a lost answer not retried.
+
+    A read timeout at the attempt's deadline after part of the answer came (a
+    server dripping its headers) is the total ``timeout`` running out: the
+    pool's reads wait at most until the deadline (see ``_sockets``). One with
+    nothing received is the server's silence, reported as the SDK does.
+    """
+    failure: httpx2.TransportError = err
+    if (
+        isinstance(err, httpx2.ReadTimeout)
+        and not isinstance(err, TotalTimeoutError)
+        and attempt is not None
+        and attempt.received
+        and time.monotonic() >= attempt.deadline - _DEADLINE_SLACK
+    ):
+        failure = TotalTimeoutError(limits.total_timeout)
+        failure.__cause__ = err
+    if limits.retry_lost_answers or not isinstance(failure, _AFTER_SEND):
+        raise failure
+    raise _lost_answer(failure, request) from failure
+
+
 def _should_retry_status(response: httpx2.Response, limits: RequestLimits) -> bool | None:
     """``False`` when the policy forbids a retry; ``None`` to let the SDK decide."""
     status = response.status_code
@@ -186,6 +218,8 @@ class BasetenOpenAI(openai.OpenAI):
     ) -> httpx2.Response:
         limits = self.baseten_limits
         deadline = limits.deadline()
+        attempt = None if deadline is None else Attempt(deadline)
+        token = current_attempt.set(attempt)  # bounds the pool's reads: headers included
         try:
             response = super()._send_request(request, stream=True, **kwargs)
             _limit_reads(response, deadline)
@@ -193,9 +227,9 @@ class BasetenOpenAI(openai.OpenAI):
             if not stream or response.is_error:  # an error body is read whole by the SDK
                 _read_capped(response, limits.max_response_bytes)
         except httpx2.TransportError as err:
-            if limits.retry_lost_answers or not isinstance(err, _AFTER_SEND):
-                raise
-            raise _lost_answer(err, request) from err
+            _raise_transport_error(err, request, attempt, limits)
+        finally:
+            current_attempt.reset(token)
         return response
 
 
@@ -216,6 +250,8 @@ class AsyncBasetenOpenAI(openai.AsyncOpenAI):
     ) -> httpx2.Response:
         limits = self.baseten_limits
         deadline = limits.deadline()
+        attempt = None if deadline is None else Attempt(deadline)
+        token = current_attempt.set(attempt)  # bounds the pool's reads: headers included
         try:
             response = await super()._send_request(request, stream=True, **kwargs)
             _limit_reads(response, deadline)
@@ -223,9 +259,9 @@ class AsyncBasetenOpenAI(openai.AsyncOpenAI):
             if not stream or response.is_error:  # an error body is read whole by the SDK
                 await _aread_capped(response, limits.max_response_bytes)
         except httpx2.TransportError as err:
-            if limits.retry_lost_answers or not isinstance(err, _AFTER_SEND):
-                raise
-            raise _lost_answer(err, request) from err
+            _raise_transport_error(err, request, attempt, limits)
+        finally:
+            current_attempt.reset(token)
         return response
 
 

@@ -32,7 +32,7 @@ from langchain_baseten._baseten import (
     is_model_id,
     strip_prefix,
 )
-from langchain_baseten._cache import LruCache
+from langchain_baseten._cache import WeakCache
 from langchain_baseten._parameters import is_secret_header
 from langchain_baseten._routing import (
     BasetenRoutingError,
@@ -179,11 +179,11 @@ def endpoint_from_env() -> EnvEndpoint:
     return EnvEndpoint()
 
 
-def _resolve(fields: BasetenConnection, env: EnvEndpoint) -> Endpoint:
-    base_url, model_url = fields.base_url, fields.model_url
+def _resolve(fields: Mapping[str, Any], env: EnvEndpoint) -> Endpoint:
+    base_url, model_url = fields["base_url"], fields["model_url"]
     if base_url is None and model_url is None:
         base_url, model_url = env
-    model, served = fields.model, fields.served_model_name
+    model, served = fields["model"], fields["served_model_name"]
     label = strip_prefix(model) if isinstance(model, str) else ""
     if model_url is not None and served is None and label and not is_model_id(label):
         # The published package's meaning of model=<label> with model_url=: the label
@@ -191,47 +191,49 @@ def _resolve(fields: BasetenConnection, env: EnvEndpoint) -> Endpoint:
         model, served = None, label
     return resolve_endpoint(
         model,
-        route=fields.route,
+        route=fields["route"],
         model_url=model_url,
         base_url=base_url,
-        environment=fields.environment,
-        deployment_id=fields.deployment_id,
+        environment=fields["environment"],
+        deployment_id=fields["deployment_id"],
         served_model_name=served,
     )
 
 
-def _transport(fields: BasetenConnection, endpoint: Endpoint) -> Transport:
-    if fields.api_key is None or not fields.api_key.get_secret_value().strip():
+def _transport(fields: Mapping[str, Any], endpoint: Endpoint) -> Transport:
+    api_key: SecretStr | None = fields["api_key"]
+    if api_key is None or not api_key.get_secret_value().strip():
         raise ValueError(_MISSING_KEY)
-    if fields.timeout is not None and fields.timeout <= 0:
-        msg = f"timeout must be a positive number of seconds, got {fields.timeout!r}."
+    timeout: float | None = fields["timeout"]
+    if timeout is not None and timeout <= 0:
+        msg = f"timeout must be a positive number of seconds, got {timeout!r}."
         raise ValueError(msg)
     headers = {
         name: value.get_secret_value() if isinstance(value, SecretStr) else value
-        for name, value in (fields.default_headers or {}).items()
+        for name, value in (fields["default_headers"] or {}).items()
     }
     return Transport(
         ClientSettings(
             base_url=endpoint.base_url,
-            api_key=fields.api_key.get_secret_value(),
-            timeout=fields.timeout,
-            max_retries=fields.max_retries,
+            api_key=api_key.get_secret_value(),
+            timeout=timeout,
+            max_retries=fields["max_retries"],
             default_headers=tuple(sorted(headers.items())),
-            default_query=tuple(sorted((fields.default_query or {}).items())),
-            max_connections=fields.max_connections,
-            max_response_bytes=fields.max_response_bytes,
-            retry_lost_answers=fields.retry_lost_answers,
+            default_query=tuple(sorted((fields["default_query"] or {}).items())),
+            max_connections=fields["max_connections"],
+            max_response_bytes=fields["max_response_bytes"],
+            retry_lost_answers=fields["retry_lost_answers"],
         ),
-        http_client=fields.http_client,
-        http_async_client=fields.http_async_client,
-        max_event_bytes=fields.max_event_bytes,
+        http_client=fields["http_client"],
+        http_async_client=fields["http_async_client"],
+        max_event_bytes=fields["max_event_bytes"],
     )
 
 
 # ---------------------------------------------------------------------- derived state
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class _Derived:
     key: tuple[Any, ...] = field(repr=False)
     endpoint: Endpoint
@@ -246,9 +248,14 @@ class FieldsKey:
     ``itemgetter`` call per request; the two dict fields are copied, so that a
     dict changed in place after construction is noticed. Every other value is
     replaced, never changed in place (``api_key`` is a ``SecretStr``).
+
+    The key is also the one snapshot the endpoint and transport are built from
+    (:meth:`snapshot`): the fields are never read a second time, so a field set
+    by another thread in between cannot give one key's entry another key's
+    transport.
     """
 
-    __slots__ = ("_scalars",)
+    __slots__ = ("_names", "_scalars")
 
     #: The connection fields that hold dicts (read separately, as copies).
     DICT_FIELDS = ("default_headers", "default_query")
@@ -260,7 +267,8 @@ class FieldsKey:
         if missing:
             msg = f"FieldsKey: the connection fields lack {sorted(missing)}."
             raise ValueError(msg)
-        self._scalars = itemgetter(*sorted(names - set(self.DICT_FIELDS)))
+        self._names = tuple(sorted(names - set(self.DICT_FIELDS)))
+        self._scalars = itemgetter(*self._names)
 
     def __call__(self, values: Mapping[str, Any], env: EnvEndpoint) -> tuple[Any, ...]:
         """The key of ``values`` (a model's ``__dict__``) with the environment's endpoint."""
@@ -272,6 +280,13 @@ class FieldsKey:
             dict(headers) if headers else None,
             dict(query) if query else None,
         )
+
+    def snapshot(self, key: tuple[Any, ...]) -> dict[str, Any]:
+        """The field values a key was read from (what the derived state is built from)."""
+        scalars, _env, headers, query = key
+        values = dict(zip(self._names, scalars, strict=True))
+        values.update(zip(self.DICT_FIELDS, (headers, query), strict=True))
+        return values
 
 
 class DerivedCache:
@@ -332,36 +347,44 @@ def derive(
     key = cache.key(fields.__dict__, env)
     entry = cache.entry
     if entry is None or entry.key != key:
-        shared_key = _shared_key(fields, key)
+        # Built from the key's own values, never from the fields again (see FieldsKey).
+        values = cache.key.snapshot(key)
+        shared_key = _shared_key(type(fields), values, key)
 
         def build() -> tuple[Endpoint, Transport]:
-            endpoint = _resolve(fields, env)
+            endpoint = _resolve(values, env)
             if check is not None:
                 check(endpoint)
             base = endpoint
             if transport_base is not None and (url := transport_base(endpoint)) != base.base_url:
                 base = dataclasses.replace(endpoint, base_url=url)
-            return endpoint, _transport(fields, base)
+            return endpoint, _transport(values, base)
 
-        found = build() if shared_key is None else _SHARED.get_or_create(shared_key, build)
-        entry = _Derived(key, *found)
+        if shared_key is None:
+            entry = _Derived(key, *build())
+        else:
+            entry = _SHARED.get_or_create(shared_key, lambda: _Derived(key, *build()))
         cache.entry = entry  # one assignment: safe to share between threads
     return entry.endpoint, entry.transport
 
 
-# Endpoints and transports derived before, shared by instances whose connection fields
-# are equal (building them again cost ~10 us of each ~25 us construction). Only for the
-# shared pools: an instance with its own http_client keeps its own transport.
-_SHARED: LruCache[tuple[Any, ...], tuple[Endpoint, Transport]] = LruCache(256)
+# Endpoints and transports of live instances, shared by instances whose connection
+# fields are equal (building them again cost ~10 us of each ~25 us construction). Held
+# by the instances only: once none uses a transport, it goes, and so do its clients and
+# (see _pools) its connections. Only for the shared pools: an instance with its own
+# http_client keeps its own transport.
+_SHARED: WeakCache[tuple[Any, ...], _Derived] = WeakCache()
 
 
-def _shared_key(fields: BasetenConnection, key: tuple[Any, ...]) -> tuple[Any, ...] | None:
+def _shared_key(
+    cls: type[BasetenConnection], values: Mapping[str, Any], key: tuple[Any, ...]
+) -> tuple[Any, ...] | None:
     """A hashable form of ``key`` (with the class, whose checks ran), or ``None``."""
-    if fields.http_client is not None or fields.http_async_client is not None:
+    if values["http_client"] is not None or values["http_async_client"] is not None:
         return None
     scalars, env, headers, query = key
     shared_key = (
-        type(fields),
+        cls,
         scalars,
         env,
         tuple(headers.items()) if headers else None,

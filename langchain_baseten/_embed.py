@@ -27,6 +27,8 @@ from array import array
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from langchain_baseten._forksafe import ForkSafeLock
+
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
@@ -374,7 +376,7 @@ class _Threads:
         self.run = run
         self.embed = embed
         self.numbers = iter(range(len(run.batches)))
-        self.lock = threading.Lock()
+        self.lock = ForkSafeLock()
         self.done = threading.Event()
         self.remaining = len(run.batches)
 

@@ -55,7 +55,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -67,6 +66,7 @@ import openai
 
 from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
 from langchain_baseten._errors import enrich_api_error
+from langchain_baseten._forksafe import ForkSafeLock
 from langchain_baseten._pools import current_share
 from langchain_baseten._redact import scrub, secret_values
 from langchain_baseten._transport import JsonResponse, response_error
@@ -90,7 +90,7 @@ _CERT_ENV = ("SSL_CERT_FILE", "SSL_CERT_DIR")
 _STATUS_MESSAGE = re.compile(r"status \d+[^:]*: (?P<body>.*)\Z", re.DOTALL)
 _MAX_CLIENTS = 64
 
-_lock = threading.Lock()
+_lock = ForkSafeLock()
 _clients: dict[tuple[str, str], bpc.PerformanceClient] = {}
 #: The shared pools these clients go with: ``close_clients()`` replaces it.
 _clients_share: object | None = None

@@ -13,22 +13,29 @@ bounded by what is safe:
   opened (both would read each other's answers from the one socket). The
   parent's objects are kept, unused and unclosed, in the child: closing them
   there could send a TLS close_notify on the parent's live connection.
+* **Held by the models using them.** A model's transport holds its client,
+  the client its pool; the caches here hold pools and clients weakly, plus
+  the :data:`RECENT_POOLS` most recently used pools (per process, per loop)
+  for models yet to come. A pool nothing holds any more is collected and
+  its connections closed (sync: at once; async: by a task on its loop, if it
+  still runs), so short-lived tenant models do not pile up sockets.
 * **Per event loop** for async pools (an async connection cannot outlive its
   loop). A loop's pools are closed while that loop shuts down
   (``asyncio.run``, ``asyncio.Runner`` and pytest-asyncio call
   ``loop.shutdown_asyncgens()``, which closes a small async generator each
-  loop entry keeps for this purpose). A loop closed without that step leaves
-  its pools to :func:`close_clients` or the garbage collector.
+  loop entry keeps for this purpose): every live pool of the loop, also those
+  models still hold. A loop closed without that step leaves its pools to
+  :func:`close_clients` or the garbage collector.
 
-:func:`close_clients` / :func:`aclose_clients` close everything (a later
-request builds new pools); call them at shutdown or between tests.
+:func:`close_clients` / :func:`aclose_clients` close every live pool, also
+those of live models (a later request builds new pools); call them at
+shutdown or between tests.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import threading
 import weakref
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -36,7 +43,8 @@ from typing import TYPE_CHECKING
 
 import httpx2
 
-from langchain_baseten._cache import LruCache
+from langchain_baseten._cache import LruCache, WeakCache
+from langchain_baseten._forksafe import ForkSafeLock
 
 if TYPE_CHECKING:
     import ssl
@@ -56,8 +64,9 @@ __all__ = [
     "shared_sync_client",
 ]
 
-#: Clients (one per distinct settings) and pools kept per process or per loop.
-MAX_CACHED = 64
+#: Pools kept open, per process and per loop, after the last model using them is gone
+#: (the most recently used ones): a model built per request finds its connections.
+RECENT_POOLS = 8
 #: Idle keep-alive connections a pool keeps at most.
 MAX_KEEPALIVE = 100
 
@@ -92,7 +101,11 @@ def _new_sync_pool(key: PoolKey, ssl_context: ssl.SSLContext) -> httpx2.Client:
     ``weakref.finalize`` closes its transport (its sockets) when the last of
     them is gone, instead of leaving them to the garbage collector.
     """
+    from langchain_baseten import _reuse, _sockets  # noqa: PLC0415 - import httpcore2, see below
+
     transport = httpx2.HTTPTransport(verify=ssl_context, limits=key.limits)
+    _sockets.install(transport)  # the attempt's deadline bounds every read
+    _reuse.install(transport)  # no reuse of a connection with bytes after its answer
     pool = httpx2.Client(
         transport=transport, verify=ssl_context, limits=key.limits, follow_redirects=False
     )
@@ -100,15 +113,48 @@ def _new_sync_pool(key: PoolKey, ssl_context: ssl.SSLContext) -> httpx2.Client:
     return pool
 
 
-def _new_async_pool(key: PoolKey, ssl_context: ssl.SSLContext) -> httpx2.AsyncClient:
-    """An async pool whose idle-connection probes skip anyio's attribute map (see ``_sockets``)."""
-    from langchain_baseten import _sockets  # noqa: PLC0415 - imports httpcore2, as async pools do
+def _new_async_pool(
+    key: PoolKey, ssl_context: ssl.SSLContext, loop: weakref.ref[asyncio.AbstractEventLoop]
+) -> httpx2.AsyncClient:
+    """An async pool whose connections close on ``loop`` once nothing uses it any more.
+
+    Its reads end at the attempt's deadline and its idle probes are cheap (``_sockets``).
+    """
+    from langchain_baseten import _reuse, _sockets  # noqa: PLC0415 - import httpcore2, as async pools do
 
     transport = httpx2.AsyncHTTPTransport(verify=ssl_context, limits=key.limits)
     _sockets.install(transport)
-    return httpx2.AsyncClient(
+    _reuse.install(transport)
+    pool = httpx2.AsyncClient(
         transport=transport, verify=ssl_context, limits=key.limits, follow_redirects=False
     )
+    weakref.finalize(pool, _aclose_on_loop, loop, transport).atexit = False
+    return pool
+
+
+#: Closings of collected async pools under way (the loop keeps only weak references).
+_closing: set[asyncio.Task[None]] = set()
+
+
+def _aclose_on_loop(
+    loop_ref: weakref.ref[asyncio.AbstractEventLoop], transport: httpx2.AsyncHTTPTransport
+) -> None:
+    """Close a collected async pool's connections on its loop, if that loop still runs.
+
+    Called by the garbage collector (in any thread). A loop already closed took
+    its pools' connections with it (see :class:`LoopShare`).
+    """
+    loop = loop_ref()
+    if loop is None or loop.is_closed():
+        return
+
+    def start() -> None:
+        task = loop.create_task(transport.aclose())
+        _closing.add(task)
+        task.add_done_callback(_closing.discard)
+
+    with suppress(RuntimeError):  # the loop closed meanwhile
+        loop.call_soon_threadsafe(start)
 
 
 class LoopShare:
@@ -118,8 +164,10 @@ class LoopShare:
         """Start the generator the loop closes at shutdown (see the module docstring)."""
         self.loop_ref = weakref.ref(loop)
         self._share = share
-        self.pools: LruCache[PoolKey, httpx2.AsyncClient] = LruCache(MAX_CACHED)
-        self.clients: LruCache[Hashable, openai.AsyncOpenAI] = LruCache(MAX_CACHED)
+        # Every live pool (held by clients) and the few most recently used ones.
+        self.pools: WeakCache[PoolKey, httpx2.AsyncClient] = WeakCache()
+        self.recent_pools: LruCache[PoolKey, httpx2.AsyncClient] = LruCache(RECENT_POOLS)
+        self.clients: WeakCache[Hashable, openai.AsyncOpenAI] = WeakCache()
         self._loop_gone = False
         self._closer = self._close_at_loop_shutdown()
         # Run it to its first ``yield`` now (no await happens before it): from then
@@ -130,7 +178,12 @@ class LoopShare:
     def pool(self, key: PoolKey) -> httpx2.AsyncClient:
         """This loop's pool for ``key``."""
         ssl_context = self._share.ssl_context
-        return self.pools.get_or_create(key, lambda: _new_async_pool(key, ssl_context()))
+        return self.recent_pools.get_or_create(
+            key,
+            lambda: self.pools.get_or_create(
+                key, lambda: _new_async_pool(key, ssl_context(), self.loop_ref)
+            ),
+        )
 
     def is_stale(self) -> bool:
         """Whether the loop is gone or closed (its connections are unusable)."""
@@ -138,8 +191,9 @@ class LoopShare:
         return loop is None or loop.is_closed()
 
     async def aclose(self) -> None:
-        """Close this loop's pools (on this loop)."""
+        """Close every live pool of this loop (on this loop), those models still hold too."""
         self.clients.take_all()
+        self.recent_pools.take_all()
         for pool in self.pools.take_all():
             await pool.aclose()
 
@@ -150,6 +204,7 @@ class LoopShare:
         garbage collection does not ask the closed loop to finalise it.
         """
         self.clients.take_all()
+        self.recent_pools.take_all()
         self.pools.take_all()
         self.stop_closer()
 
@@ -174,10 +229,12 @@ class ProcessShare:
     def __init__(self) -> None:
         """Empty: pools and clients are built on first use."""
         self.pid = os.getpid()
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         self._ssl_context: ssl.SSLContext | None = None
-        self.sync_pools: LruCache[PoolKey, httpx2.Client] = LruCache(MAX_CACHED)
-        self.sync_clients: LruCache[Hashable, openai.OpenAI] = LruCache(MAX_CACHED)
+        # Every live pool (held by clients) and the few most recently used ones.
+        self.sync_pools: WeakCache[PoolKey, httpx2.Client] = WeakCache()
+        self.recent_sync_pools: LruCache[PoolKey, httpx2.Client] = LruCache(RECENT_POOLS)
+        self.sync_clients: WeakCache[Hashable, openai.OpenAI] = WeakCache()
         self.loops: dict[int, LoopShare] = {}
 
     def ssl_context(self) -> ssl.SSLContext:
@@ -190,7 +247,12 @@ class ProcessShare:
 
     def sync_pool(self, key: PoolKey) -> httpx2.Client:
         """The process-wide pool for ``key``."""
-        return self.sync_pools.get_or_create(key, lambda: _new_sync_pool(key, self.ssl_context()))
+        return self.recent_sync_pools.get_or_create(
+            key,
+            lambda: self.sync_pools.get_or_create(
+                key, lambda: _new_sync_pool(key, self.ssl_context())
+            ),
+        )
 
     def loop_share(self) -> LoopShare:
         """The running loop's pools and clients (created on first use)."""
@@ -213,8 +275,9 @@ class ProcessShare:
                 del self.loops[key]
 
     def close_sync(self) -> None:
-        """Close the sync pools; forget async pools (of closed loops and of others)."""
+        """Close every live sync pool; forget async pools of closed loops."""
         self.sync_clients.take_all()
+        self.recent_sync_pools.take_all()
         for pool in self.sync_pools.take_all():
             pool.close()
         for entry in list(self.loops.values()):

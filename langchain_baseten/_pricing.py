@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -31,6 +30,7 @@ from importlib import resources
 from typing import Any
 
 from langchain_baseten._baseten import strip_prefix
+from langchain_baseten._forksafe import ForkSafeLock
 
 __all__ = [
     "ModelPrice",
@@ -149,7 +149,7 @@ def _shipped() -> dict[str, ModelPrice]:
 
 
 _registered: dict[str, ModelPrice | None] = {}
-_registered_lock = threading.Lock()
+_registered_lock = ForkSafeLock()
 # Prices from the live catalogue (ChatBaseten.refresh_catalog), under the same lock.
 _live: dict[str, ModelPrice] = {}
 

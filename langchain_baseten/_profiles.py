@@ -39,12 +39,12 @@ A model without the key has no documented switch on Baseten's side.
 from __future__ import annotations
 
 import json
-import threading
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from langchain_baseten._baseten import strip_prefix
+from langchain_baseten._forksafe import ForkSafeLock
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -70,7 +70,7 @@ ReasoningSwitch = Literal["enable_thinking", "reasoning_effort", "always"]
 
 # Profile fields from the live catalogue, per slug (ChatBaseten.refresh_catalog).
 _live: dict[str, dict[str, Any]] = {}
-_live_lock = threading.Lock()
+_live_lock = ForkSafeLock()
 
 
 @cache

@@ -7,7 +7,6 @@ import importlib
 import importlib.util
 import logging
 import sys
-import threading
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx2
@@ -26,6 +25,7 @@ from langchain_baseten._embed import (
     BadVectorsError,
     Batch,
 )
+from langchain_baseten._forksafe import ForkSafeLock
 from langchain_baseten._routing import BasetenRoutingError, Endpoint
 from langchain_baseten._transport import response_error
 
@@ -54,7 +54,7 @@ _INSTALL_RUST = 'pip install "langchain-baseten[performance]"'
 #: with HTTP 400/422 and then answered the same request with floats: later
 #: requests to them ask for floats directly.
 _FLOAT_ONLY_ENDPOINTS: set[tuple[str, str]] = set()
-_FLOAT_ONLY_LOCK = threading.Lock()
+_FLOAT_ONLY_LOCK = ForkSafeLock()
 _FORMAT_REFUSAL_STATUSES = frozenset({400, 422})
 
 

@@ -40,8 +40,9 @@ Modules (every name below is importable from this package):
 * :mod:`~tests.fake_baseten.encoders`: :func:`embeddings`, :func:`rerank`,
   :func:`predict`, :func:`fake_vector`, :func:`float32`;
 * :mod:`~tests.fake_baseten.faults`: :func:`error`, :func:`raw`, :func:`drip`,
-  :func:`gzip_bomb`, :func:`cut_short`, :func:`echo` (the request quoted back, keys
-  included), :class:`Holding` (hold requests until released);
+  :func:`drip_headers`, :func:`gzip_bomb`, :func:`cut_short`, :func:`echo` (the request
+  quoted back, keys included), :func:`leftover_response`, :class:`Holding` (hold
+  requests until released);
 * :mod:`~tests.fake_baseten.model_like`: :func:`default_reply` (what the server
   answers unscripted) and :func:`stall`;
 * :mod:`~tests.fake_baseten.schema_answers`: values synthesised from JSON schemas
@@ -75,9 +76,11 @@ from tests.fake_baseten.faults import (
     Holding,
     cut_short,
     drip,
+    drip_headers,
     echo,
     error,
     gzip_bomb,
+    leftover_response,
     raw,
 )
 from tests.fake_baseten.model_like import (
@@ -133,6 +136,7 @@ __all__ = [
     "cut_short",
     "default_reply",
     "drip",
+    "drip_headers",
     "echo",
     "embeddings",
     "error",
@@ -140,6 +144,7 @@ __all__ = [
     "fake_vector",
     "float32",
     "gzip_bomb",
+    "leftover_response",
     "main",
     "make_usage",
     "models",

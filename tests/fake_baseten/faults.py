@@ -214,3 +214,56 @@ def echo(shape: str, status: int = 400) -> Reply:
             exchange.send_json(status, {"error": said})
 
     return Reply(render, f"echo({shape})")
+
+
+def drip_headers(seconds: float, *, interval: float = 0.2, streaming: bool = False) -> Reply:
+    """Send the status line, then one header byte every ``interval`` for ``seconds`` (bounded).
+
+    Every read is quick, only the headers are slow: a per-read timeout never
+    fires (issue 24: a server doing this held ``timeout=2`` calls for 15 s).
+    If the drip runs its course, a complete answer "dripped" follows (an event
+    stream when ``streaming``). A client gone away ends it early.
+    """
+
+    def render(exchange: Exchange) -> None:
+        write = exchange.handler.wfile.write
+        write(b"HTTP/1.1 200 OK\r\nx-dripped: ")
+        until = time.monotonic() + min(seconds, MAX_STALL_SECONDS)
+        while time.monotonic() < until and not exchange.server.closing.is_set():
+            write(b"a")
+            exchange.sleep(interval)
+        write(b"\r\n")
+        payload = answer_payload(exchange, "dripped")
+        if streaming:
+            choice = payload["choices"][0]
+            delta = {"index": 0, "delta": choice["message"], "finish_reason": "stop"}
+            events = f"data: {json.dumps({**payload, 'choices': [delta]})}\n\ndata: [DONE]\n\n"
+            body, kind = events.encode(), "text/event-stream"
+        else:
+            body, kind = json.dumps(payload).encode(), "application/json"
+        write(
+            b"content-type: %s\r\ncontent-length: %d\r\n\r\n%s" % (kind.encode(), len(body), body)
+        )
+
+    return Reply(render, f"drip_headers({seconds})")
+
+
+def leftover_response(content: str = "answer", leftover: str = "leftover") -> Reply:
+    """A complete chat answer followed, in the same write, by a second, unasked-for response.
+
+    What a confused server or proxy sends: bytes after the answer on a
+    keep-alive connection. A client that reuses the connection reads the second
+    response (answering ``leftover``) as the next request's answer.
+    """
+
+    def render(exchange: Exchange) -> None:
+        def response(text: str) -> bytes:
+            body = json.dumps(answer_payload(exchange, text)).encode()
+            head = (
+                f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(body)}"
+            )
+            return head.encode() + b"\r\n\r\n" + body
+
+        exchange.handler.wfile.write(response(content) + response(leftover))
+
+    return Reply(render, f"leftover_response({content!r}, {leftover!r})")

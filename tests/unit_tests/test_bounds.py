@@ -77,6 +77,47 @@ async def test_a_slow_drip_that_finishes_in_time_is_answered(
     assert await _call(chat_model(fake_baseten, timeout=10.0), style) == "dripped"
 
 
+#: How long the header-dripping server would keep going (the issue's drip held calls 15 s).
+HEADER_DRIP_SECONDS = 30.0
+
+
+@pytest.mark.parametrize("style", STYLES)
+async def test_a_server_dripping_header_bytes_cannot_hold_a_call_past_timeout(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    fake_baseten.enqueue(fb.drip_headers(HEADER_DRIP_SECONDS, streaming="stream" in style))
+    start = time.monotonic()
+    with pytest.raises(openai.APITimeoutError, match=r"took longer than timeout=1\.0 s in total"):
+        await _call(chat_model(fake_baseten, timeout=1.0), style)
+    # Each header byte comes within the per-read timeout: only the total deadline stops it.
+    assert time.monotonic() - start < HEADER_DRIP_SECONDS / 2
+    assert len(fake_baseten.requests) == 1
+
+
+@pytest.mark.parametrize("style", STYLES)
+async def test_headers_dripped_within_timeout_are_answered(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    fake_baseten.enqueue(fb.drip_headers(0.3, interval=0.1, streaming="stream" in style))
+    assert await _call(chat_model(fake_baseten, timeout=10.0), style) == "dripped"
+
+
+async def test_embeddings_headers_dripped_past_timeout_fail_in_time(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    embedder = embeddings_model(fake_baseten, timeout=1.0, max_retries=0)
+    fake_baseten.enqueue(fb.drip_headers(HEADER_DRIP_SECONDS))
+    start = time.monotonic()
+    with pytest.raises(openai.APITimeoutError, match="in total"):
+        embedder.embed_documents(["hi"])
+    assert time.monotonic() - start < HEADER_DRIP_SECONDS / 2
+    fake_baseten.enqueue(fb.drip_headers(HEADER_DRIP_SECONDS))
+    start = time.monotonic()
+    with pytest.raises(openai.APITimeoutError, match="in total"):
+        await asyncio.wait_for(embedder.aembed_documents(["hi"]), HANG)
+    assert time.monotonic() - start < HEADER_DRIP_SECONDS / 2
+
+
 async def test_embeddings_have_the_same_deadline(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(fb.drip(DRIP_SECONDS))
     embedder = embeddings_model(fake_baseten, timeout=1.0, max_retries=0)

@@ -1,28 +1,29 @@
-"""The async pools' idle-connection probe (``_sockets``): same answers, one socket lookup.
+"""The pools' connections: the async idle probe (``_sockets``) and leftover bytes (``_reuse``).
 
 httpcore2 asks every idle connection of an async pool whether the server has
 closed it, each time a request enters or leaves the pool. These tests check
 that the package's pools answer through :class:`ProbedBackend`, that the
 answer is still right (a connection the server dropped is not reused), and
 that the socket is looked up once per connection instead of once per question.
+A connection on which the server sent bytes after its answer is never reused
+(those bytes would become the next call's answer).
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
-from typing import TYPE_CHECKING, Any
+import weakref
+from typing import Any
 
 import httpcore2
 import httpx2
 import pytest
 
-from langchain_baseten import _pools, _sockets
+from langchain_baseten import _pools, _reuse, _sockets
+from tests import fake_baseten as fb
 from tests.local_models import KEY, chat_model
 from tests.polling import wait_for
-
-if TYPE_CHECKING:
-    from tests import fake_baseten as fb
 
 
 def test_is_readable_is_false_while_nothing_waits_and_true_for_data_or_a_close() -> None:
@@ -39,9 +40,10 @@ def test_is_readable_is_false_while_nothing_waits_and_true_for_data_or_a_close()
     assert _sockets.is_readable(None) is True
 
 
-def test_the_package_async_pools_probe_through_the_wrapper() -> None:
+async def test_the_package_async_pools_probe_through_the_wrapper() -> None:
     key = _pools.PoolKey.for_url("http://127.0.0.1:9/v1", KEY, 10)
-    client = _pools._new_async_pool(key, _pools.current_share().ssl_context())
+    loop = weakref.ref(asyncio.get_running_loop())
+    client = _pools._new_async_pool(key, _pools.current_share().ssl_context(), loop)
     transport = client._transport
     assert isinstance(transport, httpx2.AsyncHTTPTransport)
     backend = transport._pool._network_backend
@@ -116,3 +118,41 @@ async def test_many_calls_at_once_share_the_pool_and_get_their_own_answers(
         answers = await asyncio.gather(*(llm.ainvoke(f"call {i}") for i in range(calls)))
         assert [a.text for a in answers] == [f"echo: call {i}" for i in range(calls)]
     assert fake_baseten.connections_accepted <= calls
+
+
+# ---------------------------------------------------------------- leftover bytes
+
+
+@pytest.mark.parametrize("style", ["invoke", "ainvoke"])
+async def test_bytes_after_an_answer_never_become_the_next_calls_answer(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    llm = chat_model(fake_baseten, max_retries=0)
+    fake_baseten.enqueue(fb.leftover_response("first answer", "someone else's answer"))
+
+    async def call(prompt: str) -> str:
+        if style == "invoke":
+            return llm.invoke(prompt).text
+        return (await llm.ainvoke(prompt)).text
+
+    assert await call("first") == "first answer"
+    # The same pool, the next call: the leftover response must not be read as its answer.
+    assert await call("second") == "echo: second"
+    assert await call("third") == "echo: third"
+    assert fake_baseten.connections_accepted == 2  # the first connection was not reused
+    assert [r.json()["messages"][-1]["content"] for r in fake_baseten.requests] == [
+        "first",
+        "second",
+        "third",
+    ]
+
+
+def test_pools_of_another_shape_keep_their_connections() -> None:
+    transport = httpx2.HTTPTransport(proxy="http://127.0.0.1:9")
+    before = transport._pool.create_connection
+    assert _reuse.install(transport) is False
+    assert transport._pool.create_connection == before
+    plain = httpx2.HTTPTransport()
+    assert _reuse.install(plain) is True
+    assert _reuse.install(plain) is True  # installing twice wraps once
+    assert getattr(plain._pool.create_connection, "checks_leftovers", False)
