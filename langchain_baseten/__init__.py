@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         get_baseten_callback,
     )
     from langchain_baseten._catalog import ModelInfo
+    from langchain_baseten._corpus import EmbeddedBatch, aadd_in_windows, add_in_windows
     from langchain_baseten._errors import (
         BasetenAuthenticationError,
         BasetenBadRequestError,
@@ -87,6 +88,7 @@ __all__ = [
     "BasetenUnprocessableEntityError",
     "ChatBaseten",
     "ClassLabel",
+    "EmbeddedBatch",
     "Endpoint",
     "ModelInfo",
     "ModelPrice",
@@ -97,7 +99,9 @@ __all__ = [
     "StreamChunkTimeoutError",
     "ToolContentWarning",
     "__version__",
+    "aadd_in_windows",
     "aclose_clients",
+    "add_in_windows",
     "close_clients",
     "get_baseten_callback",
     "get_model_profile",
@@ -108,6 +112,9 @@ __all__ = [
 
 # Where each public name lives; imported on first access (see the module docstring).
 _SOURCES: dict[str, str] = {
+    "EmbeddedBatch": "langchain_baseten._corpus",
+    "aadd_in_windows": "langchain_baseten._corpus",
+    "add_in_windows": "langchain_baseten._corpus",
     "ModelUsage": "langchain_baseten._callbacks",
     "PriceSpec": "langchain_baseten._pricing",
     "get_price": "langchain_baseten._pricing",

@@ -14,7 +14,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.exceptions import ContextOverflowError
 from pydantic import AliasChoices, Field, field_validator
 
-from langchain_baseten import _embed
+from langchain_baseten import _corpus, _embed
 from langchain_baseten._baseten import REQUEST_ID_HEADER
 from langchain_baseten._connection import IdempotentConnection
 from langchain_baseten._embed import (
@@ -30,10 +30,18 @@ from langchain_baseten._routing import BasetenRoutingError, Endpoint
 from langchain_baseten._transport import response_error
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import (
+        AsyncIterable,
+        AsyncIterator,
+        Awaitable,
+        Callable,
+        Iterable,
+        Iterator,
+    )
 
     import openai
 
+    from langchain_baseten._corpus import EmbeddedBatch
     from langchain_baseten._embed import Progress
     from langchain_baseten._embed_rust import RustPoster
     from langchain_baseten._transport import JsonResponse
@@ -197,6 +205,19 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
         NaN or infinite values, or of different lengths, raise
         ``BasetenResponseError``. Ctrl-C returns at once, without waiting for
         requests in flight (cancelling ``aembed_documents`` cancels them).
+
+    A corpus of any size:
+        ``embed_stream`` (and ``aembed_stream``) reads texts lazily and yields
+        batches of vectors in input order, with at most ``max_pending`` batches
+        in memory; :func:`langchain_baseten.add_in_windows` feeds a vector store
+        window by window; both resume after a failure with ``start=``. See the
+        README section "Embedding millions of documents".
+
+        .. code-block:: python
+
+            for batch in embeddings.embed_stream(read_lines("corpus.txt")):
+                store.add_embeddings(batch.pairs())  # e.g. FAISS
+                checkpoint(batch.stop)  # resume later with start=batch.stop
 
     Vector store:
         .. code-block:: python
@@ -500,3 +521,124 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
             Its vector.
         """
         return (await self.aembed_documents([text]))[0]
+
+    # ------------------------------------------------------------------ corpus streaming
+
+    def _pending(self, texts: object, start: int, max_pending: int | None) -> int:
+        """Check a stream's arguments; the bound on pending batches."""
+        _corpus.check_stream_input(texts, start)
+        if max_pending is not None and max_pending < 1:
+            msg = f"max_pending must be 1 or more (batches held at once), not {max_pending}."
+            raise ValueError(msg)
+        return max_pending if max_pending is not None else self.max_concurrency
+
+    def _stream_progress(self, start: int, total: int | None) -> Progress | None:
+        progress = _corpus.progress_bar(total) if self.show_progress_bar else None
+        if progress is not None and start:
+            progress.update(start)
+        return progress
+
+    def embed_stream(
+        self,
+        texts: Iterable[str],
+        *,
+        start: int = 0,
+        max_pending: int | None = None,
+        total: int | None = None,
+    ) -> Iterator[EmbeddedBatch]:
+        """Embed a corpus of any size lazily: batches of vectors in input order, bounded memory.
+
+        Texts are read from ``texts`` (any iterable, e.g. a generator over
+        files) only as batches are needed, sent concurrently, and yielded as
+        :class:`~langchain_baseten.EmbeddedBatch` objects (``start``, ``texts``,
+        ``vectors``, ``stop``, ``pairs()``) in input order. At most
+        ``max_pending`` batches are started and not yet yielded at once, so
+        memory holds at most that many batches of texts and vectors. Each
+        batch is retried on its own (``max_retries``).
+
+        Args:
+            texts: The texts (each checked as it is read: no empty strings,
+                valid UTF-8).
+            start: Skip this many texts first (read, not sent): to resume after
+                a failure, pass the error's ``baseten_resume_from`` (or the
+                last delivered batch's ``stop``) with the same ``texts``.
+            max_pending: Most batches in flight or waiting to be yielded
+                (default ``max_concurrency``).
+            total: The number of texts, for the progress bar (optional).
+
+        Returns:
+            An iterator of :class:`~langchain_baseten.EmbeddedBatch`, one per
+            request, in order (nothing is read or sent before it is iterated).
+
+        Raises:
+            TypeError: For one string instead of an iterable, or (while
+                iterating) an item that is not a string, naming its position.
+            ValueError: For a negative ``start`` or ``max_pending`` below 1, or
+                (while iterating) an empty or invalid text, naming its position.
+            openai.APIError: When a batch fails after its retries; the error
+                carries ``baseten_resume_from`` (its first position: every text
+                before it was yielded) and ``baseten_batch``. Pending batches
+                are dropped. Closing the iterator early also drops them.
+        """
+        pending = self._pending(texts, start, max_pending)
+        batches = _corpus.batches_from(texts, self.batch_size, self.max_chars_per_request, start)
+        return self._stream(batches, pending, (start, total))
+
+    def _stream(
+        self, batches: Iterator[Batch], pending: int, counts: tuple[int, int | None]
+    ) -> Iterator[EmbeddedBatch]:
+        progress = self._stream_progress(*counts)
+        with self._scrubbed_errors():
+            try:
+                rust = self._rust_poster(self.endpoint)
+                yield from _corpus.stream_batches(
+                    batches, self._batch_sender(rust), pending, progress
+                )
+            finally:
+                if progress is not None:
+                    progress.close()  # type: ignore[attr-defined]
+
+    def aembed_stream(
+        self,
+        texts: Iterable[str] | AsyncIterable[str],
+        *,
+        start: int = 0,
+        max_pending: int | None = None,
+        total: int | None = None,
+    ) -> AsyncIterator[EmbeddedBatch]:
+        """Async twin of :meth:`embed_stream` (``texts`` may be an async iterable).
+
+        Pending batches are tasks on the caller's loop; closing the stream
+        (``aclose()``) or cancelling its consumer cancels them.
+
+        Args:
+            texts: The texts (a sync or async iterable).
+            start: Skip this many texts first (read, not sent).
+            max_pending: Most batches in flight or waiting to be yielded.
+            total: The number of texts, for the progress bar (optional).
+
+        Returns:
+            An async iterator of :class:`~langchain_baseten.EmbeddedBatch`, in order.
+        """
+        pending = self._pending(texts, start, max_pending)
+        batches = _corpus.abatches_from(texts, self.batch_size, self.max_chars_per_request, start)
+        return self._astream(batches, pending, (start, total))
+
+    async def _astream(
+        self, batches: AsyncIterator[Batch], pending: int, counts: tuple[int, int | None]
+    ) -> AsyncIterator[EmbeddedBatch]:
+        progress = self._stream_progress(*counts)
+        with self._scrubbed_errors():
+            try:
+                rust = self._rust_poster(self.endpoint)
+                stream = _corpus.astream_batches(
+                    batches, self._async_batch_sender(rust), pending, progress
+                )
+                try:
+                    async for batch in stream:
+                        yield batch
+                finally:
+                    await stream.aclose()
+            finally:
+                if progress is not None:
+                    progress.close()  # type: ignore[attr-defined]
