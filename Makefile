@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 RUN := $(UV) run --locked --no-python-downloads
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test integration_test record record-local examples lint format type bench check wheel-check clean
+.PHONY: demo test integration_test record record-local examples lint format type bench check wheel-check ray-example clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -61,6 +61,19 @@ type: .venv/.synced
 wheel-check:
 	bash .ci/wheel_check.sh
 
+## ray-example: the Ray Data corpus pipeline (examples/ray/embed_corpus.py) on a local Ray cluster
+## against the local server, in its own cached environment .venv-ray/ (Ray is not a dependency:
+## the package's locked dependencies, ray[data] and this checkout, editable)
+RAY_VERSION := 2.60.0
+.venv-ray/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) venv --allow-existing --no-python-downloads --python $(PYTHON) .venv-ray
+	$(UV) export --locked --no-dev --no-hashes --no-emit-project --quiet -o .venv-ray/requirements.txt
+	$(UV) pip install --python .venv-ray/bin/python -r .venv-ray/requirements.txt "ray[data]==$(RAY_VERSION)" -e .
+	touch $@
+
+ray-example: .venv-ray/.synced
+	bash .ci/ray_example.sh
+
 bench: .venv/.synced
 	$(RUN) python bench/run.py $(BENCH_ARGS)
 	$(RUN) python bench/embeddings.py $(BENCH_ARGS)
@@ -68,4 +81,4 @@ bench: .venv/.synced
 check: lint type test
 
 clean:
-	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv .venv-ray .tools .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The Ray Data example (examples/ray/embed_corpus.py) against the local
+# Baseten-compatible server, on a local Ray cluster bound to 127.0.0.1, in the
+# cached environment .venv-ray/ (built by `make .venv-ray/.synced`). Bounded in time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+    if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+.venv-ray/bin/python -m tests.fake_baseten >"$work/server.out" 2>&1 &
+server_pid=$!
+url=""
+for _ in $(seq 100); do
+    url=$(head -n 1 "$work/server.out" 2>/dev/null || true)
+    [[ "$url" == http://127.0.0.1:* ]] && break
+    url=""
+    sleep 0.1
+done
+[[ -n "$url" ]] || { echo "the local server did not start:"; cat "$work/server.out"; exit 1; }
+
+echo "ray example: examples/ray/embed_corpus.py against $url"
+env -u BASETEN_EMBEDDINGS_MODEL RAY_USAGE_STATS_ENABLED=0 \
+    BASETEN_API_KEY=ray-example-key BASETEN_BASE_URL="$url/v1" \
+    timeout 600 .venv-ray/bin/python examples/ray/embed_corpus.py
