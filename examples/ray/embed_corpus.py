@@ -63,6 +63,31 @@ def check(condition: bool, problem: str) -> None:  # noqa: FBT001 - a plain chec
         sys.exit(f"ray example: {problem}")
 
 
+def start_local_cluster(attempts: int = 3) -> None:
+    """A local Ray cluster on 127.0.0.1 with 2 CPUs.
+
+    Ray waits 30 s for its node to register; on a heavily loaded machine that
+    can run out, so the start is tried up to ``attempts`` times.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            ray.init(
+                num_cpus=2,
+                include_dashboard=False,
+                object_store_memory=200 * 1024 * 1024,
+                _node_ip_address="127.0.0.1",
+                logging_level="warning",
+                log_to_driver=False,
+            )
+        except Exception as exc:
+            ray.shutdown()
+            if attempt == attempts:
+                raise
+            print(f"ray example: the local cluster did not start ({exc}); trying again")
+        else:
+            return
+
+
 def main() -> int:
     """Embed ``ROWS`` texts on a local Ray cluster; check them against the driver's own."""
     if not os.environ.get("BASETEN_API_KEY"):
@@ -75,14 +100,7 @@ def main() -> int:
     )
     print(f"embeddings endpoint: {embeddings.endpoint.base_url}")
     logging.getLogger("ray.data").setLevel(logging.WARNING)  # no progress lines every 10 s
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        object_store_memory=200 * 1024 * 1024,
-        _node_ip_address="127.0.0.1",
-        logging_level="warning",
-        log_to_driver=False,
-    )
+    start_local_cluster()
     try:
         rows: list[dict[str, Any]] = [
             {"id": i, "text": f"Document {i}: a passage about topic {i % 97}."} for i in range(ROWS)
