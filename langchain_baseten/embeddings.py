@@ -26,6 +26,7 @@ from langchain_baseten._embed import (
     Batch,
 )
 from langchain_baseten._forksafe import ForkSafeLock
+from langchain_baseten._gc_pause import GC_PAUSE
 from langchain_baseten._routing import BasetenRoutingError, Endpoint
 from langchain_baseten._transport import response_error
 
@@ -322,7 +323,8 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
     ) -> list[list[float]]:
         """The response's vectors in input order, after checking count, indexes and values."""
         try:
-            return _embed.decode_vectors(response.data, len(batch.texts), self.dimensions)
+            with GC_PAUSE:
+                return _embed.decode_vectors(response.data, len(batch.texts), self.dimensions)
         except BadVectorsError as exc:
             request_id = response.headers.get(REQUEST_ID_HEADER)
             where = f" (Baseten request id: {request_id})" if request_id else ""

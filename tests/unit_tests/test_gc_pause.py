@@ -1,0 +1,77 @@
+"""The collector's pause while vectors are built: scoped, shared by threads, the caller's
+setting kept (a program that disabled the collector keeps it disabled)."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from typing import TYPE_CHECKING
+
+import pytest
+
+from langchain_baseten._gc_pause import GC_PAUSE
+from tests import fake_baseten as fb
+from tests.local_models import embeddings_model
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+@pytest.fixture(autouse=True)
+def _restore_gc() -> Iterator[None]:
+    was = gc.isenabled()
+    yield
+    (gc.enable if was else gc.disable)()
+
+
+def test_the_pause_disables_and_restores() -> None:
+    gc.enable()
+    with GC_PAUSE:
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_caller_who_disabled_the_collector_keeps_it_disabled() -> None:
+    gc.disable()
+    with GC_PAUSE:
+        assert not gc.isenabled()
+    assert not gc.isenabled()
+
+
+def test_the_pause_ends_when_the_last_thread_leaves() -> None:
+    gc.enable()
+    inside = threading.Event()
+    leave = threading.Event()
+
+    def other() -> None:
+        with GC_PAUSE:
+            inside.set()
+            leave.wait(5)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert inside.wait(5)
+    with GC_PAUSE:
+        pass
+    assert not gc.isenabled()  # the other thread is still building vectors
+    leave.set()
+    thread.join(5)
+    assert gc.isenabled()
+
+
+def test_an_error_inside_ends_the_pause() -> None:
+    gc.enable()
+    with pytest.raises(ValueError, match="boom"), GC_PAUSE:
+        raise ValueError("boom")
+    assert gc.isenabled()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_embedding_leaves_the_collector_as_it_was(
+    fake_baseten: fb.FakeBaseten, enabled: bool
+) -> None:
+    (gc.enable if enabled else gc.disable)()
+    emb = embeddings_model(fake_baseten, batch_size=2, max_concurrency=4)
+    texts = [f"t{i}" for i in range(9)]
+    assert emb.embed_documents(texts) == [fb.float32(fb.fake_vector(t)) for t in texts]
+    assert gc.isenabled() is enabled
