@@ -323,8 +323,7 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
     ) -> list[list[float]]:
         """The response's vectors in input order, after checking count, indexes and values."""
         try:
-            with GC_PAUSE:
-                return _embed.decode_vectors(response.data, len(batch.texts), self.dimensions)
+            return _embed.decode_vectors(response.data, len(batch.texts), self.dimensions)
         except BadVectorsError as exc:
             request_id = response.headers.get(REQUEST_ID_HEADER)
             where = f" (Baseten request id: {request_id})" if request_id else ""
@@ -452,20 +451,23 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
         batches, progress = self._plan(texts)
         if not batches:
             return []
-        try:
-            rust = self._rust_poster(self.endpoint)
-            if rust is not None and len(batches) > 1:
-                # Requests that release the GIL: tasks on one loop, not a thread each.
-                vectors = _embed.run_async_in_thread(
-                    batches, self._async_batch_sender(rust), self.max_concurrency, progress
-                )
-            else:
-                vectors = _embed.run_sync(
-                    batches, self._batch_sender(rust), self.max_concurrency, progress
-                )
-        finally:
-            if progress is not None:
-                progress.close()  # type: ignore[attr-defined]
+        # The cyclic collector would walk every new vector list at each young collection:
+        # paused for the call (see _gc_pause), the lists are walked once, afterwards.
+        with GC_PAUSE:
+            try:
+                rust = self._rust_poster(self.endpoint)
+                if rust is not None and len(batches) > 1:
+                    # Requests that release the GIL: tasks on one loop, not a thread each.
+                    vectors = _embed.run_async_in_thread(
+                        batches, self._async_batch_sender(rust), self.max_concurrency, progress
+                    )
+                else:
+                    vectors = _embed.run_sync(
+                        batches, self._batch_sender(rust), self.max_concurrency, progress
+                    )
+            finally:
+                if progress is not None:
+                    progress.close()  # type: ignore[attr-defined]
         return self._same_lengths(vectors)
 
     def embed_query(self, text: str) -> list[float]:
@@ -503,14 +505,15 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
         batches, progress = self._plan(texts)
         if not batches:
             return []
-        try:
-            rust = self._rust_poster(self.endpoint)
-            vectors = await _embed.run_async(
-                batches, self._async_batch_sender(rust), self.max_concurrency, progress
-            )
-        finally:
-            if progress is not None:
-                progress.close()  # type: ignore[attr-defined]
+        with GC_PAUSE:  # as in _embed_documents; other tasks' cycles are collected after
+            try:
+                rust = self._rust_poster(self.endpoint)
+                vectors = await _embed.run_async(
+                    batches, self._async_batch_sender(rust), self.max_concurrency, progress
+                )
+            finally:
+                if progress is not None:
+                    progress.close()  # type: ignore[attr-defined]
         return self._same_lengths(vectors)
 
     async def aembed_query(self, text: str) -> list[float]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -75,3 +75,36 @@ def test_embedding_leaves_the_collector_as_it_was(
     texts = [f"t{i}" for i in range(9)]
     assert emb.embed_documents(texts) == [fb.float32(fb.fake_vector(t)) for t in texts]
     assert gc.isenabled() is enabled
+
+
+def test_the_collector_is_paused_while_a_call_runs_and_only_then(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    """The server runs in this process: it sees the collector's state during the call."""
+    gc.enable()
+    seen: list[bool] = []
+
+    def render(exchange: Any) -> None:
+        seen.append(gc.isenabled())
+        fb.embeddings().render(exchange)
+
+    fake_baseten.enqueue(*[fb.Reply(render, "records the collector's state")] * 3)
+    emb = embeddings_model(fake_baseten, batch_size=2, max_concurrency=1)
+    emb.embed_documents(["a", "b", "c", "d", "e"])
+    assert seen == [False, False, False]
+    assert gc.isenabled()
+
+
+async def test_the_collector_is_paused_during_an_async_call(fake_baseten: fb.FakeBaseten) -> None:
+    gc.enable()
+    seen: list[bool] = []
+
+    def render(exchange: Any) -> None:
+        seen.append(gc.isenabled())
+        fb.embeddings().render(exchange)
+
+    fake_baseten.enqueue(*[fb.Reply(render, "records the collector's state")] * 2)
+    emb = embeddings_model(fake_baseten, batch_size=2)
+    await emb.aembed_documents(["a", "b", "c"])
+    assert seen == [False, False]
+    assert gc.isenabled()
