@@ -61,7 +61,7 @@ type: .venv/.synced
 wheel-check:
 	bash .ci/wheel_check.sh
 
-## ray-example: the Ray Data corpus pipeline (examples/ray/embed_corpus.py) on a local Ray cluster
+## ray-example: the Ray Data corpus pipeline (examples/ray_data/embed_corpus.py) on a local Ray cluster
 ## against the local server, in its own cached environment .venv-ray/ (Ray is not a dependency:
 ## the package's locked dependencies, ray[data] and this checkout, editable)
 RAY_VERSION := 2.60.0

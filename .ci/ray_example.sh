@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Ray Data example (examples/ray/embed_corpus.py) against the local
+# The Ray Data example (examples/ray_data/embed_corpus.py) against the local
 # Baseten-compatible server, on a local Ray cluster bound to 127.0.0.1, in the
 # cached environment .venv-ray/ (built by `make .venv-ray/.synced`). Bounded in time.
 set -euo pipefail
@@ -23,7 +23,7 @@ for _ in $(seq 100); do
 done
 [[ -n "$url" ]] || { echo "the local server did not start:"; cat "$work/server.out"; exit 1; }
 
-echo "ray example: examples/ray/embed_corpus.py against $url"
+echo "ray example: examples/ray_data/embed_corpus.py against $url"
 env -u BASETEN_EMBEDDINGS_MODEL RAY_USAGE_STATS_ENABLED=0 \
     BASETEN_API_KEY=ray-example-key BASETEN_BASE_URL="$url/v1" \
-    timeout 600 .venv-ray/bin/python examples/ray/embed_corpus.py
+    timeout 600 .venv-ray/bin/python examples/ray_data/embed_corpus.py
