@@ -14,14 +14,17 @@ tasks waits for the end of the call (reference counting still frees the rest).
 The pause is shared by the threads decoding at once: the first one in
 disables the collector only if it was enabled, the last one out enables it
 again, and only if the pause disabled it. A program that disabled the
-collector itself keeps it disabled.
+collector itself keeps it disabled. A child forked while a call runs starts
+with the pause ended (the threads in it stayed in the parent).
 """
 
 from __future__ import annotations
 
 import gc
-import threading
+import os
 from typing import TYPE_CHECKING
+
+from langchain_baseten._forksafe import ForkSafeLock
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -33,7 +36,7 @@ class _Pause:
     __slots__ = ("_depth", "_lock", "_we_disabled")
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         self._depth = 0
         self._we_disabled = False
 
@@ -56,6 +59,14 @@ class _Pause:
                 self._we_disabled = False
                 gc.enable()
 
+    def forget_parent_threads(self) -> None:
+        """In a forked child: the parent's threads inside the pause are gone; end it."""
+        if self._we_disabled:
+            gc.enable()
+        self._depth = 0
+        self._we_disabled = False
+
 
 #: ``with GC_PAUSE:`` around building vectors (re-entrant across threads, not a lock).
 GC_PAUSE = _Pause()
+os.register_at_fork(after_in_child=GC_PAUSE.forget_parent_threads)

@@ -4,6 +4,7 @@ setting kept (a program that disabled the collector keeps it disabled)."""
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -107,4 +108,17 @@ async def test_the_collector_is_paused_during_an_async_call(fake_baseten: fb.Fak
     emb = embeddings_model(fake_baseten, batch_size=2)
     await emb.aembed_documents(["a", "b", "c"])
     assert seen == [False, False]
+    assert gc.isenabled()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX only")
+def test_a_child_forked_during_a_pause_has_the_collector_back() -> None:
+    gc.enable()
+    with GC_PAUSE:
+        pid = os.fork()
+        if pid == 0:  # the child: the thread inside the pause stayed in the parent
+            os._exit(0 if gc.isenabled() else 1)
+        assert not gc.isenabled()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
     assert gc.isenabled()
