@@ -120,9 +120,9 @@ class BasetenConnection(BaseModel):
     default_query: dict[str, str] | None = None
     """Query parameters for every request."""
     http_client: Any | None = Field(default=None, exclude=True)
-    """An ``httpx2.Client`` to use instead of the shared connection pool."""
+    """An ``httpx2.Client`` or a classic ``httpx.Client`` to use instead of the shared pool."""
     http_async_client: Any | None = Field(default=None, exclude=True)
-    """An ``httpx2.AsyncClient`` to use instead of the shared connection pool."""
+    """An ``httpx2.AsyncClient`` or a classic ``httpx.AsyncClient``, likewise (async calls)."""
 
     # hide_input_in_errors: a failed validation must never quote the input, api_key included.
     model_config = ConfigDict(

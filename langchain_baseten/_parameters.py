@@ -189,7 +189,10 @@ REFUSED: dict[str, str] = {
     ),
     "openai_organization": "drop it: Baseten has no organizations",
     "organization": "drop it: Baseten has no organizations",
-    "openai_proxy": "pass http_client=httpx2.Client(proxy=...) (and http_async_client=)",
+    "openai_proxy": (
+        "pass http_client=httpx2.Client(proxy=...) or httpx.Client(proxy=...) "
+        "(and http_async_client=)"
+    ),
     "tiktoken_model_name": (
         "drop it: token counts are estimated offline (get_num_tokens); exact counts "
         "are in usage_metadata"

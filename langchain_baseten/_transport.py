@@ -205,24 +205,28 @@ def _without_openai_env(client: _ClientT, settings: ClientSettings) -> _ClientT:
     return client
 
 
-def _new_sync_client(settings: ClientSettings, http_client: httpx2.Client) -> openai.OpenAI:
+def _new_sync_client(settings: ClientSettings, http_client: Any) -> openai.OpenAI:
     # The openai SDK is imported with the first client (the first request), not with
     # this module: building a model builds its transport, and imports no SDK.
     from langchain_baseten._client import BasetenOpenAI  # noqa: PLC0415
+    from langchain_baseten._httpx_classic import as_httpx2_client  # noqa: PLC0415
 
     client = BasetenOpenAI(
-        http_client=http_client, limits=settings.limits, **settings.client_kwargs()
+        http_client=as_httpx2_client(http_client),
+        limits=settings.limits,
+        **settings.client_kwargs(),
     )
     return _without_openai_env(client, settings)
 
 
-def _new_async_client(
-    settings: ClientSettings, http_client: httpx2.AsyncClient
-) -> openai.AsyncOpenAI:
+def _new_async_client(settings: ClientSettings, http_client: Any) -> openai.AsyncOpenAI:
     from langchain_baseten._client import AsyncBasetenOpenAI  # noqa: PLC0415 - see above
+    from langchain_baseten._httpx_classic import as_httpx2_async_client  # noqa: PLC0415
 
     client = AsyncBasetenOpenAI(
-        http_client=http_client, limits=settings.limits, **settings.client_kwargs()
+        http_client=as_httpx2_async_client(http_client),
+        limits=settings.limits,
+        **settings.client_kwargs(),
     )
     return _without_openai_env(client, settings)
 
@@ -522,8 +526,10 @@ class Transport:
 
     Args:
         settings: Connection settings (base URL, key, timeout, retries, headers).
-        http_client: A user-supplied ``httpx2.Client``; replaces the shared pool.
-        http_async_client: A user-supplied ``httpx2.AsyncClient``; likewise.
+        http_client: A user-supplied ``httpx2.Client`` or classic ``httpx.Client``
+            (see :mod:`langchain_baseten._httpx_classic`); replaces the shared pool.
+        http_async_client: A user-supplied ``httpx2.AsyncClient`` or classic
+            ``httpx.AsyncClient``; likewise.
         max_event_bytes: The largest single stream event accepted (see
             :data:`langchain_baseten._sse.DEFAULT_MAX_EVENT_BYTES`).
     """
@@ -543,8 +549,8 @@ class Transport:
         self,
         settings: ClientSettings,
         *,
-        http_client: httpx2.Client | None = None,
-        http_async_client: httpx2.AsyncClient | None = None,
+        http_client: Any | None = None,
+        http_async_client: Any | None = None,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         """Remember the settings; no client is built until the first request."""

@@ -4,10 +4,16 @@ Every test that talks to :mod:`tests.fake_baseten` builds its models with these
 factories (or the ``llm`` fixture, built on :func:`chat_model`), so the test key,
 the paths and the no-retries default are written once. Keyword arguments
 override any default, e.g. ``chat_model(server, max_retries=2, timeout=1.0)``.
+
+The factories also pass the HTTP clients :func:`use_clients` set (the
+``client_kind`` fixture of ``conftest.py`` does, for tests marked
+``each_client_kind``): none by default (the package's shared pools), or a user's
+own ``http_client``/``http_async_client`` of one kind.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from langchain_baseten import BasetenClassifier, BasetenEmbeddings, BasetenRerank, ChatBaseten
@@ -23,6 +29,30 @@ CHAT_MODEL = "openai/gpt-oss-120b"
 DEDICATED_MODEL = "baseten/abcd1234"
 #: A dedicated deployment's OpenAI-compatible path (its sync root is one level up).
 DEDICATED_PATH = "/environments/production/sync/v1"
+#: What ``http_client=``/``http_async_client=`` a model gets: the package's shared pools
+#: (none passed), or a user's own clients of httpx2 or of classic httpx (openai takes both).
+CLIENT_KINDS = ("pools", "httpx2", "httpx")
+
+_clients: dict[str, Any] = {}
+
+
+def http_library(kind: str) -> Any:
+    """The module of a user's client kind: ``httpx2`` or (classic) ``httpx``, alike in API."""
+    return importlib.import_module(kind)
+
+
+def own_clients(kind: str) -> dict[str, Any]:
+    """``http_client`` and ``http_async_client`` of ``kind`` (``{}`` for ``"pools"``)."""
+    if kind == "pools":
+        return {}
+    library = http_library(kind)
+    return {"http_client": library.Client(), "http_async_client": library.AsyncClient()}
+
+
+def use_clients(clients: dict[str, Any]) -> None:
+    """Make the factories pass ``clients`` (``{}``: none) unless a test overrides them."""
+    _clients.clear()
+    _clients.update(clients)
 
 
 def chat_model(server: FakeBaseten | str, **overrides: Any) -> ChatBaseten:
@@ -36,6 +66,7 @@ def chat_model(server: FakeBaseten | str, **overrides: Any) -> ChatBaseten:
         "base_url": base_url,
         "api_key": KEY,
         "max_retries": 0,
+        **_clients,
     }
     return ChatBaseten(**{**settings, **overrides})
 
@@ -47,6 +78,7 @@ def _on_dedicated(server: FakeBaseten, overrides: dict[str, Any]) -> dict[str, A
         "base_url": server.url(DEDICATED_PATH),
         "api_key": KEY,
         "max_retries": 0,
+        **_clients,
     }
     return {**settings, **overrides}
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.fake_baseten import FakeBaseten, fake_baseten_server
-from tests.local_models import chat_model
+from tests.local_models import CLIENT_KINDS, chat_model, own_clients, use_clients
 from tests.recording import redirect_baseten_to
 from tests.spies import CallbackSpy
 
@@ -21,6 +21,39 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from langchain_baseten import ChatBaseten
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run tests marked ``each_client_kind`` once per client kind (:data:`CLIENT_KINDS`).
+
+    A module's mark covers its tests that use the local server (``fake_baseten``);
+    a test's own mark covers it whatever it uses. ``each_client_kind("pools", "httpx")``
+    runs only the kinds it names.
+    """
+    mark = metafunc.definition.get_closest_marker("each_client_kind")
+    own = any(m.name == "each_client_kind" for m in metafunc.definition.own_markers)
+    if mark is not None and (own or "fake_baseten" in metafunc.fixturenames):
+        metafunc.parametrize("client_kind", mark.args or CLIENT_KINDS, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def client_kind(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Which HTTP clients the model factories of ``tests/local_models.py`` pass.
+
+    ``"pools"`` (none: the package's shared pools) unless the test is marked
+    ``each_client_kind``: then it runs once per kind, and ``"httpx2"`` or ``"httpx"``
+    (classic) give every model a factory builds the user's own ``http_client`` and
+    ``http_async_client`` of that library (a test's own keywords still win).
+    """
+    kind: str = getattr(request, "param", "pools")
+    clients = own_clients(kind)
+    use_clients(clients)
+    try:
+        yield kind
+    finally:
+        use_clients({})
+        if "http_client" in clients:
+            clients["http_client"].close()
 
 
 @pytest.fixture

@@ -30,6 +30,12 @@ from tests.polling import wait_for
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+#: Each test on the local server runs with the package's pools and with a user's own
+#: classic httpx clients (the client_kind fixture, conftest.py; a user's httpx2 clients
+#: take the pools' code path, which test_chat_e2e, test_embeddings and test_rerank run).
+pytestmark = pytest.mark.each_client_kind("pools", "httpx")
+
+
 #: Generous bound for anything that must not hang.
 HANG = 20.0
 #: How long the dripping server would keep going: far longer than any timeout here.

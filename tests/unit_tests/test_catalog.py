@@ -26,6 +26,12 @@ from tests.recording import redirect_baseten_to
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+
+#: Each test on the local server runs with the package's pools and a user's own
+#: httpx2 and classic httpx clients (the client_kind fixture, conftest.py).
+pytestmark = pytest.mark.each_client_kind
+
+
 GPT_OSS = "openai/gpt-oss-120b"
 STYLES = ["sync", "async"]
 

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     from tests.spies import CallbackSpy
 
 
+#: Each test on the local server runs with the package's pools and a user's own
+#: httpx2 and classic httpx clients (the client_kind fixture, conftest.py).
+pytestmark = pytest.mark.each_client_kind
+
+
 # ---------------------------------------------------------------- requests on the wire
 
 
@@ -195,6 +200,9 @@ async def test_concurrent_ainvoke_each_get_their_own_answer(llm: ChatBaseten) ->
     assert [r.content for r in results] == [f"echo: q{i}" for i in range(20)]
 
 
+# The package's async pools are per event loop; a user's own AsyncClient (of either
+# library) belongs to the loop that first used it, as with any openai client.
+@pytest.mark.each_client_kind("pools")
 def test_async_client_survives_a_new_event_loop(llm: ChatBaseten) -> None:
     assert asyncio.run(llm.ainvoke("loop one")).content == "echo: loop one"
     assert asyncio.run(llm.ainvoke("loop two")).content == "echo: loop two"

@@ -12,7 +12,6 @@ import struct
 import threading
 from typing import Any
 
-import httpx2
 import openai
 import pytest
 from pydantic import SecretStr
@@ -23,10 +22,10 @@ from langchain_baseten import (
     ChatBaseten,
 )
 from tests import fake_baseten as fb
-from tests.local_models import DEDICATED_PATH, KEY, embeddings_model
+from tests.local_models import DEDICATED_PATH, KEY, embeddings_model, http_library
 from tests.recording import redirect_baseten_to
 
-pytestmark = pytest.mark.usefixtures("no_baseten_env")
+pytestmark = [pytest.mark.usefixtures("no_baseten_env"), pytest.mark.each_client_kind]
 
 
 def vec(text: str, dimensions: int = fb.DEFAULT_EMBEDDING_DIMENSIONS) -> list[float]:
@@ -125,8 +124,9 @@ def test_key_from_env_and_alias(monkeypatch: pytest.MonkeyPatch) -> None:
     assert alias.model == "baseten/abcd1234"
 
 
+@pytest.mark.each_client_kind("httpx2", "httpx")  # with the user's own clients
 def test_key_is_secret_in_repr_and_dumps(fake_baseten: fb.FakeBaseten) -> None:
-    emb = embeddings_model(fake_baseten, http_client=httpx2.Client())
+    emb = embeddings_model(fake_baseten)
     assert KEY not in repr(emb)
     assert KEY not in str(emb)
     assert KEY not in emb.model_dump_json()
@@ -253,39 +253,45 @@ def test_whitespace_only_strings_are_sent(fake_baseten: fb.FakeBaseten) -> None:
     assert embeddings_model(fake_baseten).embed_query(" ") == vec(" ")
 
 
-def test_http_client_is_used(fake_baseten: fb.FakeBaseten) -> None:
+@pytest.mark.each_client_kind("httpx2", "httpx")
+def test_http_client_is_used(fake_baseten: fb.FakeBaseten, client_kind: str) -> None:
     seen: list[str] = []
-    client = httpx2.Client(event_hooks={"request": [lambda r: seen.append(str(r.url))]})
+    library = http_library(client_kind)
+    client = library.Client(event_hooks={"request": [lambda r: seen.append(str(r.url))]})
     embeddings_model(fake_baseten, http_client=client).embed_query("x")
     assert seen == [fake_baseten.url(DEDICATED_PATH + "/embeddings")]
 
 
-async def test_http_async_client_is_used(fake_baseten: fb.FakeBaseten) -> None:
+@pytest.mark.each_client_kind("httpx2", "httpx")
+async def test_http_async_client_is_used(fake_baseten: fb.FakeBaseten, client_kind: str) -> None:
     seen: list[str] = []
 
-    async def hook(request: httpx2.Request) -> None:
+    async def hook(request: Any) -> None:  # an httpx2 or a classic httpx request
         seen.append(str(request.url))
 
-    client = httpx2.AsyncClient(event_hooks={"request": [hook]})
+    client = http_library(client_kind).AsyncClient(event_hooks={"request": [hook]})
     await embeddings_model(fake_baseten, http_async_client=client).aembed_query("x")
     assert seen == [fake_baseten.url(DEDICATED_PATH + "/embeddings")]
 
 
+@pytest.mark.each_client_kind("httpx2", "httpx")
 async def test_each_method_uses_its_own_client_for_many_batches(
-    fake_baseten: fb.FakeBaseten,
+    fake_baseten: fb.FakeBaseten, client_kind: str
 ) -> None:
     """``http_client`` is for sync calls only, ``http_async_client`` for async ones (as ChatOpenAI)."""
     sync_seen: list[str] = []
     async_seen: list[str] = []
 
-    async def hook(request: httpx2.Request) -> None:
+    async def hook(request: Any) -> None:  # an httpx2 or a classic httpx request
         async_seen.append(str(request.url))
 
+    library = http_library(client_kind)
     texts = ["a", "b", "c", "d", "e"]
     only_sync = embeddings_model(
         fake_baseten,
         batch_size=2,
-        http_client=httpx2.Client(event_hooks={"request": [lambda r: sync_seen.append(r.url)]}),
+        http_client=library.Client(event_hooks={"request": [lambda r: sync_seen.append(r.url)]}),
+        http_async_client=None,
     )
     assert await only_sync.aembed_documents(texts) == [vec(t) for t in texts]
     assert sync_seen == []  # three batches, none through the sync client
@@ -294,8 +300,8 @@ async def test_each_method_uses_its_own_client_for_many_batches(
     both = embeddings_model(
         fake_baseten,
         batch_size=2,
-        http_client=httpx2.Client(event_hooks={"request": [lambda r: sync_seen.append(r.url)]}),
-        http_async_client=httpx2.AsyncClient(event_hooks={"request": [hook]}),
+        http_client=library.Client(event_hooks={"request": [lambda r: sync_seen.append(r.url)]}),
+        http_async_client=library.AsyncClient(event_hooks={"request": [hook]}),
     )
     assert await both.aembed_documents(texts) == [vec(t) for t in texts]
     assert len(async_seen) == 3
@@ -635,11 +641,13 @@ def test_key_never_logged(fake_baseten: fb.FakeBaseten, caplog: pytest.LogCaptur
 # ---------------------------------------------------------------- shared clients
 
 
+@pytest.mark.each_client_kind("pools")  # the package's shared pools only
 def test_equal_instances_share_one_client(fake_baseten: fb.FakeBaseten) -> None:
     first, second = embeddings_model(fake_baseten), embeddings_model(fake_baseten)
     assert first._connection()[1].sync_client is second._connection()[1].sync_client
 
 
+@pytest.mark.each_client_kind("pools")  # the package's shared pools only
 def test_chat_and_embeddings_on_one_endpoint_share_a_pool(fake_baseten: fb.FakeBaseten) -> None:
     emb = embeddings_model(fake_baseten)
     chat = ChatBaseten(

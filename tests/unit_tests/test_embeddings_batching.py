@@ -12,7 +12,6 @@ import struct
 import threading
 from typing import Any
 
-import httpx2
 import openai
 import pytest
 from langchain_core.exceptions import ContextOverflowError
@@ -72,24 +71,15 @@ def test_a_server_refusing_base64_gets_floats_and_is_remembered(
     assert "encoding_format" not in bodies(fake_baseten)[-1]
 
 
-ASYNC_PATHS = pytest.mark.parametrize(
-    "own_async_client", [False, True], ids=["package-client", "own-client"]
-)
-
-
-def amake(fake: fb.FakeBaseten, own_async_client: bool, **kwargs: Any) -> BasetenEmbeddings:
-    """Async calls through the package's shared async client, or the caller's ``http_async_client``."""
-    if own_async_client:
-        kwargs["http_async_client"] = httpx2.AsyncClient()
-    return embeddings_model(fake, **kwargs)
+#: Async calls through the package's shared async client, or the caller's own
+#: ``http_async_client`` of httpx2 or classic httpx (the client_kind fixture, conftest.py).
+ASYNC_PATHS = pytest.mark.each_client_kind
 
 
 @ASYNC_PATHS
-async def test_async_fallback_to_floats(
-    fake_baseten: fb.FakeBaseten, own_async_client: bool
-) -> None:
+async def test_async_fallback_to_floats(fake_baseten: fb.FakeBaseten) -> None:
     fake_baseten.enqueue(*[fb.embeddings(encoding="refuse_base64")] * 4)
-    emb = amake(fake_baseten, own_async_client, batch_size=5)
+    emb = embeddings_model(fake_baseten, batch_size=5)
     assert await emb.aembed_documents(TEXTS) == [fb.fake_vector(t) for t in TEXTS]
     formats = sorted(str(body.get("encoding_format")) for body in bodies(fake_baseten))
     assert formats.count("None") >= 2
@@ -202,11 +192,9 @@ def test_many_batches_keep_input_order(fake_baseten: fb.FakeBaseten, concurrency
 
 
 @ASYNC_PATHS
-async def test_many_batches_keep_input_order_async(
-    fake_baseten: fb.FakeBaseten, own_async_client: bool
-) -> None:
+async def test_many_batches_keep_input_order_async(fake_baseten: fb.FakeBaseten) -> None:
     texts = [f"document {i}" for i in range(201)]
-    emb = amake(fake_baseten, own_async_client, batch_size=4, max_concurrency=9)
+    emb = embeddings_model(fake_baseten, batch_size=4, max_concurrency=9)
     assert await emb.aembed_documents(texts) == [vec(t) for t in texts]
     assert len(fake_baseten.requests) == 51
 
@@ -223,9 +211,7 @@ def test_a_retry_resends_only_the_failed_batch(fake_baseten: fb.FakeBaseten) -> 
 
 
 @ASYNC_PATHS
-async def test_a_retry_resends_only_the_failed_batch_async(
-    fake_baseten: fb.FakeBaseten, own_async_client: bool
-) -> None:
+async def test_a_retry_resends_only_the_failed_batch_async(fake_baseten: fb.FakeBaseten) -> None:
     failed_once: list[bool] = []
     flaky = fb.error(503, headers={"retry-after": "0"})
 
@@ -236,7 +222,7 @@ async def test_a_retry_resends_only_the_failed_batch_async(
         return False
 
     fake_baseten.enqueue(*[when(first_time, flaky)] * 5)
-    emb = amake(fake_baseten, own_async_client, batch_size=3, max_concurrency=4, max_retries=1)
+    emb = embeddings_model(fake_baseten, batch_size=3, max_concurrency=4, max_retries=1)
     assert await emb.aembed_documents(TEXTS) == [vec(t) for t in TEXTS]
     sent = sorted(tuple(body["input"]) for body in bodies(fake_baseten))
     batches = [tuple(TEXTS[i : i + 3]) for i in range(0, 10, 3)]
@@ -260,11 +246,11 @@ def test_a_failed_batch_names_its_positions(fake_baseten: fb.FakeBaseten) -> Non
 @ASYNC_PATHS
 @pytest.mark.parametrize("concurrency", [1, 3, 64])
 async def test_a_failed_async_batch_names_its_positions(
-    fake_baseten: fb.FakeBaseten, concurrency: int, own_async_client: bool
+    fake_baseten: fb.FakeBaseten, concurrency: int
 ) -> None:
     bad = fb.raw(200, b'{"data": []}')
     fake_baseten.enqueue(*[when(lambda inputs: "text 9" in inputs, bad)] * 10)
-    emb = amake(fake_baseten, own_async_client, batch_size=2, max_concurrency=concurrency)
+    emb = embeddings_model(fake_baseten, batch_size=2, max_concurrency=concurrency)
     with pytest.raises(BasetenResponseError, match=r"holds 0 embeddings for 2 inputs") as info:
         await emb.aembed_documents(TEXTS)
     assert "batch 5 of 5 (inputs 8 to 9)" in str(info.value)
@@ -379,11 +365,11 @@ def test_ctrl_c_does_not_wait_for_batches_in_flight(fake_baseten: fb.FakeBaseten
 @ASYNC_PATHS
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_cancelling_aembed_documents_abandons_batches_in_flight(
-    fake_baseten: fb.FakeBaseten, own_async_client: bool, concurrency: int
+    fake_baseten: fb.FakeBaseten, concurrency: int
 ) -> None:
     holding = fb.Holding(HOLD_SECONDS)
     fake_baseten.enqueue(*[holding.reply(fb.embeddings()) for _ in range(40)])
-    emb = amake(fake_baseten, own_async_client, batch_size=1, max_concurrency=concurrency)
+    emb = embeddings_model(fake_baseten, batch_size=1, max_concurrency=concurrency)
     task = asyncio.ensure_future(emb.aembed_documents([f"t{i}" for i in range(40)]))
     try:
         assert await asyncio.to_thread(holding.wait_for, concurrency)

@@ -38,7 +38,7 @@ from langchain_baseten import (
 from langchain_baseten import _embed_rust as rust
 from langchain_baseten import embeddings as embeddings_module
 from tests import fake_baseten as fb
-from tests.local_models import DEDICATED_PATH, KEY, embeddings_model
+from tests.local_models import DEDICATED_PATH, KEY, embeddings_model, http_library
 
 PATH = DEDICATED_PATH
 RUST_AGENT = "baseten-performance-client/"
@@ -443,7 +443,8 @@ def test_python_backend_never_touches_the_performance_client(
         ({"retry_lost_answers": False}, "retry_lost_answers=False"),
         ({"max_response_bytes": 2**20}, "max_response_bytes"),
         ({"max_connections": 2, "max_concurrency": 8}, "max_connections is below"),
-        ({"http_client": "client"}, "http_client"),
+        ({"http_client": "httpx2"}, "http_client"),
+        ({"http_client": "httpx"}, "http_client"),  # a classic httpx client alike
     ],
 )
 def test_settings_it_cannot_honour_take_the_python_path_and_say_why(
@@ -452,10 +453,8 @@ def test_settings_it_cannot_honour_take_the_python_path_and_say_why(
     setting: dict[str, Any],
     reason: str,
 ) -> None:
-    if setting.get("http_client") == "client":
-        import httpx2
-
-        setting = {"http_client": httpx2.Client()}
+    if "http_client" in setting:
+        setting = {"http_client": http_library(setting["http_client"]).Client()}
     emb = embeddings_model(fake_baseten, backend="auto", **setting)
     with caplog.at_level(logging.DEBUG, logger="langchain_baseten.embeddings"):
         assert emb.embed_query("hi") == vec("hi")

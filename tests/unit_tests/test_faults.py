@@ -34,6 +34,12 @@ from tests.spies import CallbackSpy
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+#: Each test on the local server runs with the package's pools and with a user's own
+#: classic httpx clients (the client_kind fixture, conftest.py; a user's httpx2 clients
+#: take the pools' code path, which test_chat_e2e, test_embeddings and test_rerank run).
+pytestmark = pytest.mark.each_client_kind("pools", "httpx")
+
+
 #: Generous upper bound for anything that must not hang (waits here are <= 0.5 s each).
 HANG = 10.0
 
@@ -181,6 +187,7 @@ def _hang_up_server() -> Iterator[tuple[str, list[int]]]:
         listener.close()
 
 
+@pytest.mark.each_client_kind("pools", "httpx")  # uses no local server: marked itself
 @pytest.mark.parametrize("style", STYLES)
 async def test_connect_failure_is_a_clear_error(style: str) -> None:
     port = _closed_port()
@@ -193,6 +200,7 @@ async def test_connect_failure_is_a_clear_error(style: str) -> None:
     assert not isinstance(info.value, openai.APITimeoutError)
 
 
+@pytest.mark.each_client_kind("pools", "httpx")  # uses no local server: marked itself
 @pytest.mark.parametrize("style", ["invoke", "astream"])
 @pytest.mark.parametrize("retry_lost_answers", [False, True])
 async def test_server_hanging_up_without_an_answer(style: str, retry_lost_answers: bool) -> None:

@@ -24,7 +24,7 @@ from tests.local_models import KEY, classifier_model, rerank_model
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-pytestmark = pytest.mark.usefixtures("no_baseten_env")
+pytestmark = [pytest.mark.usefixtures("no_baseten_env"), pytest.mark.each_client_kind]
 
 STYLES = ["sync", "async"]
 
