@@ -156,3 +156,31 @@ def test_the_package_runs_without_classic_httpx() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["echo: a", "echo: b"]
+
+
+@pytest.mark.parametrize("style", STYLES)
+async def test_the_deadline_lowers_the_classic_requests_read_timeout(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    """The body's reads get what is left of ``timeout`` (a stall after the headers ends there).
+
+    The classic request shares its ``timeout`` settings with the package's request,
+    so lowering them reaches the classic connection, which reads them once the body starts.
+    """
+    seen: list[dict[str, Any]] = []
+
+    def remember(request: httpx.Request) -> None:
+        seen.append(request.extensions["timeout"])
+
+    async def aremember(request: httpx.Request) -> None:
+        remember(request)
+
+    clients = {
+        "http_client": httpx.Client(event_hooks={"request": [remember]}),
+        "http_async_client": httpx.AsyncClient(event_hooks={"request": [aremember]}),
+    }
+    model = chat_model(fake_baseten, timeout=30.0, **clients)
+    assert (await answer(model, style)).text == "echo: hi"
+    (timeouts,) = seen
+    assert timeouts["connect"] == 30.0
+    assert 0 < timeouts["read"] < 30.0  # lowered in place after the headers arrived
