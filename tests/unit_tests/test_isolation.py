@@ -301,12 +301,12 @@ def test_a_loops_pools_close_when_asyncio_run_ends_without_resource_warnings(
 def test_a_loop_closed_without_shutdown_is_forgotten_without_warnings(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
+    gc.collect()  # what earlier tests left (a user's own async clients) is not this test's
     llm = chat_model(fake_baseten)
     loop = asyncio.new_event_loop()
     assert loop.run_until_complete(llm.ainvoke("manual loop")).text == "echo: manual loop"
     loop.run_until_complete(langchain_baseten.aclose_clients())  # what such code should do
     loop.close()
-    gc.collect()  # what earlier tests left is not this test's
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert asyncio.run(llm.ainvoke("next loop")).text == "echo: next loop"
