@@ -4,19 +4,23 @@
 looks: ``traceback.format_exception`` (the whole ``__cause__``/``__context__``
 chain, with notes), and for every exception in the chain its ``str``, ``repr``,
 ``args`` and attributes (``body``, ``message``, the request's URL, headers and
-body, the response's headers and text, the request kept on the response).
+body, the response's headers and text, the request kept on the response), for
+httpx2's requests and responses and for classic httpx's (a user's own client).
 """
 
 from __future__ import annotations
 
+import sys
 import traceback
 from typing import TYPE_CHECKING, Any
 
-import httpx2
+import httpx2  # noqa: F401 - loaded for _not_read
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+#: The HTTP libraries whose requests and responses are searched (classic httpx: a user's client).
+HTTPX = ("httpx2", "httpx")
 #: Secret pieces this long are searched for too: a message cut short keeps a part.
 FRAGMENT_CHARS = 10
 
@@ -36,18 +40,28 @@ def chain(exc: BaseException) -> Iterator[BaseException]:
             stack += list(current.exceptions)
 
 
+def _of_httpx(value: Any, name: str) -> bool:
+    """Whether ``value`` is httpx2's or classic httpx's ``name`` (a user's client's)."""
+    return type(value).__name__ == name and type(value).__module__.split(".")[0] in HTTPX
+
+
+def _not_read(name: str) -> tuple[type[Exception], ...]:
+    """``RequestNotRead``/``ResponseNotRead`` of httpx2 and, when loaded, classic httpx."""
+    return tuple(getattr(sys.modules[m], name) for m in HTTPX if m in sys.modules)
+
+
 def _http_texts(value: Any) -> list[str]:
     """What a request or response shows: URL, every header, the body if read."""
-    if isinstance(value, httpx2.Request):
+    if _of_httpx(value, "Request"):
         try:
             body = value.content.decode("utf-8", "replace")
-        except httpx2.RequestNotRead:
+        except _not_read("RequestNotRead"):
             body = ""
         return [str(value.url), str(value.headers.multi_items()), body]
-    if isinstance(value, httpx2.Response):
+    if _of_httpx(value, "Response"):
         try:
             body = value.text
-        except httpx2.ResponseNotRead:
+        except _not_read("ResponseNotRead"):
             body = ""
         try:
             request = _http_texts(value.request)

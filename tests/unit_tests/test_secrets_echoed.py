@@ -34,6 +34,11 @@ from tests.local_models import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+#: Each test on the local server runs with the package's pools and with a user's own
+#: classic httpx clients (the client_kind fixture, conftest.py): their errors and
+#: requests pass through the package's httpx2 wrapper, never chained as classic ones.
+pytestmark = pytest.mark.each_client_kind("pools", "httpx")
+
 HEADER_KEY = "xk-HDR-qzv-0987654321"
 AUTH_TOKEN = "tok-AUTH-wq-5555566666"
 #: How the secrets are given: the key alone, plus an X-Api-Key header, plus an
