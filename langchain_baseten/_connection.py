@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -160,6 +161,16 @@ class BasetenConnection(BaseModel):
     @classmethod
     def _check_headers(cls, value: Any) -> Any:
         return check_default_headers(value)
+
+    @field_validator("http_client", "http_async_client")
+    @classmethod
+    def _check_http_client(cls, value: Any, info: ValidationInfo) -> Any:
+        """A client of the right kind, httpx2's or classic httpx's (see ``_httpx_classic``)."""
+        if value is None:
+            return value
+        from langchain_baseten._httpx_classic import check_http_client  # noqa: PLC0415
+
+        return check_http_client(str(info.field_name), value)
 
     @model_validator(mode="after")
     def _check_connection(self) -> Self:

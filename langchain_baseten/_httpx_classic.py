@@ -35,7 +35,7 @@ import httpx2
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-__all__ = ["as_httpx2_async_client", "as_httpx2_client"]
+__all__ = ["as_httpx2_async_client", "as_httpx2_client", "check_http_client"]
 
 
 def _classic() -> Any:
@@ -216,3 +216,40 @@ def as_httpx2_async_client(client: Any) -> Any:
     return httpx2.AsyncClient(
         transport=_AsyncClassicTransport(client), timeout=_timeout(client), follow_redirects=False
     )
+
+
+def _kind(value: Any) -> str | None:
+    """``"sync"`` or ``"async"`` for a client of httpx2 or classic httpx, else ``None``."""
+    classic = _classic()
+    if isinstance(value, httpx2.Client) or (classic and isinstance(value, classic.Client)):
+        return "sync"
+    if isinstance(value, httpx2.AsyncClient) or (
+        classic and isinstance(value, classic.AsyncClient)
+    ):
+        return "async"
+    return None
+
+
+def check_http_client(field: str, value: Any) -> Any:
+    """Refuse, at construction, what openai would refuse at the first call.
+
+    ``field`` is ``"http_client"`` (sync calls: an ``httpx2.Client`` or
+    ``httpx.Client``) or ``"http_async_client"`` (their ``AsyncClient``).
+
+    Raises:
+        ValueError: For a client of the other kind or anything else.
+    """
+    if value is None:
+        return value
+    wanted = "async" if field == "http_async_client" else "sync"
+    kind = _kind(value)
+    if kind == wanted:
+        return value
+    given = f"{type(value).__module__.split('.')[0]}.{type(value).__name__}"
+    if kind is not None:
+        other = "http_async_client" if wanted == "sync" else "http_client"
+        msg = f"{field} takes a client for {wanted} calls, not an {given}: pass that as {other}=."
+    else:
+        expected = "AsyncClient" if wanted == "async" else "Client"
+        msg = f"{field} must be an httpx2.{expected} or a classic httpx.{expected}, not {given}."
+    raise ValueError(msg)

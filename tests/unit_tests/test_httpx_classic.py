@@ -8,6 +8,7 @@ errors it raises, and that the package runs without classic httpx installed.
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import httpx2
 import openai
 import pytest
 
-from langchain_baseten import close_clients
+from langchain_baseten import BasetenEmbeddings, BasetenRerank, ChatBaseten, close_clients
 from tests import fake_baseten as fb
 from tests.call_styles import STYLES, answer
 from tests.local_models import KEY, chat_model, embeddings_model
@@ -184,3 +185,43 @@ async def test_the_deadline_lowers_the_classic_requests_read_timeout(
     (timeouts,) = seen
     assert timeouts["connect"] == 30.0
     assert 0 < timeouts["read"] < 30.0  # lowered in place after the headers arrived
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (
+            {"http_client": httpx.AsyncClient()},
+            (
+                "http_client takes a client for sync calls, not an httpx.AsyncClient: "
+                "pass that as http_async_client=."
+            ),
+        ),
+        (
+            {"http_async_client": httpx2.Client()},
+            (
+                "http_async_client takes a client for async calls, not an httpx2.Client: "
+                "pass that as http_client=."
+            ),
+        ),
+        (
+            {"http_client": "http://proxy:3128"},
+            "http_client must be an httpx2.Client or a classic httpx.Client, not builtins.str.",
+        ),
+    ],
+)
+def test_a_client_of_the_wrong_kind_is_refused_at_construction(
+    setting: dict[str, Any], message: str
+) -> None:
+    """openai would refuse it at the first call; here the error names the right keyword."""
+    for cls in (ChatBaseten, BasetenEmbeddings, BasetenRerank):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            cls(model="baseten/abcd1234", api_key=KEY, **setting)
+
+
+def test_either_library_is_accepted_for_either_call_kind() -> None:
+    model = chat_model(
+        "http://127.0.0.1:9/v1", http_client=httpx.Client(), http_async_client=httpx2.AsyncClient()
+    )
+    assert isinstance(model.http_client, httpx.Client)
+    assert isinstance(model.http_async_client, httpx2.AsyncClient)
