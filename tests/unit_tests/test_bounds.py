@@ -87,6 +87,10 @@ async def test_a_slow_drip_that_finishes_in_time_is_answered(
 HEADER_DRIP_SECONDS = 30.0
 
 
+# The deadline bounds dripped headers through the package's pools (_sockets.py); a
+# user's own client, httpx2's or classic, bounds them by its per-read timeouts only
+# (README, "timeout"): the package's pools only.
+@pytest.mark.each_client_kind("pools")
 @pytest.mark.parametrize("style", STYLES)
 async def test_a_server_dripping_header_bytes_cannot_hold_a_call_past_timeout(
     fake_baseten: fb.FakeBaseten, style: str
@@ -108,6 +112,7 @@ async def test_headers_dripped_within_timeout_are_answered(
     assert await _call(chat_model(fake_baseten, timeout=10.0), style) == "dripped"
 
 
+@pytest.mark.each_client_kind("pools")  # as above: a user's own client bounds reads only
 async def test_embeddings_headers_dripped_past_timeout_fail_in_time(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
