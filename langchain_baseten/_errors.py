@@ -169,12 +169,19 @@ class BasetenResponseError(openai.APIError, ModelAPIError):
     ) -> None:
         """Create the error; ``request`` is optional (pure converters have none).
 
+        Without one, ``request`` on the error is ``None``.
+
         Args:
             message: What was wrong and where.
             request: The request the answer belongs to, when known.
             body: The offending answer (or part of it).
         """
-        super().__init__(message, _redacted_request(request), body=body)  # type: ignore[arg-type]
+        # openai's APIError needs a request (from openai 3.63 its __init__ reads the
+        # request's headers, so None raises AttributeError): without one it gets a
+        # stand-in, and the error then says it has none.
+        super().__init__(message, _redacted_request(request) or _no_request(), body=body)
+        if request is None:
+            self.request = None  # type: ignore[assignment]
 
 
 class MalformedResponseError(BasetenResponseError):
@@ -445,6 +452,11 @@ def _connection_parts(err: openai.APIConnectionError, url: str, *, mid_stream: b
 
 #: The secrets an error is scrubbed of: one (the API key), several, or none.
 Secrets = str | Sequence[str] | None
+
+
+def _no_request() -> httpx2.Request:
+    """The stand-in request for openai's APIError when an answer was checked without one."""
+    return httpx2.Request("GET", "http://no-request.invalid/")
 
 
 def _redacted_request(request: httpx2.Request | None) -> httpx2.Request | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx2
 import openai
 import pytest
 from langchain.agents import create_agent
@@ -30,6 +31,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from langchain_baseten import BasetenEmbeddings, BasetenResponseError, ChatBaseten
 from langchain_baseten import _errors as be
+from langchain_baseten._errors import MalformedResponseError
 from tests import fake_baseten as fb
 from tests.call_styles import STYLES, answer
 from tests.local_models import KEY, chat_model
@@ -323,6 +325,29 @@ def test_malformed_embeddings_and_models_answers_are_the_same_class(
         emb.embed_query("x")
     with pytest.raises(BasetenResponseError):
         chat_model(fake_baseten).list_models()
+
+
+@pytest.mark.parametrize("cls", [BasetenResponseError, MalformedResponseError])
+def test_a_malformed_answer_error_builds_with_and_without_its_request(
+    cls: type[BasetenResponseError],
+) -> None:
+    # openai 3.63 reads the request's headers while building any APIError: a
+    # converter that checks an answer without its request must still get this class.
+    body = {"code": "bad", "param": "choices", "type": "shape"}
+    without = cls("no choices", body=body)
+    assert isinstance(without, openai.APIError)
+    assert isinstance(without, ModelAPIError)
+    assert (without.message, str(without), without.body) == ("no choices", "no choices", body)
+    assert (without.code, without.param, without.type) == ("bad", "choices", "shape")
+    assert without.request is None
+    assert not without.is_retryable
+
+    sent = httpx2.Request("POST", "http://127.0.0.1/v1", headers={"Authorization": f"Bearer {KEY}"})
+    with_request = cls("no choices", sent, body=None)
+    assert with_request.request.url == sent.url
+    assert KEY not in str(with_request.request.headers)
+    assert with_request.body is None
+    assert with_request.code is None
 
 
 def test_bad_input_stays_a_value_error_and_nothing_is_sent(fake_baseten: fb.FakeBaseten) -> None:
