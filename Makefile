@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 RUN := $(UV) run --locked --no-python-downloads
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test integration_test record record-local examples lint format type bench check wheel-check ray-example clean
+.PHONY: demo test test-highest test-lowest test-resolutions integration_test record record-local examples lint format type bench check wheel-check ray-example clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -24,6 +24,15 @@ demo: .venv/.synced
 ## test: the offline suite (unit, local-server end to end, cassette replay, standard suites)
 test: .venv/.synced
 	$(RUN) pytest tests/unit_tests $(PYTEST_ARGS)
+
+## test-highest, test-lowest: the unit suite at the newest / the lowest direct versions that
+## pyproject.toml's ranges allow, each in its own environment built from nothing
+## (.venv-highest/, .venv-lowest/; .ci/resolve.py says how). test-resolutions: both.
+test-highest test-lowest: test-%: $(UV)
+	$(PYTHON) .ci/resolve.py $*
+	.venv-$*/bin/python -m pytest tests/unit_tests $(PYTEST_ARGS)
+
+test-resolutions: test-highest test-lowest
 
 ## integration_test: live against Baseten (needs BASETEN_API_KEY; skipped without)
 integration_test: .venv/.synced
@@ -81,4 +90,4 @@ bench: .venv/.synced
 check: lint type test
 
 clean:
-	rm -rf .venv .venv-ray .tools .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv .venv-ray .venv-highest .venv-lowest .tools .mypy_cache .ruff_cache .pytest_cache
