@@ -235,7 +235,7 @@ def test_httpcore2_reads_the_timeout_extension_at_every_body_read(
 ) -> None:
     # _client._limit_reads lowers request.extensions["timeout"]["read"] once the
     # headers are in: httpcore2 must read it again for each read of the body.
-    fake_baseten.enqueue(fb.drip(1.0, interval=0.5))
+    fake_baseten.enqueue(fb.drip(5.0, interval=1.0))
     with (
         httpx2.Client(timeout=10) as client,
         client.stream("POST", fake_baseten.url("/v1/chat/completions"), json={}) as response,
