@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import httpcore2
@@ -22,7 +23,7 @@ import httpx2
 import openai
 import pytest
 
-from langchain_baseten import _pools, _sockets
+from langchain_baseten import _pools, _reuse, _sockets
 from langchain_baseten._client import AsyncBasetenOpenAI, BasetenOpenAI
 from langchain_baseten._transport import ClientSettings, _without_openai_env
 from tests import fake_baseten as fb
@@ -250,18 +251,66 @@ def test_httpcore2_reads_the_timeout_extension_at_every_body_read(
 # ---------------------------------------------------------------------- httpcore2: _sockets.py
 
 
-def test_an_async_transport_keeps_its_pool_and_network_backend_where_sockets_looks() -> None:
+async def test_transports_keep_their_pool_and_network_backend_where_sockets_looks() -> None:
     # _sockets.install reaches transport._pool._network_backend (httpx2 has no
     # parameter for it); install() quietly does nothing when they move, so fail here.
-    transport = httpx2.AsyncHTTPTransport()
-    assert type(transport._pool) is httpcore2.AsyncConnectionPool
-    assert isinstance(transport._pool._network_backend, httpcore2.AsyncNetworkBackend)
-    assert _sockets.install(transport) is True
-    assert isinstance(transport._pool._network_backend, _sockets.ProbedBackend)
+    sync_transport = httpx2.HTTPTransport()
+    assert type(sync_transport._pool) is httpcore2.ConnectionPool
+    assert isinstance(sync_transport._pool._network_backend, httpcore2.NetworkBackend)
+    assert _sockets.install(sync_transport) is True
+    assert isinstance(sync_transport._pool._network_backend, _sockets.DeadlineBackend)
+    async_transport = httpx2.AsyncHTTPTransport()
+    assert type(async_transport._pool) is httpcore2.AsyncConnectionPool
+    assert isinstance(async_transport._pool._network_backend, httpcore2.AsyncNetworkBackend)
+    assert _sockets.install(async_transport) is True
+    assert isinstance(async_transport._pool._network_backend, _sockets.ProbedBackend)
     key = _pools.PoolKey.for_url(BASE, KEY, 10)
-    pool = _pools._new_async_pool(key, _pools.current_share().ssl_context())
+    loop = weakref.ref(asyncio.get_running_loop())
+    pool = _pools._new_async_pool(key, _pools.current_share().ssl_context(), loop)
     assert isinstance(pool._transport, httpx2.AsyncHTTPTransport)
     assert isinstance(pool._transport._pool._network_backend, _sockets.ProbedBackend)
+    await pool.aclose()
+
+
+def test_pools_make_connections_through_create_connection(fake_baseten: fb.FakeBaseten) -> None:
+    # _reuse.install wraps pool.create_connection(origin) and turns the plain
+    # HTTPConnection it returns into one that expires with leftover bytes.
+    transport = httpx2.HTTPTransport()
+    pool = transport._pool
+    made: list[object] = []
+    create = pool.create_connection
+
+    def recording(origin: httpcore2.Origin) -> Any:
+        connection = create(origin)
+        made.append(connection)
+        return connection
+
+    pool.create_connection = recording  # type: ignore[method-assign]
+    assert _reuse.install(transport) is True
+    with httpx2.Client(transport=transport) as client:
+        url = fake_baseten.url("/v1/models")
+        assert client.get(url, headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+    assert len(made) == 1
+    assert isinstance(made[0], httpcore2.HTTPConnection)
+    assert type(made[0]).__name__ == "_Connection"  # the class _reuse gives it
+
+
+def test_an_http11_connection_keeps_h11_state_with_its_trailing_data(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    # _reuse.has_leftover_bytes reads connection._connection._h11_state.trailing_data
+    # (h11's received bytes that belong to no answer) of an idle connection.
+    transport = httpx2.HTTPTransport()
+    with httpx2.Client(transport=transport) as client:
+        url = fake_baseten.url("/v1/models")
+        assert client.get(url, headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+        (connection,) = transport._pool.connections
+        assert connection.is_idle()
+        assert connection.has_expired() is False
+        http11: Any = connection._connection  # type: ignore[attr-defined]
+        data, closed = http11._h11_state.trailing_data
+        assert (data, closed) == (b"", False)
+        assert _reuse.has_leftover_bytes(connection) is False
 
 
 @pytest.mark.parametrize(
@@ -269,6 +318,8 @@ def test_an_async_transport_keeps_its_pool_and_network_backend_where_sockets_loo
     [
         (httpcore2.AsyncNetworkBackend, _sockets.ProbedBackend),
         (httpcore2.AsyncNetworkStream, _sockets._ProbedStream),
+        (httpcore2.NetworkBackend, _sockets.DeadlineBackend),
+        (httpcore2.NetworkStream, _sockets._DeadlineStream),
     ],
 )
 def test_the_network_interfaces_sockets_wraps_have_the_same_methods(
