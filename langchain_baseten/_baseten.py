@@ -60,6 +60,7 @@ DEDICATED_HOST: Final = re.compile(
     r"model-([a-z0-9]{4,32})(?:-([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?))?\.api\.baseten\.co"
 )
 _DEDICATED_DOMAIN: Final = ".api.baseten.co"
+_BASETEN_DOMAIN: Final = "baseten.co"
 #: The environment a dedicated deployment is reached through when none is named.
 DEFAULT_ENVIRONMENT: Final = "production"
 # A deployment's OpenAI-style routes live under its sync root: .../sync/v1.
@@ -129,6 +130,33 @@ def is_dedicated_host(host: str) -> bool:
         ``True`` for ``*.api.baseten.co`` (models and chains).
     """
     return host.endswith(_DEDICATED_DOMAIN)
+
+
+def is_baseten_host(host: str) -> bool:
+    """Whether a (lowercase) host name is Baseten's (the Model APIs or a deployment).
+
+    Args:
+        host: The host name.
+
+    Returns:
+        ``True`` for ``baseten.co`` and its subdomains.
+    """
+    return host == _BASETEN_DOMAIN or host.endswith("." + _BASETEN_DOMAIN)
+
+
+def server_name(host: str) -> str:
+    """Who answered, for error messages: ``Baseten``, or ``the server at <host>``.
+
+    A ``base_url`` may point at any OpenAI-compatible server (a local vLLM, a
+    proxy); its errors must not be blamed on Baseten.
+
+    Args:
+        host: The host the request went to (empty when unknown: ``Baseten``).
+
+    Returns:
+        The subject of a sentence such as "... returned HTTP 404".
+    """
+    return "Baseten" if not host or is_baseten_host(host.lower()) else f"the server at {host}"
 
 
 def is_baseten_deployment_url(url: str) -> bool:

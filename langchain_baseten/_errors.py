@@ -72,7 +72,12 @@ from langchain_core.exceptions import (
     OutputParserException,
 )
 
-from langchain_baseten._baseten import MODEL_API_HOST, REQUEST_ID_HEADER, is_dedicated_host
+from langchain_baseten._baseten import (
+    MODEL_API_HOST,
+    REQUEST_ID_HEADER,
+    is_dedicated_host,
+    server_name,
+)
 from langchain_baseten._redact import scrub
 
 __all__ = [
@@ -516,7 +521,8 @@ def _status_error(
     hint = _hint(status, said, _safe_request(err), url)
     if status in _OVERFLOW_STATUSES and _overflow_code(err.body):
         cls, hint = BasetenContextOverflowError, _OVERFLOW_HINT
-    message = f"Baseten returned HTTP {status}: {shown} Likely cause: {hint}."
+    who = server_name(_host(url, _safe_request(err)))
+    message = f"{who[0].upper()}{who[1:]} returned HTTP {status}: {shown} Likely cause: {hint}."
     new = cls(
         message,
         response=_redacted_response(err.response, request, secret),
@@ -539,12 +545,16 @@ def _connection_error(
     return BasetenConnectionError(message=message, request=request)
 
 
-def _stream_event_error(err: openai.APIError, secret: Secrets) -> BasetenStreamError:
+def _stream_event_error(
+    err: openai.APIError, secret: Secrets, url: str | None
+) -> BasetenStreamError:
     """An error event inside a stream (the SDK reads only OpenAI's nested form)."""
     said = scrub(server_message(err.body) or err.message, secret)
     stop = "" if said.endswith((".", "!", "?")) else "."
+    who = server_name(_host(url, _safe_request(err)))
+    sent = f"{who[0].upper()}{who[1:]} sent an error in the middle of the stream"
     parts = [
-        f"Baseten sent an error in the middle of the stream: {_truncate(said)}{stop}",
+        f"{sent}: {_truncate(said)}{stop}",
         "The partial answer was discarded.",
     ]
     cls = BasetenStreamContextOverflowError if is_context_overflow(said) else BasetenStreamError
@@ -594,7 +604,7 @@ def enrich_api_error(
     elif isinstance(err, openai.APIConnectionError):  # timeouts included
         new = _connection_error(err, url or "Baseten", mid_stream=mid_stream)
     elif mid_stream and type(err) is openai.APIError:
-        new = _stream_event_error(err, secret)
+        new = _stream_event_error(err, secret, url)
     else:
         new = err
     parts = [new.message]

@@ -133,7 +133,9 @@ PARAMETERS: tuple[Param, ...] = (
         f"Stop sequences (at most {MAX_STOP_SEQUENCES}); a call's stop= replaces them.",
         aliases=("stop_sequences",),
     ),
-    Param("n", "field", "Choices per request: Baseten returns one, so only 1 is accepted."),
+    Param(
+        "n", "field", "Choices per request (Model APIs: only 1; not with streaming).", 1, whole=True
+    ),
     Param("top_k", "extra", "Sample from the k most likely tokens (-1: all).", -1, whole=True),
     Param("min_p", "extra", "Drop tokens below this fraction of the top probability.", 0.0, 1.0),
     Param("repetition_penalty", "extra", "Penalty on repeated tokens (1: none).", 0.0),
@@ -383,13 +385,6 @@ def check_request_params(params: Mapping[str, Any]) -> None:
             bounds = f">= {low}" if high is None else f"between {low} and {high}"
             msg = f"{key}={value!r} is out of range: Baseten accepts {key} {bounds}."
             raise ValueError(msg)
-    n = params.get("n")
-    if n is not None and n != 1:
-        msg = (
-            f"n={n!r} is not supported: Baseten returns one choice per request (n=1). "
-            "For several answers, call batch() with the same input several times."
-        )
-        raise ValueError(msg)
     stop = params.get("stop")
     if isinstance(stop, list) and len(stop) > MAX_STOP_SEQUENCES:
         msg = f"{len(stop)} stop sequences given; Baseten accepts at most {MAX_STOP_SEQUENCES}."

@@ -22,6 +22,16 @@ and ``proto/tei.proto``):
 * ``POST /rerank`` ``{"query": str, "texts": [str], "raw_scores": bool,
   "truncate": bool}`` -> ``[{"index": int, "score": float}, ...]`` sorted by
   score, one entry per text.
+* vLLM's ``/rerank`` (a reranker deployed on vLLM; Cohere's and Jina's shape)
+  is another: ``{"model"?, "query", "documents": [str], "top_n"?,
+  "use_activation"?, "truncate_prompt_tokens"?}`` ->
+  ``{"results": [{"index", "document": {"text"}, "relevance_score"}], "usage"}``
+  (vllm-project/vllm, ``vllm/entrypoints/pooling/scoring/protocol.py``:
+  ``RerankRequest``, ``RerankResponse``; ``api_router.py`` serves ``/rerank``,
+  ``/v1/rerank`` and ``/v2/rerank``; docs.vllm.ai, "Re-rank API"). It answers
+  TEI's body with HTTP 400 naming the missing ``documents``.
+  ``BasetenRerank(rerank_api=...)`` picks the shape; ``"auto"`` sends TEI's
+  first and switches for good on that 400.
 * ``POST /predict`` ``{"inputs": [[str], ...]}`` -> ``[[{"label": str, "score":
   float}, ...], ...]``, one list per input. Each input is wrapped in its own list
   because a bare ``["a", "b"]`` means one text *pair* to TEI, not two texts.
@@ -30,14 +40,15 @@ and ``proto/tei.proto``):
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx2
 from langchain_core.documents import BaseDocumentCompressor, Document
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from langchain_baseten._baseten import REQUEST_ID_HEADER
 from langchain_baseten._connection import IdempotentConnection
@@ -50,9 +61,14 @@ if TYPE_CHECKING:
     from langchain_core.callbacks import Callbacks
 
     from langchain_baseten._errors import BasetenResponseError
-    from langchain_baseten._transport import JsonListResponse
+    from langchain_baseten._transport import JsonListResponse, JsonValueResponse
 
-__all__ = ["BasetenClassifier", "BasetenRerank", "ClassLabel", "RerankResult"]
+__all__ = ["BasetenClassifier", "BasetenRerank", "ClassLabel", "RerankApi", "RerankResult"]
+
+#: The ``/rerank`` wire shapes ``BasetenRerank`` speaks (see the module docstring).
+RerankApi = Literal["auto", "tei", "vllm"]
+
+_log = logging.getLogger("langchain_baseten")
 
 _RERANK_PATH = "/rerank"
 _PREDICT_PATH = "/predict"
@@ -183,7 +199,9 @@ class _BeiModel(IdempotentConnection):
         """The deployment's sync root, where ``/rerank`` and ``/predict`` live."""
         return _sync_root(self.endpoint)
 
-    def _fail(self, path: str, response: JsonListResponse, problem: str) -> BasetenResponseError:
+    def _fail(
+        self, path: str, response: JsonListResponse | JsonValueResponse, problem: str
+    ) -> BasetenResponseError:
         request_id = response.headers.get(REQUEST_ID_HEADER)
         where = f" (Baseten request id: {request_id})" if request_id else ""
         msg = f"The {path} response {problem}{where}."
@@ -195,7 +213,7 @@ class _BeiModel(IdempotentConnection):
 
 
 class BasetenRerank(_BeiModel, BaseDocumentCompressor):
-    """Rerank documents with a reranker on a Baseten dedicated deployment (BEI or TEI).
+    """Rerank documents with a reranker on a Baseten dedicated deployment (BEI, TEI or vLLM).
 
     A cross-encoder scores each document against the query; the best ``top_n``
     come back, best first, with the score in ``metadata["relevance_score"]``.
@@ -216,6 +234,9 @@ class BasetenRerank(_BeiModel, BaseDocumentCompressor):
         raw_scores: Ask for raw logits instead of sigmoid scores in 0..1.
         truncate: Let the server truncate documents longer than the model's limit.
         score_key: The metadata key for the score (default ``relevance_score``).
+        rerank_api: The server's ``/rerank`` shape: ``"tei"`` (BEI, TEI), ``"vllm"``
+            (vLLM; ``served_model_name`` is sent as its ``model``) or ``"auto"``
+            (default: TEI's, switching to vLLM's when the server asks for ``documents``).
 
     Instantiate:
         .. code-block:: python
@@ -254,21 +275,83 @@ class BasetenRerank(_BeiModel, BaseDocumentCompressor):
     """Raw logits instead of sigmoid scores."""
     score_key: str = "relevance_score"
     """Metadata key the score is stored under."""
+    rerank_api: RerankApi = "auto"
+    """The server's ``/rerank`` shape: ``"tei"`` (BEI, Hugging Face TEI: ``{"query",
+    "texts"}``), ``"vllm"`` (vLLM, Cohere-style: ``{"model", "query", "documents"}``), or
+    ``"auto"``: TEI's first (``"vllm"`` first with ``served_model_name``), switching for
+    good when the server answers HTTP 400/422 asking for ``documents``."""
+
+    _detected_api: Literal["tei", "vllm"] | None = PrivateAttr(default=None)
+
+    def _check_fields(self) -> None:
+        if self.served_model_name is not None and self.rerank_api == "tei":
+            msg = (
+                "served_model_name= does not apply with rerank_api='tei': BEI/TEI /rerank "
+                "requests carry no model name. Drop it, or use rerank_api='vllm' for a "
+                "reranker served by vLLM."
+            )
+            raise BasetenRoutingError(msg)
 
     # ------------------------------------------------------------------ requests
 
-    def _body(self, query: str, batch: list[str]) -> dict[str, Any]:
-        body: dict[str, Any] = {"query": query, "texts": batch, **self._options()}
+    def _api(self) -> Literal["tei", "vllm"]:
+        """The shape to send: the setting, else what this instance found, else a first guess."""
+        if self.rerank_api != "auto":
+            return self.rerank_api
+        if self._detected_api is not None:
+            return self._detected_api
+        return "vllm" if self.served_model_name is not None else "tei"
+
+    def _body(self, query: str, batch: list[str], api: str) -> dict[str, Any]:
+        if api == "vllm":
+            # vLLM: the served name (optional: it then uses its only model), the pooling
+            # switches for raw scores and truncation (vllm/entrypoints/pooling/base/
+            # protocol.py: use_activation; truncate_prompt_tokens=-1 is the model's limit).
+            body: dict[str, Any] = {"query": query, "documents": batch}
+            if self.served_model_name is not None:
+                body["model"] = self.served_model_name
+            if self.raw_scores:
+                body["use_activation"] = False
+            if self.truncate:
+                body["truncate_prompt_tokens"] = -1
+            return body
+        body = {"query": query, "texts": batch, **self._options()}
         if self.raw_scores:
             body["raw_scores"] = True
         return body
 
-    def _scores(self, batch: list[str], response: JsonListResponse) -> list[float]:
-        """One score per text of ``batch``, in input order, after checking the indexes."""
+    def _switches_to_vllm(self, error: Exception) -> bool:
+        """Whether ``error`` is a vLLM-style server refusing TEI's body (in ``auto`` mode)."""
+        if self.rerank_api != "auto" or self._detected_api is not None:
+            return False
+        from langchain_baseten._errors import server_message  # noqa: PLC0415 - openai SDK
+
+        status = getattr(error, "status_code", None)
+        said = server_message(getattr(error, "body", None)) or ""
+        if status in {400, 422} and "documents" in said:
+            _log.info("%s: the server asks for vLLM's /rerank shape; using it", self.sync_url)
+            self._detected_api = "vllm"
+            return True
+        return False
+
+    def _scores(self, batch: list[str], response: JsonValueResponse) -> list[float]:
+        """One score per text of ``batch``, in input order, after checking the indexes.
+
+        Reads TEI's array of ``{"index", "score"}`` and vLLM's ``{"results": [{"index",
+        "relevance_score"}]}`` alike, whichever shape was asked for.
+        """
+        data = response.data
+        if isinstance(data, dict) and isinstance(data.get("results"), list):
+            entries, score_name = data["results"], "relevance_score"
+        elif isinstance(data, list):
+            entries, score_name = data, "score"
+        else:
+            problem = f"is neither a list of scores nor {{'results': [...]}}: {str(data)[:100]}"
+            raise self._fail(_RERANK_PATH, response, problem)
         scores: list[float | None] = [None] * len(batch)
-        for item in response.data:
+        for item in entries:
             index = item.get("index") if isinstance(item, dict) else None
-            score = item.get("score") if isinstance(item, dict) else None
+            score = item.get(score_name) if isinstance(item, dict) else None
             if (
                 not isinstance(index, int)
                 or isinstance(index, bool)
@@ -292,11 +375,24 @@ class BasetenRerank(_BeiModel, BaseDocumentCompressor):
         return [float(score or 0.0) for score in scores]
 
     def _score_batch(self, query: str, batch: list[str]) -> list[float]:
-        response = self._connection()[1].post_list(_RERANK_PATH, self._body(query, batch))
+        transport = self._connection()[1]
+        try:
+            response = transport.post_value(_RERANK_PATH, self._body(query, batch, self._api()))
+        except Exception as error:
+            if not self._switches_to_vllm(error):
+                raise
+            response = transport.post_value(_RERANK_PATH, self._body(query, batch, "vllm"))
         return self._scores(batch, response)
 
     async def _ascore_batch(self, query: str, batch: list[str]) -> list[float]:
-        response = await self._connection()[1].apost_list(_RERANK_PATH, self._body(query, batch))
+        transport = self._connection()[1]
+        try:
+            body = self._body(query, batch, self._api())
+            response = await transport.apost_value(_RERANK_PATH, body)
+        except Exception as error:
+            if not self._switches_to_vllm(error):
+                raise
+            response = await transport.apost_value(_RERANK_PATH, self._body(query, batch, "vllm"))
         return self._scores(batch, response)
 
     def _check(self, query: str, texts: Sequence[str]) -> None:

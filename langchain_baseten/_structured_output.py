@@ -28,6 +28,7 @@ failed answer raises there too instead of ending the stream with nothing.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.exceptions import ModelRefusalError, OutputParserException
@@ -41,6 +42,7 @@ from langchain_core.output_parsers.transform import BaseCumulativeTransformOutpu
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
+from pydantic import ValidationError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -55,10 +57,24 @@ METHODS: tuple[str, ...] = ("function_calling", "json_schema", "json_mode")
 
 
 def _require_tool_call(parsed: Any, result: list[Generation], *, partial: bool) -> Any:
-    """Turn "the forced tool was not called" (the parsers' ``None``) into a clear error."""
+    """Turn "the forced tool was not called" (the parsers' ``None``) into a clear error.
+
+    A call whose arguments are not a JSON object (vLLM may send the JSON string ``""``
+    as a forced call's arguments when the tool is not ``strict``) is a call with bad arguments,
+    not a missing call: the error says so and shows the arguments.
+    """
     if parsed is not None or partial:
         return parsed
     message = getattr(result[0], "message", None) if result else None
+    for call in getattr(message, "invalid_tool_calls", None) or ():
+        arguments = str(call.get("args"))[:500]
+        msg = (
+            f"The model called the tool {call.get('name')!r} that carries the structured "
+            f"answer, but its arguments are not a JSON object of the schema's fields: "
+            f"{arguments!r}. Pass strict=True so the server constrains the arguments to the "
+            "schema, or try method='json_schema'."
+        )
+        raise OutputParserException(msg, llm_output=arguments)
     returned = str(getattr(message, "text", None) or (result[0].text if result else ""))[:500]
     msg = (
         "The model did not call the tool that carries the structured answer; it replied "
@@ -246,11 +262,35 @@ class _ForcedToolParser(JsonOutputKeyToolsParser):
 
 
 class _ForcedPydanticToolParser(PydanticToolsParser):
-    """``PydanticToolsParser`` that fails loudly when the tool was not called."""
+    """``PydanticToolsParser`` that fails loudly when the tool was not called.
+
+    Arguments that do not validate raise ``OutputParserException`` showing them
+    (core raises pydantic's bare ``ValidationError``), as every other parse failure.
+    """
 
     def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
-        parsed = super().parse_result(result, partial=partial)
+        try:
+            parsed = super().parse_result(result, partial=partial)
+        except ValidationError as error:
+            message = getattr(result[0], "message", None) if result else None
+            calls = getattr(message, "tool_calls", None) or [{}]
+            arguments = json.dumps(calls[0].get("args"), ensure_ascii=False, default=str)[:500]
+            msg = (
+                f"The model called the tool {calls[0].get('name')!r} that carries the "
+                f"structured answer, but its arguments do not fit the schema: {arguments}. "
+                f"{error.error_count()} validation error(s): {_first_errors(error)}. Pass "
+                "strict=True so the server constrains the arguments to the schema."
+            )
+            raise OutputParserException(msg, llm_output=arguments) from error
         return _require_tool_call(parsed, result, partial=partial)
+
+
+def _first_errors(error: ValidationError) -> str:
+    """The first few validation errors as ``field: message`` (never the input values)."""
+    return "; ".join(
+        f"{'.'.join(map(str, item['loc'])) or '(root)'}: {item['msg']}"
+        for item in error.errors(include_input=False)[:5]
+    )
 
 
 def _is_pydantic(schema: Any) -> bool:

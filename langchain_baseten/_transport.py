@@ -71,6 +71,7 @@ __all__ = [
     "ClientSettings",
     "JsonListResponse",
     "JsonResponse",
+    "JsonValueResponse",
     "Transport",
     "response_error",
 ]
@@ -182,6 +183,14 @@ class JsonResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class JsonValueResponse:
+    """Any decoded JSON answer (``/rerank``: an array from TEI, an object from vLLM)."""
+
+    data: Any
+    headers: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class JsonListResponse:
     """A decoded JSON array (BEI/TEI ``/rerank`` and ``/predict``) and its headers."""
 
@@ -275,6 +284,10 @@ def _json_body(response: httpx2.Response) -> Any:
             f"(content-type {response.headers.get('content-type')!r}): {snippet!r}"
         )
         raise response_error(msg, response.request, body=snippet) from exc
+
+
+def _decode_value(response: httpx2.Response) -> JsonValueResponse:
+    return JsonValueResponse(data=_json_body(response), headers=response.headers)
 
 
 def _decode_list(response: httpx2.Response) -> JsonListResponse:
@@ -636,6 +649,18 @@ class Transport:
         with _request_errors(self._url(path), self.settings, body=body):
             response = await self.async_client.post(path, body=body, cast_to=httpx2.Response)
         return _decode_list(response)
+
+    def post_value(self, path: str, body: Mapping[str, Any]) -> JsonValueResponse:
+        """POST a JSON body whose answer may be any JSON value (the caller checks its shape)."""
+        with _request_errors(self._url(path), self.settings, body=body):
+            response = self.sync_client.post(path, body=body, cast_to=httpx2.Response)
+        return _decode_value(response)
+
+    async def apost_value(self, path: str, body: Mapping[str, Any]) -> JsonValueResponse:
+        """Async twin of :meth:`post_value`."""
+        with _request_errors(self._url(path), self.settings, body=body):
+            response = await self.async_client.post(path, body=body, cast_to=httpx2.Response)
+        return _decode_value(response)
 
     def get(self, path: str) -> JsonResponse:
         """GET a path and return the decoded JSON answer with its headers."""

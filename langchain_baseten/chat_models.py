@@ -119,6 +119,64 @@ def _with_parsed(result: ChatResult, kwargs: Mapping[str, Any]) -> ChatResult:
     return result
 
 
+def _check_choices(n: Any, target: Endpoint, *, stream: bool) -> None:
+    """Refuse ``n`` > 1 where it cannot come back: the Model APIs, and streams.
+
+    Baseten's Model APIs document ``n`` as 1 only (their OpenAPI spec); vLLM and
+    SGLang deployments answer ``n`` choices. A stream here carries one answer
+    (langchain-core's stream has no place for a second), so ``n`` > 1 is refused
+    there rather than interleaving two answers into one message.
+    """
+    if n == 1:
+        return
+    if target.kind == "model_api":
+        msg = (
+            f"n={n!r} is not supported: Baseten's Model APIs return one choice per request "
+            "(n=1). For several answers, call batch() with the same input several times; "
+            "vLLM and SGLang deployments accept n."
+        )
+        raise ValueError(msg)
+    if stream:
+        msg = (
+            f"n={n!r} is not supported when streaming: a stream carries one answer. Call "
+            "generate() (one generation per choice) or invoke() without streaming=True."
+        )
+        raise ValueError(msg)
+
+
+def _messages_of_choices(
+    response: Mapping[str, Any], headers: Mapping[str, str]
+) -> list[AIMessage]:
+    """One message per choice (``n`` > 1), in the server's ``index`` order.
+
+    The response's usage covers every choice: it is kept on the first message
+    only, so callbacks and ``usage_metadata`` sums count it once.
+    """
+    choices = response.get("choices")
+    if not isinstance(choices, list) or len(choices) <= 1:
+        return [message_from_wire(response, headers)]
+    ordered = sorted(
+        choices,
+        key=lambda c: (
+            c.get("index", 0) if isinstance(c, dict) and isinstance(c.get("index"), int) else 0
+        ),
+    )
+    messages = [message_from_wire({**response, "choices": [choice]}, headers) for choice in ordered]
+    for message in messages[1:]:
+        message.usage_metadata = None
+    return messages
+
+
+def _generation_info(message: AIMessage) -> dict[str, Any] | None:
+    """A generation's ``finish_reason`` and ``logprobs``, from its message's metadata."""
+    info = {
+        k: message.response_metadata[k]
+        for k in ("finish_reason", "logprobs")
+        if k in message.response_metadata
+    }
+    return info or None
+
+
 class _DerivedProfile(dict[str, Any]):
     """A profile filled from the shipped data, not given by the user.
 
@@ -382,7 +440,9 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     session_id_from_thread: bool = False
     """Use LangGraph's ``config["configurable"]["thread_id"]`` as the session key."""
     n: int = 1
-    """Baseten returns one choice per request; anything but 1 is an error."""
+    """Choices per request. Baseten's Model APIs return one (anything but 1 is an error
+    there); vLLM and SGLang deployments return ``n``, as separate generations of
+    ``generate()`` (streaming carries one answer, so ``n`` > 1 does not stream)."""
 
     streaming: bool = False
     """Stream responses internally even for ``invoke``."""
@@ -442,6 +502,7 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
                 "stop": self.stop,
             }
         )
+        _check_choices(self.n, self.endpoint, stream=self.streaming)
         return self
 
     @model_validator(mode="after")
@@ -722,7 +783,7 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
             "messages": messages_to_wire(messages, tool_media=tool_media),
         }
         self._body_layers(stop, call).apply(body)
-        self._finish_body(body, kwargs.get("reasoning", self.reasoning), target)
+        self._finish_body(body, kwargs.get("reasoning", self.reasoning), target, stream=stream)
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": stream_usage}
@@ -753,11 +814,14 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
             call_extra_body=call.extra_body or {},
         )
 
-    def _finish_body(self, body: dict[str, Any], reasoning: Any, target: Endpoint) -> None:
+    def _finish_body(
+        self, body: dict[str, Any], reasoning: Any, target: Endpoint, *, stream: bool
+    ) -> None:
         """Finish the merged body: the steps that follow the layers.
 
         Drops an empty ``stop``, converts a class ``response_format``, adds
-        ``reasoning=``, checks the values and drops ``n`` (always 1).
+        ``reasoning=``, checks the values, and sends ``n`` (a call's, else the
+        field's) unless it is 1.
         """
         if not body.get("stop"):
             body.pop("stop", None)
@@ -767,9 +831,12 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
                 body["response_format"], "json_schema", strict=None
             )
         self._apply_reasoning(body, reasoning, target)
+        body.setdefault("n", self.n)
         drop_disabled(body, self.disabled_params)
         check_request_params(body)
-        body.pop("n", None)
+        _check_choices(body.get("n", 1), target, stream=stream)
+        if body.get("n") == 1:
+            del body["n"]
 
     def _apply_reasoning(self, body: dict[str, Any], value: Any, target: Endpoint) -> None:
         """Add what ``reasoning=`` means for the target model (the user's own keys win)."""
@@ -865,23 +932,24 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         headers: Mapping[str, str],
         body: Mapping[str, Any] | None = None,
     ) -> ChatResult:
-        message = message_from_wire(response, headers)
-        _add_server_tool_metadata(message.response_metadata, server_fields(response), body or {})
-        if self.include_response_headers:
-            message.response_metadata["headers"] = dict(headers)
+        messages = _messages_of_choices(response, headers)
+        for message in messages:
+            _add_server_tool_metadata(
+                message.response_metadata, server_fields(response), body or {}
+            )
+            if self.include_response_headers:
+                message.response_metadata["headers"] = dict(headers)
         usage = response.get("usage")
         llm_output = {
             "token_usage": dict(usage) if isinstance(usage, dict) else {},
-            "model_name": message.response_metadata.get("model_name") or self.endpoint.model,
+            "model_name": messages[0].response_metadata.get("model_name") or self.endpoint.model,
             "system_fingerprint": response.get("system_fingerprint"),
         }
-        info = {
-            k: message.response_metadata[k]
-            for k in ("finish_reason", "logprobs")
-            if k in message.response_metadata
-        }
         return ChatResult(
-            generations=[ChatGeneration(message=message, generation_info=info or None)],
+            generations=[
+                ChatGeneration(message=message, generation_info=_generation_info(message))
+                for message in messages
+            ],
             llm_output=llm_output,
         )
 

@@ -1,7 +1,7 @@
 """Replies of embedding, rerank and classifier deployments (BEI, TEI, vLLM).
 
-``/embeddings`` (OpenAI shape, floats or base64 float32), BEI/TEI's ``/rerank``
-and ``/predict`` at a deployment's sync root; each shape cites its source.
+``/embeddings`` (OpenAI shape, floats or base64 float32), BEI/TEI's and vLLM's
+``/rerank`` and ``/predict`` at a deployment's sync root; each shape cites its source.
 """
 
 from __future__ import annotations
@@ -25,19 +25,69 @@ def _overlap(query: str, text: str) -> float:
     return len(words & found) / len(words) if words else 0.0
 
 
-def rerank(scores: list[float] | None = None) -> Reply:
-    """A BEI/TEI ``/rerank`` answer: ``[{"index", "score"}]`` sorted by score, best first.
+RerankApi = Literal["tei", "vllm"]
+
+
+def _vllm_rerank(exchange: Exchange, body: dict[str, Any], scores: list[float] | None) -> None:
+    """vLLM's ``/rerank``: ``{"model"?, "query", "documents", "top_n"?, "use_activation"?}``.
+
+    Shapes from vllm-project/vllm 0.32, ``vllm/entrypoints/pooling/scoring/protocol.py``
+    (``RerankRequest``: query, documents, top_n (0: all); ``RerankResponse``: id,
+    model, usage, results of ``{"index", "document": {"text"}, "relevance_score"}``
+    sorted best first) and ``api_router.py`` (``/rerank``, ``/v1/rerank``,
+    ``/v2/rerank``). A body without ``documents`` (TEI's ``texts``) is refused the way
+    vLLM 0.32 refused it on this machine: HTTP 400, its validation error naming
+    ``body.documents``. ``use_activation: false`` gives raw scores (logit-like here).
+    """
+    documents = body.get("documents")
+    if not isinstance(documents, list):
+        detail = (
+            "1 validation error:\n  {'type': 'missing', 'loc': 'body.documents', "
+            f"'msg': 'Field required', 'input': '<dict of {len(body)} items>'}}"
+        )
+        error = {"message": detail, "type": "Bad Request", "param": "body.documents", "code": 400}
+        exchange.send_json(400, {"error": error})
+        return
+    texts = [str(d) for d in documents]
+    query = str(body.get("query", ""))
+    values = scores if scores is not None else [_overlap(query, t) for t in texts]
+    if body.get("use_activation") is False:
+        values = [v * 10 - 5 for v in values]
+    results = [
+        {"index": i, "document": {"text": texts[i], "multi_modal": None}, "relevance_score": v}
+        for i, v in enumerate(values[: len(texts)])
+    ]
+    results.sort(key=lambda result: -result["relevance_score"])
+    top_n = body.get("top_n") or 0
+    tokens = count_words(query, *texts)
+    exchange.send_json(
+        200,
+        {
+            "id": "score-local",
+            "model": body.get("model") or exchange.model,
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            "results": results[:top_n] if top_n else results,
+        },
+    )
+
+
+def rerank(scores: list[float] | None = None, *, api: RerankApi = "tei") -> Reply:
+    """A ``/rerank`` answer, by default BEI/TEI's: ``[{"index", "score"}]``, best first.
 
     Shape from huggingface/text-embeddings-inference ``router/src/http/types.rs``
     (``RerankRequest``: query, texts, truncate, raw_scores, return_text; ``Rank``:
     index, score, text only with return_text) and Baseten's BEI reranker READMEs in
     basetenlabs/truss-examples (``POST .../environments/production/sync/rerank``).
     Scores are ``scores`` when given, else the share of query words in each text
-    (``raw_scores``: that times 10 minus 5, a logit-like range).
+    (``raw_scores``: that times 10 minus 5, a logit-like range). ``api="vllm"``
+    answers as vLLM does instead (:func:`_vllm_rerank`).
     """
 
     def render(exchange: Exchange) -> None:
         body = exchange.body if isinstance(exchange.body, dict) else {}
+        if api == "vllm":
+            _vllm_rerank(exchange, body, scores)
+            return
         query, texts = str(body.get("query", "")), [str(t) for t in body.get("texts", [])]
         values = scores if scores is not None else [_overlap(query, t) for t in texts]
         if body.get("raw_scores") is True:
@@ -51,7 +101,7 @@ def rerank(scores: list[float] | None = None) -> Reply:
         ranks.sort(key=lambda rank: -rank["score"])
         exchange.send_json(200, ranks)
 
-    return Reply(render, "rerank()")
+    return Reply(render, f"rerank(api={api!r})")
 
 
 _POSITIVE_WORDS = frozenset({"love", "great", "good", "excellent", "happy", "wonderful"})

@@ -99,9 +99,11 @@ def test_route_model_api_is_refused_too() -> None:
         BasetenRerank(model="abcd1234", route="model_api", api_key=KEY)
 
 
-def test_served_model_name_is_refused_because_no_body_carries_it() -> None:
+def test_served_model_name_is_refused_where_no_body_carries_it() -> None:
     with pytest.raises(ValueError, match="carry no model name"):
-        BasetenRerank(model="abcd1234", served_model_name="bge", api_key=KEY)
+        BasetenRerank(model="abcd1234", served_model_name="bge", api_key=KEY, rerank_api="tei")
+    with pytest.raises(ValueError, match="carry no model name"):
+        BasetenClassifier(model="abcd1234", served_model_name="bge", api_key=KEY)
 
 
 def test_missing_key_is_a_clear_error() -> None:
@@ -276,12 +278,101 @@ def test_a_nan_score_never_picks_the_top_document(fake_baseten: fb.FakeBaseten, 
 
 
 @pytest.mark.parametrize("style", STYLES)
-def test_an_object_instead_of_a_list_is_a_clear_error(
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        ({"results": []}, r"has no score for texts \[0\] of 1"),
+        ({"data": []}, "neither a list of scores nor"),
+        ({"results": [{"index": 0, "score": 0.5}]}, "without a finite numeric score"),
+    ],
+)
+def test_an_object_of_the_wrong_shape_is_a_clear_error(
+    fake_baseten: fb.FakeBaseten, style: str, answer: dict[str, Any], problem: str
+) -> None:
+    fake_baseten.enqueue(fb.Reply(lambda exchange: exchange.send_json(200, answer)))
+    with pytest.raises(BasetenResponseError, match=problem):
+        rerank(rerank_model(fake_baseten), style, ["a"])
+
+
+# ---------------------------------------------------------------- vLLM's /rerank shape
+
+TEXTS = [doc.page_content for doc in DOCS]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_rerank_api_vllm_sends_documents_and_reads_results(
     fake_baseten: fb.FakeBaseten, style: str
 ) -> None:
-    fake_baseten.enqueue(fb.Reply(lambda exchange: exchange.send_json(200, {"results": []})))
-    with pytest.raises(BasetenResponseError, match="not an array"):
-        rerank(rerank_model(fake_baseten), style, ["a"])
+    fake_baseten.enqueue(fb.rerank(api="vllm"))
+    reranker = rerank_model(fake_baseten, rerank_api="vllm", top_n=2)
+    best = compress(reranker, style, DOCS)
+    assert [doc.id for doc in best] == ["d1", "d2"]
+    assert best[0].metadata["relevance_score"] == pytest.approx(5 / 6)
+    (request,) = fake_baseten.requests
+    assert request.path.endswith("/sync/rerank")
+    # No model name unless served_model_name says it: vLLM then uses the one it serves.
+    assert request.json() == {"query": QUERY, "documents": TEXTS}
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_auto_switches_to_vllm_once_the_server_asks_for_documents(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    fake_baseten.enqueue(fb.rerank(api="vllm"), fb.rerank(api="vllm"), fb.rerank(api="vllm"))
+    reranker = rerank_model(fake_baseten)
+    first = rerank(reranker, style, TEXTS)
+    assert [r.index for r in first][:2] == [1, 2]
+    assert [sorted(r.json()) for r in fake_baseten.requests] == [
+        ["query", "texts"],  # TEI's shape first, refused with vLLM's 400 ...
+        ["documents", "query"],  # ... then vLLM's, for this call
+    ]
+    assert rerank(reranker, style, TEXTS) == first
+    assert sorted(fake_baseten.requests[2].json()) == ["documents", "query"]  # remembered
+    assert len(fake_baseten.requests) == 3
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_tei_is_kept_when_the_server_speaks_it(fake_baseten: fb.FakeBaseten, style: str) -> None:
+    fake_baseten.enqueue(fb.rerank(), fb.rerank())
+    reranker = rerank_model(fake_baseten)
+    assert rerank(reranker, style, TEXTS) == rerank(reranker, style, TEXTS)
+    assert [sorted(r.json()) for r in fake_baseten.requests] == [["query", "texts"]] * 2
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_rerank_api_tei_never_switches(fake_baseten: fb.FakeBaseten, style: str) -> None:
+    fake_baseten.enqueue(fb.rerank(api="vllm"))
+    with pytest.raises(openai.BadRequestError, match=r"body\.documents") as info:
+        rerank(rerank_model(fake_baseten, rerank_api="tei"), style, TEXTS)
+    assert "The server at 127.0.0.1" in str(info.value)  # not blamed on Baseten
+    assert len(fake_baseten.requests) == 1
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_other_400s_do_not_switch(fake_baseten: fb.FakeBaseten, style: str) -> None:
+    fake_baseten.enqueue(fb.error(400, {"error": "query is too long", "error_type": "Validation"}))
+    with pytest.raises(openai.BadRequestError, match="query is too long"):
+        rerank(rerank_model(fake_baseten), style, TEXTS)
+    assert len(fake_baseten.requests) == 1
+
+
+def test_vllm_options_served_name_raw_scores_and_truncation(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    fake_baseten.enqueue(fb.rerank(api="vllm"))
+    reranker = rerank_model(
+        fake_baseten, served_model_name="bge-reranker", raw_scores=True, truncate=True
+    )
+    scores = reranker.rerank(QUERY, TEXTS)
+    # served_model_name implies a server that checks names (vLLM): its shape first.
+    assert fake_baseten.requests[0].json() == {
+        "query": QUERY,
+        "documents": TEXTS,
+        "model": "bge-reranker",
+        "use_activation": False,
+        "truncate_prompt_tokens": -1,
+    }
+    assert scores[0].score == pytest.approx(5 / 6 * 10 - 5)
 
 
 @pytest.mark.parametrize("style", STYLES)
