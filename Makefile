@@ -34,6 +34,11 @@ test-highest test-lowest: test-%: $(UV)
 
 test-resolutions: test-highest test-lowest
 
+## engine-test: the package against real vLLM servers on this machine's CPU (its own environment and tiny models, built once and cached in ~/.cache/langchain-baseten-engine)
+.PHONY: engine-test
+engine-test: .venv/.synced
+	LANGCHAIN_BASETEN_ENGINE_PYTHON="$$(bash tests/engine_tests/env.sh)" $(RUN) pytest tests/engine_tests $(PYTEST_ARGS)
+
 ## integration_test: live against Baseten (needs BASETEN_API_KEY; skipped without)
 integration_test: .venv/.synced
 	$(RUN) pytest tests/integration_tests -o addopts="--strict-markers --strict-config" $(PYTEST_ARGS)

@@ -429,12 +429,28 @@ def _parse_tool_calls(
             continue
         if parsed is None or not name:
             invalid.append(make_invalid_tool_call(raw, "tool call without a function name"))
-        elif not isinstance(parsed["args"], dict):
+        elif not isinstance(parsed["args"], dict) or _not_an_object(arguments):
             error = "the arguments are JSON but not an object of named arguments"
             invalid.append(make_invalid_tool_call(raw, error))
         else:
             tool_calls.append(parsed)  # type: ignore[arg-type]
     return tool_calls, invalid
+
+
+def _not_an_object(arguments: str | None) -> bool:
+    """JSON arguments that hold a value other than an object (``""``, ``0``, ``[]``, ...).
+
+    langchain-core's ``parse_tool_call`` turns every falsy value into ``{}``; vLLM may
+    send the JSON string ``""`` for a forced call to a non-strict tool, which is no
+    call with no arguments. Empty text and ``null`` stay "no arguments".
+    """
+    if not arguments or not arguments.strip():
+        return False
+    try:
+        value = json.loads(arguments)
+    except ValueError:
+        return False  # not JSON at all: parse_tool_call has said so already
+    return value is not None and not isinstance(value, dict)
 
 
 def _choice_message(choice: Mapping[str, Any]) -> Mapping[str, Any]:

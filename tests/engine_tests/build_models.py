@@ -86,13 +86,86 @@ CHAT_TEMPLATE = (
 
 def corpus() -> list[str]:
     """Local training text: sentences, JSON and numbers, made here (nothing read or fetched)."""
-    words = (
-        "the a an is are was of to in on for with and or not what where when who how why "
-        "hello hi world weather city paris london tokyo france cats dogs purr bark model "
-        "answer question tool call function input output magic number setup punchline joke "
-        "name age email person address street true false null error stop length sure yes no "
-        "water fire earth air apple banana orange red green blue sun moon star sky day night"
-    ).split()
+    words = [
+        "the",
+        "a",
+        "an",
+        "is",
+        "are",
+        "was",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "and",
+        "or",
+        "not",
+        "what",
+        "where",
+        "when",
+        "who",
+        "how",
+        "why",
+        "hello",
+        "hi",
+        "world",
+        "weather",
+        "city",
+        "paris",
+        "london",
+        "tokyo",
+        "france",
+        "cats",
+        "dogs",
+        "purr",
+        "bark",
+        "model",
+        "answer",
+        "question",
+        "tool",
+        "call",
+        "function",
+        "input",
+        "output",
+        "magic",
+        "number",
+        "setup",
+        "punchline",
+        "joke",
+        "name",
+        "age",
+        "email",
+        "person",
+        "address",
+        "street",
+        "true",
+        "false",
+        "null",
+        "error",
+        "stop",
+        "length",
+        "sure",
+        "yes",
+        "no",
+        "water",
+        "fire",
+        "earth",
+        "air",
+        "apple",
+        "banana",
+        "orange",
+        "red",
+        "green",
+        "blue",
+        "sun",
+        "moon",
+        "star",
+        "sky",
+        "day",
+        "night",
+    ]
     lines = []
     for i, word in enumerate(words):
         nxt = words[(i * 7 + 3) % len(words)]
@@ -217,8 +290,18 @@ def build_embed(out: Path) -> None:
     (out / "modules.json").write_text(
         json.dumps(
             [
-                {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-                {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+                {
+                    "idx": 0,
+                    "name": "0",
+                    "path": "",
+                    "type": "sentence_transformers.models.Transformer",
+                },
+                {
+                    "idx": 1,
+                    "name": "1",
+                    "path": "1_Pooling",
+                    "type": "sentence_transformers.models.Pooling",
+                },
             ]
         )
     )

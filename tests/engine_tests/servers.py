@@ -13,6 +13,7 @@ group (TERM, then KILL).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -183,7 +184,7 @@ class VllmServer:
         """Whether ``/health`` answers 200 now."""
         try:
             with urllib.request.urlopen(f"{self.root_url}/health", timeout=2) as response:  # noqa: S310
-                return bool(response.status == 200)  # noqa: PLR2004
+                return bool(response.status == 200)
         except (urllib.error.URLError, OSError):
             return False
 
@@ -230,24 +231,23 @@ class VllmServer:
     def _signal(self, sig: signal.Signals) -> None:
         if self.process is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            pass
 
 
 @dataclass
 class Engine:
-    """The three servers the suite uses."""
+    """The servers the suite uses; ``spare`` is a second chat server the crash check kills."""
 
     chat: VllmServer
     embed: VllmServer
     rerank: VllmServer
+    spare: VllmServer
 
     @property
-    def servers(self) -> list[VllmServer]:
-        """All of them."""
-        return [self.chat, self.embed, self.rerank]
+    def all(self) -> list[VllmServer]:
+        """Every server, the spare included."""
+        return [self.chat, self.embed, self.rerank, self.spare]
 
 
 def build_engine() -> Engine:
@@ -270,6 +270,7 @@ def build_engine() -> Engine:
     ]
     return Engine(
         chat=VllmServer("chat", python, models / "chat", CHAT_MODEL, chat_args),
+        spare=VllmServer("spare", python, models / "chat", CHAT_MODEL, chat_args),
         embed=VllmServer("embed", python, models / "embed", EMBED_MODEL, ["--runner", "pooling"]),
         rerank=VllmServer(
             "rerank", python, models / "rerank", RERANK_MODEL, ["--runner", "pooling"]

@@ -14,7 +14,7 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from langchain_baseten import ChatBaseten
 from tests import fake_baseten as fb
-from tests.local_models import KEY
+from tests.local_models import KEY, chat_model
 
 if TYPE_CHECKING:
     from tests.spies import CallbackSpy
@@ -251,3 +251,48 @@ def test_llm_output_for_on_llm_end_handlers(llm: ChatBaseten, fake_baseten: fb.F
     assert result.llm_output is not None
     assert result.llm_output["token_usage"]["prompt_tokens"] == 4
     assert result.llm_output["model_name"] == "openai/gpt-oss-120b"
+
+
+# ---------------------------------------------------------------- n choices
+
+#: Two choices as vLLM answers n=2 (one ``choices`` entry per index; usage covers both).
+TWO_CHOICES = [
+    {"index": 1, "message": {"role": "assistant", "content": "second"}, "finish_reason": "length"},
+    {"index": 0, "message": {"role": "assistant", "content": "first"}, "finish_reason": "stop"},
+]
+
+
+@pytest.mark.parametrize("where", ["field", "call"])
+def test_n_gives_one_generation_per_choice_with_usage_counted_once(
+    fake_baseten: fb.FakeBaseten, where: str
+) -> None:
+    usage = fb.make_usage(5, 7)
+    fake_baseten.enqueue(fb.chat("unused", usage=usage, extra={"choices": TWO_CHOICES}))
+    llm = chat_model(fake_baseten, n=2) if where == "field" else chat_model(fake_baseten)
+    kwargs = {} if where == "field" else {"n": 2}
+    result = llm.generate([[HumanMessage("hi")]], **kwargs)
+    assert fake_baseten.requests[0].json()["n"] == 2
+    generations = result.generations[0]
+    assert [g.text for g in generations] == ["first", "second"]  # in the server's index order
+    assert [g.generation_info for g in generations] == [
+        {"finish_reason": "stop"},
+        {"finish_reason": "length"},
+    ]
+    usages = [g.message.usage_metadata for g in generations]  # type: ignore[attr-defined]
+    assert usages[0] is not None
+    assert usages[0]["output_tokens"] == 7
+    assert usages[1] is None
+
+
+def test_n_1_is_not_sent(fake_baseten: fb.FakeBaseten) -> None:
+    chat_model(fake_baseten).invoke("hi")
+    assert "n" not in fake_baseten.requests[0].json()
+
+
+def test_n_is_refused_on_the_model_apis_and_when_streaming(fake_baseten: fb.FakeBaseten) -> None:
+    model_api = ChatBaseten(model="openai/gpt-oss-120b", api_key=KEY)
+    with pytest.raises(ValueError, match="Model APIs return one choice per request"):
+        model_api.invoke("hi", n=2)
+    with pytest.raises(ValueError, match="not supported when streaming"):
+        list(chat_model(fake_baseten).stream("hi", n=2))
+    assert fake_baseten.requests == []

@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from langchain_core.exceptions import ModelRefusalError
+from langchain_core.exceptions import ModelRefusalError, OutputParserException
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from pydantic import BaseModel
 
@@ -224,6 +224,28 @@ async def test_a_cut_off_structured_answer_raises_naming_max_tokens(
     )
     with pytest.raises(BasetenTruncatedOutputError, match=r"finish_reason='length', max_tokens=7"):
         await answer(structured, call)
+
+
+@pytest.mark.parametrize("call", STYLES)
+@pytest.mark.parametrize("arguments", ['""', "{}", '{"other": 1}'])
+async def test_a_called_tool_with_arguments_off_the_schema_shows_them(
+    fake_baseten: fb.FakeBaseten, call: str, arguments: str
+) -> None:
+    # vLLM 0.32 (--tool-strict-level auto, the default) constrains a forced call but not
+    # a non-strict tool's arguments: a random model on this machine sent arguments '""'.
+    # Every call style raises OutputParserException showing them, never "did not call
+    # the tool" and never a bare pydantic ValidationError.
+    fake_baseten.enqueue(_structured_reply(call, "function_calling", arguments))
+    structured = chat_model(fake_baseten).with_structured_output(Answer)
+    with pytest.raises(OutputParserException) as info:
+        await answer(structured, call)
+    text = str(info.value)
+    assert "called the tool 'Answer'" in text
+    assert "did not call" not in text
+    assert "strict=True" in text
+    assert arguments in text  # what came back
+    if arguments != '""':
+        assert "answer: Field required" in text
 
 
 @pytest.mark.parametrize("call", STYLES)

@@ -218,6 +218,35 @@ def test_model_api_404_points_to_the_catalogue(fake_baseten: fb.FakeBaseten) -> 
     assert "served_model_name" not in str(info.value)
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
+def test_errors_name_who_answered_baseten_or_the_host(
+    fake_baseten: fb.FakeBaseten, stream: bool
+) -> None:
+    # A base_url may be any OpenAI-compatible server (a local vLLM): its errors are not
+    # blamed on Baseten; Baseten's own hosts (here redirected to the local server) are.
+    def call(llm: ChatBaseten) -> None:
+        if stream:
+            list(llm.stream("hi"))
+        else:
+            llm.invoke("hi")
+
+    fake_baseten.enqueue(fb.error(400, {"error": "bad"}), fb.error(400, {"error": "bad"}))
+    with pytest.raises(be.BasetenBadRequestError) as elsewhere:
+        call(chat_model(fake_baseten))
+    assert str(elsewhere.value).startswith("The server at 127.0.0.1 returned HTTP 400: bad")
+    baseten = ChatBaseten(model="baseten/abcd1234", api_key=KEY, max_retries=0)
+    with redirect_baseten_to(fake_baseten.base_url), pytest.raises(be.BasetenBadRequestError) as on:
+        call(baseten)
+    assert str(on.value).startswith("Baseten returned HTTP 400: bad")
+
+
+def test_an_error_event_mid_stream_names_the_host(fake_baseten: fb.FakeBaseten) -> None:
+    event = json.dumps({"error": {"message": "engine crashed", "type": "InternalError"}})
+    fake_baseten.enqueue(fb.stream("one two", raw_events=[event], done=False))
+    with pytest.raises(be.BasetenStreamError, match=r"^The server at 127\.0\.0\.1 sent an error"):
+        list(chat_model(fake_baseten).stream("hi"))
+
+
 def test_tei_413_token_limit_says_shorten_not_100_mb(fake_baseten: fb.FakeBaseten) -> None:
     # huggingface/text-embeddings-inference#82: a too-long input is a 413.
     body = {

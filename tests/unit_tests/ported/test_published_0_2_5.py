@@ -13,8 +13,8 @@ the replacement behaviour, so a user migrating sees every difference here:
 * ``model_url=`` alone: the published ``model_name`` is ``"model-<id>"``, here
   it is the body model the deployment receives (the model ID, or
   ``served_model_name``);
-* ``n > 1`` is refused outright (Baseten returns one choice), not only with
-  ``streaming=True``;
+* ``n > 1`` is refused outright on the Model APIs (one choice per request), not
+  only with ``streaming=True``; deployments (vLLM, SGLang) accept it unless streaming;
 * OpenAI names are refused with the replacement named (the published package
   refuses them too, with other wording);
 * embeddings: no ``client`` attribute (0.2.5's Performance Client; here
@@ -119,7 +119,7 @@ def test_rejects_openai_api_base_field() -> None:
 
 @pytest.mark.parametrize("kwargs", [{"n": 0}, {"n": 2, "streaming": True}, {"n": 2}])
 def test_rejects_invalid_n(kwargs: dict[str, Any]) -> None:
-    with pytest.raises(ValidationError, match="not supported"):
+    with pytest.raises(ValidationError, match=r"not supported|out of range"):
         ChatBaseten(model=MODEL, baseten_api_key=KEY, **kwargs)
 
 

@@ -1,0 +1,163 @@
+"""langchain-tests' standard integration suites, unmodified, against a real vLLM.
+
+The same chat suite runs for ChatBaseten and for ChatOpenAI on the same server
+with the same settings and the same flags, so a ChatBaseten-only failure stands
+out. The flags say what this engine and model can do, honestly:
+
+* tools, tool choice, structured output, JSON mode, usage: supported by vLLM
+  (``--enable-auto-tool-choice --tool-call-parser hermes``, grammars);
+* images, audio, PDFs, Anthropic-format inputs: the tiny model is text-only, so
+  vLLM would refuse them (the local-server suite checks how they are sent);
+* usage details (reasoning, cached input, audio): vLLM reports none for it;
+* model override: the server serves one model.
+
+Where a check needs a model that follows instructions (call a tool unprompted,
+write the tool arguments the prompt asks for) the tiny random model cannot pass
+it, for either class: those tests are marked ``xfail`` below, each with its
+reason; the package's own engine checks cover the same paths deterministically
+(forced calls, grammars).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from langchain_openai import ChatOpenAI
+from langchain_tests.integration_tests import (
+    ChatModelIntegrationTests,
+    EmbeddingsIntegrationTests,
+)
+
+from langchain_baseten import BasetenEmbeddings, ChatBaseten
+from tests.engine_tests.conftest import ENGINE_KEY, MAX_TOKENS
+from tests.engine_tests.servers import CHAT_MODEL, EMBED_MODEL
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from tests.engine_tests.servers import Engine
+
+#: Tests the tiny random model fails for both classes, with why.
+NEEDS_A_REAL_MODEL = {
+    "test_agent_loop": "needs the model to call a tool unprompted (tool_choice auto)",
+    "test_unicode_tool_call_integration": "needs the model to write the text the prompt asks for",
+}
+
+
+class _EngineChat:
+    """Flags and settings shared by both chat classes' suites."""
+
+    base_url = ""
+
+    @pytest.fixture(autouse=True)
+    def _on_the_engine(self, engine: Engine) -> None:
+        type(self).base_url = engine.chat.base_url
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {
+            "model": CHAT_MODEL,
+            "base_url": self.base_url,
+            "api_key": ENGINE_KEY,
+            "max_retries": 0,
+            "temperature": 0,
+            "max_tokens": MAX_TOKENS,
+        }
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return True
+
+    @property
+    def has_tool_choice(self) -> bool:
+        return True
+
+    @property
+    def has_structured_output(self) -> bool:
+        return True
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True
+
+    @property
+    def returns_usage_metadata(self) -> bool:
+        return True
+
+    @property
+    def supported_usage_metadata_details(self) -> dict[Any, list[Any]]:
+        return {"invoke": [], "stream": []}
+
+    @property
+    def supports_image_inputs(self) -> bool:
+        return False
+
+    @property
+    def supports_image_urls(self) -> bool:
+        return False
+
+    @property
+    def supports_audio_inputs(self) -> bool:
+        return False
+
+    @property
+    def supports_pdf_inputs(self) -> bool:
+        return False
+
+    @property
+    def supports_image_tool_message(self) -> bool:
+        return False
+
+    @property
+    def supports_pdf_tool_message(self) -> bool:
+        return False
+
+    @property
+    def supports_anthropic_inputs(self) -> bool:
+        return False
+
+    @property
+    def supports_model_override(self) -> bool:
+        return False
+
+    @pytest.mark.xfail(reason=NEEDS_A_REAL_MODEL["test_agent_loop"], strict=True)
+    def test_agent_loop(self, model: BaseChatModel) -> None:
+        super().test_agent_loop(model)  # type: ignore[misc]
+
+    @pytest.mark.xfail(reason=NEEDS_A_REAL_MODEL["test_unicode_tool_call_integration"])
+    def test_unicode_tool_call_integration(self, model: BaseChatModel, **kwargs: Any) -> None:
+        super().test_unicode_tool_call_integration(model, **kwargs)  # type: ignore[misc]
+
+
+class TestChatBasetenOnVllm(_EngineChat, ChatModelIntegrationTests):
+    @property
+    def chat_model_class(self) -> type[ChatBaseten]:
+        return ChatBaseten
+
+
+class TestChatOpenAIOnVllm(_EngineChat, ChatModelIntegrationTests):
+    @property
+    def chat_model_class(self) -> type[ChatOpenAI]:
+        return ChatOpenAI
+
+
+class TestBasetenEmbeddingsOnVllm(EmbeddingsIntegrationTests):
+    base_url = ""
+
+    @pytest.fixture(autouse=True)
+    def _on_the_engine(self, engine: Engine) -> None:
+        type(self).base_url = engine.embed.base_url
+
+    @property
+    def embeddings_class(self) -> type[BasetenEmbeddings]:
+        return BasetenEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict[str, Any]:
+        return {
+            "model": EMBED_MODEL,
+            "base_url": self.base_url,
+            "api_key": ENGINE_KEY,
+            "max_retries": 0,
+        }
