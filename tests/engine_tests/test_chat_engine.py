@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import openai
 import pytest
 from langchain_core.exceptions import ContextOverflowError, OutputParserException
-from langchain_core.messages import AIMessageChunk, HumanMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+from langchain_core.outputs import ChatGeneration
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
@@ -32,6 +33,10 @@ from tests.engine_tests.servers import CHAT_MAX_LEN, CHAT_MODEL
 from tests.spies import CallbackSpy
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from langchain_core.outputs import Generation
+
     from tests.engine_tests.conftest import ChatFactory
     from tests.engine_tests.servers import Engine, VllmServer
 
@@ -69,11 +74,24 @@ def raw_chat(server: VllmServer, **body: Any) -> dict[str, Any]:
         return dict(json.loads(response.read()))
 
 
-def joined(chunks: list[AIMessageChunk]) -> AIMessageChunk:
-    total = chunks[0]
-    for chunk in chunks[1:]:
-        total += chunk
+def joined(chunks: Iterable[Any]) -> AIMessageChunk:
+    """The streamed chunks added up."""
+    total: AIMessageChunk | None = None
+    for chunk in chunks:
+        assert isinstance(chunk, AIMessageChunk)
+        total = chunk if total is None else total + chunk
+    assert total is not None
     return total
+
+
+def messages_of(generations: Sequence[Generation]) -> list[AIMessage]:
+    """The chat messages of a prompt's generations."""
+    messages = []
+    for generation in generations:
+        assert isinstance(generation, ChatGeneration)
+        assert isinstance(generation.message, AIMessage)
+        messages.append(generation.message)
+    return messages
 
 
 # ----------------------------------------------------------------- call styles, usage
@@ -84,7 +102,7 @@ def test_invoke_stream_async_and_batch_agree(client: ChatFactory) -> None:
     answer = llm.invoke(PROMPT)
     assert isinstance(answer.content, str)
     assert answer.content
-    streamed = joined(list(llm.stream(PROMPT)))
+    streamed = joined(llm.stream(PROMPT))
     assert streamed.content == answer.content
     assert asyncio.run(llm.ainvoke(PROMPT)).content == answer.content
     assert [m.content for m in llm.batch([PROMPT, PROMPT])] == [answer.content] * 2
@@ -103,20 +121,22 @@ def test_usage_equals_the_servers_in_invoke_stream_and_callbacks(
     llm = client(max_tokens=12, stream_usage=True)
     spy = CallbackSpy()
     answer = llm.invoke(PROMPT, config={"callbacks": [spy]})
-    streamed = joined(list(llm.stream(PROMPT, config={"callbacks": [spy]})))
-    for message in (answer, streamed):
-        assert message.usage_metadata is not None
-        got = {key: message.usage_metadata[key] for key in expected}  # type: ignore[literal-required]
-        assert got == expected
+    streamed = joined(llm.stream(PROMPT, config={"callbacks": [spy]}))
     assert len(spy.ends) == 2
-    for result in spy.ends:
-        message = result.generations[0][0].message  # type: ignore[attr-defined]
-        assert message.usage_metadata["output_tokens"] == expected["output_tokens"]
-        assert message.usage_metadata["input_tokens"] == expected["input_tokens"]
+    ended = [messages_of(result.generations[0])[0] for result in spy.ends]
+    for message in (answer, streamed, *ended):
+        assert message.usage_metadata is not None
+        usage_got = message.usage_metadata
+        got = {
+            "input_tokens": usage_got["input_tokens"],
+            "output_tokens": usage_got["output_tokens"],
+            "total_tokens": usage_got["total_tokens"],
+        }
+        assert got == expected
 
 
 def test_chat_baseten_streams_usage_by_default(engine: Engine) -> None:
-    streamed = joined(list(baseten_chat(engine.chat, max_tokens=5).stream(PROMPT)))
+    streamed = joined(baseten_chat(engine.chat, max_tokens=5).stream(PROMPT))
     assert streamed.usage_metadata is not None
     assert streamed.usage_metadata["output_tokens"] == 5
 
@@ -158,14 +178,15 @@ def test_n_returns_n_generations(client: ChatFactory, engine: Engine) -> None:
     # vLLM refuses n > 1 with greedy sampling ("n must be 1 when using greedy sampling").
     usage = raw_chat(engine.chat, max_tokens=4, n=2, temperature=1.0, seed=3)["usage"]
     result = client(n=2, max_tokens=4, temperature=1.0, seed=3).generate([[HumanMessage(PROMPT)]])
-    generations = result.generations[0]
-    assert len(generations) == 2
-    assert all(g.message.response_metadata["finish_reason"] == "length" for g in generations)  # type: ignore[attr-defined]
+    messages = messages_of(result.generations[0])
+    assert len(messages) == 2
+    assert all(m.response_metadata["finish_reason"] == "length" for m in messages)
     if client.name == "ChatBaseten":
         # The response's usage covers both choices: counted once.
-        counted = [g.message.usage_metadata for g in generations]  # type: ignore[attr-defined]
-        assert counted[0]["output_tokens"] == usage["completion_tokens"]
-        assert counted[1] is None
+        first, second = (m.usage_metadata for m in messages)
+        assert first is not None
+        assert first["output_tokens"] == usage["completion_tokens"]
+        assert second is None
 
 
 # ----------------------------------------------------------------- tools
@@ -177,7 +198,7 @@ def test_forced_tool_calls(client: ChatFactory, choice: str, strict: bool | None
     llm = client().bind_tools([magic_function], tool_choice=choice, strict=strict)
     answer = llm.invoke("What is the magic function of 3?")
     assert [(c["name"], c["args"]) for c in answer.tool_calls] == [("magic_function", {"input": 3})]
-    streamed = joined(list(llm.stream("What is the magic function of 3?")))
+    streamed = joined(llm.stream("What is the magic function of 3?"))
     assert [(c["name"], c["args"]) for c in streamed.tool_calls] == [
         ("magic_function", {"input": 3})
     ]
@@ -212,6 +233,7 @@ def test_structured_output_every_method(
     assert list(llm.stream("Tell me a joke."))[-1] == expected
     raw = client().with_structured_output(schema, method=method, include_raw=True)
     both = raw.invoke("Tell me a joke.")
+    assert isinstance(both, dict)
     assert both["parsed"] == expected
     assert both["parsing_error"] is None
 
@@ -262,10 +284,8 @@ def test_true_as_tool_arguments_is_an_invalid_call_not_a_crash(engine: Engine) -
     }
     llm = baseten_chat(engine.chat).bind_tools([tool], tool_choice="anything")
     answer = llm.invoke(PROMPT)
-    calls = [(c["name"], c["args"]) for c in answer.tool_calls] or [
-        (c["name"], c["args"]) for c in answer.invalid_tool_calls
-    ]
-    assert [name for name, _ in calls] == ["anything"]
+    names = [c["name"] for c in answer.tool_calls] + [c["name"] for c in answer.invalid_tool_calls]
+    assert names == ["anything"]
 
 
 def test_structured_output_with_arguments_that_are_no_object(engine: Engine) -> None:

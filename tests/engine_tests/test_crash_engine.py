@@ -38,7 +38,7 @@ def test_server_killed_mid_stream_then_restarted(engine: Engine) -> None:
     with pytest.raises(BasetenConnectionError) as info:
         for _ in stream:
             pass
-    assert info.value.is_retryable  # type: ignore[attr-defined]
+    assert info.value.is_retryable
     assert "Baseten" not in str(info.value).split("(")[0]  # host-neutral, not blamed on Baseten
 
     with pytest.raises(openai.APIConnectionError):  # ChatOpenAI: the SDK's class

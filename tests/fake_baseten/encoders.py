@@ -53,7 +53,7 @@ def _vllm_rerank(exchange: Exchange, body: dict[str, Any], scores: list[float] |
     values = scores if scores is not None else [_overlap(query, t) for t in texts]
     if body.get("use_activation") is False:
         values = [v * 10 - 5 for v in values]
-    results = [
+    results: list[dict[str, Any]] = [
         {"index": i, "document": {"text": texts[i], "multi_modal": None}, "relevance_score": v}
         for i, v in enumerate(values[: len(texts)])
     ]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from langchain_core.callbacks import UsageMetadataCallbackHandler
 from langchain_core.callbacks.usage import get_usage_metadata_callback
-from langchain_core.messages import AIMessageChunk, HumanMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
+from langchain_core.outputs import ChatGeneration
 from langchain_core.prompts import ChatPromptTemplate
 
 from langchain_baseten import ChatBaseten
@@ -269,7 +270,7 @@ def test_n_gives_one_generation_per_choice_with_usage_counted_once(
     usage = fb.make_usage(5, 7)
     fake_baseten.enqueue(fb.chat("unused", usage=usage, extra={"choices": TWO_CHOICES}))
     llm = chat_model(fake_baseten, n=2) if where == "field" else chat_model(fake_baseten)
-    kwargs = {} if where == "field" else {"n": 2}
+    kwargs: dict[str, Any] = {} if where == "field" else {"n": 2}
     result = llm.generate([[HumanMessage("hi")]], **kwargs)
     assert fake_baseten.requests[0].json()["n"] == 2
     generations = result.generations[0]
@@ -278,7 +279,9 @@ def test_n_gives_one_generation_per_choice_with_usage_counted_once(
         {"finish_reason": "stop"},
         {"finish_reason": "length"},
     ]
-    usages = [g.message.usage_metadata for g in generations]  # type: ignore[attr-defined]
+    messages = [g.message for g in generations if isinstance(g, ChatGeneration)]
+    usages = [m.usage_metadata for m in messages if isinstance(m, AIMessage)]
+    assert len(usages) == 2
     assert usages[0] is not None
     assert usages[0]["output_tokens"] == 7
     assert usages[1] is None
