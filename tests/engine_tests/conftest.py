@@ -109,3 +109,15 @@ class ChatFactory:
 def client(request: pytest.FixtureRequest, engine: Engine) -> ChatFactory:
     """Each chat class in turn (a ChatBaseten-only failure stands out beside ChatOpenAI)."""
     return ChatFactory(request.param, engine.chat)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the standard tests this engine run cannot pass (``test_standard_engine.py``)."""
+    from tests.engine_tests.test_standard_engine import expected_failure
+
+    for item in items:
+        cls = getattr(item, "cls", None)
+        name = getattr(item, "originalname", item.name)
+        mark = expected_failure(cls.__name__, name) if cls is not None else None
+        if mark is not None:
+            item.add_marker(mark)

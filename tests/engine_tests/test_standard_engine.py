@@ -12,10 +12,12 @@ out. The flags say what this engine and model can do, honestly:
 * model override: the server serves one model.
 
 Where a check needs a model that follows instructions (call a tool unprompted,
-write the tool arguments the prompt asks for) the tiny random model cannot pass
-it, for either class: those tests are marked ``xfail`` below, each with its
-reason; the package's own engine checks cover the same paths deterministically
-(forced calls, grammars).
+write the tool arguments or JSON keys the prompt asks for) the tiny random model
+cannot pass it, for either class: those tests are marked ``xfail`` (strict) by
+:func:`expected_failure`, each with its reason, without touching the suite's
+methods; the package's own engine checks cover the same paths deterministically
+(forced calls, grammars). ChatOpenAI fails a few more on the same server; they
+are listed there too, with why.
 """
 
 from __future__ import annotations
@@ -34,15 +36,46 @@ from tests.engine_tests.conftest import ENGINE_KEY, MAX_TOKENS
 from tests.engine_tests.servers import CHAT_MODEL, EMBED_MODEL
 
 if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
-
     from tests.engine_tests.servers import Engine
 
-#: Tests the tiny random model fails for both classes, with why.
+#: Tests the tiny random model fails for both classes, with why (marked ``xfail(strict=True)``
+#: by ``conftest.py``: the model is deterministic, so a pass would mean something changed).
 NEEDS_A_REAL_MODEL = {
     "test_agent_loop": "needs the model to call a tool unprompted (tool_choice auto)",
     "test_unicode_tool_call_integration": "needs the model to write the text the prompt asks for",
+    "test_bind_runnables_as_tools": "needs the model to fill the argument the prompt asks for "
+    "(the grammar lets it write an empty string)",
+    "test_json_mode": "needs the model to follow the prompt's JSON keys (json_object only "
+    "constrains it to some JSON object: it writes {'': ''})",
 }
+
+#: ChatOpenAI-only failures on the same server, with why (ChatBaseten passes these).
+CHAT_OPENAI_ONLY = {
+    "test_usage_metadata_streaming": "ChatOpenAI streams no usage from a base_url server unless "
+    "stream_usage=True; ChatBaseten streams it by default",
+}
+#: ChatOpenAI-only failures that depend on which event loop ran first ("Event loop is
+#: closed": its async client outlives pytest-asyncio's per-test loops); not strict.
+CHAT_OPENAI_EVENT_LOOP = frozenset(
+    {
+        "test_astream",
+        "test_astream_events_v3",
+        "test_tool_calling_async",
+        "test_structured_output_async",
+    }
+)
+
+
+def expected_failure(cls: str, test: str) -> pytest.MarkDecorator | None:
+    """The ``xfail`` mark for a standard test the engine run cannot pass, else ``None``."""
+    if cls in {"TestChatBasetenOnVllm", "TestChatOpenAIOnVllm"} and test in NEEDS_A_REAL_MODEL:
+        return pytest.mark.xfail(reason=NEEDS_A_REAL_MODEL[test], strict=True)
+    if cls == "TestChatOpenAIOnVllm" and test in CHAT_OPENAI_ONLY:
+        return pytest.mark.xfail(reason=CHAT_OPENAI_ONLY[test], strict=True)
+    if cls == "TestChatOpenAIOnVllm" and test in CHAT_OPENAI_EVENT_LOOP:
+        reason = "ChatOpenAI's async client outlives pytest-asyncio's per-test event loops"
+        return pytest.mark.xfail(reason=reason, strict=False)
+    return None
 
 
 class _EngineChat:
@@ -120,14 +153,6 @@ class _EngineChat:
     @property
     def supports_model_override(self) -> bool:
         return False
-
-    @pytest.mark.xfail(reason=NEEDS_A_REAL_MODEL["test_agent_loop"], strict=True)
-    def test_agent_loop(self, model: BaseChatModel) -> None:
-        super().test_agent_loop(model)  # type: ignore[misc]
-
-    @pytest.mark.xfail(reason=NEEDS_A_REAL_MODEL["test_unicode_tool_call_integration"])
-    def test_unicode_tool_call_integration(self, model: BaseChatModel, **kwargs: Any) -> None:
-        super().test_unicode_tool_call_integration(model, **kwargs)  # type: ignore[misc]
 
 
 class TestChatBasetenOnVllm(_EngineChat, ChatModelIntegrationTests):
