@@ -145,7 +145,7 @@ def is_baseten_host(host: str) -> bool:
 
 
 def server_name(host: str) -> str:
-    """Who answered, for error messages: ``Baseten``, or ``the server at <host>``.
+    """Who answered, for error messages: ``Baseten``, or ``The server at <host>``.
 
     A ``base_url`` may point at any OpenAI-compatible server (a local vLLM, a
     proxy); its errors must not be blamed on Baseten.
@@ -154,9 +154,9 @@ def server_name(host: str) -> str:
         host: The host the request went to (empty when unknown: ``Baseten``).
 
     Returns:
-        The subject of a sentence such as "... returned HTTP 404".
+        The subject that starts a sentence such as "... returned HTTP 404".
     """
-    return "Baseten" if not host or is_baseten_host(host.lower()) else f"the server at {host}"
+    return "Baseten" if not host or is_baseten_host(host.lower()) else f"The server at {host}"
 
 
 def is_baseten_deployment_url(url: str) -> bool:

@@ -522,7 +522,7 @@ def _status_error(
     if status in _OVERFLOW_STATUSES and _overflow_code(err.body):
         cls, hint = BasetenContextOverflowError, _OVERFLOW_HINT
     who = server_name(_host(url, _safe_request(err)))
-    message = f"{who[0].upper()}{who[1:]} returned HTTP {status}: {shown} Likely cause: {hint}."
+    message = f"{who} returned HTTP {status}: {shown} Likely cause: {hint}."
     new = cls(
         message,
         response=_redacted_response(err.response, request, secret),
@@ -552,7 +552,7 @@ def _stream_event_error(
     said = scrub(server_message(err.body) or err.message, secret)
     stop = "" if said.endswith((".", "!", "?")) else "."
     who = server_name(_host(url, _safe_request(err)))
-    sent = f"{who[0].upper()}{who[1:]} sent an error in the middle of the stream"
+    sent = f"{who} sent an error in the middle of the stream"
     parts = [
         f"{sent}: {_truncate(said)}{stop}",
         "The partial answer was discarded.",

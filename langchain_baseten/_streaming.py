@@ -42,7 +42,7 @@ import openai
 from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_baseten._baseten import PROVIDER, REQUEST_ID_HEADER
+from langchain_baseten._baseten import PROVIDER, REQUEST_ID_HEADER, server_name
 from langchain_baseten._client import TotalTimeoutError
 from langchain_baseten._errors import (
     BasetenResponseError,
@@ -129,7 +129,8 @@ def _server_error_event(
 
 def _bad_stream(exc: SSEError, response: httpx2.Response) -> BasetenResponseError:
     """Bytes that are not well-formed events (not UTF-8, an oversized event ...)."""
-    return BasetenResponseError(f"Baseten sent {exc}.", response.request, body=None)
+    who = server_name(response.request.url.host)
+    return BasetenResponseError(f"{who} sent {exc}.", response.request, body=None)
 
 
 # --------------------------------------------------------------------------- reading events

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import httpx2
 import pydantic
 
-from langchain_baseten._baseten import REQUEST_ID_HEADER
+from langchain_baseten._baseten import REQUEST_ID_HEADER, server_name
 from langchain_baseten._limits import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_EVENT_BYTES,
@@ -265,12 +265,17 @@ def response_error(message: str, request: httpx2.Request, *, body: Any) -> Baset
     return BasetenResponseError(message, request, body=body)
 
 
+def _who(response: httpx2.Response) -> str:
+    """``Baseten``, or ``The server at <host>`` for any other host."""
+    return server_name(response.request.url.host)
+
+
 def _json_body(response: httpx2.Response) -> Any:
     try:
         return json_loads(response.content)
     except RecursionError:
         msg = (
-            f"Baseten answered HTTP {response.status_code} with JSON nested too deeply to "
+            f"{_who(response)} answered HTTP {response.status_code} with JSON nested too deeply to "
             "parse (thousands of levels of arrays or objects); no real answer looks like this."
         )
         raise response_error(msg, response.request, body=None) from None
@@ -280,7 +285,7 @@ def _json_body(response: httpx2.Response) -> Any:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         snippet = response.text[:200]
         msg = (
-            f"Baseten answered HTTP {response.status_code} with a body that is not JSON "
+            f"{_who(response)} answered HTTP {response.status_code} with a body that is not JSON "
             f"(content-type {response.headers.get('content-type')!r}): {snippet!r}"
         )
         raise response_error(msg, response.request, body=snippet) from exc
@@ -293,7 +298,7 @@ def _decode_value(response: httpx2.Response) -> JsonValueResponse:
 def _decode_list(response: httpx2.Response) -> JsonListResponse:
     data = _json_body(response)
     if not isinstance(data, list):
-        msg = f"Baseten answered with JSON that is not an array: {str(data)[:200]!r}"
+        msg = f"{_who(response)} answered with JSON that is not an array: {str(data)[:200]!r}"
         raise response_error(msg, response.request, body=data)
     return JsonListResponse(data=data, headers=response.headers)
 
@@ -301,7 +306,7 @@ def _decode_list(response: httpx2.Response) -> JsonListResponse:
 def _decode(response: httpx2.Response) -> JsonResponse:
     data = _json_body(response)
     if not isinstance(data, dict):
-        msg = f"Baseten answered with JSON that is not an object: {str(data)[:200]!r}"
+        msg = f"{_who(response)} answered with JSON that is not an object: {str(data)[:200]!r}"
         raise response_error(msg, response.request, body=data)
     return JsonResponse(data=data, headers=response.headers)
 
