@@ -37,7 +37,8 @@ test-resolutions: test-highest test-lowest
 ## engine-test: the package against real vLLM servers on this machine's CPU (its own environment and tiny models, built once and cached in ~/.cache/langchain-baseten-engine)
 .PHONY: engine-test
 engine-test: .venv/.synced
-	LANGCHAIN_BASETEN_ENGINE_PYTHON="$$(bash tests/engine_tests/env.sh)" $(RUN) pytest tests/engine_tests $(PYTEST_ARGS)
+	engine_python="$$(bash tests/engine_tests/env.sh)" && \
+		LANGCHAIN_BASETEN_ENGINE_PYTHON="$$engine_python" $(RUN) pytest tests/engine_tests $(PYTEST_ARGS)
 
 ## integration_test: live against Baseten (needs BASETEN_API_KEY; skipped without)
 integration_test: .venv/.synced
