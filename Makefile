@@ -38,7 +38,8 @@ test-resolutions: test-highest test-lowest
 .PHONY: engine-test
 engine-test: .venv/.synced
 	engine_python="$$(bash tests/engine_tests/env.sh)" && \
-		LANGCHAIN_BASETEN_ENGINE_PYTHON="$$engine_python" $(RUN) pytest tests/engine_tests $(PYTEST_ARGS)
+		LANGCHAIN_BASETEN_ENGINE_PYTHON="$$engine_python" $(RUN) pytest tests/engine_tests \
+		-o asyncio_default_test_loop_scope=session $(PYTEST_ARGS)
 
 ## integration_test: live against Baseten (needs BASETEN_API_KEY; skipped without)
 integration_test: .venv/.synced

@@ -16,8 +16,13 @@ write the tool arguments or JSON keys the prompt asks for) the tiny random model
 cannot pass it, for either class: those tests are marked ``xfail`` (strict) by
 :func:`expected_failure`, each with its reason, without touching the suite's
 methods; the package's own engine checks cover the same paths deterministically
-(forced calls, grammars). ChatOpenAI fails a few more on the same server; they
-are listed there too, with why.
+(forced calls, grammars). ChatOpenAI fails one more on the same server; it is
+listed there too, with why.
+
+``make engine-test`` runs every async test on one event loop
+(``asyncio_default_test_loop_scope=session``), as in an application: ChatOpenAI
+keeps one async client per process, which fails ("Event loop is closed") once
+pytest-asyncio has closed the loop of the test that first used it.
 """
 
 from __future__ import annotations
@@ -54,16 +59,6 @@ CHAT_OPENAI_ONLY = {
     "test_usage_metadata_streaming": "ChatOpenAI streams no usage from a base_url server unless "
     "stream_usage=True; ChatBaseten streams it by default",
 }
-#: ChatOpenAI-only failures that depend on which event loop ran first ("Event loop is
-#: closed": its async client outlives pytest-asyncio's per-test loops); not strict.
-CHAT_OPENAI_EVENT_LOOP = frozenset(
-    {
-        "test_astream",
-        "test_astream_events_v3",
-        "test_tool_calling_async",
-        "test_structured_output_async",
-    }
-)
 
 
 def expected_failure(cls: str, test: str) -> pytest.MarkDecorator | None:
@@ -72,9 +67,6 @@ def expected_failure(cls: str, test: str) -> pytest.MarkDecorator | None:
         return pytest.mark.xfail(reason=NEEDS_A_REAL_MODEL[test], strict=True)
     if cls == "TestChatOpenAIOnVllm" and test in CHAT_OPENAI_ONLY:
         return pytest.mark.xfail(reason=CHAT_OPENAI_ONLY[test], strict=True)
-    if cls == "TestChatOpenAIOnVllm" and test in CHAT_OPENAI_EVENT_LOOP:
-        reason = "ChatOpenAI's async client outlives pytest-asyncio's per-test event loops"
-        return pytest.mark.xfail(reason=reason, strict=False)
     return None
 
 
