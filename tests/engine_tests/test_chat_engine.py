@@ -10,7 +10,6 @@ elsewhere.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import urllib.request
 from typing import TYPE_CHECKING, Any
@@ -104,9 +103,19 @@ def test_invoke_stream_async_and_batch_agree(client: ChatFactory) -> None:
     assert answer.content
     streamed = joined(llm.stream(PROMPT))
     assert streamed.content == answer.content
-    assert asyncio.run(llm.ainvoke(PROMPT)).content == answer.content
     assert [m.content for m in llm.batch([PROMPT, PROMPT])] == [answer.content] * 2
     assert answer.response_metadata["finish_reason"] == "length"
+
+
+async def test_async_calls_agree_with_invoke(client: ChatFactory) -> None:
+    # On the suite's one event loop (see test_standard_engine.py): ChatOpenAI's
+    # process-wide async client breaks once a loop it used is closed (asyncio.run).
+    llm = client(max_tokens=12)
+    answer = await llm.ainvoke(PROMPT)
+    assert answer.content
+    chunks = [chunk async for chunk in llm.astream(PROMPT)]
+    assert joined(chunks).content == answer.content
+    assert [m.content for m in await llm.abatch([PROMPT, PROMPT])] == [answer.content] * 2
 
 
 def test_usage_equals_the_servers_in_invoke_stream_and_callbacks(
