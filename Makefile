@@ -7,7 +7,8 @@ UV := .tools/bin/uv
 RUN := $(UV) run --locked --no-python-downloads
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-highest test-lowest test-resolutions integration_test record record-local examples lint format type bench check wheel-check ray-example clean
+.DEFAULT_GOAL := help
+.PHONY: help demo test test-highest test-lowest test-resolutions integration_test record record-local examples lint format type bench check wheel-check ray-example clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -16,6 +17,13 @@ $(UV):
 .venv/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --locked --no-python-downloads --all-groups
 	touch $@
+
+## help: list every target with a line on what it does (what bare `make` prints)
+help:
+	@echo "Targets (each bootstraps what it needs; only python3 is assumed):"
+	@awk '/^## [a-z][a-z_, -]*: / { sub(/^## /, ""); name = substr($$0, 1, index($$0, ": ") - 1); \
+		printf "  %-26s %s\n", name, substr($$0, length(name) + 3); next } \
+		/^## / { sub(/^## /, ""); printf "  %-26s %s\n", "", $$0 }' $(MAKEFILE_LIST)
 
 ## demo: the quickstart example, replaying recorded HTTP unless BASETEN_API_KEY is set
 demo: .venv/.synced
@@ -27,11 +35,12 @@ test: .venv/.synced
 
 ## test-highest, test-lowest: the unit suite at the newest / the lowest direct versions that
 ## pyproject.toml's ranges allow, each in its own environment built from nothing
-## (.venv-highest/, .venv-lowest/; .ci/resolve.py says how). test-resolutions: both.
+## (.venv-highest/, .venv-lowest/; .ci/resolve.py says how).
 test-highest test-lowest: test-%: $(UV)
 	$(PYTHON) .ci/resolve.py $*
 	.venv-$*/bin/python -m pytest tests/unit_tests $(PYTEST_ARGS)
 
+## test-resolutions: test-highest and test-lowest, as CI runs them
 test-resolutions: test-highest test-lowest
 
 ## engine-test: the package against real vLLM servers on this machine's CPU (its own environment and tiny models, built once and cached in ~/.cache/langchain-baseten-engine)
@@ -62,14 +71,17 @@ record-local: .venv/.synced
 examples: .venv/.synced
 	for example in $(EXAMPLES); do $(RUN) python $$example || exit 1; done
 
+## lint: ruff check (select = ALL) and ruff format --check
 lint: .venv/.synced
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 
+## format: ruff format, then ruff check --fix
 format: .venv/.synced
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
+## type: mypy --strict over the package, tests, bench and examples
 type: .venv/.synced
 	$(RUN) mypy
 
@@ -90,11 +102,14 @@ RAY_VERSION := 2.60.0
 ray-example: .venv-ray/.synced
 	bash .ci/ray_example.sh
 
+## bench: the client-overhead and embeddings benchmarks (bench/README.md; BENCH_ARGS=--quick for a short run)
 bench: .venv/.synced
 	$(RUN) python bench/run.py $(BENCH_ARGS)
 	$(RUN) python bench/embeddings.py $(BENCH_ARGS)
 
+## check: lint, type and test
 check: lint type test
 
+## clean: remove every environment and cache the targets built
 clean:
 	rm -rf .venv .venv-ray .venv-highest .venv-lowest .tools .mypy_cache .ruff_cache .pytest_cache
