@@ -442,19 +442,26 @@ async def run_async(
     embed: Callable[[Batch], Awaitable[list[list[float]]]],
     concurrency: int,
     progress: Progress | None = None,
+    *,
+    halted: threading.Event | None = None,
 ) -> list[list[float]]:
     """Async twin of :func:`run_sync`: up to ``concurrency`` worker tasks.
 
     On the first failure, or when the call itself is cancelled, every worker is
     cancelled (requests in flight are abandoned, not awaited to completion) and
-    the workers' ends are awaited, so no task outlives the call.
+    the workers' ends are awaited, so no task outlives the call. ``halted``, set
+    from another thread, stops workers from starting a further batch even before
+    the cancellation reaches this loop.
     """
     run = _Run(batches, progress, [None] * len(batches))
     numbers = itertools.count()
     stop = asyncio.Event()
 
+    def next_number() -> int:
+        return len(batches) if halted is not None and halted.is_set() else next(numbers)
+
     async def work() -> None:
-        while (number := next(numbers)) < len(batches):
+        while (number := next_number()) < len(batches):
             batch = batches[number]
             try:
                 run.results[number] = await embed(batch)
@@ -502,12 +509,13 @@ def run_async_in_thread(
     outcome: list[Any] = []
     running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
     done = threading.Event()
+    halted = threading.Event()
 
     async def call() -> list[list[float]]:
         task = asyncio.current_task()
         if task is not None:
             running.append((asyncio.get_running_loop(), task))
-        return await run_async(batches, embed, concurrency, progress)
+        return await run_async(batches, embed, concurrency, progress, halted=halted)
 
     def main() -> None:
         try:
@@ -521,6 +529,7 @@ def run_async_in_thread(
     try:
         _wait_interruptibly(done)
     except BaseException:
+        halted.set()  # no further batch starts, whenever the loop gets to the cancellation
         for loop, task in running:  # not yet started: the thread ends with its first batch
             with contextlib.suppress(RuntimeError):  # the loop has already closed
                 loop.call_soon_threadsafe(task.cancel)
