@@ -4,6 +4,7 @@
 # cached environment .venv-ray/ (built by `make .venv-ray/.synced`). Bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source .ci/local_server.sh
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
@@ -12,16 +13,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-.venv-ray/bin/python -m tests.fake_baseten >"$work/server.out" 2>&1 &
-server_pid=$!
-url=""
-for _ in $(seq 100); do
-    url=$(head -n 1 "$work/server.out" 2>/dev/null || true)
-    [[ "$url" == http://127.0.0.1:* ]] && break
-    url=""
-    sleep 0.1
-done
-[[ -n "$url" ]] || { echo "the local server did not start:"; cat "$work/server.out"; exit 1; }
+start_local_server "$PWD/.venv-ray/bin/python" "$PWD" "$work/server.out"
 
 echo "ray example: examples/ray_data/embed_corpus.py against $url"
 env -u BASETEN_EMBEDDINGS_MODEL RAY_USAGE_STATS_ENABLED=0 \

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 PYTHON=${PYTHON:-python3}
+source "$repo/.ci/local_server.sh"
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
@@ -49,16 +50,7 @@ print(f"wheel check: langchain_baseten {langchain_baseten.__version__} from {lan
 PY
 
 echo "wheel check: starting the local server"
-(cd "$repo" && exec "$PYTHON" -m tests.fake_baseten >"$work/server.out" 2>&1) &
-server_pid=$!
-url=""
-for _ in $(seq 100); do
-    url=$(head -n 1 "$work/server.out" 2>/dev/null || true)
-    [[ "$url" == http://127.0.0.1:* ]] && break
-    url=""
-    sleep 0.1
-done
-[[ -n "$url" ]] || { echo "the local server did not start:"; cat "$work/server.out"; exit 1; }
+start_local_server "$PYTHON" "$repo" "$work/server.out"
 
 echo "wheel check: examples/quickstart.py against $url"
 BASETEN_API_KEY=wheel-check-key BASETEN_BASE_URL="$url/v1" \
