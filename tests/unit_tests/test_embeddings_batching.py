@@ -10,6 +10,7 @@ import math
 import signal
 import struct
 import threading
+import time
 from typing import Any
 
 import openai
@@ -360,6 +361,44 @@ def test_ctrl_c_does_not_wait_for_batches_in_flight(fake_baseten: fb.FakeBaseten
         presser.join(HOLD_SECONDS)
     assert interrupted_while_held == [True]
     assert holding.held == 4  # no batch was started after the interrupt
+
+
+def test_ctrl_c_starts_no_batch_on_the_loop_thread_before_it_sees_the_cancellation() -> None:
+    # The loop-thread runner (the Rust backend's sync path) hears of Ctrl-C through a
+    # cancellation scheduled on its loop; a worker that does not yield in between must
+    # still start no further batch.
+    started: list[int] = []
+    first = threading.Event()
+    interrupted = threading.Event()
+
+    async def embed(batch: embed_path.Batch) -> list[list[float]]:
+        started.append(batch.number)
+        first.set()
+        interrupted.wait(5)  # blocks the loop: the cancellation cannot run yet
+        time.sleep(0.05)  # noqa: ASYNC251 - blocks the loop on purpose, as a busy one would
+        return [[0.0]]
+
+    batches = [embed_path.Batch(number, number, [f"t{number}"]) for number in range(5)]
+    main = threading.get_ident()
+
+    def press_ctrl_c() -> None:
+        if first.wait(5):
+            signal.pthread_kill(main, signal.SIGINT)
+
+    presser = threading.Thread(target=press_ctrl_c, daemon=True)
+    presser.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            embed_path.run_async_in_thread(batches, embed, 1)
+    finally:
+        interrupted.set()
+        presser.join(5)
+    deadline = time.monotonic() + 5  # the loop thread ends with its worker
+    while time.monotonic() < deadline and any(
+        thread.name == "baseten-embed-loop" for thread in threading.enumerate()
+    ):
+        time.sleep(0.01)
+    assert started == [0]
 
 
 @ASYNC_PATHS
