@@ -525,8 +525,9 @@ def run_async_in_thread(
         finally:
             done.set()
 
-    threading.Thread(target=main, name="baseten-embed-loop", daemon=True).start()
+    thread = threading.Thread(target=main, name="baseten-embed-loop", daemon=True)
     try:
+        thread.start()  # Ctrl-C can arrive while start() waits for the thread: inside the try
         _wait_interruptibly(done)
     except BaseException:
         halted.set()  # no further batch starts, whenever the loop gets to the cancellation
