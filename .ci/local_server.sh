@@ -1,9 +1,10 @@
-# Sourced by the .ci scripts that need the local Baseten-compatible server (tests/fake_baseten).
+# Sourced by the .ci scripts that need the local Baseten-compatible server
+# (python -m langchain_baseten.testing, from the installed package or the checkout).
 # start_local_server PYTHON DIR LOG: starts it with PYTHON from DIR, writing to LOG; sets
 # server_pid and url (the server's first line) once it answers, or exits after 10 s.
 start_local_server() {
     local python=$1 dir=$2 log=$3
-    (cd "$dir" && exec "$python" -m tests.fake_baseten >"$log" 2>&1) &
+    (cd "$dir" && exec "$python" -m langchain_baseten.testing >"$log" 2>&1) &
     server_pid=$!
     url=""
     for _ in $(seq 100); do

@@ -36,7 +36,7 @@ assert langchain_baseten.__file__.startswith(sys.argv[1]), langchain_baseten.__f
 assert langchain_baseten.__version__ == importlib.metadata.version("langchain-baseten")
 from pathlib import Path
 installed = Path(langchain_baseten.__file__).parent
-for name in ("py.typed", "data/prices.json", "data/model_profiles.json"):
+for name in ("py.typed", "data/prices.json", "data/model_profiles.json", "testing/__main__.py"):
     assert (installed / name).is_file(), f"{name} is missing from the wheel"
 from langchain_baseten import ChatBaseten
 assert ChatBaseten(model="baseten/moonshotai/Kimi-K2.5", api_key="k").profile, "no profile data"
@@ -46,11 +46,14 @@ for name in ("vcr", "langchain", "tests"):
     except ImportError:
         continue
     raise SystemExit(f"{name} is importable after a plain install: the check would not be clean")
+assert "langchain_baseten.testing" not in sys.modules, "import langchain_baseten loaded the server"
+import langchain_baseten.testing
+assert langchain_baseten.testing.__file__.startswith(sys.argv[1]), langchain_baseten.testing.__file__
 print(f"wheel check: langchain_baseten {langchain_baseten.__version__} from {langchain_baseten.__file__}")
 PY
 
-echo "wheel check: starting the local server"
-start_local_server "$PYTHON" "$repo" "$work/server.out"
+echo "wheel check: starting the local server from the installed wheel (python -m langchain_baseten.testing)"
+start_local_server "$work/venv/bin/python" "$work" "$work/server.out"
 
 echo "wheel check: examples/quickstart.py against $url"
 BASETEN_API_KEY=wheel-check-key BASETEN_BASE_URL="$url/v1" \

@@ -9,7 +9,7 @@
   recorded; a request that was not recorded fails instead of reaching the network.
 * ``BASETEN_RECORD=1`` with a key: re-records the cassette from live Baseten.
 * ``BASETEN_RECORD=local``: records from the local Baseten-compatible test
-  server (``tests/fake_baseten/``); this is how the shipped cassettes were made.
+  server (``langchain_baseten/testing/``); this is how the shipped cassettes were made.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def _replay(stack: ExitStack, name: str) -> Run:
 
 def _record_locally(stack: ExitStack, name: str) -> Run:
     _dev_imports()
-    from tests.fake_baseten import fake_baseten_server
+    from langchain_baseten.testing import fake_baseten_server
     from tests.recording import redirect_baseten_to
 
     server = stack.enter_context(fake_baseten_server())

@@ -17,7 +17,7 @@ Conventions (the test enforces them; see CONTRIBUTING.md, "Writing README snippe
 
   Keep this rare: almost everything runs against the local server.
 * Blocks run with ``BASETEN_API_KEY`` set to a placeholder and every request to
-  ``*.baseten.co`` redirected to the local server (``tests/fake_baseten/``), so
+  ``*.baseten.co`` redirected to the local server (``langchain_baseten/testing/``), so
   ``llm.endpoint.base_url`` still shows Baseten's real URL. Nothing leaves 127.0.0.1.
 """
 
@@ -186,7 +186,7 @@ def run_blocks(path: Path, blocks: list[Block]) -> list[Result]:
 
 def run_file(path: Path) -> list[Result]:
     """Run every Python block of ``path`` against a fresh local server."""
-    from tests.fake_baseten import fake_baseten_server
+    from langchain_baseten.testing import fake_baseten_server
     from tests.recording import redirect_baseten_to
 
     for name in list(os.environ):

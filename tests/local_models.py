@@ -1,6 +1,6 @@
 """Models pointed at the local Baseten-compatible server: one definition each.
 
-Every test that talks to :mod:`tests.fake_baseten` builds its models with these
+Every test that talks to :mod:`langchain_baseten.testing` builds its models with these
 factories (or the ``llm`` fixture, built on :func:`chat_model`), so the test key,
 the paths and the no-retries default are written once. Keyword arguments
 override any default, e.g. ``chat_model(server, max_retries=2, timeout=1.0)``.
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_baseten import BasetenClassifier, BasetenEmbeddings, BasetenRerank, ChatBaseten
 
 if TYPE_CHECKING:
-    from tests.fake_baseten import FakeBaseten
+    from langchain_baseten.testing import FakeBaseten
 
 #: The API key every local-server test sends (long enough to spot in any text).
 KEY = "bt-test-key-0123456789abcdef"

@@ -4,7 +4,7 @@
   reaches the network (``record_mode`` is deliberately absent from the config,
   so the command line's ``--record-mode=none`` holds).
 * Requests match on method, URL path and JSON body (not the host), so a cassette
-  recorded from the local Baseten-compatible server (``tests/fake_baseten/``)
+  recorded from the local Baseten-compatible server (``langchain_baseten/testing/``)
   replays for requests addressed to Baseten, and one recorded live replays too.
   The recorded URI keeps its real host, which shows where it was recorded.
 * Secrets are scrubbed before anything is written: the ``Authorization`` header

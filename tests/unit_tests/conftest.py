@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.fake_baseten import FakeBaseten, fake_baseten_server
+from langchain_baseten.testing import FakeBaseten, fake_baseten_server
 from tests.local_models import CLIENT_KINDS, chat_model, own_clients, use_clients
 from tests.recording import redirect_baseten_to
 from tests.spies import CallbackSpy

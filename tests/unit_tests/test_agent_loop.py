@@ -18,7 +18,7 @@ from langchain_core.tools import tool
 from pydantic import BaseModel
 
 from langchain_baseten import ToolContentWarning
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.local_models import chat_model
 
 if TYPE_CHECKING:

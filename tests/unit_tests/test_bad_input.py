@@ -26,8 +26,8 @@ from langchain_core.messages import (
 )
 from pydantic import ValidationError
 
+from langchain_baseten import testing as fb
 from langchain_baseten._messages import MessageConversionError
-from tests import fake_baseten as fb
 from tests.local_models import chat_model
 
 if TYPE_CHECKING:

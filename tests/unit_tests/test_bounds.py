@@ -22,7 +22,7 @@ import openai
 import pytest
 
 from langchain_baseten import BasetenResponseError, ChatBaseten
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.call_styles import STYLES
 from tests.local_models import chat_model, embeddings_model
 from tests.polling import wait_for

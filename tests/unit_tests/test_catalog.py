@@ -16,10 +16,10 @@ from langchain_baseten import (
     ModelPrice,
     register_price,
 )
+from langchain_baseten import testing as fb
 from langchain_baseten._catalog import parse_models
 from langchain_baseten._pricing import _clear_live_prices, get_price, unregister_price
 from langchain_baseten._profiles import _clear_live_profiles, get_model_profile
-from tests import fake_baseten as fb
 from tests.local_models import KEY
 from tests.recording import redirect_baseten_to
 
@@ -35,7 +35,7 @@ pytestmark = pytest.mark.each_client_kind
 GPT_OSS = "openai/gpt-oss-120b"
 STYLES = ["sync", "async"]
 
-# One entry as Baseten's Model APIs list it (fields: see tests/fake_baseten/defaults.py).
+# One entry as Baseten's Model APIs list it (fields: see langchain_baseten/testing/_defaults.py).
 ENTRY = {
     "id": "acme/new-model",
     "object": "model",

@@ -14,7 +14,7 @@ from langchain_core.outputs import ChatGeneration
 from langchain_core.prompts import ChatPromptTemplate
 
 from langchain_baseten import ChatBaseten
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.local_models import KEY, chat_model
 
 if TYPE_CHECKING:

@@ -24,9 +24,9 @@ from langchain_baseten import (
     get_baseten_callback,
     register_price,
 )
+from langchain_baseten import testing as fb
 from langchain_baseten._baseten import CHAT_LLM_TYPE
 from langchain_baseten._pricing import _shipped_prices, get_price, to_price, unregister_price
-from tests import fake_baseten as fb
 from tests.local_models import KEY
 from tests.recording import redirect_baseten_to
 

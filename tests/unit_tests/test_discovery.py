@@ -6,7 +6,7 @@ import openai
 import pytest
 
 from langchain_baseten import BasetenResponseError, ChatBaseten
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.local_models import KEY
 from tests.recording import redirect_baseten_to
 

@@ -21,7 +21,7 @@ from langchain_baseten import (
     BasetenResponseError,
     ChatBaseten,
 )
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.local_models import DEDICATED_PATH, KEY, embeddings_model, http_library
 from tests.recording import redirect_baseten_to
 

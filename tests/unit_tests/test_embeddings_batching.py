@@ -20,7 +20,7 @@ from langchain_core.exceptions import ContextOverflowError
 from langchain_baseten import BasetenEmbeddings, BasetenResponseError
 from langchain_baseten import _embed as embed_path
 from langchain_baseten import embeddings as embeddings_module
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.local_models import KEY, embeddings_model
 
 HOLD_SECONDS = 10  # bound on how long the server holds a request in the cancellation tests

@@ -23,7 +23,7 @@ from langchain_baseten import (
     aadd_in_windows,
     add_in_windows,
 )
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.local_models import KEY, embeddings_model
 from tests.polling import wait_for
 

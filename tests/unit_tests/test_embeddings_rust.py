@@ -37,7 +37,7 @@ from langchain_baseten import (
 )
 from langchain_baseten import _embed_rust as rust
 from langchain_baseten import embeddings as embeddings_module
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.local_models import DEDICATED_PATH, KEY, embeddings_model, http_library
 
 PATH = DEDICATED_PATH

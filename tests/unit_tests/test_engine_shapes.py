@@ -1,7 +1,7 @@
 """Answers as the engines behind Baseten send them, in every call style.
 
 Each shape is taught to the local server with its source (see
-``tests/fake_baseten/``): vLLM, SGLang and TensorRT-LLM chunk shapes, tool
+``langchain_baseten/testing/``): vLLM, SGLang and TensorRT-LLM chunk shapes, tool
 calls without ids, refusals, cut-off and filtered answers, Baseten's OpenAPI
 ``delta`` answer, usage details, and the media parts of Baseten's examples.
 """
@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from pydantic import BaseModel
 
 from langchain_baseten import BasetenTruncatedOutputError
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.call_styles import STREAM_STYLES, STYLES, answer
 from tests.local_models import KEY, chat_model
 

@@ -31,8 +31,8 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from langchain_baseten import BasetenEmbeddings, BasetenResponseError, ChatBaseten
 from langchain_baseten import _errors as be
+from langchain_baseten import testing as fb
 from langchain_baseten._errors import MalformedResponseError
-from tests import fake_baseten as fb
 from tests.call_styles import STYLES, answer
 from tests.local_models import KEY, chat_model
 from tests.recording import redirect_baseten_to

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 import pytest
 
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -796,7 +796,7 @@ def test_the_server_runs_on_its_own_prints_its_url_and_stops_on_a_signal(stop_si
     from pathlib import Path
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_baseten"],
+        [sys.executable, "-m", "langchain_baseten.testing"],
         cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.PIPE,
         text=True,

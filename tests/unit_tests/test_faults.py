@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, AIMessageChunk
 
 from langchain_baseten import BasetenResponseError, BasetenStreamError, ChatBaseten
+from langchain_baseten import testing as fb
 from langchain_baseten._messages import MalformedResponseError, message_from_wire
 from langchain_baseten._streaming import StreamParser
-from tests import fake_baseten as fb
 from tests.call_styles import STREAM_STYLES, STYLES
 from tests.local_models import KEY, chat_model
 from tests.spies import CallbackSpy

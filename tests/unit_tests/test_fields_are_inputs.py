@@ -26,7 +26,7 @@ from tests.recording import redirect_baseten_to
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests import fake_baseten as fb
+    from langchain_baseten import testing as fb
 
 OTHER_KEY = "bt-test-key-fields-2"
 MODEL_API = "/v1/chat/completions"

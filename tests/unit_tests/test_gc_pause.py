@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from langchain_baseten import testing as fb
 from langchain_baseten._gc_pause import GC_PAUSE
-from tests import fake_baseten as fb
 from tests.local_models import embeddings_model
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ import openai
 import pytest
 
 from langchain_baseten import BasetenEmbeddings, BasetenRerank, ChatBaseten, close_clients
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.call_styles import STYLES, answer
 from tests.local_models import KEY, chat_model, embeddings_model
 
@@ -145,7 +145,7 @@ def test_the_package_runs_without_classic_httpx() -> None:
     code = (
         "import sys\n"
         "sys.modules['httpx'] = None  # import httpx now fails\n"
-        "from tests.fake_baseten import fake_baseten_server\n"
+        "from langchain_baseten.testing import fake_baseten_server\n"
         "from tests.local_models import chat_model\n"
         "import httpx2\n"
         "with fake_baseten_server() as server:\n"

@@ -28,7 +28,7 @@ import pytest
 
 import langchain_baseten
 from langchain_baseten import ChatBaseten, _pools
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.local_models import KEY, chat_model, embeddings_model
 from tests.polling import wait_for
 

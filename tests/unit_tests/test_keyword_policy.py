@@ -24,7 +24,7 @@ from tests.local_models import KEY, chat_model
 from tests.recording import redirect_baseten_to
 
 if TYPE_CHECKING:
-    from tests import fake_baseten as fb
+    from langchain_baseten import testing as fb
 
 SECRET = "sk-should-never-appear-0123456789"
 DEDICATED_URL = "https://model-abcd1234.api.baseten.co/environments/production/sync/v1"

@@ -56,7 +56,7 @@ def test_the_check_sees_a_redeclared_helper(tmp_path: Path) -> None:
 
 
 def test_the_local_servers_docs_point_inside_the_repository() -> None:
-    for path in sorted((TESTS / "fake_baseten").glob("*.py")):
+    for path in sorted((TESTS.parent / "langchain_baseten" / "testing").glob("*.py")):
         text = path.read_text(encoding="utf-8")
         assert "/work/" not in text, f"{path.name} points outside the repository"
         assert "/home/" not in text, f"{path.name} points outside the repository"

@@ -21,7 +21,7 @@ import httpx2
 from langchain_core.callbacks import UsageMetadataCallbackHandler, get_usage_metadata_callback
 
 from langchain_baseten import ChatBaseten
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.call_styles import merge_chunks
 from tests.local_models import KEY
 from tests.polling import wait_for

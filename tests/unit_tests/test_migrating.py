@@ -28,7 +28,7 @@ from langchain_baseten import (
     ToolContentWarning,
     get_baseten_callback,
 )
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.local_models import DEDICATED_PATH, KEY, chat_model, embeddings_model
 from tests.recording import redirect_baseten_to
 

@@ -10,8 +10,8 @@ from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import tool
 
 from langchain_baseten import ChatBaseten, get_baseten_callback
+from langchain_baseten import testing as fb
 from langchain_baseten._reasoning import apply_reasoning, reasoning_body
-from tests import fake_baseten as fb
 from tests.call_styles import STYLES, answer
 from tests.local_models import KEY
 from tests.recording import redirect_baseten_to

@@ -12,7 +12,7 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from langchain_baseten import ChatBaseten, StreamChunkTimeoutError
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.call_styles import STYLES, answer
 from tests.local_models import KEY, chat_model
 

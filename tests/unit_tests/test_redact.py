@@ -18,8 +18,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from langchain_baseten import testing as fb
 from langchain_baseten._redact import MIN_SECRET_CHARS, REDACTED, scrub, secret_values
-from tests import fake_baseten as fb
 from tests.leaks import assert_no_secret
 from tests.local_models import KEY, chat_model
 

@@ -18,7 +18,7 @@ from langchain_baseten import (
     ClassLabel,
     RerankResult,
 )
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.local_models import KEY, classifier_model, rerank_model
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from langchain_core.tracers.base import BaseTracer
 from pydantic import SecretStr, ValidationError
 
 from langchain_baseten import BasetenEmbeddings, ChatBaseten
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.call_styles import STYLES, answer
 from tests.leaks import assert_no_secret
 from tests.local_models import (

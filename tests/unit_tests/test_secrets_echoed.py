@@ -1,7 +1,7 @@
 """No secret in any error, even when the server quotes the request back (issue 24, item 2).
 
 Every call of every class, in every call style, on both embeddings backends,
-meets a server that echoes the request (``tests.fake_baseten.echo``: a 200 that
+meets a server that echoes the request (``langchain_baseten.testing.echo``: a 200 that
 is not JSON, JSON of the wrong shape, a stream event that is not JSON, an error
 status quoting it) or no server at all (a connection error, whose cause keeps
 the request). The secrets are the API key and credential default headers
@@ -19,7 +19,7 @@ import httpx2
 import openai
 import pytest
 
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.call_styles import STYLES, answer
 from tests.leaks import assert_no_secret, chain, exception_texts
 from tests.local_models import (

@@ -29,8 +29,8 @@ from pydantic import SecretStr
 
 import langchain_baseten
 from langchain_baseten import ChatBaseten, _config, _pools
+from langchain_baseten import testing as fb
 from langchain_baseten._forksafe import live_locks
-from tests import fake_baseten as fb
 from tests.local_models import CHAT_MODEL, KEY, chat_model, embeddings_model
 from tests.polling import wait_for
 

@@ -21,7 +21,7 @@ import httpx2
 import pytest
 
 from langchain_baseten import _pools, _reuse, _sockets
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.local_models import KEY, chat_model
 from tests.polling import wait_for
 

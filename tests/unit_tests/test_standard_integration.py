@@ -4,7 +4,7 @@ The same suite as ``tests/integration_tests/test_chat_live.py`` runs offline
 here, in CI, for every capability the class below claims. The local
 Baseten-compatible server answers like a model would (echo, reasoning for
 gpt-oss, a tool call made from the schema, JSON for a response format; see
-``tests/fake_baseten/``); the ``invoke_with_*`` hooks script the usage
+``langchain_baseten/testing/``); the ``invoke_with_*`` hooks script the usage
 details the suite asks about.
 
 The suite downloads one image and one audio file from the web for its
@@ -38,7 +38,7 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 from langchain_tests.integration_tests import chat_models as standard_suite
 
 from langchain_baseten import ChatBaseten
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 
 # The standard suite's names for the calls and usage details it checks.
 _Call = Literal["invoke", "stream"]

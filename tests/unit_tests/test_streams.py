@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, BaseMessage
 
 from langchain_baseten import BasetenResponseError
+from langchain_baseten import testing as fb
 from langchain_baseten._transport import ClientSettings, Transport
-from tests import fake_baseten as fb
 from tests.call_styles import STREAM_STYLES, answer
 from tests.local_models import KEY, chat_model
 

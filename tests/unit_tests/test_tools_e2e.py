@@ -25,8 +25,8 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from langchain_baseten import ToolContentWarning
+from langchain_baseten import testing as fb
 from langchain_baseten._structured_output import tool_name
-from tests import fake_baseten as fb
 from tests.call_styles import STYLES, answer, merge_chunks, message_chunks
 from tests.local_models import chat_model
 

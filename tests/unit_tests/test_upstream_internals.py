@@ -24,9 +24,9 @@ import openai
 import pytest
 
 from langchain_baseten import _pools, _reuse, _sockets
+from langchain_baseten import testing as fb
 from langchain_baseten._client import AsyncBasetenOpenAI, BasetenOpenAI
 from langchain_baseten._transport import ClientSettings, _without_openai_env
-from tests import fake_baseten as fb
 from tests.local_models import KEY
 
 if TYPE_CHECKING:

@@ -42,9 +42,9 @@ from langchain_core.messages import (
 from pydantic import BaseModel
 
 from langchain_baseten import ChatBaseten
+from langchain_baseten import testing as fb
 from langchain_baseten._media import MessageConversionError, user_part
 from langchain_baseten._messages import message_from_wire, messages_to_wire
-from tests import fake_baseten as fb
 from tests.local_models import KEY, chat_model
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from deepagents.middleware.summarization import (
 from langchain_core.messages import AIMessage, HumanMessage
 
 from langchain_baseten import ChatBaseten
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.local_models import KEY, chat_model
 
 if TYPE_CHECKING:

@@ -32,7 +32,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from langchain_baseten import BasetenEmbeddings, BasetenNotFoundError, ChatBaseten
-from tests import fake_baseten as fb
+from langchain_baseten import testing as fb
 from tests.recording import redirect_baseten_to
 
 if TYPE_CHECKING:

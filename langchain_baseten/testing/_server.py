@@ -1,15 +1,17 @@
 """The HTTP server: 127.0.0.1, HTTP/1.1 keep-alive, one tracked thread per connection.
 
 :class:`FakeBaseten` records every request, answers with the next scripted
-:class:`~tests.fake_baseten.exchange.Reply` or else
-:func:`~tests.fake_baseten.model_like.default_reply`, and closes every
+:class:`~langchain_baseten.testing._exchange.Reply` or else
+:func:`~langchain_baseten.testing._model_like.default_reply`, and closes every
 connection and thread within a deadline. :func:`main` serves it by itself
-(``python -m tests.fake_baseten``).
+(``python -m langchain_baseten.testing``).
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
+import signal
 import socket
 import sys
 import threading
@@ -20,8 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 from typing import TYPE_CHECKING, Any, Self
 
-from tests.fake_baseten.exchange import Dropped, Exchange, RecordedRequest, Reply
-from tests.fake_baseten.model_like import default_reply
+from langchain_baseten.testing._exchange import Dropped, Exchange, RecordedRequest, Reply
+from langchain_baseten.testing._model_like import default_reply
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -251,14 +253,11 @@ def fake_baseten_server() -> Iterator[FakeBaseten]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve until Ctrl-C or SIGTERM: ``python -m tests.fake_baseten [--port N]``.
+    """Serve until Ctrl-C or SIGTERM: ``python -m langchain_baseten.testing [--port N]``.
 
     Prints the URL on the first line of stdout (scripts read it), then how to point
     ``ChatBaseten`` at it. The server answers by itself (see :func:`default_reply`).
     """
-    import argparse
-    import signal
-
     parser = argparse.ArgumentParser(description="A local Baseten-compatible server on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
     args = parser.parse_args(argv)

@@ -3,7 +3,7 @@
 :func:`default_reply` checks credentials, routes by path and method, refuses
 content parts the engines do not read, then answers like a model: an echo of
 the last user message (with reasoning for reasoning models), a tool call or the
-JSON a response format asks for (:mod:`tests.fake_baseten.schema_answers`), an
+JSON a response format asks for (:mod:`langchain_baseten.testing._schema_answers`), an
 answer to a tool result, or a stand-in for Baseten's hosted tools.
 """
 
@@ -13,14 +13,14 @@ import hashlib
 import json
 from typing import Any
 
-from tests.fake_baseten.defaults import (
+from langchain_baseten.testing._defaults import (
     DEFAULT_CATALOG,
     DEFAULT_MODELS,
     DEFAULT_REASONING,
     ERROR_MESSAGES,
 )
-from tests.fake_baseten.encoders import embeddings, predict, rerank
-from tests.fake_baseten.exchange import (
+from langchain_baseten.testing._encoders import embeddings, predict, rerank
+from langchain_baseten.testing._exchange import (
     Exchange,
     RecordedRequest,
     Reply,
@@ -28,9 +28,9 @@ from tests.fake_baseten.exchange import (
     last_user_text,
     message_text,
 )
-from tests.fake_baseten.faults import error
-from tests.fake_baseten.replies import UsageMode, chat, models, stream
-from tests.fake_baseten.schema_answers import fill_values, json_object_answer, object_for
+from langchain_baseten.testing._faults import error
+from langchain_baseten.testing._replies import UsageMode, chat, models, stream
+from langchain_baseten.testing._schema_answers import fill_values, json_object_answer, object_for
 
 
 def stall(seconds: float) -> Reply:

@@ -2,7 +2,7 @@
 
 What a gateway, a proxy or a dying container sends instead of an answer (the
 stream-level failures, dropped or stalled streams, are options of
-:func:`tests.fake_baseten.replies.stream`).
+:func:`langchain_baseten.testing._replies.stream`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import time
 import zlib
 from typing import Any
 
-from tests.fake_baseten.defaults import ERROR_MESSAGES
-from tests.fake_baseten.exchange import MAX_STALL_SECONDS, Dropped, Exchange, Reply
-from tests.fake_baseten.replies import answer_payload
+from langchain_baseten.testing._defaults import ERROR_MESSAGES
+from langchain_baseten.testing._exchange import MAX_STALL_SECONDS, Dropped, Exchange, Reply
+from langchain_baseten.testing._replies import answer_payload
 
 
 def error(status: int, body: Any = None, *, headers: dict[str, str] | None = None) -> Reply:
@@ -65,7 +65,7 @@ def drip(seconds: float, *, interval: float = 0.2, streaming: bool = False) -> R
         if streaming:
             exchange.start_stream()
         else:
-            exchange._start(200, "application/json", {"transfer-encoding": "chunked"})
+            exchange.start_response(200, "application/json", {"transfer-encoding": "chunked"})
             exchange.handler.end_headers()
         tick = b": keep-alive\n\n" if streaming else b" "
         until = time.monotonic() + min(seconds, MAX_STALL_SECONDS)
@@ -100,7 +100,7 @@ def gzip_bomb(expanded_mib: int, sent: list[int] | None = None) -> Reply:
         first = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
         block = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
         per_write = max(1, 65536 // len(block))
-        exchange._start(200, "application/json", {"content-encoding": "gzip"})
+        exchange.start_response(200, "application/json", {"content-encoding": "gzip"})
         exchange.handler.send_header("transfer-encoding", "chunked")
         exchange.handler.end_headers()
         written = 0
@@ -129,7 +129,7 @@ def cut_short(content: str = "lost", *, keep: int = 20) -> Reply:
 
     def render(exchange: Exchange) -> None:
         body = json.dumps(answer_payload(exchange, content)).encode()
-        exchange._start(200, "application/json", None)
+        exchange.start_response(200, "application/json", None)
         exchange.handler.send_header("content-length", str(len(body)))
         exchange.handler.end_headers()
         exchange.handler.wfile.write(body[:keep])

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fake_baseten.exchange import last_user_text
+from langchain_baseten.testing._exchange import last_user_text
 
 
 def _resolve_ref(schema: dict[str, Any], root: dict[str, Any]) -> Any:
@@ -29,9 +29,13 @@ class Fill:
     number: int
 
 
+#: How deep :func:`_value_for` follows nested schemas before answering a word.
+_MAX_DEPTH = 4
+
+
 def _value_for(schema: Any, fill: Fill, depth: int = 0, root: Any = None) -> Any:  # noqa: PLR0911 - one per JSON type
     """A deterministic value that satisfies a (simple) JSON schema."""
-    if not isinstance(schema, dict) or depth > 4:
+    if not isinstance(schema, dict) or depth > _MAX_DEPTH:
         return fill.word
     if "$ref" in schema and isinstance(root, dict):
         return _value_for(_resolve_ref(schema, root), fill, depth + 1, root)
@@ -86,8 +90,10 @@ def fill_values(body: Any) -> Fill:
 
 
 def json_object_answer(text: str, fill: Fill) -> dict[str, Any]:
-    """JSON mode's answer: the keys a prompt asks for ("... with 'setup' and
-    'punchline' keys"), else ``{"answer": <the message>}``."""
+    """JSON mode's answer: the keys a prompt asks for, else ``{"answer": <the message>}``.
+
+    A prompt asks for keys like this: "... with 'setup' and 'punchline' keys".
+    """
     if "key" in text.lower():
         keys = [next(filter(None, m)) for m in _QUOTED.findall(text)]
         if keys:

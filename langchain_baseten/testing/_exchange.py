@@ -12,12 +12,12 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tests.fake_baseten.defaults import DEFAULT_MODEL
+from langchain_baseten.testing._defaults import DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.fake_baseten.server import FakeBaseten, _Handler
+    from langchain_baseten.testing._server import FakeBaseten, _Handler
 
 
 #: Upper bound for any scripted sleep (``stall``, ``stream(stall_after=...)``).
@@ -102,7 +102,8 @@ class Exchange:
 
     # -- writing
 
-    def _start(self, status: int, content_type: str, extra: dict[str, str] | None) -> None:
+    def start_response(self, status: int, content_type: str, extra: dict[str, str] | None) -> None:
+        """Send the status line and headers (the caller ends the headers)."""
         headers = {"content-type": content_type, "x-baseten-request-id": self.request_id}
         headers.update({k.lower(): v for k, v in (extra or {}).items()})
         self.handler.send_response(status)
@@ -113,7 +114,7 @@ class Exchange:
         self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
     ) -> None:
         """Send a complete (``content-length``) response."""
-        self._start(status, content_type, headers)
+        self.start_response(status, content_type, headers)
         self.handler.send_header("content-length", str(len(body)))
         self.handler.end_headers()
         if self.request.method != "HEAD":
@@ -127,7 +128,7 @@ class Exchange:
         self, headers: dict[str, str] | None = None, content_type: str = "text/event-stream"
     ) -> None:
         """Send the headers of a chunked ``text/event-stream`` response."""
-        self._start(200, content_type, {"cache-control": "no-cache", **(headers or {})})
+        self.start_response(200, content_type, {"cache-control": "no-cache", **(headers or {})})
         self.handler.send_header("transfer-encoding", "chunked")
         self.handler.end_headers()
 

@@ -14,8 +14,8 @@ import re
 import struct
 from typing import Any, Literal
 
-from tests.fake_baseten.defaults import DEFAULT_EMBEDDING_DIMENSIONS
-from tests.fake_baseten.exchange import Exchange, Reply, count_words
+from langchain_baseten.testing._defaults import DEFAULT_EMBEDDING_DIMENSIONS
+from langchain_baseten.testing._exchange import Exchange, Reply, count_words
 
 
 def _overlap(query: str, text: str) -> float:
@@ -29,7 +29,7 @@ RerankApi = Literal["tei", "vllm"]
 
 
 def _vllm_rerank(exchange: Exchange, body: dict[str, Any], scores: list[float] | None) -> None:
-    """vLLM's ``/rerank``: ``{"model"?, "query", "documents", "top_n"?, "use_activation"?}``.
+    """The ``/rerank`` of vLLM: ``{"model"?, "query", "documents", "top_n"?, "use_activation"?}``.
 
     Shapes from vllm-project/vllm 0.32, ``vllm/entrypoints/pooling/scoring/protocol.py``
     (``RerankRequest``: query, documents, top_n (0: all); ``RerankResponse``: id,

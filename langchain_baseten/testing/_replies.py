@@ -15,8 +15,8 @@ import time
 import uuid
 from typing import Any, Literal
 
-from tests.fake_baseten.defaults import SYSTEM_FINGERPRINT
-from tests.fake_baseten.exchange import (
+from langchain_baseten.testing._defaults import SYSTEM_FINGERPRINT
+from langchain_baseten.testing._exchange import (
     Dropped,
     Exchange,
     Reply,
@@ -204,8 +204,7 @@ def _styled(chunk: dict[str, Any], style: StreamStyle, *, reasoning_key: str) ->
     """
     (choice,) = chunk["choices"] or [None]
     delta: dict[str, Any] | None = choice["delta"] if choice else None
-    if style == "vllm-sparse" and choice is not None:
-        assert delta is not None  # every streamed choice carries a delta
+    if style == "vllm-sparse" and delta is not None:  # every streamed choice has a delta
         if choice["finish_reason"] is None:
             del choice["finish_reason"]
         if "content" in delta:
@@ -214,8 +213,7 @@ def _styled(chunk: dict[str, Any], style: StreamStyle, *, reasoning_key: str) ->
         delta["role"] = "assistant"
     elif style == "sglang":
         chunk.setdefault("usage", None)
-        if choice is not None:
-            assert delta is not None  # every streamed choice carries a delta
+        if delta is not None:  # every streamed choice has a delta
             choice["delta"] = {
                 "role": delta.get("role"),
                 "content": delta.get("content"),
@@ -384,9 +382,9 @@ def raw_stream(
     content_type: str = "text/event-stream",
     headers: dict[str, str] | None = None,
 ) -> Reply:
-    """A streamed body of exactly these bytes, one HTTP chunk per piece.
+    r"""A streamed body of exactly these bytes, one HTTP chunk per piece.
 
-    For the byte-level shapes of event streams: ``\\r\\n`` or ``\\r`` line
+    For the byte-level shapes of event streams: ``\r\n`` or ``\r`` line
     endings, comments, multi-line ``data:``, an ``event:`` name, pieces cut in
     the middle of a line or of a UTF-8 character. ``drop=True`` cuts the
     connection after the last piece instead of ending the body.

@@ -3,7 +3,8 @@
 It speaks the wire format of Baseten's OpenAI-compatible inference APIs
 (Model APIs overview, https://docs.baseten.co/inference/model-apis/overview;
 chat completions reference,
-https://docs.baseten.co/reference/inference-api/chat-completions): ``chat/completions`` (plain and SSE streaming),
+https://docs.baseten.co/reference/inference-api/chat-completions):
+``chat/completions`` (plain and SSE streaming),
 ``models`` and ``embeddings`` under any path prefix, so both the Model API
 (``/v1/...``) and dedicated deployments (``/environments/production/sync/v1/...``)
 work; BEI/TEI's ``rerank`` and ``predict`` (at the deployment's sync root,
@@ -11,7 +12,7 @@ work; BEI/TEI's ``rerank`` and ``predict`` (at the deployment's sync root,
 
 Usage::
 
-    from tests import fake_baseten as fb
+    from langchain_baseten import testing as fb
 
     with fb.fake_baseten_server() as server:
         server.enqueue(fb.chat("Hi there"), fb.stream("one two", usage_mode="cumulative"))
@@ -26,34 +27,34 @@ streamed when the request asks for it (see :func:`default_reply`).
 
 The server binds ``127.0.0.1`` on an ephemeral port, serves HTTP/1.1 with
 keep-alive, streams with chunked transfer encoding, and every sleep or socket
-wait is bounded. ``python -m tests.fake_baseten [--port N]`` serves it by itself.
+wait is bounded. ``python -m langchain_baseten.testing [--port N]`` serves it by itself.
 
 Modules (every name below is importable from this package):
 
-* :mod:`~tests.fake_baseten.server`: the HTTP server, :class:`FakeBaseten`,
+* :mod:`~langchain_baseten.testing._server`: the HTTP server, :class:`FakeBaseten`,
   :func:`fake_baseten_server`, :func:`main`;
-* :mod:`~tests.fake_baseten.exchange`: :class:`RecordedRequest`, :class:`Reply`
+* :mod:`~langchain_baseten.testing._exchange`: :class:`RecordedRequest`, :class:`Reply`
   and the exchange replies write through;
-* :mod:`~tests.fake_baseten.replies`: chat shapes (:func:`chat`, :func:`stream`,
+* :mod:`~langchain_baseten.testing._replies`: chat shapes (:func:`chat`, :func:`stream`,
   :func:`raw_stream`, :func:`trtllm_forced_tool_stream`, :func:`models`,
   :func:`make_usage`, :func:`tool_call`);
-* :mod:`~tests.fake_baseten.encoders`: :func:`embeddings`, :func:`rerank`,
+* :mod:`~langchain_baseten.testing._encoders`: :func:`embeddings`, :func:`rerank`,
   :func:`predict`, :func:`fake_vector`, :func:`float32`;
-* :mod:`~tests.fake_baseten.faults`: :func:`error`, :func:`raw`, :func:`drip`,
+* :mod:`~langchain_baseten.testing._faults`: :func:`error`, :func:`raw`, :func:`drip`,
   :func:`drip_headers`, :func:`gzip_bomb`, :func:`cut_short`, :func:`echo` (the request
   quoted back, keys included), :func:`leftover_response`, :class:`Holding` (hold
   requests until released);
-* :mod:`~tests.fake_baseten.model_like`: :func:`default_reply` (what the server
+* :mod:`~langchain_baseten.testing._model_like`: :func:`default_reply` (what the server
   answers unscripted) and :func:`stall`;
-* :mod:`~tests.fake_baseten.schema_answers`: values synthesised from JSON schemas
+* :mod:`~langchain_baseten.testing._schema_answers`: values synthesised from JSON schemas
   (tool arguments, structured output);
-* :mod:`~tests.fake_baseten.defaults`: the models, catalogue, reasoning text,
+* :mod:`~langchain_baseten.testing._defaults`: the models, catalogue, reasoning text,
   embedding size and gateway error messages the server uses unless told.
 """
 
 from __future__ import annotations
 
-from tests.fake_baseten.defaults import (
+from langchain_baseten.testing._defaults import (
     DEFAULT_CATALOG,
     DEFAULT_EMBEDDING_DIMENSIONS,
     DEFAULT_MODEL,
@@ -62,7 +63,7 @@ from tests.fake_baseten.defaults import (
     ERROR_MESSAGES,
     SYSTEM_FINGERPRINT,
 )
-from tests.fake_baseten.encoders import (
+from langchain_baseten.testing._encoders import (
     EncodingSupport,
     embeddings,
     fake_vector,
@@ -70,8 +71,8 @@ from tests.fake_baseten.encoders import (
     predict,
     rerank,
 )
-from tests.fake_baseten.exchange import MAX_STALL_SECONDS, Exchange, RecordedRequest, Reply
-from tests.fake_baseten.faults import (
+from langchain_baseten.testing._exchange import MAX_STALL_SECONDS, Exchange, RecordedRequest, Reply
+from langchain_baseten.testing._faults import (
     ECHO_SHAPES,
     Holding,
     cut_short,
@@ -83,13 +84,13 @@ from tests.fake_baseten.faults import (
     leftover_response,
     raw,
 )
-from tests.fake_baseten.model_like import (
+from langchain_baseten.testing._model_like import (
     SERVER_TOOL_PREFIX,
     USER_PART_TYPES,
     default_reply,
     stall,
 )
-from tests.fake_baseten.replies import (
+from langchain_baseten.testing._replies import (
     DEFAULT,
     StreamStyle,
     UsageMode,
@@ -101,7 +102,7 @@ from tests.fake_baseten.replies import (
     tool_call,
     trtllm_forced_tool_stream,
 )
-from tests.fake_baseten.server import (
+from langchain_baseten.testing._server import (
     CLOSE_TIMEOUT_SECONDS,
     CONNECTION_TIMEOUT_SECONDS,
     FakeBaseten,
