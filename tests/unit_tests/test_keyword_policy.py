@@ -511,8 +511,8 @@ def test_the_tracing_params_carry_every_sampling_field_of_the_table() -> None:
     assert {name: params[name] for name in SAMPLING_FIELDS} == values
 
 
-def _readme_parameter_rows() -> str:
-    """The README's parameter table as the table in parameters.py renders it."""
+def _docs_parameter_rows() -> str:
+    """docs/parameters.md's table as the table in parameters.py renders it."""
 
     def bounds(p: Param) -> str:
         if not p.ranged:
@@ -532,12 +532,13 @@ def _readme_parameter_rows() -> str:
     return "\n".join(rows) + "\n"
 
 
-def test_the_readme_parameter_table_is_the_table_in_parameters_py() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.partition("\n## Parameters\n")[2].partition("\n## ")[0]
-    expected = _readme_parameter_rows()
-    assert expected in section, (
-        "README.md's Parameters table differs from langchain_baseten/_parameters.py's "
+def test_the_docs_parameter_table_is_the_table_in_parameters_py() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "parameters.md").read_text(
+        encoding="utf-8"
+    )
+    expected = _docs_parameter_rows()
+    assert expected in page, (
+        "docs/parameters.md's table differs from langchain_baseten/_parameters.py's "
         "PARAMETERS; replace it with:\n" + expected
     )
 

@@ -1,8 +1,8 @@
-"""README "Migrating": every row of its four tables is checked here.
+"""docs/migrating.md: every row of its four tables is checked here.
 
 From langchain-baseten 0.2.x (chat, embeddings), ChatOpenAI and OpenAIEmbeddings:
 each row's "you wrote" cell names one check below (``ROWS``); the first test
-fails when a row of the README has no check, or a check has no row.
+fails when a row of the page has no check, or a check has no row.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.usefixtures("no_baseten_env")
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+MIGRATING = Path(__file__).resolve().parents[2] / "docs" / "migrating.md"
 MODEL = "openai/gpt-oss-120b"
 DEPLOYMENT = "https://model-abcd1234.api.baseten.co/environments/production"
 
@@ -52,11 +52,8 @@ class PersonDict(TypedDict):
 
 def _rows() -> list[str]:
     """The first cell of every row of the Migrating tables."""
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("## Migrating\n") :]
-    section = section[: section.index("\n## ", 1)]
     cells = []
-    for line in section.splitlines():
+    for line in MIGRATING.read_text(encoding="utf-8").splitlines():
         if line.startswith("| ") and not line.startswith(("| you wrote", "|---")):
             cells.append(re.split(r" \| ", line[2:], maxsplit=1)[0])
     return cells

@@ -1,8 +1,9 @@
-"""Every Python block of the README runs against the local server and prints what it shows.
+"""Every Python block of the README and of docs/ runs against the local server and prints
+what it shows.
 
 How to write blocks that pass: the module docstring of ``tests/docs_runner.py`` and
-CONTRIBUTING.md ("Writing README snippets"). Run the README alone with
-``python -m tests.docs_runner README.md``.
+CONTRIBUTING.md ("Writing doc snippets"). Run one document alone with
+``python -m tests.docs_runner README.md`` (or ``docs/<page>.md``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ import pytest
 from tests.docs_runner import Result, mismatch, parse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DOCS = ["README.md"]
-#: The whole README runs in one subprocess; this bounds it.
+#: The README, then every Markdown page under docs/ (found at collection time).
+DOCS = [
+    "README.md",
+    *sorted(p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "docs").rglob("*.md")),
+]
+#: Each document runs in a process of its own; this bounds each one.
 TIMEOUT_SECONDS = 180
 
 
@@ -41,58 +46,78 @@ def _last_started(stderr: str | bytes | None) -> str:
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[int, Result]]:
-    """Run each document once, in its own process (README code may change global state)."""
-    by_doc: dict[str, dict[int, Result]] = {}
-    for name in DOCS:
-        out = tmp_path_factory.mktemp("docs") / "results.json"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("BASETEN_", "OPENAI_"))}
-        try:
-            completed = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "tests.docs_runner", name, "--json", str(out)],
-                cwd=REPO_ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT_SECONDS,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as err:
-            pytest.fail(
-                f"{name}'s blocks did not finish within {TIMEOUT_SECONDS} s; the last block"
-                f" started was {_last_started(err.stderr)}"
-            )
-        assert completed.returncode == 0, f"tests.docs_runner {name} failed:\n{completed.stderr}"
-        raw: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))
-        by_doc[name] = {item["line"]: Result(**item) for item in raw}
-    return by_doc
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, Path]]:
+    """Run every document once, each in a forked process of its own (its code may change
+    global state; the fork saves each one the imports). Per document: status, output dir."""
+    out = tmp_path_factory.mktemp("docs")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BASETEN_", "OPENAI_"))}
+    command = [sys.executable, "-m", "tests.docs_runner", "--each", str(out)]
+    command += ["--timeout", str(TIMEOUT_SECONDS), *DOCS]
+    completed = subprocess.run(  # noqa: S603
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS * len(DOCS) + 60,
+        check=False,
+    )
+    assert completed.returncode == 0, f"tests.docs_runner --each failed:\n{completed.stderr}"
+    statuses: dict[str, str] = json.loads((out / "status.json").read_text(encoding="utf-8"))
+    return {name: (statuses[name], out) for name in DOCS}
 
 
-CASES = [(name, line) for name in DOCS for line in _blocks(name)]
+def _results(doc: str, runs: dict[str, tuple[str, Path]]) -> dict[int, Result]:
+    status, out = runs[doc]
+    number = DOCS.index(doc)
+    log = out / f"{number}.log"
+    stderr = log.read_text(encoding="utf-8") if log.exists() else ""
+    if status == "timeout":
+        pytest.fail(
+            f"{doc}'s blocks did not finish within {TIMEOUT_SECONDS} s; the last block"
+            f" started was {_last_started(stderr)}"
+        )
+    assert status == "ok", f"tests.docs_runner {doc} failed ({status}):\n{stderr}"
+    raw: list[dict[str, Any]] = json.loads((out / f"{number}.json").read_text(encoding="utf-8"))
+    return {item["line"]: Result(**item) for item in raw}
 
 
-def test_the_readme_has_runnable_blocks() -> None:
-    assert len(CASES) >= 5
-
-
-@pytest.mark.parametrize(("doc", "line"), CASES, ids=[f"{d}:{n}" for d, n in CASES])
-def test_readme_block_runs_and_prints_what_it_shows(
-    results: dict[str, dict[int, Result]], doc: str, line: int
-) -> None:
-    result = results[doc][line]
+def _failure(doc: str, result: Result) -> str | None:
+    """Why one block fails (None: it ran and printed what its output block shows)."""
     if result.not_run:
-        return  # marked <!-- not-run: reason -->; the reason is checked by the parser
-    where = f"{doc}:{line}"
-    assert result.error is None, (
-        f"The ```python block at {where} raised (blocks share one namespace, top to bottom;"
-        f" a NameError may mean an earlier block failed):\n{result.error}"
-    )
+        return None  # marked <!-- not-run: reason -->; the reason is checked by the parser
+    where = f"{doc}:{result.line}"
+    if result.error is not None:
+        return (
+            f"The ```python block at {where} raised (blocks share one namespace, top to"
+            f" bottom; a NameError may mean an earlier block failed):\n{result.error}"
+        )
     difference = mismatch(result)
-    assert difference is None, (
-        f"The ```python block at {where} printed something other than its ```text output"
-        f" block at {doc}:{result.output_line} ('...' matches anything, whitespace runs are"
-        f" equal):\n{difference}"
-    )
+    if difference is not None:
+        return (
+            f"The ```python block at {where} printed something other than its ```text output"
+            f" block at {doc}:{result.output_line} ('...' matches anything, whitespace runs"
+            f" are equal):\n{difference}"
+        )
+    return None
+
+
+def test_the_readme_and_every_docs_page_have_runnable_blocks() -> None:
+    assert len(_blocks("README.md")) >= 5
+    pages = [name for name in DOCS if name.startswith("docs/")]
+    assert len(pages) >= 8, pages
+    empty = [name for name in pages if not _blocks(name)]
+    assert not empty, f"these docs pages have no ```python block to run: {empty}"
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_every_block_runs_and_prints_what_it_shows(
+    doc: str, runs: dict[str, tuple[str, Path]]
+) -> None:
+    results = _results(doc, runs)
+    assert sorted(results) == _blocks(doc)
+    failures = [text for result in results.values() if (text := _failure(doc, result))]
+    assert not failures, f"{len(failures)} block(s) of {doc} failed:\n\n" + "\n\n".join(failures)
 
 
 def test_blocks_marked_not_run_say_why() -> None:
@@ -122,10 +147,7 @@ def test_output_is_compared_with_ellipsis_and_whitespace_rules() -> None:
     assert "41" in difference
 
 
-@pytest.mark.parametrize(
-    ("document", "heading"),
-    [("CONTRIBUTING.md", "## Module map"), ("README.md", "## Module map and where to change what")],
-)
+@pytest.mark.parametrize(("document", "heading"), [("CONTRIBUTING.md", "## Module map")])
 def test_every_module_of_the_package_is_in_the_module_maps(document: str, heading: str) -> None:
     text = (REPO_ROOT / document).read_text(encoding="utf-8")
     section = text.partition(f"\n{heading}\n")[2].partition("\n## ")[0]
@@ -143,3 +165,22 @@ def test_a_hanging_block_is_named_by_the_progress_lines() -> None:
     stderr = "docs_runner: running README.md:10\ndocs_runner: running README.md:42\nnoise\n"
     assert _last_started(stderr) == "README.md:42"
     assert _last_started(None) == "(none started)"
+
+
+def test_a_document_that_hangs_is_killed_and_named(tmp_path: Path) -> None:
+    doc = tmp_path / "hangs.md"
+    doc.write_text("```python\nx = 1\n```\n\n```python\nimport time\ntime.sleep(60)\n```\n")
+    command = [sys.executable, "-m", "tests.docs_runner", "--each", str(tmp_path)]
+    completed = subprocess.run(  # noqa: S603
+        [*command, "--timeout", "3", str(doc)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    statuses = json.loads((tmp_path / "status.json").read_text(encoding="utf-8"))
+    assert statuses == {str(doc): "timeout"}
+    log = (tmp_path / "0.log").read_text(encoding="utf-8")
+    assert _last_started(log) == f"{doc}:6"
