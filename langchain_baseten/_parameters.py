@@ -3,12 +3,12 @@
 :data:`PARAMETERS` declares every request parameter once: its name, whether it
 is a ``ChatBaseten`` field or a pass-through body key, its range and a doc
 line. :data:`BASETEN_EXTRA_PARAMS`, :data:`SAMPLING_FIELDS` (sent from the
-instance, and in the tracing params), the range checks below and the README's
-"Parameters" table derive from it; ``test_keyword_policy.py`` fails when a
-field, the README or a check drifts from it.
+instance, and in the tracing params), the range checks below and the table of
+docs/parameters.md derive from it; ``test_keyword_policy.py`` fails when a
+field, that page or a check drifts from it.
 
-Keyword policy (construction and call time alike; the README's "Parameters"
-section is the user-facing copy):
+Keyword policy (construction and call time alike; docs/parameters.md is the
+user-facing copy):
 
 * A declared field or its alias (``model_name``, ``baseten_api_key``,
   ``max_completion_tokens``, ``stop_sequences``, ``request_timeout``) sets it.
@@ -84,7 +84,7 @@ class Param:
             ``field``: a field with its own handling (``stop``, ``n``);
             ``extra``: no field, a pass-through body key (keyword arguments,
             ``model_kwargs``, per call) that does not warn.
-        doc: What it does, one line (the README's "Parameters" table).
+        doc: What it does, one line (the table of docs/parameters.md).
         low: Smallest value accepted (``None``: no lower bound, or not a number).
         high: Largest value accepted (``None``: no upper bound).
         whole: A count: whole numbers only (``2.0`` is fine, ``1.5`` is not).

@@ -299,7 +299,7 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         from the current fields (so copies, ``configurable_fields``, ``pickle`` and
         ``dumpd``/``load`` route alike). Credential-like keywords
         (``openai_api_key``, ``access_token`` ...) are refused without showing the
-        value; see the README's "Parameters" section for the whole keyword policy.
+        value; see docs/parameters.md for the whole keyword policy.
 
     Key init args — completion params:
         temperature, max_tokens (alias ``max_completion_tokens``), top_p, stop (alias
@@ -432,11 +432,11 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     reasoning: bool | str | None = None
     """One switch for thinking: ``True``/``False`` or an effort level, sent the way the
     model's profile says (``chat_template_args.enable_thinking`` or ``reasoning_effort``);
-    see the README's "Reasoning switch". Also a call argument."""
+    see docs/tools-structured-output-reasoning.md. Also a call argument."""
     session_id: str | None = None
     """Session-affinity key for every request (``x-session-affinity`` on Model APIs,
     ``x-baseten-session-id`` on dedicated deployments); also a call argument and a
-    ``configurable`` key. See the README's "Session affinity and prompt caching"."""
+    ``configurable`` key. See docs/streaming-usage-costs.md."""
     session_id_from_thread: bool = False
     """Use LangGraph's ``config["configurable"]["thread_id"]`` as the session key."""
     n: int = 1

@@ -211,8 +211,8 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
         ``embed_stream`` (and ``aembed_stream``) reads texts lazily and yields
         batches of vectors in input order, with at most ``max_pending`` batches
         in memory; :func:`langchain_baseten.add_in_windows` feeds a vector store
-        window by window; both resume after a failure with ``start=``. See the
-        README section "Embedding millions of documents".
+        window by window; both resume after a failure with ``start=``. See
+        "Embedding millions of documents" in docs/embeddings-rerank-classification.md.
 
         .. code-block:: python
 
