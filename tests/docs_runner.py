@@ -227,7 +227,7 @@ def _preload() -> None:
     import openai  # noqa: F401
 
     import langchain_baseten
-    import tests.fake_baseten
+    import langchain_baseten.testing
     import tests.recording  # noqa: F401
 
     for name in ("ChatBaseten", "BasetenEmbeddings", "BasetenRerank", "get_baseten_callback"):
