@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from langchain_baseten._rerank import BasetenClassifier, BasetenRerank, ClassLabel, RerankResult
     from langchain_baseten._routing import BasetenRoutingError, Endpoint, Route
     from langchain_baseten.chat_models import ChatBaseten
-    from langchain_baseten.embeddings import BasetenEmbeddings
+    from langchain_baseten.embeddings import BasetenEmbeddings, PerformanceClientWarning
 
 __all__ = [
     "BasetenAuthenticationError",
@@ -93,6 +93,7 @@ __all__ = [
     "ModelInfo",
     "ModelPrice",
     "ModelUsage",
+    "PerformanceClientWarning",
     "PriceSpec",
     "RerankResult",
     "Route",
@@ -131,6 +132,7 @@ _SOURCES: dict[str, str] = {
     "BasetenConnectionError": "langchain_baseten._errors",
     "BasetenContextOverflowError": "langchain_baseten._errors",
     "BasetenEmbeddings": "langchain_baseten.embeddings",
+    "PerformanceClientWarning": "langchain_baseten.embeddings",
     "BasetenInternalServerError": "langchain_baseten._errors",
     "BasetenNotFoundError": "langchain_baseten._errors",
     "BasetenPermissionDeniedError": "langchain_baseten._errors",

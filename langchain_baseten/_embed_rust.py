@@ -31,20 +31,17 @@ Semantics kept, and how:
 * ``timeout``: the client's per-request timeout (600 s when ``None``, the openai
   client's read timeout).
 * ``default_headers`` are sent with every request.
-* Redirects: the Performance Client (reqwest) follows them, to any host, with
-  the texts and every header but ``Authorization``, and it has no setting to
-  stop that; the Python path never follows one. So an endpoint (URL and key)
-  gets requests from the Performance Client only after one answer reached
-  this process through Python without a redirect (a 3xx there is an error and
-  leaves the endpoint on the Python path). An endpoint that answers normally
-  first and redirects later is followed by the Performance Client:
-  ``backend="python"`` never follows.
-* ``max_response_bytes``: the Performance Client reads an answer whole before
-  this package sees it, so the cap cannot bound its memory. An answer larger
-  than the cap (its ``Content-Length``, or the size of the parsed answer) is
-  refused with the Python path's error, after reading. A ``max_response_bytes``
-  other than the default sends calls through Python, where reading stops at
-  the cap.
+* Redirects and answer size: the Performance Client (reqwest) follows
+  redirects, to any host, with the texts and every header but
+  ``Authorization``, and reads an answer whole before this package sees it; it
+  has no setting for either, while the Python path never follows a redirect
+  and stops reading at ``max_response_bytes``. So ``backend="auto"`` uses it
+  only for https on Baseten's own hosts (``BasetenEmbeddings`` decides; an
+  explicit ``backend="performance-client"`` elsewhere warns once per host).
+  An answer larger than the cap (its ``Content-Length``, or the size of the
+  parsed answer) is refused with the Python path's error, after reading; a
+  ``max_response_bytes`` below the default sends calls through Python, where
+  reading stops at the cap.
 
 Settings it cannot honour send the call through the Python path (see
 :func:`unusable_reason`), logged at debug level.
@@ -74,8 +71,8 @@ from langchain_baseten._transport import JsonResponse, response_error
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from langchain_baseten._connection import BasetenConnection
     from langchain_baseten._routing import Endpoint
-    from langchain_baseten.embeddings import BasetenEmbeddings
 
 __all__ = ["RustPoster", "poster", "unusable_reason"]
 
@@ -97,15 +94,19 @@ _clients_share: object | None = None
 #: The process that built the first client: its Rust runtime does not survive fork
 #: (a forked child's request never completes), so children use the Python path.
 _built_in_pid: int | None = None
-#: Endpoints that answered a base64 request with JSON numbers: the Python path's.
-_numbers_endpoints: set[str] = set()
-#: (URL, key) pairs that answered through Python without a redirect: the Performance
-#: Client follows redirects, so it only sends to endpoints seen answering directly.
-_vetted: set[tuple[str, str]] = set()
 
 
-def unusable_reason(model: BasetenEmbeddings, endpoint: Endpoint) -> str | None:
-    """Why this call cannot go through the Performance Client (``None``: it can)."""
+def unusable_reason(model: BasetenConnection, endpoint: Endpoint, concurrency: int) -> str | None:
+    """Why this call cannot go through the Performance Client (``None``: it can).
+
+    Args:
+        model: The embeddings model's connection settings.
+        endpoint: Where the call goes.
+        concurrency: The call's requests in flight at once (``max_concurrency``).
+
+    Returns:
+        The first setting it cannot honour, worded for a debug log line.
+    """
     url = urlsplit(endpoint.base_url)
     names = _PROXY_ENV + (_CERT_ENV if url.scheme == "https" else ())
     env = [name for name in names if os.environ.get(name) or os.environ.get(name.lower())]
@@ -121,15 +122,14 @@ def unusable_reason(model: BasetenEmbeddings, endpoint: Endpoint) -> str | None:
         "retry_lost_answers=False (the Performance Client retries read timeouts)": (
             not model.retry_lost_answers
         ),
-        "max_response_bytes is set (the Performance Client has no answer size cap)": (
-            model.max_response_bytes != DEFAULT_MAX_RESPONSE_BYTES
+        "max_response_bytes is below its default (the Performance Client reads an answer "
+        "whole; the Python transport stops at the cap)": (
+            model.max_response_bytes < DEFAULT_MAX_RESPONSE_BYTES
         ),
         "max_connections is below max_concurrency (the Performance Client has no "
-        "connection limit)": model.max_connections < model.max_concurrency,
+        "connection limit)": model.max_connections < concurrency,
         f"{', '.join(env)} is set (read by the Python transport only)": bool(env),
         "the base URL has a query string": url.query != "",
-        "the endpoint answers JSON numbers, which the Performance Client parses less "
-        "precisely than Python": endpoint.base_url + _EMBEDDINGS_PATH in _numbers_endpoints,
     }
     return next((reason for reason, failed in checks.items() if failed), None)
 
@@ -152,12 +152,25 @@ def _client(origin: str, api_key: str) -> bpc.PerformanceClient:
 
 
 def poster(
-    model: BasetenEmbeddings,
+    model: BasetenConnection,
     endpoint: Endpoint,
     python: Callable[[dict[str, Any]], JsonResponse],
     apython: Callable[[dict[str, Any]], Awaitable[JsonResponse]],
+    answers_numbers: Callable[[], None],
 ) -> RustPoster:
-    """The poster for one call of ``model`` to ``endpoint`` (``python``: the fallback)."""
+    """The poster for one call of ``model`` to ``endpoint``.
+
+    Args:
+        model: The embeddings model's connection settings.
+        endpoint: Where the call goes.
+        python: The Python transport's post (sync): the fallback.
+        apython: Its async twin.
+        answers_numbers: Called when the endpoint answers a base64 request with JSON
+            numbers (later requests then ask for numbers, through Python).
+
+    Returns:
+        The poster.
+    """
     url = urlsplit(endpoint.base_url)
     key = model.api_key.get_secret_value().strip() if model.api_key else ""
     headers = {
@@ -181,7 +194,7 @@ def poster(
         apython=apython,
         max_response_bytes=model.max_response_bytes,
         may_resend=model.max_retries > 0,
-        vetting=(endpoint.base_url + _EMBEDDINGS_PATH, key),
+        answers_numbers=answers_numbers,
     )
 
 
@@ -212,7 +225,7 @@ class RustPoster:
     Anything else is fetched again through ``python`` (the package's transport),
     whose answer or error is returned: numbers (the Rust client parses JSON
     numbers less precisely than Python, so the vectors would differ in their last
-    bits; the endpoint is remembered and later calls take the Python path), an
+    bits; ``answers_numbers`` is told, and later requests ask for numbers), an
     answer it cannot read (cut short, not JSON, NaN literals), or one without a
     ``data`` list.
     """
@@ -224,29 +237,16 @@ class RustPoster:
     secrets: tuple[str, ...]
     python: Callable[[dict[str, Any]], JsonResponse]
     apython: Callable[[dict[str, Any]], Awaitable[JsonResponse]]
+    answers_numbers: Callable[[], None]
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     may_resend: bool = True
-    #: (URL, key): what an answer through Python without a redirect vouches for.
-    vetting: tuple[str, str] = ("", "")
 
     def __repr__(self) -> str:
         """No key, no client internals."""
         return f"RustPoster(url={self.url!r})"
 
-    def _python_only(self) -> bool:
-        return self.url in _numbers_endpoints or self.vetting not in _vetted
-
-    def _vet(self) -> None:
-        """The Python path had an answer (it never follows a redirect): Rust may send."""
-        with _lock:
-            _vetted.add(self.vetting)
-
     def post(self, body: dict[str, Any]) -> JsonResponse:
         """Send ``body``; the decoded JSON object and its headers."""
-        if self._python_only():
-            response = self.python(body)
-            self._vet()
-            return response
         started = time.monotonic()
         try:
             answer = self.client.batch_post(self.path, [body], preference=self.preference)
@@ -261,10 +261,6 @@ class RustPoster:
 
     async def apost(self, body: dict[str, Any]) -> JsonResponse:
         """Async twin of :meth:`post`."""
-        if self._python_only():
-            response = await self.apython(body)
-            self._vet()
-            return response
         started = time.monotonic()
         try:
             answer = await self.client.async_batch_post(
@@ -291,8 +287,7 @@ class RustPoster:
             if isinstance(items, list) and any(
                 isinstance(item, dict) and isinstance(item.get("embedding"), list) for item in items
             ):
-                with _lock:
-                    _numbers_endpoints.add(self.url)
+                self.answers_numbers()
             return None
         headers = answer.response_headers[0] if answer.response_headers else {}
         self._check_size(data, headers)

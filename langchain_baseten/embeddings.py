@@ -7,7 +7,9 @@ import importlib
 import importlib.util
 import logging
 import sys
+import warnings
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 import httpx2
 from langchain_core.embeddings import Embeddings
@@ -15,7 +17,7 @@ from langchain_core.exceptions import ContextOverflowError
 from pydantic import AliasChoices, Field, field_validator
 
 from langchain_baseten import _corpus, _embed
-from langchain_baseten._baseten import REQUEST_ID_HEADER
+from langchain_baseten._baseten import REQUEST_ID_HEADER, is_baseten_host
 from langchain_baseten._connection import IdempotentConnection
 from langchain_baseten._embed import (
     DEFAULT_BATCH_SIZE,
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
     from langchain_baseten._embed_rust import RustPoster
     from langchain_baseten._transport import JsonResponse
 
-__all__ = ["BasetenEmbeddings"]
+__all__ = ["BasetenEmbeddings", "PerformanceClientWarning"]
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +94,55 @@ def _refused_base64(err: openai.APIStatusError, encoding: str) -> bool:
 
 
 def _remember_float_only(endpoint: Endpoint) -> None:
+    """Later requests to ``endpoint`` ask for floats (and go through Python).
+
+    For a server that refused base64, and for one that ignored it and answered
+    JSON numbers (what it answers without the key too).
+    """
     with _FLOAT_ONLY_LOCK:
         _FLOAT_ONLY_ENDPOINTS.add((endpoint.base_url, endpoint.model))
+
+
+class PerformanceClientWarning(UserWarning):
+    """``backend="performance-client"`` sends to a URL other than Baseten's own https hosts.
+
+    Baseten's Performance Client follows HTTP redirects to any host (with the
+    texts and every header but ``Authorization``) and reads each answer whole
+    before ``max_response_bytes`` is checked; it has no setting for either. The
+    Python transport never follows a redirect and stops reading at the cap,
+    which is why ``backend="auto"`` uses the Performance Client only on
+    Baseten's https hosts. Shown once per host (Python's default warning filter).
+    """
+
+
+def _rust_safe_by_construction(base_url: str) -> bool:
+    """Whether the Performance Client may send to ``base_url`` without an opt-in.
+
+    Only https on Baseten's own hosts (``*.baseten.co``: the Model APIs and
+    dedicated deployments): the server there is Baseten, which gets the key and
+    the texts anyway, and TLS keeps anyone else from answering. A redirect it
+    answers sends nothing to a party the call did not already trust, and its
+    answers are what was asked for: an embeddings answer far below the size cap,
+    which is still checked after reading. Anywhere else (a gateway, a local
+    server, plain http) a redirect could carry the texts and custom headers to
+    another host, and an answer could be of any size.
+    """
+    parts = urlsplit(base_url)
+    return parts.scheme == "https" and is_baseten_host((parts.hostname or "").lower())
+
+
+def _warn_not_safe(base_url: str) -> None:
+    host = urlsplit(base_url).netloc or base_url
+    warnings.warn(
+        f"backend='performance-client' sends to {host}, which is not one of Baseten's "
+        "https hosts: Baseten's Performance Client follows HTTP redirects to any host "
+        "(with the texts and every header but Authorization, X-Api-Key included) and "
+        "reads each answer whole before max_response_bytes is checked. Use "
+        "backend='auto' or 'python' (never follows a redirect, stops reading at the "
+        "cap) unless you trust every server this URL can redirect to.",
+        PerformanceClientWarning,
+        stacklevel=2,
+    )
 
 
 def _rust_installed() -> bool:
@@ -159,10 +208,13 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
             floats, and later requests to that endpoint ask for floats; a server
             that ignores the key answers numbers, which are accepted.
         show_progress_bar: A ``tqdm`` progress bar counting inputs (needs tqdm).
-        backend: ``"auto"`` (default: Baseten's Rust Performance Client when
+        backend: ``"auto"`` (default: Baseten's Rust Performance Client for
+            https endpoints on Baseten's own hosts when
             ``pip install "langchain-baseten[performance]"`` installed it and it
             can honour every setting, else the Python transport), ``"python"``
-            or ``"performance-client"``. Only the sending differs; see
+            or ``"performance-client"`` (also elsewhere, with a one-time
+            :class:`PerformanceClientWarning`: that client follows redirects and
+            reads answers whole). Only the sending differs; see
             :mod:`langchain_baseten._embed_rust` for what is kept and when the
             Python transport is used instead (logged at debug level).
 
@@ -244,9 +296,11 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
     show_progress_bar: bool = False
     """Show a ``tqdm`` progress bar (inputs done) during multi-batch calls."""
     backend: Backend = "auto"
-    """Who sends the requests: ``"auto"`` (Baseten's Rust Performance Client when it is
-    installed and can honour every setting, else the package's own Python transport),
-    ``"python"`` or ``"performance-client"`` (needs the ``performance`` extra)."""
+    """Who sends the requests: ``"auto"`` (Baseten's Rust Performance Client on Baseten's
+    own https hosts when it is installed and can honour every setting, else the package's
+    own Python transport), ``"python"`` or ``"performance-client"`` (needs the
+    ``performance`` extra; off Baseten's https hosts it warns once per host with a
+    :class:`PerformanceClientWarning`: it follows redirects and reads answers whole)."""
 
     check_embedding_ctx_length: bool = False
     """OpenAIEmbeddings' tiktoken splitting of long texts: accepted as ``False`` (what
@@ -273,8 +327,8 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
         if value not in _BACKENDS:
             msg = (
                 f"backend must be 'auto', 'python' or 'performance-client', not {value!r}. "
-                "'auto' uses Baseten's Performance Client when it is installed "
-                f"({_INSTALL_RUST}) and the Python transport otherwise."
+                "'auto' uses Baseten's Performance Client on Baseten's https hosts when it "
+                f"is installed ({_INSTALL_RUST}) and the Python transport otherwise."
             )
             raise ValueError(msg)
         if value == "performance-client" and not _rust_installed():
@@ -377,32 +431,60 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
 
         return send
 
+    def _why_python(self, endpoint: Endpoint) -> str | None:
+        """Why this call goes through the Python transport (``None``: the Performance Client).
+
+        ``backend="auto"`` uses the Performance Client only on Baseten's own https
+        hosts (see :func:`_rust_safe_by_construction`); both ``"auto"`` and
+        ``"performance-client"`` need it installed and able to honour every setting.
+        """
+        if self.backend == "python":
+            return "backend='python'"
+        if self.backend == "auto" and not _rust_safe_by_construction(endpoint.base_url):
+            return (
+                f"{urlsplit(endpoint.base_url).netloc or endpoint.base_url} is not one of "
+                "Baseten's https hosts: the Performance Client follows redirects and reads "
+                "answers whole (backend='performance-client' uses it anyway)"
+            )
+        if self._wire_format(endpoint) == "float":
+            return (
+                "the endpoint is asked for JSON numbers, which the Performance Client parses "
+                "less precisely than Python"
+            )
+        if not _rust_installed():
+            return f"baseten-performance-client is not installed ({_INSTALL_RUST})"
+        try:
+            from langchain_baseten import _embed_rust  # noqa: PLC0415 - optional, only when used
+        except ImportError as exc:
+            return f"baseten-performance-client cannot be imported ({exc})"
+        return _embed_rust.unusable_reason(self, endpoint, self.max_concurrency)
+
     def _rust_poster(self, endpoint: Endpoint) -> RustPoster | None:
         """The Performance Client poster for this call, or ``None`` for the Python path.
 
-        ``backend="auto"`` uses it when it is installed and can honour every
-        setting; otherwise (and for ``backend="python"``) requests go through the
-        package's own transport, and a debug log line says why.
+        A debug log line says why a call with ``backend="auto"`` or
+        ``"performance-client"`` goes through Python; an explicit
+        ``"performance-client"`` off Baseten's https hosts warns
+        (:class:`PerformanceClientWarning`).
         """
-        if self.backend == "python":
-            return None
-        reason: str | None = f"baseten-performance-client is not installed ({_INSTALL_RUST})"
-        if _rust_installed():
-            try:
-                from langchain_baseten import _embed_rust  # noqa: PLC0415 - only when used
-            except ImportError as exc:
-                reason = f"baseten-performance-client cannot be imported ({exc})"
-            else:
-                reason = _embed_rust.unusable_reason(self, endpoint)
+        reason = self._why_python(endpoint)
         if reason is not None:
-            log.debug("BasetenEmbeddings: Python backend, not the Performance Client: %s", reason)
+            if self.backend != "python":
+                log.debug(
+                    "BasetenEmbeddings: Python backend, not the Performance Client: %s", reason
+                )
             return None
+        if not _rust_safe_by_construction(endpoint.base_url):
+            _warn_not_safe(endpoint.base_url)
+        from langchain_baseten import _embed_rust  # noqa: PLC0415 - optional, imported above
+
         transport = self._connection()[1]
         return _embed_rust.poster(
             self,
             endpoint,
             functools.partial(transport.post, _EMBEDDINGS_PATH),
             functools.partial(transport.apost, _EMBEDDINGS_PATH),
+            functools.partial(_remember_float_only, endpoint),
         )
 
     def _same_lengths(self, vectors: list[list[float]]) -> list[list[float]]:

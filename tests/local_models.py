@@ -86,10 +86,11 @@ def _on_dedicated(server: FakeBaseten, overrides: dict[str, Any]) -> dict[str, A
 def embeddings_model(server: FakeBaseten, **overrides: Any) -> BasetenEmbeddings:
     """A ``BasetenEmbeddings`` on ``server``'s dedicated path: test key, no retries.
 
-    It sends through the Python transport (``backend="python"``), whose requests the
-    tests script one reply at a time; ``tests/unit_tests/test_embeddings_rust.py``
-    tests the Rust backend (``backend="performance-client"``, installed in the test
-    environment), which ``backend="auto"`` would otherwise pick here.
+    It sends through the Python transport (``backend="python"``, what ``"auto"``
+    picks off Baseten's https hosts too, written out so the tests say what they
+    test), whose requests the tests script one reply at a time;
+    ``tests/unit_tests/test_embeddings_rust.py`` tests the Rust backend
+    (``backend="performance-client"``, installed in the test environment).
     """
     return BasetenEmbeddings(**_on_dedicated(server, {"backend": "python", **overrides}))
 

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,6 +87,8 @@ def register_matchers(vcr: VCR) -> None:
 
 
 _redirect_lock = threading.Lock()
+_RUST_MODULE = "baseten_performance_client"
+_ABSENT = object()
 
 
 @contextmanager
@@ -96,6 +99,10 @@ def redirect_baseten_to(base_url: str) -> Iterator[None]:
     is kept, only scheme, host and port change, so the recording replays for the
     same request addressed to Baseten. Must be entered after vcrpy's own patch
     (inside ``use_cassette``) so that the cassette shows the local address.
+
+    Only httpx2 is rewritten: ``BasetenEmbeddings(backend="auto")`` would send to
+    Baseten's hosts through the Rust Performance Client, which has its own HTTP
+    stack, so that package is unimportable meanwhile (``auto`` then takes Python).
 
     Args:
         base_url: The local server's root, e.g. ``http://127.0.0.1:8123``.
@@ -125,8 +132,14 @@ def redirect_baseten_to(base_url: str) -> Iterator[None]:
     with _redirect_lock:
         httpx2.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
         httpx2.AsyncHTTPTransport.handle_async_request = handle_async_request  # type: ignore[method-assign]
+        rust = sys.modules.get(_RUST_MODULE, _ABSENT)
+        sys.modules[_RUST_MODULE] = None  # type: ignore[assignment]
         try:
             yield
         finally:
             httpx2.HTTPTransport.handle_request = sync_original  # type: ignore[method-assign]
             httpx2.AsyncHTTPTransport.handle_async_request = async_original  # type: ignore[method-assign]
+            if rust is _ABSENT:
+                del sys.modules[_RUST_MODULE]
+            else:
+                sys.modules[_RUST_MODULE] = rust  # type: ignore[assignment]

@@ -1,12 +1,16 @@
 """BasetenEmbeddings through Baseten's Rust Performance Client (``backend``), over real HTTP.
 
 The ``bench`` dependency group installs baseten-performance-client in the test
-environment, so ``backend="auto"`` uses it here; these tests pin the backend
-they are about. The other embeddings tests pin ``backend="python"``.
+environment. ``backend="auto"`` uses it only on Baseten's https hosts, which
+tests cannot reach, so these tests choose it explicitly for the local server
+(``backend="performance-client"``, which warns once per host off Baseten's hosts:
+the warning is tested below and ignored elsewhere in this file). The other
+embeddings tests pin ``backend="python"``.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import base64
 import json
@@ -18,6 +22,8 @@ import struct
 import sys
 import threading
 import time
+import warnings
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -34,35 +40,29 @@ from langchain_baseten import (
     BasetenRateLimitError,
     BasetenResponseError,
     BasetenTimeoutError,
+    PerformanceClientWarning,
 )
 from langchain_baseten import _embed_rust as rust
 from langchain_baseten import embeddings as embeddings_module
 from langchain_baseten import testing as fb
+from langchain_baseten._limits import DEFAULT_MAX_RESPONSE_BYTES
 from tests.local_models import DEDICATED_PATH, KEY, embeddings_model, http_library
 
 PATH = DEDICATED_PATH
 RUST_AGENT = "baseten-performance-client/"
 TEXTS = [f"text number {i}" for i in range(10)]
+#: The local server is the test's own: the opt-in's warning is checked once, below.
+pytestmark = pytest.mark.filterwarnings("ignore::langchain_baseten.PerformanceClientWarning")
 
 
 @pytest.fixture(autouse=True)
-def _fresh_state(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("BASETEN_API_KEY", "BASETEN_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     for name in (*rust._PROXY_ENV, *rust._CERT_ENV):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
     monkeypatch.setattr(embeddings_module, "_FLOAT_ONLY_ENDPOINTS", set())
-    monkeypatch.setattr(rust, "_numbers_endpoints", set())
-    monkeypatch.setattr(rust, "_vetted", set())
-    if "fake_baseten" in request.fixturenames:
-        # As if one answer had come through Python without a redirect (the Performance
-        # Client sends only then): the tests of that rule clear it first.
-        vet(request.getfixturevalue("fake_baseten"))
-
-
-def vet(fake: fb.FakeBaseten, key: str = KEY) -> None:
-    rust._vetted.add((fake.url(PATH + "/embeddings"), key))
 
 
 #: What these tests are about (tests.local_models.embeddings_model defaults to Python).
@@ -88,13 +88,25 @@ def sent_by_rust(fake: fb.FakeBaseten) -> list[bool]:
 # ---------------------------------------------------------------- the same vectors, in order
 
 
-def test_auto_uses_the_performance_client_when_installed(fake_baseten: fb.FakeBaseten) -> None:
-    emb = embeddings_model(fake_baseten, backend="auto", batch_size=3)
+def test_the_explicit_choice_sends_through_the_performance_client(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, batch_size=3)
     assert emb.embed_documents(TEXTS) == [vec(t) for t in TEXTS]
     assert sent_by_rust(fake_baseten) == [True] * 4
     paths = {request.path for request in fake_baseten.requests}
     assert paths == {PATH + "/embeddings"}
     assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in fake_baseten.requests)
+
+
+def test_auto_sends_through_python_off_basetens_https_hosts(
+    fake_baseten: fb.FakeBaseten, caplog: pytest.LogCaptureFixture
+) -> None:
+    emb = embeddings_model(fake_baseten, backend="auto", batch_size=3)
+    with caplog.at_level(logging.DEBUG, logger="langchain_baseten.embeddings"):
+        assert emb.embed_documents(TEXTS) == [vec(t) for t in TEXTS]
+    assert sent_by_rust(fake_baseten) == [False] * 4
+    assert "is not one of Baseten's https hosts" in caplog.text
 
 
 @pytest.mark.parametrize("concurrency", [1, 4, 64])
@@ -154,6 +166,9 @@ def test_numbers_are_read_by_python_exactly_and_the_endpoint_remembered(
     emb = embeddings_model(fake_baseten, **RUST_BACKEND, batch_size=5, max_concurrency=1)
     assert emb.embed_documents(TEXTS) == [fb.fake_vector(t) for t in TEXTS]  # exact numbers
     assert sent_by_rust(fake_baseten) == [True, False, False]
+    # Remembered as the float-only endpoints are: later requests ask for numbers.
+    formats = [r.json().get("encoding_format") for r in fake_baseten.requests]
+    assert formats == ["base64", "base64", None]
 
 
 def test_explicit_float_goes_through_python(fake_baseten: fb.FakeBaseten) -> None:
@@ -220,48 +235,182 @@ async def test_boolean_components_are_refused(fake_baseten: fb.FakeBaseten, styl
 
 
 # ---------------------------------------------------------------- redirects and size
+# The Performance Client follows redirects to any host and reads answers whole; it has
+# no setting for either. backend="auto" therefore never uses it off Baseten's https
+# hosts, whose answers tests cannot script: the selection is tested without network.
+
+SECRET_HEADER = {"X-Api-Key": "secret-header-value"}
+#: One answer's worth of sending: each endpoint has answered once before it redirects
+#: (an endpoint vetted by one answer was still followed later, before this rule).
+FIRST_TEXT = "an answer before the redirect"
 
 
-def test_a_redirect_is_never_followed_to_another_server(fake_baseten: fb.FakeBaseten) -> None:
-    # The Performance Client (reqwest) follows redirects with the texts and custom
-    # headers; it is only used for an endpoint that answered Python without one.
-    rust._vetted.clear()
+@pytest.mark.parametrize("status", [307, 308])
+@pytest.mark.parametrize("style", ["sync", "async"])
+async def test_auto_never_follows_a_redirect_to_another_server(
+    fake_baseten: fb.FakeBaseten, status: int, style: str
+) -> None:
     with fb.fake_baseten_server() as other:
         moved = {"location": other.url(PATH + "/embeddings")}
-        fake_baseten.enqueue(*[fb.raw(307, b"", headers=moved)] * 2)
+        fake_baseten.enqueue(fb.embeddings(), *[fb.raw(status, b"", headers=moved)] * 2)
         emb = embeddings_model(
-            fake_baseten, **RUST_BACKEND, default_headers={"X-Api-Key": "secret-header"}
+            fake_baseten, backend="auto", batch_size=2, default_headers=SECRET_HEADER
         )
-        for _ in range(2):
-            with pytest.raises(openai.APIStatusError) as info:
-                emb.embed_query("hi")
-            assert info.value.status_code == 307
-        assert other.requests == []
-    assert sent_by_rust(fake_baseten) == [False, False]
-
-
-async def test_a_redirect_is_never_followed_async(fake_baseten: fb.FakeBaseten) -> None:
-    rust._vetted.clear()
-    with fb.fake_baseten_server() as other:
-        fake_baseten.enqueue(fb.raw(307, b"", headers={"location": other.url(PATH + "/x")}))
-        emb = embeddings_model(fake_baseten, **RUST_BACKEND, batch_size=2)
-        with pytest.raises(openai.APIStatusError):
-            await emb.aembed_documents(["a", "b", "c"])
-        assert other.requests == []
+        first = emb.embed_query if style == "sync" else emb.aembed_query
+        call = emb.embed_documents if style == "sync" else emb.aembed_documents
+        assert await _maybe_await(first(FIRST_TEXT)) == vec(FIRST_TEXT)
+        with pytest.raises(openai.APIStatusError) as info:
+            await _maybe_await(call(["secret text", "another"]))
+        assert info.value.status_code == status
+        assert other.requests == []  # no texts, no headers
     assert not any(sent_by_rust(fake_baseten))
 
 
-def test_the_performance_client_sends_after_an_answer_through_python(
-    fake_baseten: fb.FakeBaseten,
+def _huge_answer(mebibytes: int, sent: list[int]) -> fb.Reply:
+    """An embeddings answer of ``mebibytes`` MiB (one base64 vector of zeros), chunked.
+
+    ``sent`` receives the bytes written before the client hung up (or all of them).
+    """
+
+    def render(exchange: fb.Exchange) -> None:
+        exchange.start_stream(content_type="application/json")  # no Content-Length
+        block = b"A" * 2**16
+        written = 0
+        try:
+            exchange.send_chunk(b'{"data": [{"index": 0, "embedding": "')
+            for _ in range(mebibytes * 16):
+                exchange.send_chunk(block)
+                written += len(block)
+            exchange.send_chunk(b'"}]}')
+            exchange.end_stream()
+        finally:
+            sent.append(written)
+
+    return fb.Reply(render, f"huge({mebibytes} MiB)")
+
+
+HUGE_MIB = 64
+#: The cap these tests set (and make the default, which alone kept the Performance
+#: Client before: the cap is in force however the backend is chosen).
+CAP = 2**20
+
+
+@pytest.mark.parametrize("style", ["sync", "async"])
+async def test_auto_stops_reading_a_huge_answer_at_the_cap(
+    fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch, style: str
 ) -> None:
-    rust._vetted.clear()
-    emb = embeddings_model(fake_baseten, **RUST_BACKEND)
-    assert emb.embed_query("first") == vec("first")
-    assert emb.embed_query("second") == vec("second")
-    assert sent_by_rust(fake_baseten) == [False, True]
-    other_key = embeddings_model(fake_baseten, **RUST_BACKEND, api_key="another-key")
-    other_key.embed_query("third")  # another key: its own first answer through Python
-    assert sent_by_rust(fake_baseten) == [False, True, False]
+    monkeypatch.setattr(rust, "DEFAULT_MAX_RESPONSE_BYTES", CAP)
+    sent: list[int] = []
+    fake_baseten.enqueue(fb.embeddings(), _huge_answer(HUGE_MIB, sent))
+    emb = embeddings_model(fake_baseten, backend="auto", max_response_bytes=CAP)
+    call = emb.embed_query if style == "sync" else emb.aembed_query
+    assert await _maybe_await(call(FIRST_TEXT)) == vec(FIRST_TEXT)
+    with pytest.raises(BasetenResponseError, match=f"larger than max_response_bytes={CAP}"):
+        await _maybe_await(call("big"))
+    # The client hung up near the cap: the server could not write most of the answer.
+    assert await asyncio.to_thread(_wait_for, lambda: bool(sent), 20.0)
+    assert sent[0] < HUGE_MIB * 2**20 // 2
+    assert not any(sent_by_rust(fake_baseten))
+
+
+def _wait_for(condition: Any, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return bool(condition())
+
+
+# ---------------------------------------------------------------- what the opt-in warns of
+
+
+def test_the_opt_in_follows_a_redirect_as_its_warning_says(fake_baseten: fb.FakeBaseten) -> None:
+    # What backend="auto" avoids, shown: if the Performance Client gains a setting not
+    # to follow, this fails, and the warning and the auto rule can be revisited.
+    with fb.fake_baseten_server() as other:
+        moved = {"location": other.url(PATH + "/embeddings")}
+        fake_baseten.enqueue(fb.raw(307, b"", headers=moved))
+        emb = embeddings_model(fake_baseten, **RUST_BACKEND, default_headers=SECRET_HEADER)
+        warned = pytest.warns(PerformanceClientWarning, match="follows HTTP redirects")
+        with warned, pytest.raises(openai.APIStatusError):  # the other server: no key came
+            emb.embed_query("secret text")
+        [request] = other.requests
+        assert request.json()["input"] == ["secret text"]
+        assert request.headers["x-api-key"] == SECRET_HEADER["X-Api-Key"]
+        assert "authorization" not in request.headers
+
+
+def test_the_opt_in_reads_a_huge_answer_whole_as_its_warning_says(
+    fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rust, "DEFAULT_MAX_RESPONSE_BYTES", CAP)
+    sent: list[int] = []
+    fake_baseten.enqueue(_huge_answer(HUGE_MIB, sent))
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, max_response_bytes=CAP)
+    with pytest.raises(BasetenResponseError, match=f"larger than max_response_bytes={CAP}"):
+        emb.embed_query("big")  # refused, but only after reading it all
+    assert sent == [HUGE_MIB * 2**20]
+    assert sent_by_rust(fake_baseten) == [True]
+
+
+#: (settings, whether backend="auto" picks the Performance Client): Baseten's https hosts.
+ENDPOINTS = [
+    ({"model": "baseten/abcd1234"}, True),
+    ({"model_url": "https://model-abcd1234.api.baseten.co/environments/staging/sync"}, True),
+    ({"model_url": "https://model-abcd1234.api.baseten.co/deployment/xyz9876/predict"}, True),
+    ({"base_url": "https://model-abcd1234.api.baseten.co/environments/production/sync/v1"}, True),
+    ({"base_url": "https://inference.baseten.co/v1", "model": "e5"}, True),
+    ({"base_url": "http://model-abcd1234.api.baseten.co/environments/production/sync/v1"}, False),
+    ({"base_url": "https://gateway.example.com/v1", "model": "e5"}, False),
+    ({"base_url": "http://127.0.0.1:8000/v1", "model": "e5"}, False),
+    ({"base_url": "https://localhost:8443/v1", "model": "e5"}, False),
+    ({"base_url": "https://model-abcd1234.api.baseten.co.example.com/v1", "model": "e5"}, False),
+    ({"base_url": "https://notbaseten.co/v1", "model": "e5"}, False),
+]
+
+
+ENDPOINT_IDS = [" ".join(settings.values()) for settings, _ in ENDPOINTS]
+
+
+@pytest.mark.parametrize(("settings", "rust_chosen"), ENDPOINTS, ids=ENDPOINT_IDS)
+def test_auto_chooses_the_performance_client_only_on_basetens_https_hosts(
+    settings: dict[str, str], rust_chosen: bool
+) -> None:
+    emb = BasetenEmbeddings(api_key=KEY, **settings)
+    reason = emb._why_python(emb.endpoint)
+    assert (reason is None) == rust_chosen, reason
+    if not rust_chosen:
+        assert "is not one of Baseten's https hosts" in str(reason)
+    explicit = emb.model_copy(update={"backend": "performance-client"})
+    assert explicit._why_python(explicit.endpoint) is None  # the opt-in sends anywhere
+
+
+def test_a_base_url_from_the_environment_is_judged_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASETEN_BASE_URL", "http://127.0.0.1:8000/v1")
+    emb = BasetenEmbeddings(model="e5", api_key=KEY)
+    assert "not one of Baseten's https hosts" in str(emb._why_python(emb.endpoint))
+
+
+@pytest.mark.parametrize(("settings", "rust_chosen"), ENDPOINTS, ids=ENDPOINT_IDS)
+def test_the_opt_in_warns_once_per_host_off_basetens_https_hosts(
+    settings: dict[str, str], rust_chosen: bool
+) -> None:
+    emb = BasetenEmbeddings(api_key=KEY, backend="performance-client", **settings)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("default")  # Python's own: once per message and place
+        for _ in range(3):
+            assert emb._rust_poster(emb.endpoint) is not None  # no request is sent
+    found = [w for w in seen if issubclass(w.category, PerformanceClientWarning)]
+    if rust_chosen:
+        assert found == []
+        return
+    [warning] = found
+    message = str(warning.message)
+    host = emb.endpoint.base_url.split("/")[2]
+    assert f"sends to {host}, which is not one of Baseten's https hosts" in message
+    assert "follows HTTP redirects" in message
+    assert "reads each answer whole" in message
+    assert "backend='auto' or 'python'" in message
+    assert KEY not in message
 
 
 @pytest.mark.parametrize("style", ["sync", "async"])
@@ -455,7 +604,7 @@ def test_settings_it_cannot_honour_take_the_python_path_and_say_why(
 ) -> None:
     if "http_client" in setting:
         setting = {"http_client": http_library(setting["http_client"]).Client()}
-    emb = embeddings_model(fake_baseten, backend="auto", **setting)
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND, **setting)
     with caplog.at_level(logging.DEBUG, logger="langchain_baseten.embeddings"):
         assert emb.embed_query("hi") == vec("hi")
     assert sent_by_rust(fake_baseten) == [False]
@@ -467,25 +616,31 @@ def test_settings_it_cannot_honour_take_the_python_path_and_say_why(
 def test_a_proxy_environment_takes_the_python_path(
     fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert (
-        rust.unusable_reason(
-            embeddings_model(fake_baseten, **RUST_BACKEND),
-            embeddings_model(fake_baseten, **RUST_BACKEND).endpoint,
-        )
-        is None
-    )
-    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     emb = embeddings_model(fake_baseten, **RUST_BACKEND)
-    assert "HTTPS_PROXY" in str(rust.unusable_reason(emb, emb.endpoint))
+    assert emb._why_python(emb.endpoint) is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    assert "HTTPS_PROXY" in str(emb._why_python(emb.endpoint))
     monkeypatch.delenv("HTTPS_PROXY")
     monkeypatch.setenv("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")
-    assert rust.unusable_reason(emb, emb.endpoint) is None  # http: certificates do not apply
+    assert emb._why_python(emb.endpoint) is None  # http: certificates do not apply
     https = BasetenEmbeddings(model="baseten/abcd1234", api_key=KEY)
-    assert "SSL_CERT_FILE" in str(rust.unusable_reason(https, https.endpoint))
+    assert "SSL_CERT_FILE" in str(https._why_python(https.endpoint))
+
+
+def test_only_a_cap_below_the_default_takes_the_python_path(fake_baseten: fb.FakeBaseten) -> None:
+    # A lower cap asks for memory bounded by it, which only the Python transport keeps; a
+    # higher one is checked after reading, as the default is.
+    default = DEFAULT_MAX_RESPONSE_BYTES
+    lower = embeddings_model(fake_baseten, **RUST_BACKEND, max_response_bytes=default - 1)
+    assert "max_response_bytes is below its default" in str(lower._why_python(lower.endpoint))
+    higher = embeddings_model(fake_baseten, **RUST_BACKEND, max_response_bytes=default * 4)
+    assert higher._why_python(higher.endpoint) is None
+    assert higher.embed_query("hi") == vec("hi")
+    assert sent_by_rust(fake_baseten) == [True]
 
 
 def test_a_forked_child_uses_the_python_path(fake_baseten: fb.FakeBaseten) -> None:
-    emb = embeddings_model(fake_baseten, backend="auto")
+    emb = embeddings_model(fake_baseten, **RUST_BACKEND)
     emb.embed_query("in the parent")  # the Rust runtime is started in this process
     read, write = os.pipe()
     pid = os.fork()
@@ -507,11 +662,12 @@ def test_without_the_package_auto_uses_python_and_the_choice_is_refused(
     fake_baseten: fb.FakeBaseten, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setitem(sys.modules, "baseten_performance_client", None)
+    on_baseten = BasetenEmbeddings(model="baseten/abcd1234", api_key=KEY)
+    assert "not installed" in str(on_baseten._why_python(on_baseten.endpoint))
     emb = embeddings_model(fake_baseten, backend="auto")
     with caplog.at_level(logging.DEBUG, logger="langchain_baseten.embeddings"):
         assert emb.embed_documents(TEXTS) == [vec(t) for t in TEXTS]
     assert not any(sent_by_rust(fake_baseten))
-    assert "not installed" in caplog.text
     with pytest.raises(ValueError, match=r"langchain-baseten\[performance\]"):
         embeddings_model(fake_baseten, backend="performance-client")
 
@@ -541,3 +697,19 @@ def test_close_clients_forgets_the_performance_clients(fake_baseten: fb.FakeBase
     emb.embed_query("after")
     assert len(rust._clients) == 1
     assert next(iter(rust._clients.values())) is not next(iter(before.values()))
+
+
+def test_the_rust_backend_does_not_import_the_model_module() -> None:
+    # No import circle embeddings <-> _embed_rust (issue 29): the backend reads the
+    # model's connection fields (BasetenConnection) and is told of float-only endpoints.
+    tree = ast.parse(Path(rust.__file__).read_text(encoding="utf-8"))
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert "langchain_baseten.embeddings" not in imported
+    assert "langchain_baseten._connection" in imported

@@ -114,6 +114,9 @@ CALLS: dict[str, tuple[Callable[..., Any], Callable[[Any], Any]]] = {
 }
 
 
+# The Rust backend is chosen explicitly for the local server, which warns (tested in
+# test_embeddings_rust.py).
+@pytest.mark.filterwarnings("ignore::langchain_baseten.PerformanceClientWarning")
 @pytest.mark.parametrize("setup", list(SECRET_SETUPS))
 @pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize("call", list(CALLS))
