@@ -10,8 +10,9 @@ endpoint and the transport are derived from the *current* field values by
 copy made by ``model_copy(update=...)``, an attribute set after construction,
 ``configurable_fields``, ``ChatBaseten(**llm.model_dump())``, ``dumpd``/``load``,
 ``pickle`` and ``copy.deepcopy`` all route and authenticate by what the fields
-say now. The environment (``BASETEN_BASE_URL``, ``BASETEN_API_BASE``) is read
-once, at construction (:func:`endpoint_from_env`), like ``BASETEN_API_KEY``.
+say now. The environment (``BASETEN_BASE_URL``, ``BASETEN_API_BASE``,
+``BASETEN_ORIGIN``) is read once, at construction (:func:`endpoint_from_env`),
+like ``BASETEN_API_KEY``.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ from langchain_baseten._parameters import is_secret_header
 from langchain_baseten._routing import (
     BasetenRoutingError,
     Endpoint,
+    check_origin,
     normalize_model_url,
+    on_origin,
     resolve_endpoint,
 )
 from langchain_baseten._transport import ClientSettings, Transport
@@ -51,6 +54,7 @@ __all__ = [
     "API_BASE_ENV",
     "API_KEY_ENV",
     "BASE_URL_ENV",
+    "ORIGIN_ENV",
     "DerivedCache",
     "EnvEndpoint",
     "FieldsKey",
@@ -67,6 +71,8 @@ API_KEY_ENV = "BASETEN_API_KEY"
 BASE_URL_ENV = "BASETEN_BASE_URL"
 #: The published langchain-baseten (0.2.x) reads its base URL from this variable.
 API_BASE_ENV = "BASETEN_API_BASE"
+#: Baseten's routing, sent to another server (e.g. ``python -m langchain_baseten.testing``).
+ORIGIN_ENV = "BASETEN_ORIGIN"
 
 _MISSING_KEY = (
     "No Baseten API key: pass api_key=... or set the BASETEN_API_KEY environment "
@@ -132,10 +138,15 @@ def validated_secret_field(name: str, value: Any) -> tuple[str, Any]:
 
 
 class EnvEndpoint(NamedTuple):
-    """The endpoint named by the environment at construction (both ``None`` if none)."""
+    """The endpoint named by the environment at construction (all ``None`` if none).
+
+    ``origin`` (``BASETEN_ORIGIN``) replaces Baseten's hosts and keeps routing; it
+    never comes with ``base_url`` or ``model_url``.
+    """
 
     base_url: str | None = None
     model_url: str | None = None
+    origin: str | None = None
 
 
 def map_published_endpoint(url: str) -> EnvEndpoint:
@@ -164,14 +175,31 @@ def map_published_endpoint(url: str) -> EnvEndpoint:
 
 
 def endpoint_from_env() -> EnvEndpoint:
-    """Read ``BASETEN_BASE_URL`` (a custom endpoint), else ``BASETEN_API_BASE``.
+    """Read ``BASETEN_ORIGIN``, ``BASETEN_BASE_URL`` (a custom endpoint), else ``BASETEN_API_BASE``.
 
-    Called once per construction; the result is used only when neither
-    ``base_url`` nor ``model_url`` is given.
+    Called once per construction. ``base_url``/``model_url`` are used only when
+    neither field is given; ``origin`` applies to every Baseten URL (``model=``,
+    ``model_url=``, a per-call ``model=``), never to a ``base_url=``.
 
     Returns:
         The endpoint the environment names.
+
+    Raises:
+        BasetenRoutingError: For a bad ``BASETEN_ORIGIN``, or when it is set
+            together with ``BASETEN_BASE_URL`` or ``BASETEN_API_BASE`` (which one
+            is meant cannot be known).
     """
+    if origin := os.environ.get(ORIGIN_ENV):
+        others = [name for name in (BASE_URL_ENV, API_BASE_ENV) if os.environ.get(name)]
+        if others:
+            msg = (
+                f"{ORIGIN_ENV} and {' and '.join(others)} are both set. {ORIGIN_ENV} keeps "
+                "Baseten's routing on another server (Model APIs at <origin>/v1, "
+                f"deployments at <origin>/model-<id>/...); {others[0]} sends every request "
+                "to one base URL. Unset one of them."
+            )
+            raise BasetenRoutingError(msg)
+        return EnvEndpoint(origin=check_origin(origin))
     if base_url := os.environ.get(BASE_URL_ENV):
         return EnvEndpoint(base_url=base_url)
     if api_base := os.environ.get(API_BASE_ENV):
@@ -182,14 +210,14 @@ def endpoint_from_env() -> EnvEndpoint:
 def _resolve(fields: Mapping[str, Any], env: EnvEndpoint) -> Endpoint:
     base_url, model_url = fields["base_url"], fields["model_url"]
     if base_url is None and model_url is None:
-        base_url, model_url = env
+        base_url, model_url, _ = env
     model, served = fields["model"], fields["served_model_name"]
     label = strip_prefix(model) if isinstance(model, str) else ""
     if model_url is not None and served is None and label and not is_model_id(label):
         # The published package's meaning of model=<label> with model_url=: the label
         # is the body model, what this package calls served_model_name.
         model, served = None, label
-    return resolve_endpoint(
+    endpoint = resolve_endpoint(
         model,
         route=fields["route"],
         model_url=model_url,
@@ -198,6 +226,7 @@ def _resolve(fields: Mapping[str, Any], env: EnvEndpoint) -> Endpoint:
         deployment_id=fields["deployment_id"],
         served_model_name=served,
     )
+    return on_origin(endpoint, env.origin)
 
 
 def _transport(fields: Mapping[str, Any], endpoint: Endpoint) -> Transport:

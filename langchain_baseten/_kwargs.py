@@ -86,7 +86,7 @@ def _apply_base_url(values: dict[str, Any], other: str, value: Any) -> None:
             f"({other} is another client's name for base_url)."
         )
         raise ValueError(msg)
-    base_url, model_url = map_published_endpoint(value)
+    base_url, model_url, _ = map_published_endpoint(value)
     if model_url is not None:
         _log.debug("%s= is a Baseten deployment URL: used as model_url=", other)
         values["model_url"] = model_url

@@ -18,6 +18,9 @@ Pure functions, no I/O. The rules:
   normalises it to its ``/sync/v1`` base.
 * ``base_url=`` replaces all of this: a gateway or a local server (``route``
   does not apply to it).
+* ``BASETEN_ORIGIN`` (read by :mod:`langchain_baseten._config`) keeps all of this
+  but sends Baseten's URLs to another server (:func:`on_origin`): the local
+  Baseten-compatible server of :mod:`langchain_baseten.testing`.
 
 Everything that ends up in a hostname or path is validated strictly, so no
 input can make a request go to a host other than Baseten's (or the user's own
@@ -26,6 +29,7 @@ input can make a request go to a host other than Baseten's (or the user's own
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from dataclasses import dataclass
@@ -50,8 +54,10 @@ __all__ = [
     "Endpoint",
     "Route",
     "RoutingSettings",
+    "check_origin",
     "model_name_hint",
     "normalize_model_url",
+    "on_origin",
     "resolve_endpoint",
 ]
 
@@ -299,6 +305,70 @@ def _custom_base(base_url: object) -> str:
         )
         raise _fail(msg)
     return _strip_tail(base_url)
+
+
+_ORIGIN_EXAMPLE = (
+    "Give the server's root only, e.g. BASETEN_ORIGIN=http://127.0.0.1:8123: Model APIs "
+    "then go to <root>/v1 and deployment abcd1234 to "
+    "<root>/model-abcd1234/environments/production/sync/v1. To send every request to one "
+    "base URL instead, set BASETEN_BASE_URL (not both)."
+)
+
+
+def check_origin(origin: str) -> str:
+    """Check a ``BASETEN_ORIGIN`` value: ``http(s)://host[:port]``, nothing after it.
+
+    Args:
+        origin: The value as given.
+
+    Returns:
+        The origin without a trailing slash.
+
+    Raises:
+        BasetenRoutingError: For anything else (a path, a query, no host),
+            naming the value and the fix.
+    """
+    shown = f"BASETEN_ORIGIN={_show(origin)}"
+    if _BAD_URL_CHARS.search(origin):
+        msg = f"{shown} contains whitespace, control characters or a backslash. {_ORIGIN_EXAMPLE}"
+        raise _fail(msg)
+    parts, _ = _split(origin, "BASETEN_ORIGIN", _ORIGIN_EXAMPLE)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        msg = f"{shown} is not an http(s) URL. {_ORIGIN_EXAMPLE}"
+        raise _fail(msg)
+    if parts.path.strip("/") or parts.query or parts.fragment or origin.endswith(("?", "#")):
+        msg = f"{shown} has a path, query or fragment. {_ORIGIN_EXAMPLE}"
+        raise _fail(msg)
+    return f"{parts.scheme.lower()}://{parts.netloc}"
+
+
+def on_origin(endpoint: Endpoint, origin: str | None) -> Endpoint:
+    """The endpoint with Baseten's host replaced by ``origin``, routing kept.
+
+    Model APIs (``https://inference.baseten.co/v1``) go to ``<origin>/v1``; a
+    dedicated deployment (``https://model-<id>[-<env>].api.baseten.co/<path>``) goes
+    to ``<origin>/model-<id>[-<env>]/<path>``: the host's first label becomes the
+    first path segment, so one server can tell deployments apart. ``kind``,
+    ``model`` and the deployment fields stay, so profiles and every per-kind rule
+    apply as on Baseten. A ``custom`` endpoint (``base_url=``) is not Baseten's and
+    stays as it is.
+
+    Args:
+        endpoint: The endpoint resolved for Baseten.
+        origin: A checked origin (:func:`check_origin`), or ``None`` (no change).
+
+    Returns:
+        The endpoint to use.
+
+    Example:
+        >>> on_origin(resolve_endpoint("baseten/abcd1234"), "http://127.0.0.1:8123").base_url
+        'http://127.0.0.1:8123/model-abcd1234/environments/production/sync/v1'
+    """
+    if origin is None or endpoint.kind == "custom":
+        return endpoint
+    parts = urlsplit(endpoint.base_url)
+    host_label = "" if endpoint.kind == "model_api" else "/" + (parts.hostname or "").split(".")[0]
+    return dataclasses.replace(endpoint, base_url=f"{origin}{host_label}{parts.path}")
 
 
 def _deployment_id_in(base_url: str) -> str | None:

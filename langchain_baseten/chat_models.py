@@ -39,7 +39,7 @@ from langchain_baseten._baseten import (
     PROVIDER,
 )
 from langchain_baseten._catalog import ModelInfo, parse_models, remember
-from langchain_baseten._config import API_KEY_ENV, secret_header_paths
+from langchain_baseten._config import API_KEY_ENV, EnvEndpoint, secret_header_paths
 from langchain_baseten._connection import CONNECTION_FIELDS, CONNECTION_NAMES, BasetenConnection
 from langchain_baseten._kwargs import CallKwargs, collect_init_kwargs, split_call_kwargs
 from langchain_baseten._messages import message_from_wire, messages_to_wire
@@ -58,7 +58,13 @@ from langchain_baseten._profiles import (
     reasoning_switch_for,
 )
 from langchain_baseten._reasoning import apply_reasoning, check_reasoning, reasoning_body
-from langchain_baseten._routing import Endpoint, Route, model_name_hint, resolve_endpoint
+from langchain_baseten._routing import (
+    Endpoint,
+    Route,
+    model_name_hint,
+    on_origin,
+    resolve_endpoint,
+)
 from langchain_baseten._server_tools import (
     SERVER_TOOLS_HEADER,
     add_server_fields,
@@ -184,6 +190,10 @@ class _DerivedProfile(dict[str, Any]):
     (``configurable_fields``, ``configurable_alternatives``) derives the profile
     of its own ``model`` instead of inheriting this one.
     """
+
+
+#: What a model built without ``BASETEN_ORIGIN`` reads (no origin).
+_NO_ORIGIN = EnvEndpoint()
 
 
 @lru_cache(maxsize=256)
@@ -756,13 +766,14 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
         endpoint = endpoint or self.endpoint
         if model is None or model in {self.model, endpoint.model}:
             return endpoint
-        return _resolve_cached(
+        resolved = _resolve_cached(
             model,
             self.route,
             endpoint.base_url if endpoint.kind == "custom" else None,
             self.environment,
             self.deployment_id,
         )
+        return on_origin(resolved, (self._env or _NO_ORIGIN).origin)
 
     def _request(
         self,

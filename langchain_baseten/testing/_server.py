@@ -37,6 +37,10 @@ CONNECTION_TIMEOUT_SECONDS = 60.0
 CLOSE_TIMEOUT_SECONDS = 10.0
 
 
+#: The key :meth:`FakeBaseten.env` sets (any non-empty key is accepted).
+LOCAL_API_KEY = "local-test-key"
+
+
 class _Handler(BaseHTTPRequestHandler):
     """Reads one request, records it, and lets a :class:`Reply` answer it."""
 
@@ -162,6 +166,22 @@ class FakeBaseten:
         """``base_url + path`` (``path`` should start with ``/``)."""
         return self.base_url + path
 
+    def env(self, api_key: str = LOCAL_API_KEY) -> dict[str, str]:
+        """The environment that points ``ChatBaseten`` and friends at this server.
+
+        ``BASETEN_ORIGIN`` keeps the package's routing: ``model="baseten/<slug>"``
+        goes to ``/v1`` with its Model API profile, ``model="baseten/<model ID>"``
+        to ``/model-<id>/environments/production/sync/v1``. Models read it when
+        they are built, so set it first.
+
+        Args:
+            api_key: The key to send (the server accepts any non-empty key).
+
+        Returns:
+            ``{"BASETEN_ORIGIN": ..., "BASETEN_API_KEY": ...}``.
+        """
+        return {"BASETEN_ORIGIN": self.base_url, "BASETEN_API_KEY": api_key}
+
     def enqueue(self, *replies: Reply) -> None:
         """Script replies: consumed FIFO, one per request, whatever the path."""
         with self._lock:
@@ -253,24 +273,46 @@ def fake_baseten_server() -> Iterator[FakeBaseten]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve until Ctrl-C or SIGTERM: ``python -m langchain_baseten.testing [--port N]``.
+    """Serve until Ctrl-C, SIGTERM or ``--lifetime``: ``python -m langchain_baseten.testing``.
 
-    Prints the URL on the first line of stdout (scripts read it), then how to point
-    ``ChatBaseten`` at it. The server answers by itself (see :func:`default_reply`).
+    Binds ``127.0.0.1`` only. Prints the URL on the first line of stdout (scripts
+    read it), then the environment to export. The server answers by itself (see
+    :func:`default_reply`); scripted faults need the in-process API.
+
+    Args:
+        argv: The command line (default ``sys.argv[1:]``): ``--port N`` (default:
+            a free port), ``--lifetime SECONDS`` (stop by itself after that long).
     """
-    parser = argparse.ArgumentParser(description="A local Baseten-compatible server on 127.0.0.1.")
+    parser = argparse.ArgumentParser(
+        prog="python -m langchain_baseten.testing",
+        description="A local Baseten-compatible server on 127.0.0.1 (echo answers).",
+    )
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
+    parser.add_argument(
+        "--lifetime",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop after this many seconds (default: run until Ctrl-C or SIGTERM)",
+    )
     args = parser.parse_args(argv)
+    if args.lifetime is not None and args.lifetime <= 0:
+        parser.error(f"--lifetime must be a positive number of seconds, got {args.lifetime}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with FakeBaseten(args.port) as server:
+        exports = " ".join(f"{name}={value}" for name, value in server.env().items())
         sys.stdout.write(
             f"{server.base_url}\n"
             "Local Baseten-compatible server (echo answers, any non-empty key accepted).\n"
-            f"  export BASETEN_BASE_URL={server.base_url}/v1 BASETEN_API_KEY=any-key\n"
-            "Stop with Ctrl-C.\n"
+            f"  export {exports}\n"
+            f"  (or one base URL for every model: BASETEN_BASE_URL={server.base_url}/v1)\n"
+            + (f"Stops in {args.lifetime:g} s, or with Ctrl-C.\n" if args.lifetime else "")
+            + ("" if args.lifetime else "Stop with Ctrl-C.\n")
         )
         sys.stdout.flush()
+        deadline = None if args.lifetime is None else time.monotonic() + args.lifetime
         with suppress(KeyboardInterrupt):
-            while not stop.wait(0.5):
-                pass
+            while not stop.wait(0.5 if deadline is None else min(0.5, deadline - time.monotonic())):
+                if deadline is not None and time.monotonic() >= deadline:
+                    break

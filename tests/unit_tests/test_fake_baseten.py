@@ -805,7 +805,8 @@ def test_the_server_runs_on_its_own_prints_its_url_and_stops_on_a_signal(stop_si
         assert process.stdout is not None
         url = process.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:")
-        assert "BASETEN_BASE_URL" in process.stdout.readline() + process.stdout.readline()
+        told = process.stdout.readline() + process.stdout.readline()
+        assert f"export BASETEN_ORIGIN={url} BASETEN_API_KEY=" in told
         answer = httpx2.post(
             url + "/v1/chat/completions",
             headers=AUTH,
