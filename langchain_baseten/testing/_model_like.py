@@ -259,6 +259,11 @@ def default_reply(request: RecordedRequest) -> Reply:  # noqa: PLR0911 - one ret
         return rerank()
     if route == "/predict":
         return predict()
+    return _chat_reply(request, body)
+
+
+def _chat_reply(request: RecordedRequest, body: dict[str, Any]) -> Reply:
+    """The unscripted chat answer: hosted tools, a tool call or JSON, else the echo."""
     model = str(body.get("model") or "")
     reasoning = DEFAULT_REASONING if "reasoning" in model or "gpt-oss" in model else None
     options = body.get("stream_options")

@@ -13,6 +13,7 @@ import json
 import re
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from langchain_baseten.testing._defaults import SYSTEM_FINGERPRINT
@@ -229,34 +230,37 @@ def _styled(chunk: dict[str, Any], style: StreamStyle, *, reasoning_key: str) ->
     return chunk
 
 
-def _stream_events(
-    exchange: Exchange,
-    *,
-    style: StreamStyle = "openai",
-    refusal_pieces: list[str] | None = None,
-    pieces: list[str],
-    reasoning_pieces: list[str],
-    reasoning_key: str,
-    tool_call_deltas: list[list[dict[str, Any]]],
-    usage: dict[str, Any] | None,
-    usage_mode: UsageMode,
-    finish_reason: str | None,
-    stop_reason: Any,
-    model: str,
-    extra: dict[str, Any],
-) -> list[str]:
+@dataclass(frozen=True)
+class _StreamSpec:
+    """What one streamed completion says, resolved from :func:`stream`'s options."""
+
+    pieces: list[str]
+    reasoning_pieces: list[str]
+    refusal_pieces: list[str]
+    reasoning_key: str
+    tool_call_deltas: list[list[dict[str, Any]]]
+    usage: dict[str, Any] | None
+    usage_mode: UsageMode
+    finish_reason: str | None
+    stop_reason: Any
+    model: str
+    extra: dict[str, Any]
+    style: StreamStyle = "openai"
+
+
+def _stream_events(spec: _StreamSpec) -> list[str]:
     """The ``data:`` payloads of one streamed completion (without ``[DONE]``)."""
-    deltas: list[dict[str, Any]] = [{reasoning_key: p} for p in reasoning_pieces]
-    deltas += [{"content": p} for p in pieces]
-    deltas += [{"refusal": p} for p in refusal_pieces or []]
-    deltas += [{"tool_calls": calls} for calls in tool_call_deltas]
+    deltas: list[dict[str, Any]] = [{spec.reasoning_key: p} for p in spec.reasoning_pieces]
+    deltas += [{"content": p} for p in spec.pieces]
+    deltas += [{"refusal": p} for p in spec.refusal_pieces]
+    deltas += [{"tool_calls": calls} for calls in spec.tool_call_deltas]
     deltas.append({})  # the finish chunk
     deltas[0] = {"role": "assistant", **deltas[0]}
     base = {
         "id": _completion_id(),
         "object": "chat.completion.chunk",
         "created": int(time.time()),
-        "model": model,
+        "model": spec.model,
     }
     events = []
     for number, delta in enumerate(deltas, start=1):
@@ -265,16 +269,16 @@ def _stream_events(
             "index": 0,
             "delta": delta,
             "logprobs": None,
-            "finish_reason": finish_reason if last else None,
+            "finish_reason": spec.finish_reason if last else None,
         }
-        if last and stop_reason is not None:
-            choice["stop_reason"] = stop_reason
-        chunk: dict[str, Any] = {**base, "choices": [choice], **(extra if last else {})}
-        if usage is not None and usage_mode in {"cumulative", "both"}:
-            chunk["usage"] = _scale_usage(usage, number / len(deltas))
-        events.append(json.dumps(_styled(chunk, style, reasoning_key=reasoning_key)))
-    if usage is not None and usage_mode in {"final_chunk", "both"}:
-        events.append(json.dumps({**base, "choices": [], "usage": usage}))
+        if last and spec.stop_reason is not None:
+            choice["stop_reason"] = spec.stop_reason
+        chunk: dict[str, Any] = {**base, "choices": [choice], **(spec.extra if last else {})}
+        if spec.usage is not None and spec.usage_mode in {"cumulative", "both"}:
+            chunk["usage"] = _scale_usage(spec.usage, number / len(deltas))
+        events.append(json.dumps(_styled(chunk, spec.style, reasoning_key=spec.reasoning_key)))
+    if spec.usage is not None and spec.usage_mode in {"final_chunk", "both"}:
+        events.append(json.dumps({**base, "choices": [], "usage": spec.usage}))
     return events
 
 
@@ -344,21 +348,22 @@ def stream(
                 )
                 resolved_usage = _computed_usage(exchange, text, reasoning)
             events = _stream_events(
-                exchange,
-                style=style,
-                refusal_pieces=_split_pieces(refusal),
-                pieces=content_pieces,
-                reasoning_pieces=_split_pieces(reasoning),
-                reasoning_key=reasoning_key,
-                tool_call_deltas=tool_call_deltas or [],
-                usage=resolved_usage,
-                usage_mode=usage_mode,
-                finish_reason=None
-                if omit_finish_reason
-                else finish_reason or ("tool_calls" if tool_call_deltas else "stop"),
-                stop_reason=stop_reason,
-                model=model or exchange.model,
-                extra=extra or {},
+                _StreamSpec(
+                    style=style,
+                    refusal_pieces=_split_pieces(refusal),
+                    pieces=content_pieces,
+                    reasoning_pieces=_split_pieces(reasoning),
+                    reasoning_key=reasoning_key,
+                    tool_call_deltas=tool_call_deltas or [],
+                    usage=resolved_usage,
+                    usage_mode=usage_mode,
+                    finish_reason=None
+                    if omit_finish_reason
+                    else finish_reason or ("tool_calls" if tool_call_deltas else "stop"),
+                    stop_reason=stop_reason,
+                    model=model or exchange.model,
+                    extra=extra or {},
+                )
             )
         if done:
             events.append("[DONE]")

@@ -33,7 +33,7 @@ class Fill:
 _MAX_DEPTH = 4
 
 
-def _value_for(schema: Any, fill: Fill, depth: int = 0, root: Any = None) -> Any:  # noqa: PLR0911 - one per JSON type
+def _value_for(schema: Any, fill: Fill, depth: int = 0, root: Any = None) -> Any:
     """A deterministic value that satisfies a (simple) JSON schema."""
     if not isinstance(schema, dict) or depth > _MAX_DEPTH:
         return fill.word
@@ -46,17 +46,22 @@ def _value_for(schema: Any, fill: Fill, depth: int = 0, root: Any = None) -> Any
     for key in ("anyOf", "oneOf", "allOf"):
         if schema.get(key):
             return _value_for(schema[key][0], fill, depth + 1, root)
+    return _typed_value(schema, fill, depth, root)
+
+
+def _typed_value(schema: dict[str, Any], fill: Fill, depth: int, root: Any) -> Any:
+    """The value for a schema's ``type`` (the first non-null one of a list)."""
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
-    if kind == "integer":
-        return fill.number
-    if kind == "number":
-        return float(fill.number)
-    if kind == "boolean":
-        return True
-    if kind == "array":
-        return []
+    scalars: dict[Any, Any] = {
+        "integer": fill.number,
+        "number": float(fill.number),
+        "boolean": True,
+        "array": [],
+    }
+    if kind in scalars:
+        return scalars[kind]
     if kind == "object" or "properties" in schema:
         return object_for(schema, fill, depth + 1, root)
     return fill.word
