@@ -24,14 +24,22 @@ def _project() -> dict[str, object]:
         return tomllib.load(file)["project"]  # type: ignore[no-any-return]
 
 
+#: Modules only the package they import loads: pytest loads the opt-in fixture module
+#: (``pytest_plugins = ["langchain_baseten.testing.pytest_plugin"]``), so pytest is there.
+LOADED_BY_THEIR_IMPORT = {PACKAGE / "testing" / "pytest_plugin.py": {"pytest", "_pytest"}}
+
+
 def _imported_top_level_modules() -> set[str]:
     names: set[str] = set()
     for path in PACKAGE.rglob("*.py"):
+        before = set(names)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names.add(node.module.split(".")[0])
+        exempt = LOADED_BY_THEIR_IMPORT.get(path, set())
+        names -= exempt - before  # unless another module imports them too
     return names - set(sys.stdlib_module_names) - {"__future__", "langchain_baseten"}
 
 
