@@ -8,10 +8,12 @@ as the errors ``ChatBaseten`` raises against Baseten.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import openai
@@ -126,6 +128,36 @@ def test_a_bad_origin_is_refused_naming_the_fix(
     with pytest.raises(ValueError, match=problem) as raised:
         ChatBaseten(model=SLUG, api_key="k")
     assert "BASETEN_ORIGIN=http://127.0.0.1:8123" in str(raised.value)
+
+
+#: Runs the README's blocks with only the user's environment pointing at the server
+#: (no redirect of *.baseten.co, unlike test_readme.py); prints the blocks that raised.
+_README_VIA_ORIGIN = """
+import json, os
+from pathlib import Path
+from langchain_baseten.testing import fake_baseten_server
+from tests.docs_runner import parse, run_blocks
+with fake_baseten_server() as server:
+    os.environ.update(server.env())
+    results = run_blocks(Path("README.md"), parse(Path("README.md").read_text()))
+print(json.dumps({"ran": len(results), "raised": [r.line for r in results if r.error]}))
+"""
+
+
+def test_the_readme_runs_unchanged_with_only_baseten_origin_set() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BASETEN_", "OPENAI_"))}
+    done = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", _README_VIA_ORIGIN],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome["ran"] >= 5
+    assert outcome["raised"] == [], f"README blocks that raised: {outcome['raised']}"
 
 
 # ---------------------------------------------------------------- documented faults
