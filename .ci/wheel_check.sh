@@ -55,8 +55,8 @@ PY
 echo "wheel check: starting the local server from the installed wheel (python -m langchain_baseten.testing)"
 start_local_server "$work/venv/bin/python" "$work" "$work/server.out"
 
-echo "wheel check: examples/quickstart.py against $url"
-BASETEN_API_KEY=wheel-check-key BASETEN_BASE_URL="$url/v1" \
+echo "wheel check: examples/quickstart.py against $url (BASETEN_ORIGIN: routing and profile kept)"
+BASETEN_API_KEY=wheel-check-key BASETEN_ORIGIN="$url" \
     timeout 120 env -u BASETEN_RECORD venv/bin/python examples/quickstart.py | tee "$work/quickstart.out"
 grep -q "^answer: echo: In one sentence, what is Baseten?" "$work/quickstart.out" \
     || { echo "wheel check: the example's answer is missing"; exit 1; }
