@@ -16,6 +16,22 @@ disables the collector only if it was enabled, the last one out enables it
 again, and only if the pause disabled it. A program that disabled the
 collector itself keeps it disabled. A child forked while a call runs starts
 with the pause ended (the threads in it stayed in the parent).
+
+When the pause ends, the objects made during it go straight to the oldest
+generation (``gc.freeze()`` then ``gc.unfreeze()``: two list splices, no
+walk), where a young collection would have walked every new vector list
+once, and the next middle collection again, before moving them there anyway.
+Measured (20,000 x 1024 base64 vectors decoded in answers of 32, no HTTP, one
+process, six interleaved rounds): 0.88 s with the young collection at the end
+of the pause, 0.64 s with the move; work done by the caller afterwards (300,000
+new dicts) took 0.52 s more in the first case (its collections walked the
+vectors again) and 0.02 s in the second. They are walked by the next full
+collection, as any old object is. Cyclic garbage other threads made during the
+call moves too and is freed by that full collection instead of a young one. A
+program that froze objects itself (``gc.freeze()``, e.g. before forking
+workers) keeps them frozen: the move is skipped while anything is frozen (a
+``gc.freeze()`` in another thread in the instant between the two calls would
+be undone; programs freeze at start-up, before embedding).
 """
 
 from __future__ import annotations
@@ -30,6 +46,17 @@ if TYPE_CHECKING:
     from types import TracebackType
 
 __all__ = ["GC_PAUSE"]
+
+
+def _to_oldest_generation() -> None:
+    """Move every tracked object into the oldest generation without walking it.
+
+    Skipped while the program has objects of its own frozen: ``gc.unfreeze()``
+    would thaw them.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 class _Pause:
@@ -57,6 +84,7 @@ class _Pause:
             self._depth -= 1
             if self._depth == 0 and self._we_disabled:
                 self._we_disabled = False
+                _to_oldest_generation()
                 gc.enable()
 
     def forget_parent_threads(self) -> None:

@@ -122,3 +122,48 @@ def test_a_child_forked_during_a_pause_has_the_collector_back() -> None:
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert gc.isenabled()
+
+
+def _in_generation(generation: int, objects: list[list[float]]) -> list[bool]:
+    there = {id(o) for o in gc.get_objects(generation=generation)}
+    return [id(o) in there for o in objects]
+
+
+def test_the_new_vectors_go_straight_to_the_oldest_generation(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    """Moved, not walked by a young collection first (the move is two list splices)."""
+    gc.enable()
+    emb = embeddings_model(fake_baseten, batch_size=2, max_concurrency=4)
+    vectors = emb.embed_documents([f"t{i}" for i in range(9)])
+    assert _in_generation(2, vectors) == [True] * 9
+    assert gc.get_freeze_count() == 0  # nothing left frozen
+    assert gc.isenabled()
+
+
+def test_a_program_that_disabled_the_collector_keeps_its_young_objects_young(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    gc.disable()
+    emb = embeddings_model(fake_baseten, batch_size=2, max_concurrency=4)
+    vectors = emb.embed_documents([f"t{i}" for i in range(5)])
+    assert _in_generation(0, vectors) == [True] * 5
+    assert not gc.isenabled()
+
+
+def test_objects_the_program_froze_stay_frozen(fake_baseten: fb.FakeBaseten) -> None:
+    gc.enable()
+    mine = [[1.0]]  # e.g. a server's objects frozen before it forks its workers
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        emb = embeddings_model(fake_baseten, batch_size=2, max_concurrency=4)
+        vectors = emb.embed_documents([f"t{i}" for i in range(5)])
+        assert len(vectors) == 5
+        # Still frozen: in no generation (thawed, it would be in the oldest). The count
+        # only drops by frozen objects freed since (temporaries of the freeze's moment).
+        assert [_in_generation(g, [mine[0]]) for g in (0, 1, 2)] == [[False]] * 3
+        assert gc.get_freeze_count() > frozen // 2
+    finally:
+        gc.unfreeze()
