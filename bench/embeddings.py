@@ -79,8 +79,8 @@ class Settings:
     max_seconds: float
 
 
-QUICK = Settings(rounds=2, n=5_000, memory_n=5_000, max_seconds=80)
-FULL = Settings(rounds=3, n=20_000, memory_n=100_000, max_seconds=480)
+QUICK = Settings(rounds=2, n=5_000, memory_n=5_000, max_seconds=100)
+FULL = Settings(rounds=3, n=20_000, memory_n=100_000, max_seconds=600)
 
 
 def texts(n: int) -> list[str]:
@@ -548,7 +548,8 @@ def report(results: dict[str, Any]) -> str:
         "",
     ]
     for scenario, paths in results["paths"].items():
-        lines.append(f"{scenario}:")
+        rounds = min((len(entry["samples"]) for entry in paths.values()), default=0)
+        lines.append(f"{scenario} ({rounds} rounds):")
         for name, entry in paths.items():
             r1, r2 = entry["ratio_to_embed"], entry["ratio_to_embed_lists"]
             ratios = f"{r1:.2f}x / {r2:.2f}x" if r1 and r2 else ""
@@ -620,7 +621,9 @@ def run(settings: Settings) -> dict[str, Any]:
     with bench_server(settings.max_seconds) as v1_url:
         base_url = v1_url.removesuffix("/v1")
         try:
-            samples, problems = run_rounds(base_url, settings, deadline.earlier(40))
+            # Time kept back for the memory figures (four fresh processes).
+            keep = 20 if settings.memory_n <= QUICK.memory_n else 90
+            samples, problems = run_rounds(base_url, settings, deadline.earlier(keep))
         finally:
             Worker.close_shared()
         mem = memory(base_url, settings.memory_n, deadline)
