@@ -161,6 +161,28 @@ def test_every_module_of_the_package_is_in_the_module_maps(document: str, headin
     assert sorted(set(listed) - set(modules)) == [], f"{document} lists modules that are gone"
 
 
+def test_the_module_to_tests_table_has_a_row_per_module_naming_test_files_that_exist() -> None:
+    text = (REPO_ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.partition("\n## Module -> tests\n")[2].partition("\n## ")[0]
+    package = REPO_ROOT / "langchain_baseten"
+    modules = sorted(p.relative_to(package).as_posix() for p in package.rglob("*.py"))
+    rows = dict(re.findall(r"^\| `([\w/]+\.py)` \| (.*) \|$", section, flags=re.MULTILINE))
+    missing = [name for name in modules if name not in rows]
+    assert not missing, (
+        f"CONTRIBUTING.md's 'Module -> tests' table has no row for {missing}: add "
+        "'| `<module>.py` | `unit_tests/test_<x>.py`, ... |' naming the tests to run first"
+    )
+    gone = sorted(set(rows) - set(modules))
+    assert not gone, (
+        f"CONTRIBUTING.md's 'Module -> tests' table lists modules that are gone: {gone}"
+    )
+    for module, cell in rows.items():
+        tests = re.findall(r"`([\w/]+\.py)`", cell)
+        assert tests, f"the row of {module} in 'Module -> tests' names no test file"
+        absent = [t for t in tests if not (REPO_ROOT / "tests" / t).is_file()]
+        assert not absent, f"the row of {module} in 'Module -> tests' names missing files {absent}"
+
+
 def test_a_hanging_block_is_named_by_the_progress_lines() -> None:
     stderr = "docs_runner: running README.md:10\ndocs_runner: running README.md:42\nnoise\n"
     assert _last_started(stderr) == "README.md:42"
