@@ -14,9 +14,9 @@ Two seams of the SDK's base client are overridden; the rest (auth, backoff,
 * ``_should_retry`` decides on HTTP statuses: only statuses that say the request
   was not run are retried by default.
 
-
-Which failures are retried, and why one was not, is decided by
-:class:`~langchain_baseten._limits.RetryPolicy` (both seams ask it).
+Which failures are retried is decided by
+:class:`~langchain_baseten._limits.RetryPolicy` (both seams ask it); the
+messages of the errors raised here are written by :mod:`langchain_baseten._errors`.
 """
 
 from __future__ import annotations

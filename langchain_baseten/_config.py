@@ -396,7 +396,8 @@ def derive(
 
 
 # Endpoints and transports of live instances, shared by instances whose connection
-# fields are equal (building them again cost ~10 us of each ~25 us construction). Held
+# fields are equal (building them again was a large part of a construction: see
+# bench/README.md, "Figures behind the code"). Held
 # by the instances only: once none uses a transport, it goes, and so do its clients and
 # (see _pools) its connections. Only for the shared pools: an instance with its own
 # http_client keeps its own transport.

@@ -42,7 +42,11 @@ The messages show Baseten's own message (the SDK only reads OpenAI's nested
 ``{"error": {"message": ...}}``, so Baseten's ``{"error": "..."}`` and FastAPI's
 ``{"detail": ...}`` would surface as a bare ``Error code: 404``), the likely
 cause chosen from what is known (status, endpoint kind, the engine's message),
-the number of attempts and Baseten's request id. The API key (and credential
+the number of attempts, Baseten's request id and why the request was not sent
+again. This module writes every failure message, from the error and the facts
+its caller passes (:class:`ErrorFacts`: the endpoint, the pool it waited for,
+the retry policy ...). Only the embeddings runners add to a message afterwards:
+which batch failed (``_embed``, ``_corpus``). The API key (and credential
 ``default_headers``) never appear in an error: not in the message, ``body``,
 ``response`` text or the request headers kept on the exception, even when a
 server echoes them back. The
@@ -111,6 +115,9 @@ __all__ = [
 ]
 
 _MAX_MESSAGE_CHARS = 2000
+_NOT_FOUND = 404
+#: The first status of a server error (5xx).
+_SERVER_ERRORS = 500
 
 
 # ---------------------------------------------------------------------- the classes
@@ -408,7 +415,7 @@ def is_context_overflow(message: str | None) -> bool:
         ``True`` for the context-length messages of vLLM, SGLang, TensorRT-LLM,
         TEI and OpenAI-style gateways.
     """
-    return bool(message) and _OVERFLOW_PATTERNS.search(message.lower()) is not None  # type: ignore[union-attr]
+    return message is not None and _OVERFLOW_PATTERNS.search(message.lower()) is not None
 
 
 #: Error codes (OpenAI's ``error.code``, or a top-level ``code``) that mean the input is
@@ -481,7 +488,7 @@ def _hint(status: int, message: str | None, request: httpx2.Request | None, url:
     """The likely cause, from the status, the endpoint and the server's own words."""
     if is_context_overflow(message):
         return _OVERFLOW_HINT
-    if status == 404:  # noqa: PLR2004
+    if status == _NOT_FOUND:
         host = _host(url, request)
         on_model_api = host == MODEL_API_HOST
         said = (message or "").lower()
@@ -495,7 +502,7 @@ def _hint(status: int, message: str | None, request: httpx2.Request | None, url:
         if is_dedicated_host(host):
             return _DEDICATED_404_HINT
     return _STATUS_HINTS.get(status) or (
-        "server error" if status >= 500 else "the request was rejected"  # noqa: PLR2004
+        "server error" if status >= _SERVER_ERRORS else "the request was rejected"
     )
 
 
@@ -637,7 +644,7 @@ _OVERFLOW_STATUSES = frozenset({400, 413, 422})
 def _status_class(status: int, message: str | None) -> type[openai.APIStatusError]:
     if status in _OVERFLOW_STATUSES and is_context_overflow(message):
         return BasetenContextOverflowError
-    if status >= 500:  # noqa: PLR2004
+    if status >= _SERVER_ERRORS:
         return BasetenInternalServerError
     return _STATUS_CLASSES.get(status, BasetenStatusError)
 

@@ -24,7 +24,7 @@ interpret them:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from langchain_baseten._baseten import SERVER_TOOLS_HEADER
 
@@ -45,14 +45,14 @@ _PREFIX = "baseten__"
 SERVER_FIELD_PREFIX = "baseten"
 
 
-def is_server_tool(tool: object) -> bool:
+def is_server_tool(tool: object) -> TypeGuard[dict[str, Any]]:
     """Whether ``tool`` is a Baseten hosted-tool dict (``{"type": "baseten__..."}``)."""
     return isinstance(tool, dict) and str(tool.get("type", "")).startswith(_PREFIX)
 
 
 def server_tool_names(tools: Iterable[object] | None) -> list[str]:
     """The ``type`` of every hosted tool in a request's ``tools``."""
-    return [str(tool["type"]) for tool in tools or () if is_server_tool(tool)]  # type: ignore[index]
+    return [str(tool["type"]) for tool in tools or () if is_server_tool(tool)]
 
 
 def server_fields(payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,11 +18,13 @@ What one streamed chat request does after the openai client has sent it
   ``finish_reason``, vllm-project/vllm#27572); only a stream cut before both
   raises.
 
-Errors in the middle of a stream are mapped here (the stream variant): a lost
+Errors once the answer started are mapped here (the stream variant): a JSON
+body or an HTML page instead of events (:func:`open_events`), a lost
 connection or a total deadline passed mid-stream, an error event with the
-server's own words, bytes that are not well-formed events. Errors before the
-first byte (HTTP statuses, connecting, unsendable bodies) are the request
-variant, in :mod:`langchain_baseten._transport`.
+server's own words, bytes that are not well-formed events; their messages are
+written by :mod:`langchain_baseten._errors`. Errors before the answer (HTTP
+statuses, connecting, unsendable bodies) are the request variant, in
+:mod:`langchain_baseten._transport`.
 
 Speed: a plain text delta (the vast majority of chunks) is built without
 pydantic validation, as ``model_construct`` would, into objects identical to
@@ -427,7 +429,7 @@ def _slow_text_chunk(content: str, message_id: str | None) -> ChatGenerationChun
 
 
 def _fast_text_chunk(content: str, message_id: str | None) -> ChatGenerationChunk:
-    """:func:`_slow_text_chunk` without validation (~2 us instead of ~8 us per chunk).
+    """:func:`_slow_text_chunk` without validation (a fraction of its time: bench/README.md).
 
     Sets the instance state pydantic's ``model_construct`` sets (its own
     ``model_construct`` inspects every default factory's signature on each call,
