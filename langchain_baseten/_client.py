@@ -122,10 +122,7 @@ def _raise_transport_error(
 
 def _policy_allows_retry(response: httpx2.Response, limits: RequestLimits) -> bool:
     """Whether the policy allows a retry of this status (the SDK may still decline)."""
-    refusal = limits.retry.status_refusal(
-        response.status_code, response.headers.get("x-should-retry")
-    )
-    return refusal is None
+    return limits.retry.status_refusal(response.status_code, response.headers) is None
 
 
 class BasetenOpenAI(openai.OpenAI):

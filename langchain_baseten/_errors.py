@@ -711,7 +711,7 @@ def _why_not_retried(
         return retry.why_not_retried(
             attempts=attempts,
             status=err.status_code,
-            should_retry=err.response.headers.get("x-should-retry"),
+            headers=err.response.headers,
         )
     if isinstance(err, openai.APIConnectionError) and err.__cause__ is not None:
         return retry.why_not_retried(attempts=attempts, failure=err.__cause__)

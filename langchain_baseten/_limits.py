@@ -17,8 +17,12 @@ import enum
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx2
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "DEFAULT_MAX_CONNECTIONS",
@@ -46,6 +50,8 @@ NOT_RUN_STATUSES = frozenset({408, 409, 429, 502, 503})
 #: Failures after the request went out: the server may have run it.
 _AFTER_SEND = (httpx2.ReadTimeout, httpx2.ReadError, httpx2.RemoteProtocolError)
 _SERVER_ERROR = 500
+#: The answer header by which a server says whether to retry (the openai SDK obeys it too).
+_SHOULD_RETRY = "x-should-retry"
 
 
 class NotRetried(enum.Enum):
@@ -93,7 +99,7 @@ class RetryPolicy:
         """
         return status in NOT_RUN_STATUSES or status >= _SERVER_ERROR
 
-    def status_refusal(self, status: int, should_retry: str | None) -> NotRetried | None:
+    def status_refusal(self, status: int, headers: Mapping[str, str]) -> NotRetried | None:
         """Decide on an error status (and log it): why it is not retried, or ``None``.
 
         ``None``: retried if the openai client agrees; it is asked only then, and
@@ -101,8 +107,9 @@ class RetryPolicy:
 
         Args:
             status: The HTTP status.
-            should_retry: The ``x-should-retry`` header, if any.
+            headers: The answer's headers (``x-should-retry``).
         """
+        should_retry = headers.get(_SHOULD_RETRY)
         refusal = self._status_reason(status, should_retry)
         if refusal is None:
             why = "x-should-retry: true" if should_retry == "true" else "it says it was not run"
@@ -130,7 +137,7 @@ class RetryPolicy:
         *,
         attempts: int | None,
         status: int | None = None,
-        should_retry: str | None = None,
+        headers: Mapping[str, str] | None = None,
         failure: BaseException | None = None,
     ) -> NotRetried | None:
         """Why the last failed attempt of a request was not sent again, though retries were left.
@@ -140,7 +147,7 @@ class RetryPolicy:
         Args:
             attempts: The attempts made (``None`` if unknown).
             status: The error status, for a failure with an answer.
-            should_retry: That answer's ``x-should-retry`` header.
+            headers: That answer's headers.
             failure: What failed, for a failure without an answer.
 
         Returns:
@@ -151,7 +158,7 @@ class RetryPolicy:
             return None
         if status is None:
             return None if failure is None else self._failure_reason(failure)
-        refusal = self._status_reason(status, should_retry)
+        refusal = self._status_reason(status, (headers or {}).get(_SHOULD_RETRY))
         if refusal is None and attempts is not None:
             # Not refused here, retries left, yet not retried: the SDK declined the
             # wait the server's Retry-After asked for (its only other reason).

@@ -398,8 +398,10 @@ def _request(attempts: int = 1) -> httpx2.Request:
     return httpx2.Request("POST", f"{URL}/chat/completions", headers=headers)
 
 
-def _status(status: int, attempts: int = 1, **headers: str) -> openai.APIStatusError:
-    response = httpx2.Response(status, headers=headers, request=_request(attempts))
+def _status(
+    status: int, attempts: int = 1, headers: dict[str, str] | None = None
+) -> openai.APIStatusError:
+    response = httpx2.Response(status, headers=headers or {}, request=_request(attempts))
     return openai.APIStatusError("raw", response=response, body={"error": "said"})
 
 
@@ -468,11 +470,15 @@ WAIT = (
     [
         (_status(500), CHAT, LOST),
         (_status(504, attempts=2), CHAT, LOST),
-        (_status(503, **{"x-should-retry": "false"}), CHAT, REFUSED),
-        (_status(500, **{"x-should-retry": "false"}), RetryPolicy(), REFUSED),
+        (_status(503, headers={"x-should-retry": "false"}), CHAT, REFUSED),
+        (_status(500, headers={"x-should-retry": "false"}), RetryPolicy(), REFUSED),
         (_status(503), CHAT, WAIT),
-        (_status(500, **{"x-should-retry": "true"}), CHAT, WAIT),
-        (_status(500, attempts=3, **{"x-should-retry": "true"}), CHAT, "Gave up after 3 attempts."),
+        (_status(500, headers={"x-should-retry": "true"}), CHAT, WAIT),
+        (
+            _status(500, attempts=3, headers={"x-should-retry": "true"}),
+            CHAT,
+            "Gave up after 3 attempts.",
+        ),
         (_status(503, attempts=3), CHAT, "Gave up after 3 attempts."),
         (_status(500), RetryPolicy(max_retries=0, retry_lost_answers=False), "on this request."),
         (_status(400), CHAT, "check the parameters this model supports."),
@@ -498,17 +504,18 @@ def test_the_retry_policy_explains_exactly_what_it_decided(
     status: int, should_retry: str | None, *, retry_lost_answers: bool
 ) -> None:
     policy = RetryPolicy(max_retries=2, retry_lost_answers=retry_lost_answers)
-    refusal = policy.status_refusal(status, should_retry)
+    headers = {} if should_retry is None else {"x-should-retry": should_retry}
+    refusal = policy.status_refusal(status, headers)
     # What the docs promise (the server's header first, then statuses that say "not run").
     documented = should_retry == "true" or (
         should_retry != "false"
         and (status in {408, 409, 429, 502, 503} or (retry_lost_answers and status >= 500))
     )
     assert (refusal is None) is documented
-    explained = policy.why_not_retried(attempts=1, status=status, should_retry=should_retry)
+    explained = policy.why_not_retried(attempts=1, status=status, headers=headers)
     # Refused: the refusal is the reason. Allowed yet not retried: only Retry-After can stop it.
     assert explained == (refusal or NotRetried.WAIT_TOO_LONG)
-    assert policy.why_not_retried(attempts=3, status=status, should_retry=should_retry) is None
+    assert policy.why_not_retried(attempts=3, status=status, headers=headers) is None
     assert RetryPolicy.is_retryable(status) is (status in {408, 409, 429} or status >= 500)
 
 

@@ -122,7 +122,7 @@ def _imported_modules(node: ast.AST, modules: set[str]) -> list[str]:
         return [alias.name for alias in node.names if alias.name in modules]
     if isinstance(node, ast.ImportFrom) and node.module in modules and node.level == 0:
         named = [f"{node.module}.{alias.name}" for alias in node.names]
-        return [name for name in named if name in modules] or [node.module]  # type: ignore[list-item]
+        return [name for name in named if name in modules] or [node.module]
     return []
 
 
