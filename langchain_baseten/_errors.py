@@ -111,6 +111,7 @@ __all__ = [
     "is_context_overflow",
     "scrub",
     "server_message",
+    "stream_ended_early",
     "unreadable_answer",
 ]
 
@@ -313,6 +314,28 @@ def answer_too_large(
             'backend="python" stops reading at the cap.'
         )
     return BasetenResponseError(msg, request, body=None)
+
+
+def stream_ended_early(request: httpx2.Request, *, done: bool) -> BasetenStreamError:
+    """A stream whose body ended before the model finished (no ``finish_reason``).
+
+    Args:
+        request: The stream's request.
+        done: The server sent ``[DONE]`` (and no answer at all).
+    """
+    host = request.url.host
+    if done:
+        msg = (
+            f"The stream from {host} ended before the model finished: it sent [DONE] "
+            "and no answer at all."
+        )
+    else:
+        msg = (
+            f"The stream from {host} ended before the model finished (no finish_reason "
+            "was sent, and no [DONE]), so the partial answer was discarded. The "
+            "connection dropped or a proxy cut the stream; retrying usually helps."
+        )
+    return BasetenStreamError(msg, request, body=None)
 
 
 def unreadable_answer(request: httpx2.Request) -> BasetenResponseError:

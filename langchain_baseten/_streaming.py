@@ -48,12 +48,12 @@ from langchain_core.outputs import ChatGenerationChunk
 from langchain_baseten._baseten import PROVIDER, REQUEST_ID_HEADER, server_name
 from langchain_baseten._errors import (
     BasetenResponseError,
-    BasetenStreamError,
     ErrorFacts,
     MalformedResponseError,
     connection_error,
     enrich_api_error,
     server_message,
+    stream_ended_early,
 )
 from langchain_baseten._messages import (
     _malformed,
@@ -247,18 +247,7 @@ class _StreamState:
             log.debug("Stream from %s ended by [DONE] without a finish_reason: complete", host)
             return "done_without_finish_reason"
         if not finished:
-            if self.done:
-                msg = (
-                    f"The stream from {host} ended before the model finished: it sent [DONE] "
-                    "and no answer at all."
-                )
-                raise BasetenStreamError(msg, self.response.request, body=None)
-            msg = (
-                f"The stream from {host} ended before the model finished (no finish_reason "
-                "was sent, and no [DONE]), so the partial answer was discarded. The "
-                "connection dropped or a proxy cut the stream; retrying usually helps."
-            )
-            raise BasetenStreamError(msg, self.response.request, body=None)
+            raise stream_ended_early(self.response.request, done=self.done)
         log.debug("Stream from %s closed after its finish_reason without [DONE]: complete", host)
         return "closed_after_finish_reason"
 

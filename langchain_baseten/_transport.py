@@ -456,7 +456,7 @@ class Transport:
         self._client_share: ProcessShare | None = None
 
     def _forget_clients_of_another_share(self) -> None:
-        """Drop clients cached before a fork or :func:`close_clients` (never reuse them)."""
+        """Drop clients cached before a fork or ``close_clients()`` (never reuse them)."""
         share = current_share()
         if self._client_share is not share:
             self._sync_client = self._async_client = None

@@ -519,6 +519,15 @@ def test_the_retry_policy_explains_exactly_what_it_decided(
     assert RetryPolicy.is_retryable(status) is (status in {408, 409, 429} or status >= 500)
 
 
+@pytest.mark.parametrize("done", [True, False])
+def test_a_stream_ended_early_is_worded_by_the_builder(*, done: bool) -> None:
+    err = be.stream_ended_early(_request(), done=done)
+    assert isinstance(err, be.BasetenStreamError)
+    assert str(err).startswith("The stream from 127.0.0.1 ended before the model finished")
+    assert ("it sent [DONE] and no answer at all." in str(err)) is done
+    assert ("the partial answer was discarded" in str(err)) is not done
+
+
 def test_the_rust_backends_failures_are_worded_by_the_builder() -> None:
     request = httpx2.Request("POST", f"{URL}/embeddings")
     capped = str(be.answer_too_large(request, 200, 10))
