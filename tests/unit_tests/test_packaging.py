@@ -101,14 +101,6 @@ def test_baseten_facts_are_spelled_only_in_the_facts_module() -> None:
 
 # ---------------------------------------------------------------------- no import circles
 
-#: Import circles known and being removed; each names its issue. Remove an entry once
-#: its circle is gone (the test fails while a listed circle no longer exists).
-KNOWN_CIRCLES: frozenset[frozenset[str]] = frozenset(
-    {
-        # issue 29: engineer "redirects" breaks it (the Rust backend reads its model's fields).
-        frozenset({"langchain_baseten._embed_rust", "langchain_baseten.embeddings"}),
-    }
-)
 
 
 def _module_name(path: Path, root: Path) -> str:
@@ -165,13 +157,11 @@ def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
 
 def test_the_package_has_no_import_circles() -> None:
     circles = import_circles(import_graph(PACKAGE))
-    assert circles - KNOWN_CIRCLES == set(), (
+    assert circles == set(), (
         "these modules import each other (directly or through others, function-level and "
-        f"TYPE_CHECKING imports included): {sorted(map(sorted, circles - KNOWN_CIRCLES))}; "
+        f"TYPE_CHECKING imports included): {sorted(map(sorted, circles))}; "
         "move what both need to a module below them"
     )
-    gone = KNOWN_CIRCLES - circles
-    assert not gone, f"remove these circles from KNOWN_CIRCLES, they are gone: {gone}"
 
 
 def test_the_circle_check_sees_every_kind_of_import(tmp_path: Path) -> None:
