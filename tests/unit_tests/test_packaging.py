@@ -102,7 +102,6 @@ def test_baseten_facts_are_spelled_only_in_the_facts_module() -> None:
 # ---------------------------------------------------------------------- no import circles
 
 
-
 def _module_name(path: Path, root: Path) -> str:
     parts = path.relative_to(root.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
