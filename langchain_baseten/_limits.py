@@ -34,7 +34,7 @@ __all__ = [
     "RetryPolicy",
 ]
 
-log = logging.getLogger("langchain_baseten._client")  # where the decisions were always logged
+log = logging.getLogger(__name__)
 
 #: Default cap on a plain (non-stream) answer's decoded size: Baseten's own limit
 #: on request bodies. Logprobs for a long answer are the largest legitimate case.

@@ -9,6 +9,7 @@ vLLM ``{"object": "error", "message": ..., "type": ..., "code": ...}``; Baseten
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import httpx2
@@ -526,6 +527,22 @@ def test_a_stream_ended_early_is_worded_by_the_builder(*, done: bool) -> None:
     assert str(err).startswith("The stream from 127.0.0.1 ended before the model finished")
     assert ("it sent [DONE] and no answer at all." in str(err)) is done
     assert ("the partial answer was discarded" in str(err)) is not done
+
+
+def test_the_retry_policy_logs_each_decision_once(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="langchain_baseten._limits")
+    assert CHAT.status_refusal(500, {}) is NotRetried.LOST_ANSWER
+    assert CHAT.status_refusal(503, {"x-should-retry": "false"}) is NotRetried.SERVER_SAID_NO
+    assert CHAT.status_refusal(500, {"x-should-retry": "true"}) is None
+    assert CHAT.failure_refusal(httpx2.ReadTimeout("r")) is NotRetried.LOST_ANSWER
+    # Explaining afterwards repeats the decision without logging it again.
+    assert CHAT.why_not_retried(attempts=1, status=500) is NotRetried.LOST_ANSWER
+    assert [r.getMessage() for r in caplog.records] == [
+        "Not retrying HTTP 500: the server may have run the request (retry_lost_answers=False)",
+        "Not retrying HTTP 503: the server answered x-should-retry: false",
+        "HTTP 500 (x-should-retry: true): retried if attempts are left",
+        "Not retrying ReadTimeout: the server may have run the request",
+    ]
 
 
 def test_the_rust_backends_failures_are_worded_by_the_builder() -> None:
