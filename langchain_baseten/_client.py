@@ -14,74 +14,32 @@ Two seams of the SDK's base client are overridden; the rest (auth, backoff,
 * ``_should_retry`` decides on HTTP statuses: only statuses that say the request
   was not run are retried by default.
 
-Retry policy (``retry_lost_answers=False``, the chat default): retried are
-failures that cannot have produced a generation, namely connecting (refused,
-DNS, TLS, connect timeout), waiting for a pooled connection, sending the request
-(write errors), and HTTP 408, 409, 429, 502 and 503 (or any status the server
-marks ``x-should-retry: true``). Not retried: a read timeout or a connection
-closed while waiting for or reading the answer, an answer cut short, and other
-5xx statuses (500, 504): the model may have generated, and been billed for,
-the answer that was lost. ``retry_lost_answers=True`` (the embeddings default:
-idempotent and cheap) retries these too, as the SDK does.
+Which failures are retried is decided by
+:class:`~langchain_baseten._limits.RetryPolicy` (both seams ask it); the
+messages of the errors raised here are written by :mod:`langchain_baseten._errors`.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx2
 import openai
 
-from langchain_baseten._errors import BasetenResponseError
-from langchain_baseten._limits import DEFAULT_MAX_RESPONSE_BYTES
+from langchain_baseten._errors import TotalTimeoutError, answer_too_large, connection_error
+from langchain_baseten._limits import RequestLimits
 from langchain_baseten._sockets import Attempt, current_attempt
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-__all__ = [
-    "DEFAULT_MAX_RESPONSE_BYTES",
-    "NOT_RUN_STATUSES",
-    "AsyncBasetenOpenAI",
-    "BasetenOpenAI",
-    "RequestLimits",
-    "TotalTimeoutError",
-]
+__all__ = ["AsyncBasetenOpenAI", "BasetenOpenAI"]
 
-log = logging.getLogger(__name__)
-
-#: Statuses that say the server did not run the request (the SDK's 408/409, rate
-#: limits, and Baseten's 502 "container restarted" and 503 "loading/overloaded").
-NOT_RUN_STATUSES = frozenset({408, 409, 429, 502, 503})
-#: Failures after the request went out: the server may have run it.
-_AFTER_SEND = (httpx2.ReadTimeout, httpx2.ReadError, httpx2.RemoteProtocolError)
 #: A read bounded by the deadline may time out this much early (event loop timers fire
 #: up to their clock's resolution early).
 _DEADLINE_SLACK = 0.05
-
-
-@dataclass(frozen=True, slots=True)
-class RequestLimits:
-    """What bounds one request: its total time, its answer's size, what is retried."""
-
-    total_timeout: float | None = None
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-    retry_lost_answers: bool = True
-
-    def deadline(self) -> float | None:
-        """The ``time.monotonic()`` by which an attempt starting now must be done."""
-        return None if self.total_timeout is None else time.monotonic() + self.total_timeout
-
-
-class TotalTimeoutError(httpx2.ReadTimeout):
-    """The attempt ran past ``timeout`` while the server kept sending (slowly)."""
-
-    def __init__(self, total_timeout: float | None) -> None:
-        super().__init__(f"the answer took longer than timeout={total_timeout} s in total")
 
 
 class _GuardedStream(httpx2.SyncByteStream):
@@ -133,28 +91,6 @@ def _limit_reads(response: httpx2.Response, deadline: float | None) -> None:
         timeouts["read"] = left if read is None else min(read, left)
 
 
-def _too_large(response: httpx2.Response, cap: int) -> BasetenResponseError:
-    msg = (
-        f"The answer from {response.request.url.host} (HTTP {response.status_code}) is larger "
-        f"than max_response_bytes={cap} once decoded; reading stopped there. Raise "
-        "max_response_bytes= if such answers are expected (very long answers with "
-        "logprobs), otherwise a server or proxy sent far more than an answer."
-    )
-    return BasetenResponseError(msg, response.request, body=None)
-
-
-def _lost_answer(err: httpx2.TransportError, request: httpx2.Request) -> openai.APIError:
-    """The SDK's error for a failure after sending; raised as an SDK error it is not retried."""
-    error: openai.APIError = (
-        openai.APITimeoutError(request=request)
-        if isinstance(err, httpx2.TimeoutException)
-        else openai.APIConnectionError(request=request)
-    )
-    error.lost_answer = True  # type: ignore[attr-defined]  # read by the error message
-    log.debug("Not retrying %s: the server may have run the request", type(err).__name__)
-    return error
-
-
 def _raise_transport_error(
     err: httpx2.TransportError,
     request: httpx2.Request,
@@ -178,27 +114,15 @@ def _raise_transport_error(
     ):
         failure = TotalTimeoutError(limits.total_timeout)
         failure.__cause__ = err
-    if limits.retry_lost_answers or not isinstance(failure, _AFTER_SEND):
+    if limits.retry.failure_refusal(failure) is None:
         raise failure
-    raise _lost_answer(failure, request) from failure
+    # Raised as an SDK error, it ends the SDK's retry loop: the answer is not asked again.
+    raise connection_error(failure, request) from failure
 
 
-def _should_retry_status(response: httpx2.Response, limits: RequestLimits) -> bool | None:
-    """``False`` when the policy forbids a retry; ``None`` to let the SDK decide."""
-    status = response.status_code
-    if status in NOT_RUN_STATUSES:
-        log.debug("HTTP %i says the request was not run: retried if attempts are left", status)
-        return None
-    if limits.retry_lost_answers:
-        return None  # the SDK's own policy (it logs its retries)
-    if response.headers.get("x-should-retry") == "true":
-        log.debug("HTTP %i with x-should-retry: true: retried if attempts are left", status)
-        return None
-    log.debug(
-        "Not retrying HTTP %i: the server may have run the request (retry_lost_answers=False)",
-        status,
-    )
-    return False
+def _policy_allows_retry(response: httpx2.Response, limits: RequestLimits) -> bool:
+    """Whether the policy allows a retry of this status (the SDK may still decline)."""
+    return limits.retry.status_refusal(response.status_code, response.headers) is None
 
 
 class BasetenOpenAI(openai.OpenAI):
@@ -210,8 +134,9 @@ class BasetenOpenAI(openai.OpenAI):
         self.baseten_limits = limits or RequestLimits()
 
     def _should_retry(self, response: httpx2.Response) -> bool:
-        verdict = _should_retry_status(response, self.baseten_limits)
-        return super()._should_retry(response) if verdict is None else verdict
+        return _policy_allows_retry(response, self.baseten_limits) and super()._should_retry(
+            response
+        )
 
     def _send_request(
         self, request: httpx2.Request, *, stream: bool, **kwargs: Any
@@ -225,7 +150,7 @@ class BasetenOpenAI(openai.OpenAI):
             _limit_reads(response, deadline)
             response.stream = _GuardedStream(response.stream, deadline, limits)
             if not stream or response.is_error:  # an error body is read whole by the SDK
-                _read_capped(response, limits.max_response_bytes)
+                _read_whole_body(response, limits.max_response_bytes)
         except httpx2.TransportError as err:
             _raise_transport_error(err, request, attempt, limits)
         finally:
@@ -242,8 +167,9 @@ class AsyncBasetenOpenAI(openai.AsyncOpenAI):
         self.baseten_limits = limits or RequestLimits()
 
     def _should_retry(self, response: httpx2.Response) -> bool:
-        verdict = _should_retry_status(response, self.baseten_limits)
-        return super()._should_retry(response) if verdict is None else verdict
+        return _policy_allows_retry(response, self.baseten_limits) and super()._should_retry(
+            response
+        )
 
     async def _send_request(
         self, request: httpx2.Request, *, stream: bool, **kwargs: Any
@@ -257,7 +183,7 @@ class AsyncBasetenOpenAI(openai.AsyncOpenAI):
             _limit_reads(response, deadline)
             response.stream = _AsyncGuardedStream(response.stream, deadline, limits)
             if not stream or response.is_error:  # an error body is read whole by the SDK
-                await _aread_capped(response, limits.max_response_bytes)
+                await _aread_whole_body(response, limits.max_response_bytes)
         except httpx2.TransportError as err:
             _raise_transport_error(err, request, attempt, limits)
         finally:
@@ -277,7 +203,7 @@ class _CappedBody:
     def add(self, chunk: bytes) -> None:
         self._size += len(chunk)
         if self._size > self._cap:
-            raise _too_large(self._response, self._cap)
+            raise answer_too_large(self._response.request, self._response.status_code, self._cap)
         self._chunks.append(chunk)
 
     def store(self) -> None:
@@ -285,8 +211,12 @@ class _CappedBody:
         self._response._content = b"".join(self._chunks)  # noqa: SLF001
 
 
-def _read_capped(response: httpx2.Response, cap: int) -> None:
-    """Read a plain answer, decoded, stopping (and closing) once it passes ``cap`` bytes."""
+def _read_whole_body(response: httpx2.Response, cap: int) -> None:
+    """Read a plain answer whole, decoded; past ``cap`` bytes stop, close and raise.
+
+    Raises:
+        BasetenResponseError: The decoded body is larger than ``cap``.
+    """
     body = _CappedBody(response, cap)
     try:
         for chunk in response.iter_bytes():
@@ -297,8 +227,8 @@ def _read_capped(response: httpx2.Response, cap: int) -> None:
     body.store()
 
 
-async def _aread_capped(response: httpx2.Response, cap: int) -> None:
-    """Async twin of :func:`_read_capped`."""
+async def _aread_whole_body(response: httpx2.Response, cap: int) -> None:
+    """Async twin of :func:`_read_whole_body`."""
     body = _CappedBody(response, cap)
     try:
         async for chunk in response.aiter_bytes():

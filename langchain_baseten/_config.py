@@ -25,7 +25,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from langchain_core.utils import secret_from_env
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 
 from langchain_baseten._baseten import (
     API_KEYS_URL,
@@ -47,8 +47,6 @@ from langchain_baseten._transport import ClientSettings, Transport
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
-
-    from langchain_baseten._connection import BasetenConnection
 
 __all__ = [
     "API_BASE_ENV",
@@ -346,7 +344,7 @@ class DerivedCache:
 
 
 def derive(
-    fields: BasetenConnection,
+    fields: BaseModel,
     cache: DerivedCache,
     env: EnvEndpoint,
     check: Callable[[Endpoint], None] | None = None,
@@ -358,7 +356,7 @@ def derive(
     (one tuple comparison per request otherwise).
 
     Args:
-        fields: The model instance.
+        fields: The model instance (a ``BasetenConnection``, which calls this).
         cache: The instance's :class:`DerivedCache`.
         env: The endpoint the environment named at construction.
         check: Called with a freshly resolved endpoint before the key is
@@ -398,7 +396,8 @@ def derive(
 
 
 # Endpoints and transports of live instances, shared by instances whose connection
-# fields are equal (building them again cost ~10 us of each ~25 us construction). Held
+# fields are equal (building them again was a large part of a construction: see
+# bench/README.md, "Figures behind the code"). Held
 # by the instances only: once none uses a transport, it goes, and so do its clients and
 # (see _pools) its connections. Only for the shared pools: an instance with its own
 # http_client keeps its own transport.
@@ -406,7 +405,7 @@ _SHARED: WeakCache[tuple[Any, ...], _Derived] = WeakCache()
 
 
 def _shared_key(
-    cls: type[BasetenConnection], values: Mapping[str, Any], key: tuple[Any, ...]
+    cls: type[BaseModel], values: Mapping[str, Any], key: tuple[Any, ...]
 ) -> tuple[Any, ...] | None:
     """A hashable form of ``key`` (with the class, whose checks ran), or ``None``."""
     if values["http_client"] is not None or values["http_async_client"] is not None:

@@ -231,7 +231,7 @@ class BasetenConnection(BaseModel):
 
     def _connection(self) -> tuple[Endpoint, Transport]:
         """The endpoint and transport for the current field values."""
-        # Read the private attributes directly: pydantic's __getattr__ costs ~6 us each.
+        # Read the private attributes directly: pydantic's __getattr__ is slow (bench/README.md).
         private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
         return derive(
             self,

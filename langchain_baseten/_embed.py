@@ -176,8 +176,8 @@ def pick_base64_decoder() -> Callable[[str], bytes]:
 
     Both refuse text that is not base64: binascii's strict mode, and pybase64
     with ``validate=True``, which is at least as strict (it also refuses
-    padding after a complete group). pybase64 decodes a 1024-dimension vector
-    in ~1.4 us instead of ~12 us.
+    padding after a complete group). pybase64 is several times faster
+    (bench/README.md, "Figures behind the code").
     """
     try:
         import pybase64  # noqa: PLC0415 - optional

@@ -61,12 +61,18 @@ import baseten_performance_client as bpc
 import httpx2
 import openai
 
-from langchain_baseten._client import DEFAULT_MAX_RESPONSE_BYTES
-from langchain_baseten._errors import enrich_api_error
+from langchain_baseten._errors import (
+    ErrorFacts,
+    answer_too_large,
+    connection_error,
+    enrich_api_error,
+    unreadable_answer,
+)
 from langchain_baseten._forksafe import ForkSafeLock
+from langchain_baseten._limits import DEFAULT_MAX_RESPONSE_BYTES
 from langchain_baseten._pools import current_share
 from langchain_baseten._redact import scrub, secret_values
-from langchain_baseten._transport import JsonResponse, response_error
+from langchain_baseten._transport import JsonResponse
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -299,14 +305,7 @@ class RustPoster:
         size = max(int(length) if length.isdigit() else 0, _json_size(data))
         if size <= self.max_response_bytes:
             return
-        msg = (
-            f"The answer from {urlsplit(self.url).hostname} (HTTP 200) is larger than "
-            f"max_response_bytes={self.max_response_bytes} (about {size} bytes). Raise "
-            "max_response_bytes= if such answers are expected, otherwise a server or proxy "
-            "sent far more than an answer. The Performance Client reads an answer whole "
-            'before it is checked; backend="python" stops reading at the cap.'
-        )
-        raise response_error(msg, self._request(), body=None)
+        raise answer_too_large(self._request(), 200, self.max_response_bytes, read_whole=size)
 
     def _request(self) -> httpx2.Request:
         return httpx2.Request("POST", self.url)
@@ -323,7 +322,7 @@ class RustPoster:
         request = self._request()
         err: openai.APIError
         if type(exc).__name__ == "Timeout":
-            err = openai.APITimeoutError(request)
+            err = connection_error(httpx2.TimeoutException(_first_error_line(text)), request)
         elif status is not None:
             err = self._status_error(status, text, request)
         elif "parse response JSON" in text:
@@ -331,13 +330,13 @@ class RustPoster:
                 return None
             return self._unreadable(elapsed, request)
         elif text.startswith("Request ID:"):  # reqwest's failures: connecting, reading
-            err = openai.APIConnectionError(request=request)
             detail = _first_error_line(text)
             lost = "error sending request" not in text
-            err.__cause__ = httpx2.ReadError(detail) if lost else httpx2.ConnectError(detail)
+            cause = httpx2.ReadError(detail) if lost else httpx2.ConnectError(detail)
+            err = connection_error(cause, request)
         else:
             return scrub(exc, self.secrets)
-        return enrich_api_error(err, url=self.url, secret=self.secrets)
+        return enrich_api_error(err, ErrorFacts(url=self.url, secret=self.secrets))
 
     def _unreadable(self, elapsed: float, request: httpx2.Request) -> Exception:
         """An answer the client could not read, with ``max_retries=0``: never sent again.
@@ -346,15 +345,9 @@ class RustPoster:
         answer; the time taken tells them apart (its timeout covers the whole request).
         """
         if elapsed >= self.preference.timeout_s:
-            err: openai.APIError = openai.APITimeoutError(request)
-            err.lost_answer = True  # type: ignore[attr-defined]  # read by the error message
-            return enrich_api_error(err, url=self.url, secret=self.secrets)
-        msg = (
-            f"The answer from {urlsplit(self.url).hostname} could not be read (cut short, "
-            "not JSON, or numbers JSON cannot hold) and max_retries=0, so it was not asked "
-            'for again; backend="python" reports what was wrong with it.'
-        )
-        return response_error(msg, request, body=None)
+            err = connection_error(httpx2.ReadTimeout("the answer did not arrive in time"), request)
+            return enrich_api_error(err, ErrorFacts(url=self.url, secret=self.secrets))
+        return unreadable_answer(request)
 
     def _status_error(
         self, status: int, text: str, request: httpx2.Request

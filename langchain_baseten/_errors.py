@@ -42,7 +42,11 @@ The messages show Baseten's own message (the SDK only reads OpenAI's nested
 ``{"error": {"message": ...}}``, so Baseten's ``{"error": "..."}`` and FastAPI's
 ``{"detail": ...}`` would surface as a bare ``Error code: 404``), the likely
 cause chosen from what is known (status, endpoint kind, the engine's message),
-the number of attempts and Baseten's request id. The API key (and credential
+the number of attempts, Baseten's request id and why the request was not sent
+again. This module writes every failure message, from the error and the facts
+its caller passes (:class:`ErrorFacts`: the endpoint, the pool it waited for,
+the retry policy ...). Only the embeddings runners add to a message afterwards:
+which batch failed (``_embed``, ``_corpus``). The API key (and credential
 ``default_headers``) never appear in an error: not in the message, ``body``,
 ``response`` text or the request headers kept on the exception, even when a
 server echoes them back. The
@@ -54,6 +58,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx2
@@ -78,6 +83,7 @@ from langchain_baseten._baseten import (
     is_dedicated_host,
     server_name,
 )
+from langchain_baseten._limits import NotRetried, RetryPolicy
 from langchain_baseten._redact import scrub
 
 __all__ = [
@@ -96,14 +102,23 @@ __all__ = [
     "BasetenTimeoutError",
     "BasetenTruncatedOutputError",
     "BasetenUnprocessableEntityError",
+    "ErrorFacts",
     "MalformedResponseError",
+    "TotalTimeoutError",
+    "answer_too_large",
+    "connection_error",
     "enrich_api_error",
     "is_context_overflow",
     "scrub",
     "server_message",
+    "stream_ended_early",
+    "unreadable_answer",
 ]
 
 _MAX_MESSAGE_CHARS = 2000
+_NOT_FOUND = 404
+#: The first status of a server error (5xx).
+_SERVER_ERRORS = 500
 
 
 # ---------------------------------------------------------------------- the classes
@@ -232,6 +247,107 @@ class BasetenTruncatedOutputError(OutputParserException):
     """
 
 
+class TotalTimeoutError(httpx2.ReadTimeout):
+    """The attempt ran past ``timeout`` while the server kept sending (slowly).
+
+    Raised by the openai client subclasses (:mod:`langchain_baseten._client`)
+    as the transport error it is; :func:`enrich_api_error` words it.
+    """
+
+    def __init__(self, total_timeout: float | None) -> None:
+        """Create the error for an attempt that ran past ``total_timeout`` seconds."""
+        super().__init__(f"the answer took longer than timeout={total_timeout} s in total")
+        self.total_timeout = total_timeout
+
+
+def connection_error(cause: BaseException, request: httpx2.Request) -> openai.APIConnectionError:
+    """The SDK's error for a failure without an answer: a timeout, or a connection error.
+
+    The one place that tells them apart (any ``httpx2.TimeoutException`` is a
+    timeout), for failures the package meets itself: a lost answer not retried,
+    a read failing mid-stream, the Rust backend's failures.
+
+    Args:
+        cause: What failed (an httpx2 error, or one standing in for it); kept as
+            the error's ``__cause__``.
+        request: The request that failed.
+
+    Returns:
+        ``openai.APITimeoutError`` or ``openai.APIConnectionError``, to pass to
+        :func:`enrich_api_error`.
+    """
+    error = (
+        openai.APITimeoutError(request=request)
+        if isinstance(cause, httpx2.TimeoutException)
+        else openai.APIConnectionError(request=request)
+    )
+    error.__cause__ = cause
+    return error
+
+
+def answer_too_large(
+    request: httpx2.Request, status: int, cap: int, *, read_whole: int | None = None
+) -> BasetenResponseError:
+    """The error for an answer larger than ``max_response_bytes``.
+
+    Args:
+        request: The request the answer belongs to.
+        status: The answer's HTTP status.
+        cap: ``max_response_bytes``.
+        read_whole: About how large the answer was, when it was read whole before
+            it could be checked (the Rust backend); ``None``: reading stopped at the cap.
+    """
+    host = request.url.host
+    if read_whole is None:
+        msg = (
+            f"The answer from {host} (HTTP {status}) is larger than max_response_bytes={cap} "
+            "once decoded; reading stopped there. Raise max_response_bytes= if such answers "
+            "are expected (very long answers with logprobs), otherwise a server or proxy sent "
+            "far more than an answer."
+        )
+    else:
+        msg = (
+            f"The answer from {host} (HTTP {status}) is larger than max_response_bytes={cap} "
+            f"(about {read_whole} bytes). Raise max_response_bytes= if such answers are "
+            "expected, otherwise a server or proxy sent far more than an answer. The "
+            "Performance Client reads an answer whole before it is checked; "
+            'backend="python" stops reading at the cap.'
+        )
+    return BasetenResponseError(msg, request, body=None)
+
+
+def stream_ended_early(request: httpx2.Request, *, done: bool) -> BasetenStreamError:
+    """A stream whose body ended before the model finished (no ``finish_reason``).
+
+    Args:
+        request: The stream's request.
+        done: The server sent ``[DONE]`` (and no answer at all).
+    """
+    host = request.url.host
+    if done:
+        msg = (
+            f"The stream from {host} ended before the model finished: it sent [DONE] "
+            "and no answer at all."
+        )
+    else:
+        msg = (
+            f"The stream from {host} ended before the model finished (no finish_reason "
+            "was sent, and no [DONE]), so the partial answer was discarded. The "
+            "connection dropped or a proxy cut the stream; retrying usually helps."
+        )
+    return BasetenStreamError(msg, request, body=None)
+
+
+def unreadable_answer(request: httpx2.Request) -> BasetenResponseError:
+    """The Rust backend could not read an answer, and ``max_retries=0`` forbids asking again."""
+    msg = (
+        f"The answer from {request.url.host} could not be read (cut short, not JSON, or "
+        "numbers JSON cannot hold) and max_retries=0, so it was not asked for again; "
+        'backend="python" reports what was wrong with it.'
+    )
+    return BasetenResponseError(msg, request, body=None)
+
+
 # ---------------------------------------------------------------------- messages
 
 
@@ -322,7 +438,7 @@ def is_context_overflow(message: str | None) -> bool:
         ``True`` for the context-length messages of vLLM, SGLang, TensorRT-LLM,
         TEI and OpenAI-style gateways.
     """
-    return bool(message) and _OVERFLOW_PATTERNS.search(message.lower()) is not None  # type: ignore[union-attr]
+    return message is not None and _OVERFLOW_PATTERNS.search(message.lower()) is not None
 
 
 #: Error codes (OpenAI's ``error.code``, or a top-level ``code``) that mean the input is
@@ -395,7 +511,7 @@ def _hint(status: int, message: str | None, request: httpx2.Request | None, url:
     """The likely cause, from the status, the endpoint and the server's own words."""
     if is_context_overflow(message):
         return _OVERFLOW_HINT
-    if status == 404:  # noqa: PLR2004
+    if status == _NOT_FOUND:
         host = _host(url, request)
         on_model_api = host == MODEL_API_HOST
         said = (message or "").lower()
@@ -409,7 +525,7 @@ def _hint(status: int, message: str | None, request: httpx2.Request | None, url:
         if is_dedicated_host(host):
             return _DEDICATED_404_HINT
     return _STATUS_HINTS.get(status) or (
-        "server error" if status >= 500 else "the request was rejected"  # noqa: PLR2004
+        "server error" if status >= _SERVER_ERRORS else "the request was rejected"
     )
 
 
@@ -433,15 +549,62 @@ def _attempts(request: httpx2.Request | None) -> int | None:
     return int(retries) + 1 if retries and retries.isdigit() else None
 
 
-def _connection_parts(err: openai.APIConnectionError, url: str, *, mid_stream: bool) -> list[str]:
-    if isinstance(err, openai.APITimeoutError):
-        if mid_stream:
-            return [
-                f"The stream from {url} timed out; raise timeout= if the model is slow.",
-                "The partial answer was discarded.",
-            ]
-        return [f"Request to {url} timed out; raise timeout= if the model is slow."]
+#: The sentence added for each reason the retry policy gives (none for a rejected request).
+_NOT_RETRIED: dict[NotRetried, str] = {
+    NotRetried.LOST_ANSWER: (
+        "Not retried: the server may already have run this request (and billed the "
+        "answer); retry_lost_answers=True retries such failures too."
+    ),
+    NotRetried.SERVER_SAID_NO: "Not retried: the server answered x-should-retry: false.",
+    NotRetried.WAIT_TOO_LONG: (
+        "Not retried: the server's Retry-After asked for a longer wait than the openai "
+        "client accepts."
+    ),
+}
+
+
+def _total_timeout_parts(url: str, total_timeout: float | None, *, mid_stream: bool) -> list[str]:
+    """The attempt ran past ``timeout`` although data kept arriving."""
+    what = "stream" if mid_stream else "answer"
+    parts = [
+        (
+            f"The {what} from {url} took longer than timeout={total_timeout} s in total (data "
+            "kept arriving, too slowly to finish in time); raise timeout= if the model is slow."
+        )
+    ]
+    if mid_stream:
+        parts.append("The partial answer was discarded.")
+    return parts
+
+
+def _pool_wait(url: str, max_connections: int) -> str:
+    """The request waited for a connection of its own pool, not for the model."""
+    return (
+        f"All {max_connections} connections to {httpx2.URL(url).host} for this API key were "
+        "busy until the timeout: the request waited for a free connection and was never sent "
+        "(the model was not slow). Send fewer requests at once, or raise max_connections= "
+        f"(now {max_connections}) or timeout=."
+    )
+
+
+def _timeout_parts(cause: BaseException | None, url: str, facts: ErrorFacts) -> list[str]:
+    if isinstance(cause, TotalTimeoutError):
+        return _total_timeout_parts(url, cause.total_timeout, mid_stream=facts.mid_stream)
+    if isinstance(cause, httpx2.PoolTimeout) and facts.max_connections is not None:
+        return [_pool_wait(url, facts.max_connections)]
+    if facts.mid_stream:
+        return [
+            f"The stream from {url} timed out; raise timeout= if the model is slow.",
+            "The partial answer was discarded.",
+        ]
+    return [f"Request to {url} timed out; raise timeout= if the model is slow."]
+
+
+def _connection_parts(err: openai.APIConnectionError, url: str, facts: ErrorFacts) -> list[str]:
     cause = err.__cause__
+    if isinstance(err, openai.APITimeoutError):
+        return _timeout_parts(cause, url, facts)
+    mid_stream = facts.mid_stream
     detail = f" ({type(cause).__name__}: {cause})" if cause else ""
     if mid_stream:
         return [
@@ -499,13 +662,12 @@ _STATUS_CLASSES: dict[int, type[openai.APIStatusError]] = {
     429: BasetenRateLimitError,
 }
 _OVERFLOW_STATUSES = frozenset({400, 413, 422})
-_RETRYABLE_OTHER = frozenset({408, 409})
 
 
 def _status_class(status: int, message: str | None) -> type[openai.APIStatusError]:
     if status in _OVERFLOW_STATUSES and is_context_overflow(message):
         return BasetenContextOverflowError
-    if status >= 500:  # noqa: PLR2004
+    if status >= _SERVER_ERRORS:
         return BasetenInternalServerError
     return _STATUS_CLASSES.get(status, BasetenStatusError)
 
@@ -528,16 +690,16 @@ def _status_error(
         response=_redacted_response(err.response, request, secret),
         body=scrub(err.body, secret),
     )
-    if isinstance(new, BasetenStatusError):
-        new.is_retryable = status in _RETRYABLE_OTHER
+    if isinstance(new, ModelError):
+        new.is_retryable = RetryPolicy.is_retryable(status)
     return new
 
 
 def _connection_error(
-    err: openai.APIConnectionError, url: str, *, mid_stream: bool
+    err: openai.APIConnectionError, url: str, facts: ErrorFacts
 ) -> openai.APIConnectionError:
     request = _redacted_request(_safe_request(err)) or httpx2.Request("POST", url)
-    message = " ".join(_connection_parts(err, url, mid_stream=mid_stream))
+    message = " ".join(_connection_parts(err, url, facts))
     if isinstance(err, openai.APITimeoutError):
         timeout = BasetenTimeoutError(request)
         timeout.message = message
@@ -564,54 +726,92 @@ def _stream_event_error(
     return cls(" ".join(parts), request, body=scrub(err.body, secret))
 
 
-def enrich_api_error(
-    err: openai.APIError,
-    *,
-    url: str | None = None,
-    mid_stream: bool = False,
-    request_id: str | None = None,
-    secret: Secrets = None,
-) -> openai.APIError:
-    """Turn an SDK error into this package's class for it, with a readable message.
+def _why_not_retried(
+    err: openai.APIError, retry: RetryPolicy, attempts: int | None
+) -> NotRetried | None:
+    """Ask the retry policy why the failed request was not sent again."""
+    if isinstance(err, openai.APIStatusError):
+        return retry.why_not_retried(
+            attempts=attempts,
+            status=err.status_code,
+            headers=err.response.headers,
+        )
+    if isinstance(err, openai.APIConnectionError) and err.__cause__ is not None:
+        return retry.why_not_retried(attempts=attempts, failure=err.__cause__)
+    return None
 
-    The returned exception is a new object of the matching class in this
-    module (both the SDK's class and LangChain's ``ModelError`` subclass), with
-    ``status_code``, ``body`` and ``response`` as the SDK gave them, the key
-    removed, and ``baseten_request_id`` and ``attempts`` added. An error that
-    is already one of this package's classes is returned as is.
 
-    Args:
-        err: The openai SDK error.
+@dataclass(frozen=True, slots=True)
+class ErrorFacts:
+    """What the caller knows of a failed request besides the error itself.
+
+    Attributes:
         url: The endpoint the request went to (shown for connection errors).
+        secret: The API key (or every secret of the model, see
+            :func:`~langchain_baseten._redact.secret_values`): never shown, even
+            if the server echoes it.
         mid_stream: The error happened while reading a stream that had started
             (a lost connection there is not a failure to connect).
         request_id: Baseten's request id when the error itself carries no
             response (an error event inside a stream).
-        secret: The API key (or every secret of the model, see
-            :func:`~langchain_baseten._redact.secret_values`): never shown, even
-            if the server echoes it.
+        max_connections: The size of the pool the request waited for (a wait
+            for a pooled connection is worded as such).
+        retry: The retry policy the request was sent under: the message says why
+            it did not send the failed request again, when retries were left.
+    """
+
+    url: str | None = None
+    secret: Secrets = None
+    mid_stream: bool = False
+    request_id: str | None = None
+    max_connections: int | None = None
+    retry: RetryPolicy | None = None
+
+
+_NO_FACTS = ErrorFacts()
+
+
+def enrich_api_error(err: openai.APIError, facts: ErrorFacts = _NO_FACTS) -> openai.APIError:
+    """Turn an SDK error into this package's class for it, with a readable message.
+
+    The one writer of failure messages: the returned exception is a new object
+    of the matching class in this module (both the SDK's class and LangChain's
+    ``ModelError`` subclass), with ``status_code``, ``body`` and ``response`` as
+    the SDK gave them, the key removed, and ``baseten_request_id`` and
+    ``attempts`` added. Its message says what failed (from the error and
+    ``facts``), the attempts made, Baseten's request id and why the request was
+    not sent again. An error that is already one of this package's classes is
+    returned as is.
+
+    Args:
+        err: The openai SDK error.
+        facts: What the caller knows besides the error.
 
     Returns:
         The exception to raise (``raise enrich_api_error(err) from err.__cause__``).
     """
     if getattr(err, "_baseten_enriched", False):
         return err
+    secret, url, request_id = facts.secret, facts.url, facts.request_id
     attempts = _attempts(_safe_request(err))
     new: openai.APIError
     if isinstance(err, openai.APIStatusError):
         request_id = err.response.headers.get(REQUEST_ID_HEADER)
         new = _status_error(err, secret, url)
     elif isinstance(err, openai.APIConnectionError):  # timeouts included
-        new = _connection_error(err, url or "Baseten", mid_stream=mid_stream)
-    elif mid_stream and type(err) is openai.APIError:
+        new = _connection_error(err, url or "Baseten", facts)
+    elif facts.mid_stream and type(err) is openai.APIError:
         new = _stream_event_error(err, secret, url)
     else:
         new = err
     parts = [new.message]
-    if attempts is not None and attempts > 1 and not mid_stream:
+    if attempts is not None and attempts > 1 and not facts.mid_stream:
         parts.append(f"Gave up after {attempts} attempts.")
     if request_id:
         parts.append(f"Baseten request id: {request_id}.")
+    not_retried = None if facts.retry is None else _why_not_retried(err, facts.retry, attempts)
+    if not_retried in _NOT_RETRIED:
+        parts.append(_NOT_RETRIED[not_retried])
     message = scrub(" ".join(parts), secret)
     if new is not err:
         _scrub_original(err, new, secret)

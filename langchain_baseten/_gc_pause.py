@@ -4,11 +4,9 @@ Decoding builds one list per vector; lists are tracked by the cyclic
 collector (their floats are not), and young collections triggered while
 thousands of 1024-value lists are built walk them again as they age. With the
 collector paused for the whole call, the first young collection after it walks
-each new list once. Measured on a loaded 2-CPU machine (decoding 10,000 x 1024 base64 vectors with
-binascii in responses of 32, no HTTP, one process): 2.10 s with the collector
-on, 1.67 s paused plus that one collection afterwards. Pausing per response
-instead saves nothing (0.91x-1.06x in three runs): the young collection runs as
-soon as the pause ends. While a call runs, cyclic garbage of other threads or
+each new list once (measured: bench/README.md, "Figures behind the code").
+Pausing per response instead saves nothing: the young collection runs as soon
+as the pause ends. While a call runs, cyclic garbage of other threads or
 tasks waits for the end of the call (reference counting still frees the rest).
 
 The pause is shared by the threads decoding at once: the first one in

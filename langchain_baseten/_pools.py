@@ -7,7 +7,8 @@ bounded by what is safe:
   ``max_connections``) gets its own ``httpx2`` pool with its own connection
   limit, so a tenant (key) or endpoint that fills its pool with slow streams
   makes only its own requests wait, never another key's or host's. All pools
-  share one SSL context (building one costs ~16 ms and ~830 KiB).
+  share one SSL context (building one is costly: bench/README.md, "Figures behind
+  the code").
 * **Per process.** ``os.register_at_fork`` gives a forked child fresh, empty
   caches: a child never sends a request on a keep-alive connection its parent
   opened (both would read each other's answers from the one socket). The

@@ -24,7 +24,7 @@ interpret them:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from langchain_baseten._baseten import SERVER_TOOLS_HEADER
 
@@ -32,30 +32,32 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "SERVER_FIELD_PREFIX",
     "SERVER_TOOLS_HEADER",
-    "add_server_fields",
+    "add_hosted_tool_metadata",
     "is_server_tool",
     "server_fields",
     "server_tool_names",
 ]
 
 _PREFIX = "baseten__"
-_FIELD_PREFIX = "baseten"
+#: What the name of every response field of the hosted tools starts with.
+SERVER_FIELD_PREFIX = "baseten"
 
 
-def is_server_tool(tool: object) -> bool:
+def is_server_tool(tool: object) -> TypeGuard[dict[str, Any]]:
     """Whether ``tool`` is a Baseten hosted-tool dict (``{"type": "baseten__..."}``)."""
     return isinstance(tool, dict) and str(tool.get("type", "")).startswith(_PREFIX)
 
 
 def server_tool_names(tools: Iterable[object] | None) -> list[str]:
     """The ``type`` of every hosted tool in a request's ``tools``."""
-    return [str(tool["type"]) for tool in tools or () if is_server_tool(tool)]  # type: ignore[index]
+    return [str(tool["type"]) for tool in tools or () if is_server_tool(tool)]
 
 
 def server_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
     """The top-level ``baseten*`` fields of a response or stream event."""
-    return {key: value for key, value in payload.items() if key.startswith(_FIELD_PREFIX)}
+    return {key: value for key, value in payload.items() if key.startswith(SERVER_FIELD_PREFIX)}
 
 
 #: ``response_metadata`` keys this package sets from what it knows (the request id
@@ -63,12 +65,23 @@ def server_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
 _OWN_KEYS = frozenset({"baseten_request_id", "baseten_server_tools", "baseten_response_fields"})
 
 
-def add_server_fields(metadata: dict[str, Any], fields: Mapping[str, Any]) -> None:
-    """Copy a response's ``baseten*`` fields into ``metadata``; the package's own keys win.
+def add_hosted_tool_metadata(
+    metadata: dict[str, Any], fields: Mapping[str, Any], body: Mapping[str, Any]
+) -> None:
+    """Add what the hosted tools left to an answer's ``response_metadata`` (plain or streamed).
 
-    A field named like one of the package's keys is kept under
+    ``metadata["baseten_server_tools"]`` lists the hosted tools the request
+    enabled; the response's ``baseten*`` fields are copied under their own names,
+    and the package's own keys win: a field named like one of them is kept under
     ``metadata["baseten_response_fields"]`` (never dropped, never in their place).
+
+    Args:
+        metadata: The ``response_metadata`` to add to.
+        fields: The response's ``baseten*`` fields (for a stream: from all events).
+        body: The request body (its ``tools``).
     """
+    if names := server_tool_names(body.get("tools")):
+        metadata["baseten_server_tools"] = names
     for key, value in fields.items():
         if key in _OWN_KEYS:
             metadata.setdefault("baseten_response_fields", {})[key] = value

@@ -4,7 +4,7 @@
 (see :mod:`langchain_baseten._client`), but httpcore2 bounds each network read
 on its own: a server that drips a header byte every 0.4 s never lets one read
 wait ``timeout`` and held a ``timeout=2`` call for as long as it liked. The
-client sets :data:`attempt_deadline` while it sends a request and waits for
+client sets :data:`current_attempt` while it sends a request and waits for
 the answer's headers; every read, write and connect of the package's pools
 (sync and async) waits at most until that deadline and fails with a timeout
 once it has passed. The body is bounded by the client itself.
@@ -13,9 +13,9 @@ once it has passed. The body is bounded by the client itself.
 leaves an httpcore2 async pool, the pool asks every idle connection whether the
 server has closed it (``get_extra_info("is_readable")``: a ``poll()`` of the
 socket). Its anyio stream answers by building anyio's whole attribute map,
-which calls ``getpeername()`` too, on every question. With 200 calls in flight
-that is ~100 probes per call and ~20 % of the client's CPU time
-(``bench/run.py``, "200 concurrent ainvoke"). The async streams here look the
+which calls ``getpeername()`` too, on every question. With many calls in flight
+that is many probes per call and a large share of the client's CPU time
+(bench/README.md, "Figures behind the code"). The async streams here look the
 socket up once and poll it directly: the same question, the same answer,
 without the map. (httpcore2's sync streams already keep their socket.)
 

@@ -18,11 +18,13 @@ What one streamed chat request does after the openai client has sent it
   ``finish_reason``, vllm-project/vllm#27572); only a stream cut before both
   raises.
 
-Errors in the middle of a stream are mapped here (the stream variant): a lost
+Errors once the answer started are mapped here (the stream variant): a JSON
+body or an HTML page instead of events (:func:`open_events`), a lost
 connection or a total deadline passed mid-stream, an error event with the
-server's own words, bytes that are not well-formed events. Errors before the
-first byte (HTTP statuses, connecting, unsendable bodies) are the request
-variant, in :mod:`langchain_baseten._transport`.
+server's own words, bytes that are not well-formed events; their messages are
+written by :mod:`langchain_baseten._errors`. Errors before the answer (HTTP
+statuses, connecting, unsendable bodies) are the request variant, in
+:mod:`langchain_baseten._transport`.
 
 Speed: a plain text delta (the vast majority of chunks) is built without
 pydantic validation, as ``model_construct`` would, into objects identical to
@@ -35,7 +37,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import httpx2
 import openai
@@ -43,12 +46,14 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 
 from langchain_baseten._baseten import PROVIDER, REQUEST_ID_HEADER, server_name
-from langchain_baseten._client import TotalTimeoutError
 from langchain_baseten._errors import (
     BasetenResponseError,
-    BasetenStreamError,
+    ErrorFacts,
     MalformedResponseError,
+    connection_error,
     enrich_api_error,
+    server_message,
+    stream_ended_early,
 )
 from langchain_baseten._messages import (
     _malformed,
@@ -58,10 +63,17 @@ from langchain_baseten._messages import (
     _wire_text,
     response_metadata_from_wire,
 )
-from langchain_baseten._server_tools import add_server_fields, server_tool_names
-from langchain_baseten._sse import DONE, ServerErrorEvent, SSEDecoder, SSEError, parse_event
+from langchain_baseten._redact import scrub
+from langchain_baseten._server_tools import SERVER_FIELD_PREFIX, add_hosted_tool_metadata
+from langchain_baseten._sse import (
+    DONE,
+    ServerErrorEvent,
+    SSEDecoder,
+    SSEError,
+    loads,
+    parse_event,
+)
 from langchain_baseten._tools import new_tool_call_id
-from langchain_baseten._transport import READ_ERRORS
 from langchain_baseten._usage import usage_metadata_from_wire
 
 if TYPE_CHECKING:
@@ -69,62 +81,54 @@ if TYPE_CHECKING:
 
     from langchain_core.messages import ToolCallChunk
 
-    from langchain_baseten._transport import ClientSettings
-
-__all__ = ["AsyncEventStream", "EventStream", "StreamParser"]
+__all__ = ["AsyncEventStream", "EventStream", "StreamParser", "aopen_events", "open_events"]
 
 log = logging.getLogger(__name__)
 
+#: Errors of a read in the middle of a body (TLS failures surface as ssl.SSLError, an OSError).
+READ_ERRORS = (httpx2.RequestError, OSError)
 # Bytes read past [DONE] to reach the body's end (normally just the chunked terminator).
 _DRAIN_LIMIT = 64 * 1024
-_SERVER_FIELD_PREFIX = "baseten"  # hosted tools' fields (see server_tools)
 
 
 # --------------------------------------------------------------------------- the stream variant
 # of error mapping: what goes wrong after the response started
 
 
+class StreamSettings(Protocol):
+    """What a stream needs of its transport's settings (``ClientSettings``)."""
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What no error shows: the key and the credential headers' values."""
+        ...
+
+
 def _lost_connection_error(
-    exc: Exception, response: httpx2.Response, url: str, settings: ClientSettings
+    exc: Exception, response: httpx2.Response, url: str, settings: StreamSettings
 ) -> openai.APIError:
     """The SDK's error for a read that failed mid-stream, with Baseten's explanation."""
-    request = response.request
-    err: openai.APIConnectionError = (
-        openai.APITimeoutError(request=request)
-        if isinstance(exc, httpx2.TimeoutException)
-        else openai.APIConnectionError(request=request)
-    )
-    err.__cause__ = exc
-    enriched = enrich_api_error(
-        err,
+    facts = ErrorFacts(
         url=url,
+        secret=settings.secrets,
         mid_stream=True,
         request_id=response.headers.get(REQUEST_ID_HEADER),
-        secret=settings.secrets,
     )
-    if isinstance(exc, TotalTimeoutError):
-        message = (
-            f"The stream from {url} took longer than timeout={settings.timeout} s in total "
-            "(data kept arriving, too slowly to finish in time); raise timeout= if the model "
-            "is slow. The partial answer was discarded."
-        )
-        enriched.message = message
-        enriched.args = (message,)
-    return enriched
+    return enrich_api_error(connection_error(exc, response.request), facts)
 
 
 def _server_error_event(
-    exc: ServerErrorEvent, response: httpx2.Response, url: str, settings: ClientSettings
+    exc: ServerErrorEvent, response: httpx2.Response, url: str, settings: StreamSettings
 ) -> openai.APIError:
     """An error the server sent inside the stream, in its own words."""
     err = openai.APIError(exc.message, response.request, body=exc.body)
-    return enrich_api_error(
-        err,
+    facts = ErrorFacts(
         url=url,
+        secret=settings.secrets,
         mid_stream=True,
         request_id=response.headers.get(REQUEST_ID_HEADER),
-        secret=settings.secrets,
     )
+    return enrich_api_error(err, facts)
 
 
 def _bad_stream(exc: SSEError, response: httpx2.Response) -> BasetenResponseError:
@@ -158,7 +162,7 @@ class _StreamState:
     )
 
     def __init__(
-        self, response: httpx2.Response, url: str, settings: ClientSettings, max_event_bytes: int
+        self, response: httpx2.Response, url: str, settings: StreamSettings, max_event_bytes: int
     ) -> None:
         self.response = response
         self._url = url
@@ -243,18 +247,7 @@ class _StreamState:
             log.debug("Stream from %s ended by [DONE] without a finish_reason: complete", host)
             return "done_without_finish_reason"
         if not finished:
-            if self.done:
-                msg = (
-                    f"The stream from {host} ended before the model finished: it sent [DONE] "
-                    "and no answer at all."
-                )
-                raise BasetenStreamError(msg, self.response.request, body=None)
-            msg = (
-                f"The stream from {host} ended before the model finished (no finish_reason "
-                "was sent, and no [DONE]), so the partial answer was discarded. The "
-                "connection dropped or a proxy cut the stream; retrying usually helps."
-            )
-            raise BasetenStreamError(msg, self.response.request, body=None)
+            raise stream_ended_early(self.response.request, done=self.done)
         log.debug("Stream from %s closed after its finish_reason without [DONE]: complete", host)
         return "closed_after_finish_reason"
 
@@ -300,6 +293,107 @@ class AsyncEventStream(_StreamState):
             self.end()
 
 
+# --------------------------------------------------------------------------- opening a stream
+
+
+def _needs_body_check(response: httpx2.Response) -> bool:
+    """A streaming request answered with JSON or HTML (not events): read it to explain."""
+    content_type = response.headers.get("content-type", "")
+    return content_type.startswith(("application/json", "text/html"))
+
+
+def _raise_not_an_event_stream(
+    response: httpx2.Response, data: bytes, secrets: tuple[str, ...]
+) -> NoReturn:
+    """Raise the error for a stream request answered with a JSON body or an HTML page.
+
+    A JSON error object (a gateway or model server that reports a failure with
+    HTTP 200) shows the server's own text; any other JSON means the server or a
+    proxy ignores ``stream=true``.
+    """
+    host = response.request.url.host
+    content_type = response.headers.get("content-type", "")
+    payload: Any = None
+    if content_type.startswith("text/html"):
+        # Without this check the page parses as an empty event stream and the
+        # error would blame a dropped connection.
+        msg = (
+            f"Asked {host} for a stream but got an HTML page (HTTP {response.status_code}, "
+            f"content-type {content_type!r}), probably from a proxy, gateway or login page "
+            "rather than the model server. Check base_url and any proxy between you and Baseten."
+        )
+    else:
+        with suppress(SSEError):
+            payload = loads(data, "a body")
+        said = server_message(payload) if isinstance(payload, dict) else None
+        if said and "choices" not in payload:
+            msg = (
+                f"Asked {host} for a stream (stream=true) and it answered HTTP "
+                f"{response.status_code} with an error instead of events: {said[:2000]}"
+            )
+        else:
+            msg = (
+                f"Asked {host} for a stream (stream=true) but got a JSON body instead of "
+                "server-sent events; the server or a proxy ignores streaming. Call without "
+                "streaming (streaming=False) or fix the endpoint."
+            )
+    msg = scrub(msg, secrets)
+    request_id = response.headers.get(REQUEST_ID_HEADER)
+    if request_id:
+        msg += f" Baseten request id: {request_id}."
+    raise BasetenResponseError(msg, response.request, body=None)
+
+
+def _first_bytes(response: httpx2.Response, cap: int) -> bytes:
+    """The first ``cap`` bytes of a body, or what arrived before a read failed (for a message)."""
+    parts: list[bytes] = []
+    size = 0
+    with suppress(*READ_ERRORS):
+        for piece in response.iter_bytes():
+            parts.append(piece)
+            size += len(piece)
+            if size > cap:
+                break
+    return b"".join(parts)[:cap]
+
+
+async def _afirst_bytes(response: httpx2.Response, cap: int) -> bytes:
+    """Async twin of :func:`_first_bytes`."""
+    parts: list[bytes] = []
+    size = 0
+    with suppress(*READ_ERRORS):
+        async for piece in response.aiter_bytes():
+            parts.append(piece)
+            size += len(piece)
+            if size > cap:
+                break
+    return b"".join(parts)[:cap]
+
+
+def open_events(
+    response: httpx2.Response, url: str, settings: StreamSettings, max_event_bytes: int
+) -> EventStream:
+    """The events of a stream request's response; a JSON body or an HTML page raises.
+
+    Raises:
+        BasetenResponseError: The server answered with JSON or HTML instead of events.
+    """
+    if _needs_body_check(response):
+        data = _first_bytes(response, max_event_bytes)
+        _raise_not_an_event_stream(response, data, settings.secrets)
+    return EventStream(response, url, settings, max_event_bytes)
+
+
+async def aopen_events(
+    response: httpx2.Response, url: str, settings: StreamSettings, max_event_bytes: int
+) -> AsyncEventStream:
+    """Async twin of :func:`open_events`."""
+    if _needs_body_check(response):
+        data = await _afirst_bytes(response, max_event_bytes)
+        _raise_not_an_event_stream(response, data, settings.secrets)
+    return AsyncEventStream(response, url, settings, max_event_bytes)
+
+
 # --------------------------------------------------------------------------- building chunks
 
 _new_object = object.__new__
@@ -324,7 +418,7 @@ def _slow_text_chunk(content: str, message_id: str | None) -> ChatGenerationChun
 
 
 def _fast_text_chunk(content: str, message_id: str | None) -> ChatGenerationChunk:
-    """:func:`_slow_text_chunk` without validation (~2 us instead of ~8 us per chunk).
+    """:func:`_slow_text_chunk` without validation (a fraction of its time: bench/README.md).
 
     Sets the instance state pydantic's ``model_construct`` sets (its own
     ``model_construct`` inspects every default factory's signature on each call,
@@ -560,7 +654,7 @@ class StreamParser:
                 usage = event[key]
                 if isinstance(usage, dict):
                     self._usage = usage  # cumulative: the latest report is the total so far
-            elif key.startswith(_SERVER_FIELD_PREFIX):
+            elif key.startswith(SERVER_FIELD_PREFIX):
                 self._server_fields[key] = event[key]
 
     def feed(self, event: Mapping[str, Any]) -> ChatGenerationChunk | None:
@@ -634,8 +728,5 @@ class StreamParser:
             The closing chunk (see :meth:`finish`), with the hosted tools' fields.
         """
         chunk = self.finish(stream_end=events.outcome(finished=self.finished))
-        metadata = chunk.message.response_metadata
-        if names := server_tool_names(body.get("tools")):
-            metadata["baseten_server_tools"] = names
-        add_server_fields(metadata, self._server_fields)
+        add_hosted_tool_metadata(chunk.message.response_metadata, self._server_fields, body)
         return chunk

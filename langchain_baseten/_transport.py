@@ -8,9 +8,9 @@ goes out as a plain dict and answers come back as plain dicts.
 
 Streams are requested the same way, with ``cast_to=httpx2.Response,
 stream=True``: the SDK still sends, retries and maps HTTP errors, and the body
-is read by :mod:`langchain_baseten._streaming` (``EventStream``,
-``AsyncEventStream``) with the pure decoder of :mod:`langchain_baseten._sse`.
-Reading it ourselves is what tells a
+is read by :mod:`langchain_baseten._streaming` (``open_events``: an
+``EventStream``, or the error for an answer that is not one) with the pure
+decoder of :mod:`langchain_baseten._sse`. Reading it ourselves is what tells a
 clean ``[DONE]`` from a cut connection (the SDK's ``Stream`` hides ``[DONE]``),
 keeps the text of error events, bounds one event's size, and reads a finished
 stream to the end of its body so the connection goes back to the pool.
@@ -29,19 +29,21 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx2
 import pydantic
 
-from langchain_baseten._baseten import REQUEST_ID_HEADER, server_name
+from langchain_baseten._baseten import server_name
 from langchain_baseten._limits import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
+    RequestLimits,
+    RetryPolicy,
 )
 from langchain_baseten._pools import (
     LoopShare,
@@ -52,22 +54,20 @@ from langchain_baseten._pools import (
     shared_async_client,
     shared_sync_client,
 )
-from langchain_baseten._redact import scrub, secret_values
-from langchain_baseten._sse import JSONNumberError, SSEError, json_loads, loads
+from langchain_baseten._redact import secret_values
+from langchain_baseten._sse import JSONNumberError, json_loads
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
     import openai
 
-    from langchain_baseten._client import RequestLimits
     from langchain_baseten._errors import BasetenResponseError
     from langchain_baseten._streaming import AsyncEventStream, EventStream
 
     _ClientT = TypeVar("_ClientT", openai.OpenAI, openai.AsyncOpenAI)
 
 __all__ = [
-    "READ_ERRORS",
     "ClientSettings",
     "JsonListResponse",
     "JsonResponse",
@@ -75,9 +75,6 @@ __all__ = [
     "Transport",
     "response_error",
 ]
-
-#: Errors of a read in the middle of a body (TLS failures surface as ssl.SSLError, an OSError).
-READ_ERRORS = (httpx2.RequestError, OSError)
 
 _BAD_KEY = (
     "The Baseten API key contains a line break, a control character or a non-ASCII "
@@ -156,12 +153,10 @@ class ClientSettings:
     @property
     def limits(self) -> RequestLimits:
         """What bounds each request: total time, answer size, which failures are retried."""
-        from langchain_baseten._client import RequestLimits  # noqa: PLC0415 - see _sdk_clients
-
         return RequestLimits(
             total_timeout=self.timeout,
             max_response_bytes=self.max_response_bytes,
-            retry_lost_answers=self.retry_lost_answers,
+            retry=RetryPolicy(self.max_retries, self.retry_lost_answers),
         )
 
     @property
@@ -311,82 +306,6 @@ def _decode(response: httpx2.Response) -> JsonResponse:
     return JsonResponse(data=data, headers=response.headers)
 
 
-def _needs_body_check(response: httpx2.Response) -> bool:
-    """A streaming request answered with JSON or HTML (not events): read it to explain."""
-    content_type = response.headers.get("content-type", "")
-    return content_type.startswith(("application/json", "text/html"))
-
-
-def _raise_not_an_event_stream(
-    response: httpx2.Response, data: bytes, secrets: tuple[str, ...]
-) -> NoReturn:
-    """Raise the error for a stream request answered with a JSON body or an HTML page.
-
-    A JSON error object (a gateway or model server that reports a failure with
-    HTTP 200) shows the server's own text; any other JSON means the server or a
-    proxy ignores ``stream=true``.
-    """
-    host = response.request.url.host
-    content_type = response.headers.get("content-type", "")
-    payload: Any = None
-    if content_type.startswith("text/html"):
-        # Without this check the page parses as an empty event stream and the
-        # error would blame a dropped connection.
-        msg = (
-            f"Asked {host} for a stream but got an HTML page (HTTP {response.status_code}, "
-            f"content-type {content_type!r}), probably from a proxy, gateway or login page "
-            "rather than the model server. Check base_url and any proxy between you and Baseten."
-        )
-    else:
-        with suppress(SSEError):
-            payload = loads(data, "a body")
-        from langchain_baseten._errors import server_message  # noqa: PLC0415 - an error path
-
-        said = server_message(payload) if isinstance(payload, dict) else None
-        if said and "choices" not in payload:
-            msg = (
-                f"Asked {host} for a stream (stream=true) and it answered HTTP "
-                f"{response.status_code} with an error instead of events: {said[:2000]}"
-            )
-        else:
-            msg = (
-                f"Asked {host} for a stream (stream=true) but got a JSON body instead of "
-                "server-sent events; the server or a proxy ignores streaming. Call without "
-                "streaming (streaming=False) or fix the endpoint."
-            )
-    msg = scrub(msg, secrets)
-    request_id = response.headers.get(REQUEST_ID_HEADER)
-    if request_id:
-        msg += f" Baseten request id: {request_id}."
-    raise response_error(msg, response.request, body=None)
-
-
-def _read_capped(response: httpx2.Response, cap: int) -> bytes:
-    """Up to ``cap`` bytes of a streamed body (a failed read keeps what arrived)."""
-    parts: list[bytes] = []
-    size = 0
-    with suppress(*READ_ERRORS):
-        for piece in response.iter_bytes():
-            parts.append(piece)
-            size += len(piece)
-            if size > cap:
-                break
-    return b"".join(parts)[:cap]
-
-
-async def _aread_capped(response: httpx2.Response, cap: int) -> bytes:
-    """Async twin of :func:`_read_capped`."""
-    parts: list[bytes] = []
-    size = 0
-    with suppress(*READ_ERRORS):
-        async for piece in response.aiter_bytes():
-            parts.append(piece)
-            size += len(piece)
-            if size > cap:
-                break
-    return b"".join(parts)[:cap]
-
-
 # What the SDK's encoder takes besides dicts, lists, strings and floats.
 _JSON_SCALARS = (int, bool, datetime, pydantic.BaseModel)
 
@@ -434,55 +353,6 @@ def _unsendable_body_error(exc: Exception, body: Any) -> ValueError | None:
     return ValueError(msg)
 
 
-def _explain_pool_wait(err: openai.APIError, url: str, settings: ClientSettings) -> None:
-    """Say that the request waited for a connection of its own pool, not for the model."""
-    limit = settings.max_connections
-    attempts = getattr(err, "attempts", None)
-    message = (
-        f"All {limit} connections to {httpx2.URL(url).host} for this API key were busy "
-        "until the timeout: the request waited for a free connection and was never sent "
-        "(the model was not slow). Send fewer requests at once, or raise max_connections= "
-        f"(now {limit}) or timeout=."
-    )
-    if attempts is not None and attempts > 1:
-        message += f" Gave up after {attempts} attempts."
-    err.message = message
-    err.args = (message,)
-
-
-def _explain_total_timeout(err: openai.APIError, url: str, settings: ClientSettings) -> None:
-    """Say that the whole request ran past ``timeout`` although data kept arriving.
-
-    (The same deadline passed mid-stream is worded in :mod:`langchain_baseten._streaming`.)
-    """
-    message = (
-        f"The answer from {url} took longer than timeout={settings.timeout} s in total (data "
-        "kept arriving, too slowly to finish in time); raise timeout= if the model is slow."
-    )
-    err.message = message
-    err.args = (message,)
-
-
-def _say_why_not_retried(err: openai.APIError, settings: ClientSettings, *, lost: bool) -> None:
-    """Add why a failure (``lost``: after sending) was not retried though ``max_retries`` allows."""
-    import openai  # noqa: PLC0415 - loaded by now (err is one of its errors)
-
-    from langchain_baseten._client import NOT_RUN_STATUSES  # noqa: PLC0415
-
-    if settings.max_retries == 0 or settings.retry_lost_answers:
-        return
-    if isinstance(err, openai.APIStatusError):
-        lost = err.status_code >= 500 and err.status_code not in NOT_RUN_STATUSES  # noqa: PLR2004
-    if not lost:
-        return
-    message = (
-        f"{err.message} Not retried: the server may already have run this request (and "
-        "billed the answer); retry_lost_answers=True retries such failures too."
-    )
-    err.message = message
-    err.args = (message,)
-
-
 @contextmanager
 def _request_errors(url: str, settings: ClientSettings, *, body: Any = None) -> Iterator[None]:
     """Request-time errors (the request variant): the SDK's, with Baseten's message.
@@ -515,19 +385,22 @@ def _request_error(
     """
     import openai  # noqa: PLC0415
 
-    from langchain_baseten._client import TotalTimeoutError  # noqa: PLC0415
-    from langchain_baseten._errors import BasetenStreamError, enrich_api_error  # noqa: PLC0415
+    from langchain_baseten._errors import (  # noqa: PLC0415
+        BasetenStreamError,
+        ErrorFacts,
+        enrich_api_error,
+    )
 
     if isinstance(exc, BasetenStreamError):
         return None
     if isinstance(exc, openai.APIError):
-        enriched = enrich_api_error(exc, url=url, secret=settings.secrets)
-        if isinstance(exc.__cause__, httpx2.PoolTimeout):
-            _explain_pool_wait(enriched, url, settings)
-        elif isinstance(exc.__cause__, TotalTimeoutError):
-            _explain_total_timeout(enriched, url, settings)
-        _say_why_not_retried(enriched, settings, lost=getattr(exc, "lost_answer", False))
-        return enriched, exc.__cause__
+        facts = ErrorFacts(
+            url=url,
+            secret=settings.secrets,
+            max_connections=settings.max_connections,
+            retry=settings.limits.retry,
+        )
+        return enrich_api_error(exc, facts), exc.__cause__
     if isinstance(exc, (ValueError, TypeError)):
         clear = _unsendable_body_error(exc, body)
         return None if clear is None else (clear, exc)
@@ -583,7 +456,7 @@ class Transport:
         self._client_share: ProcessShare | None = None
 
     def _forget_clients_of_another_share(self) -> None:
-        """Drop clients cached before a fork or :func:`close_clients` (never reuse them)."""
+        """Drop clients cached before a fork or ``close_clients()`` (never reuse them)."""
         share = current_share()
         if self._client_share is not share:
             self._sync_client = self._async_client = None
@@ -696,12 +569,10 @@ class Transport:
                 path, body=body, cast_to=httpx2.Response, stream=True, options=_options(headers)
             )
         try:
-            if _needs_body_check(response):
-                data = _read_capped(response, self.max_event_bytes)
-                _raise_not_an_event_stream(response, data, self.settings.secrets)
-            from langchain_baseten._streaming import EventStream  # noqa: PLC0415 - see module doc
+            # Imported with the first stream: it imports the SDK and langchain-core's chunks.
+            from langchain_baseten._streaming import open_events  # noqa: PLC0415
 
-            yield EventStream(response, url, self.settings, self.max_event_bytes)
+            yield open_events(response, url, self.settings, self.max_event_bytes)
         finally:
             response.close()
 
@@ -716,11 +587,8 @@ class Transport:
                 path, body=body, cast_to=httpx2.Response, stream=True, options=_options(headers)
             )
         try:
-            if _needs_body_check(response):
-                data = await _aread_capped(response, self.max_event_bytes)
-                _raise_not_an_event_stream(response, data, self.settings.secrets)
-            from langchain_baseten._streaming import AsyncEventStream  # noqa: PLC0415
+            from langchain_baseten._streaming import aopen_events  # noqa: PLC0415 - as above
 
-            yield AsyncEventStream(response, url, self.settings, self.max_event_bytes)
+            yield await aopen_events(response, url, self.settings, self.max_event_bytes)
         finally:
             await response.aclose()

@@ -5,7 +5,7 @@ content chunk carries the totals so far, and some streams end with a usage-only
 chunk while others do not. LangChain adds up the usage of every chunk, so
 forwarding each chunk's usage would count the tokens many times over. The
 stream parser therefore keeps only the latest report (see
-:class:`langchain_baseten._messages.StreamParser`) and attaches it to exactly one
+:class:`langchain_baseten._streaming.StreamParser`) and attaches it to exactly one
 chunk; this module only converts.
 """
 

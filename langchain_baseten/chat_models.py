@@ -67,7 +67,7 @@ from langchain_baseten._routing import (
 )
 from langchain_baseten._server_tools import (
     SERVER_TOOLS_HEADER,
-    add_server_fields,
+    add_hosted_tool_metadata,
     is_server_tool,
     server_fields,
     server_tool_names,
@@ -245,15 +245,6 @@ class _Request(NamedTuple):
     body: dict[str, Any]
     stream_usage: bool
     headers: dict[str, str]
-
-
-def _add_server_tool_metadata(
-    metadata: dict[str, Any], fields: Mapping[str, Any], body: Mapping[str, Any]
-) -> None:
-    """Hosted tools (early access): what the request enabled, and the server's own fields."""
-    if names := server_tool_names(body.get("tools")):
-        metadata["baseten_server_tools"] = names
-    add_server_fields(metadata, fields)
 
 
 def _attach_headers(
@@ -945,9 +936,7 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
     ) -> ChatResult:
         messages = _messages_of_choices(response, headers)
         for message in messages:
-            _add_server_tool_metadata(
-                message.response_metadata, server_fields(response), body or {}
-            )
+            add_hosted_tool_metadata(message.response_metadata, server_fields(response), body or {})
             if self.include_response_headers:
                 message.response_metadata["headers"] = dict(headers)
         usage = response.get("usage")

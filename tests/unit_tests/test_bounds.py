@@ -273,6 +273,49 @@ def test_a_server_asking_for_a_retry_is_obeyed(fake_baseten: fb.FakeBaseten) -> 
     assert chat_model(fake_baseten, max_retries=1).invoke("hi").text == "answered"
 
 
+def test_a_retry_the_server_asked_for_is_not_explained_as_refused(
+    fake_baseten: fb.FakeBaseten,
+) -> None:
+    # Retried until no attempt was left: the error says so, never "Not retried"
+    # (before the retry policy explained its own decision, it said both).
+    asked = {"x-should-retry": "true", "retry-after": "0.01"}
+    fake_baseten.enqueue(fb.error(500, headers=asked), fb.error(500, headers=asked))
+    with pytest.raises(openai.InternalServerError) as info:
+        chat_model(fake_baseten, max_retries=1).invoke("hi")
+    assert "Gave up after 2 attempts." in str(info.value)
+    assert "Not retried" not in str(info.value)
+    assert len(fake_baseten.requests) == 2
+
+
+@pytest.mark.parametrize("status", [503, 500])
+@pytest.mark.parametrize("model", ["chat", "embeddings"])
+def test_a_server_refusing_a_retry_is_obeyed_and_named(
+    fake_baseten: fb.FakeBaseten, status: int, model: str
+) -> None:
+    # 503 is retried and embeddings retry 500 too, unless the server says no.
+    fake_baseten.enqueue(fb.error(status, headers={"x-should-retry": "false"}))
+    call = (
+        chat_model(fake_baseten, max_retries=2).invoke
+        if model == "chat"
+        else embeddings_model(fake_baseten, max_retries=2).embed_query
+    )
+    with pytest.raises(openai.APIStatusError) as info:
+        call("hi")
+    assert "Not retried: the server answered x-should-retry: false." in str(info.value)
+    assert len(fake_baseten.requests) == 1
+
+
+def test_a_retry_after_longer_than_the_sdk_waits_is_named(fake_baseten: fb.FakeBaseten) -> None:
+    fake_baseten.enqueue(fb.error(503, headers={"retry-after": "3600"}))
+    with pytest.raises(openai.InternalServerError) as info:
+        chat_model(fake_baseten, max_retries=2).invoke("hi")
+    assert str(info.value).endswith(
+        "Not retried: the server's Retry-After asked for a longer wait than the openai "
+        "client accepts."
+    )
+    assert len(fake_baseten.requests) == 1
+
+
 @pytest.mark.parametrize("case", list(LOST_ANSWERS))
 async def test_embeddings_retry_lost_answers(fake_baseten: fb.FakeBaseten, case: str) -> None:
     fake_baseten.enqueue(LOST_ANSWERS[case]())

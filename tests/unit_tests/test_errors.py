@@ -9,6 +9,7 @@ vLLM ``{"object": "error", "message": ..., "type": ..., "code": ...}``; Baseten
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import httpx2
@@ -33,6 +34,7 @@ from langchain_baseten import BasetenEmbeddings, BasetenResponseError, ChatBaset
 from langchain_baseten import _errors as be
 from langchain_baseten import testing as fb
 from langchain_baseten._errors import MalformedResponseError
+from langchain_baseten._limits import NotRetried, RetryPolicy
 from tests.call_styles import STYLES, answer
 from tests.local_models import KEY, chat_model
 from tests.recording import redirect_baseten_to
@@ -384,6 +386,176 @@ def test_bad_input_stays_a_value_error_and_nothing_is_sent(fake_baseten: fb.Fake
         chat_model(fake_baseten).invoke("hi", temperature=9)
     assert not isinstance(info.value, ModelError)
     assert fake_baseten.requests == []
+
+
+# ---------------------------------------------------------------------- the error builder
+
+URL = "http://127.0.0.1:9/v1"
+
+
+def _request(attempts: int = 1) -> httpx2.Request:
+    # openai counts its retries in this header; the message reads the attempts from it.
+    headers = {"x-stainless-retry-count": str(attempts - 1)}
+    return httpx2.Request("POST", f"{URL}/chat/completions", headers=headers)
+
+
+def _status(
+    status: int, attempts: int = 1, headers: dict[str, str] | None = None
+) -> openai.APIStatusError:
+    response = httpx2.Response(status, headers=headers or {}, request=_request(attempts))
+    return openai.APIStatusError("raw", response=response, body={"error": "said"})
+
+
+@pytest.mark.parametrize(
+    ("cause", "timeout"),
+    [
+        (httpx2.ReadTimeout("r"), True),
+        (httpx2.ConnectTimeout("c"), True),
+        (httpx2.PoolTimeout("p"), True),
+        (be.TotalTimeoutError(1.0), True),
+        (httpx2.TimeoutException("t"), True),
+        (httpx2.ConnectError("c"), False),
+        (httpx2.ReadError("r"), False),
+        (httpx2.RemoteProtocolError("cut"), False),
+    ],
+    ids=lambda v: type(v).__name__ if isinstance(v, Exception) else str(v),
+)
+def test_one_function_tells_a_timeout_from_a_connection_error(
+    cause: Exception, *, timeout: bool
+) -> None:
+    err = be.connection_error(cause, _request())
+    assert isinstance(err, openai.APITimeoutError) is timeout
+    assert isinstance(err, openai.APIConnectionError)
+    assert err.__cause__ is cause
+
+
+@pytest.mark.parametrize(("mid_stream", "what"), [(False, "answer"), (True, "stream")])
+def test_the_total_timeout_is_worded_once_for_answers_and_streams(
+    *, mid_stream: bool, what: str
+) -> None:
+    lost = be.connection_error(be.TotalTimeoutError(1.5), _request())
+    facts = be.ErrorFacts(url=URL, mid_stream=mid_stream, request_id="req-7")
+    message = str(be.enrich_api_error(lost, facts))
+    assert message.startswith(
+        f"The {what} from {URL} took longer than timeout=1.5 s in total (data kept arriving, "
+        "too slowly to finish in time); raise timeout= if the model is slow."
+    )
+    assert ("The partial answer was discarded." in message) is mid_stream
+    assert message.endswith("Baseten request id: req-7.")
+
+
+def test_a_pool_wait_names_the_pool_and_says_the_attempts_once() -> None:
+    waited = be.connection_error(httpx2.PoolTimeout("busy"), _request(attempts=3))
+    message = str(be.enrich_api_error(waited, be.ErrorFacts(url=URL, max_connections=4)))
+    assert message == (
+        "All 4 connections to 127.0.0.1 for this API key were busy until the timeout: the "
+        "request waited for a free connection and was never sent (the model was not slow). "
+        "Send fewer requests at once, or raise max_connections= (now 4) or timeout=. "
+        "Gave up after 3 attempts."
+    )
+
+
+CHAT = RetryPolicy(max_retries=2, retry_lost_answers=False)
+LOST = (
+    "Not retried: the server may already have run this request (and billed the answer); "
+    "retry_lost_answers=True retries such failures too."
+)
+REFUSED = "Not retried: the server answered x-should-retry: false."
+WAIT = (
+    "Not retried: the server's Retry-After asked for a longer wait than the openai client accepts."
+)
+
+
+@pytest.mark.parametrize(
+    ("err", "policy", "ending"),
+    [
+        (_status(500), CHAT, LOST),
+        (_status(504, attempts=2), CHAT, LOST),
+        (_status(503, headers={"x-should-retry": "false"}), CHAT, REFUSED),
+        (_status(500, headers={"x-should-retry": "false"}), RetryPolicy(), REFUSED),
+        (_status(503), CHAT, WAIT),
+        (_status(500, headers={"x-should-retry": "true"}), CHAT, WAIT),
+        (
+            _status(500, attempts=3, headers={"x-should-retry": "true"}),
+            CHAT,
+            "Gave up after 3 attempts.",
+        ),
+        (_status(503, attempts=3), CHAT, "Gave up after 3 attempts."),
+        (_status(500), RetryPolicy(max_retries=0, retry_lost_answers=False), "on this request."),
+        (_status(400), CHAT, "check the parameters this model supports."),
+        (be.connection_error(httpx2.ReadTimeout("r"), _request()), CHAT, LOST),
+        (be.connection_error(httpx2.ReadError("r"), _request()), RetryPolicy(), "(ReadError: r)."),
+        (be.connection_error(httpx2.ConnectError("c"), _request(3)), CHAT, "attempts."),
+    ],
+)
+def test_the_message_says_why_the_retry_policy_did_not_retry(
+    err: openai.APIError, policy: RetryPolicy, ending: str
+) -> None:
+    message = str(be.enrich_api_error(err, be.ErrorFacts(url=URL, retry=policy)))
+    assert message.endswith(ending)
+    assert message.count("Not retried") == (ending.startswith("Not retried"))
+
+
+@pytest.mark.parametrize("retry_lost_answers", [False, True])
+@pytest.mark.parametrize("should_retry", [None, "true", "false"])
+@pytest.mark.parametrize(
+    "status", [400, 401, 402, 404, 408, 409, 413, 422, 429, 500, 502, 503, 504]
+)
+def test_the_retry_policy_explains_exactly_what_it_decided(
+    status: int, should_retry: str | None, *, retry_lost_answers: bool
+) -> None:
+    policy = RetryPolicy(max_retries=2, retry_lost_answers=retry_lost_answers)
+    headers = {} if should_retry is None else {"x-should-retry": should_retry}
+    refusal = policy.status_refusal(status, headers)
+    # What the docs promise (the server's header first, then statuses that say "not run").
+    documented = should_retry == "true" or (
+        should_retry != "false"
+        and (status in {408, 409, 429, 502, 503} or (retry_lost_answers and status >= 500))
+    )
+    assert (refusal is None) is documented
+    explained = policy.why_not_retried(attempts=1, status=status, headers=headers)
+    # Refused: the refusal is the reason. Allowed yet not retried: only Retry-After can stop it.
+    assert explained == (refusal or NotRetried.WAIT_TOO_LONG)
+    assert policy.why_not_retried(attempts=3, status=status, headers=headers) is None
+    assert RetryPolicy.is_retryable(status) is (status in {408, 409, 429} or status >= 500)
+
+
+@pytest.mark.parametrize("done", [True, False])
+def test_a_stream_ended_early_is_worded_by_the_builder(*, done: bool) -> None:
+    err = be.stream_ended_early(_request(), done=done)
+    assert isinstance(err, be.BasetenStreamError)
+    assert str(err).startswith("The stream from 127.0.0.1 ended before the model finished")
+    assert ("it sent [DONE] and no answer at all." in str(err)) is done
+    assert ("the partial answer was discarded" in str(err)) is not done
+
+
+def test_the_retry_policy_logs_each_decision_once(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="langchain_baseten._limits")
+    assert CHAT.status_refusal(500, {}) is NotRetried.LOST_ANSWER
+    assert CHAT.status_refusal(503, {"x-should-retry": "false"}) is NotRetried.SERVER_SAID_NO
+    assert CHAT.status_refusal(500, {"x-should-retry": "true"}) is None
+    assert CHAT.failure_refusal(httpx2.ReadTimeout("r")) is NotRetried.LOST_ANSWER
+    # Explaining afterwards repeats the decision without logging it again.
+    assert CHAT.why_not_retried(attempts=1, status=500) is NotRetried.LOST_ANSWER
+    assert [r.getMessage() for r in caplog.records] == [
+        "Not retrying HTTP 500: the server may have run the request (retry_lost_answers=False)",
+        "Not retrying HTTP 503: the server answered x-should-retry: false",
+        "HTTP 500 (x-should-retry: true): retried if attempts are left",
+        "Not retrying ReadTimeout: the server may have run the request",
+    ]
+
+
+def test_the_rust_backends_failures_are_worded_by_the_builder() -> None:
+    request = httpx2.Request("POST", f"{URL}/embeddings")
+    capped = str(be.answer_too_large(request, 200, 10))
+    assert capped.startswith("The answer from 127.0.0.1 (HTTP 200) is larger than")
+    assert "reading stopped there" in capped
+    read_whole = str(be.answer_too_large(request, 200, 10, read_whole=99))
+    assert "max_response_bytes=10 (about 99 bytes)" in read_whole
+    assert 'backend="python" stops reading at the cap' in read_whole
+    unreadable = be.unreadable_answer(request)
+    assert isinstance(unreadable, BasetenResponseError)
+    assert "max_retries=0, so it was not asked for again" in str(unreadable)
 
 
 # ---------------------------------------------------------------------- LangChain middleware

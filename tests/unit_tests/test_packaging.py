@@ -1,4 +1,8 @@
-"""Package metadata: the version never goes below the published 0.2.x; every import is declared."""
+"""Package metadata and structure.
+
+The version never goes below the published 0.2.x; every import is declared;
+the package's modules import each other without a circle.
+"""
 
 from __future__ import annotations
 
@@ -93,3 +97,83 @@ def test_baseten_facts_are_spelled_only_in_the_facts_module() -> None:
             if isinstance(node, ast.Constant) and node.value in facts:
                 spelled.append(f"{path.name}:{node.lineno}: {node.value!r}")
     assert not spelled, f"read these from langchain_baseten._baseten instead: {spelled}"
+
+
+# ---------------------------------------------------------------------- no import circles
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported_modules(node: ast.AST, modules: set[str]) -> list[str]:
+    """The package's modules one import statement names (``from pkg import mod`` included)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names if alias.name in modules]
+    if isinstance(node, ast.ImportFrom) and node.module in modules and node.level == 0:
+        named = [f"{node.module}.{alias.name}" for alias in node.names]
+        return [name for name in named if name in modules] or [node.module]
+    return []
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """Which modules of the package under ``root`` each module imports.
+
+    Every import statement counts: at module level, under ``TYPE_CHECKING`` and
+    inside functions (an import delayed into a function still ties the modules).
+    The package's own modules only (``langchain_baseten/*.py``), not subpackages.
+    """
+    paths = {_module_name(path, root): path for path in sorted(root.glob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found = {m for node in ast.walk(tree) for m in _imported_modules(node, set(paths))}
+        graph[name] = found - {name}
+    return graph
+
+
+def import_circles(graph: dict[str, set[str]]) -> set[frozenset[str]]:
+    """The groups of modules that import each other, directly or through others."""
+    reaches = {name: _reachable(graph, name) for name in graph}
+    return {
+        frozenset({name, *(other for other in reaches[name] if name in reaches[other])})
+        for name in graph
+        if name in reaches[name]
+    }
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = list(graph[start])
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(graph.get(name, ()))
+    return seen
+
+
+def test_the_package_has_no_import_circles() -> None:
+    circles = import_circles(import_graph(PACKAGE))
+    assert circles == set(), (
+        "these modules import each other (directly or through others, function-level and "
+        f"TYPE_CHECKING imports included): {sorted(map(sorted, circles))}; "
+        "move what both need to a module below them"
+    )
+
+
+def test_the_circle_check_sees_every_kind_of_import(tmp_path: Path) -> None:
+    root = tmp_path / "pkg"
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    (root / "a.py").write_text("from pkg import b\n")
+    (root / "b.py").write_text("def f():\n    from pkg.c import x\n")
+    (root / "c.py").write_text("if TYPE_CHECKING:\n    import pkg.a\n")
+    (root / "d.py").write_text("from pkg.a import y\n")
+    graph = import_graph(root)
+    assert graph["pkg.a"] == {"pkg.b"}
+    assert graph["pkg.d"] == {"pkg.a"}
+    assert import_circles(graph) == {frozenset({"pkg.a", "pkg.b", "pkg.c"})}
+    # The real package's delayed imports are seen too.
+    assert "langchain_baseten._streaming" in import_graph(PACKAGE)["langchain_baseten._transport"]

@@ -110,6 +110,30 @@ def test_openai_asks_should_retry_about_an_error_status() -> None:
     assert len(seen) == 1
 
 
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [
+        (408, {}),
+        (409, {}),
+        (429, {}),
+        (500, {}),
+        (503, {}),
+        (504, {}),
+        (400, {"x-should-retry": "true"}),
+    ],
+)
+def test_openai_declines_a_retry_the_policy_allows_only_for_a_long_retry_after(
+    status: int, headers: dict[str, str]
+) -> None:
+    # _client.py asks the SDK only when RetryPolicy allows a retry; an error whose
+    # retries were left then says the SDK declined for the server's Retry-After.
+    client = openai.OpenAI(api_key=KEY, base_url=BASE)
+    for retry_after, retried in [(None, True), ("1", True), ("3600", False)]:
+        sent = dict(headers, **({"retry-after": retry_after} if retry_after else {}))
+        response = httpx2.Response(status, headers=sent, request=httpx2.Request("POST", BASE))
+        assert client._should_retry(response) is retried, (status, retry_after)
+
+
 def test_an_sdk_error_raised_by_send_request_ends_the_retry_loop() -> None:
     # _client.py raises openai.APITimeoutError / APIConnectionError from _send_request
     # for an answer lost after sending: the SDK must pass it on, not retry it.
