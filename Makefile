@@ -15,7 +15,7 @@ $(UV):
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 .venv/.synced: $(UV) uv.lock pyproject.toml
-	$(UV) sync --locked --no-python-downloads --all-groups
+	$(UV) sync --locked --no-python-downloads --all-groups --extra examples
 	touch $@
 
 ## help: list every target with a line on what it does (what bare `make` prints)

@@ -4,7 +4,7 @@
   if set). Needs only ``langchain-baseten`` installed: nothing here imports vcrpy or
   the repository's ``tests`` package in this mode.
 * no key: the example replays ``cassettes/examples/<name>.yaml`` (needs vcrpy:
-  ``pip install "/path/to/langchain-baseten[test]"``, and a checkout for the
+  ``pip install "/path/to/langchain-baseten[examples]"``, and a checkout for the
   cassettes) and every answer it prints is marked as replayed, with where it was
   recorded; a request that was not recorded fails instead of reaching the network.
 * ``BASETEN_RECORD=1`` with a key: re-records the cassette from live Baseten.
@@ -63,8 +63,9 @@ def _dev_imports() -> None:
         import vcr  # noqa: F401
     except ImportError:
         sys.exit(
-            "Replaying recorded HTTP needs vcrpy: pip install '/path/to/langchain-baseten[test]'"
-            " (or pip install vcrpy). Or set BASETEN_API_KEY to call Baseten for real."
+            "Replaying recorded HTTP needs vcrpy: pip install"
+            " '/path/to/langchain-baseten[examples]' (or pip install vcrpy)."
+            " Or set BASETEN_API_KEY to call Baseten for real."
         )
 
 
