@@ -8,7 +8,7 @@ RUN := $(UV) run --locked --no-python-downloads
 export UV_PYTHON_DOWNLOADS := never
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-highest test-lowest test-resolutions integration_test record record-local examples lint format type bench check wheel-check ray-example clean
+.PHONY: help demo test test-slow test-all test-highest test-lowest test-resolutions integration_test record record-local examples lint format type bench check wheel-check ray-example clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -29,13 +29,23 @@ help:
 demo: .venv/.synced
 	$(RUN) python examples/quickstart.py
 
-## test: the offline suite (unit, local-server end to end, cassette replay, standard suites)
+## test: the fast offline suite (unit, local-server end to end, cassette replay, standard
+## suites): everything but the tests marked `slow`, which test-slow runs
 test: .venv/.synced
+	$(RUN) pytest tests/unit_tests -m "not slow" $(PYTEST_ARGS)
+
+## test-slow: the offline tests `make test` leaves out, marked `slow` (fuzzing, load and
+## isolation, subprocess runs of the examples and snippets, the ported suites); CI runs both
+test-slow: .venv/.synced
+	$(RUN) pytest tests/unit_tests -m slow $(PYTEST_ARGS)
+
+## test-all: test and test-slow in one pytest run (every offline test)
+test-all: .venv/.synced
 	$(RUN) pytest tests/unit_tests $(PYTEST_ARGS)
 
-## test-highest, test-lowest: the unit suite at the newest / the lowest direct versions that
-## pyproject.toml's ranges allow, each in its own environment built from nothing
-## (.venv-highest/, .venv-lowest/; .ci/resolve.py says how).
+## test-highest, test-lowest: the whole unit suite (fast and slow) at the newest / the lowest
+## direct versions that pyproject.toml's ranges allow, each in its own environment built from
+## nothing (.venv-highest/, .venv-lowest/; .ci/resolve.py says how).
 test-highest test-lowest: test-%: $(UV)
 	$(PYTHON) .ci/resolve.py $*
 	.venv-$*/bin/python -m pytest tests/unit_tests $(PYTEST_ARGS)
@@ -107,7 +117,7 @@ bench: .venv/.synced
 	$(RUN) python bench/run.py $(BENCH_ARGS)
 	$(RUN) python bench/embeddings.py $(BENCH_ARGS)
 
-## check: lint, type and test
+## check: lint, type and test (the fast suite)
 check: lint type test
 
 ## clean: remove every environment and cache the targets built

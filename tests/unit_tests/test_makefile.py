@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,46 @@ def test_every_declared_target_is_listed_with_a_description(args: list[str]) -> 
     assert not missing, f"make help does not list: {sorted(missing)}"
     assert "test" in described
     assert "help" in described
+
+
+def _pytest_command(target: str) -> str:
+    """The pytest line ``make -n <target>`` would run."""
+    lines = [line for line in _listed(["-n", target]).splitlines() if " pytest " in line]
+    assert len(lines) == 1, f"make -n {target}: {lines}"
+    return lines[0]
+
+
+def test_make_test_and_make_test_slow_split_the_unit_suite_by_the_slow_marker() -> None:
+    fast = _pytest_command("test")
+    slow = _pytest_command("test-slow")
+    everything = _pytest_command("test-all")
+    assert 'pytest tests/unit_tests -m "not slow"' in fast
+    assert "pytest tests/unit_tests -m slow" in slow
+    assert "pytest tests/unit_tests" in everything
+    assert " -m " not in everything
+
+
+def test_ci_runs_the_fast_and_the_slow_suite() -> None:
+    steps = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert "make test" in steps
+    assert "make test-slow" in steps
+    assert "make test-resolutions" in steps
+
+
+def test_the_suite_prints_no_benchmark_table_and_ends_with_its_summary_line() -> None:
+    # langchain-tests' test_init_time uses pytest-benchmark; addopts' --benchmark-disable
+    # runs its body once, untimed, so no table follows the tests (timings live in bench/).
+    node = "tests/unit_tests/test_standard.py::TestChatBasetenStandard::test_init_time"
+    done = subprocess.run(  # noqa: S603 - fixed arguments, our own test
+        [sys.executable, "-m", "pytest", node, "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert not re.search(r"^-+ benchmark: ", done.stdout, flags=re.MULTILINE), done.stdout
+    assert "Name (time in" not in done.stdout
+    last = done.stdout.rstrip().splitlines()[-1]
+    assert re.fullmatch(r"=+ 1 passed in [0-9.]+s(?: \([0-9:]+\))? =+", last), last
