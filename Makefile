@@ -34,8 +34,9 @@ demo: .venv/.synced
 test: .venv/.synced
 	$(RUN) pytest tests/unit_tests -m "not slow" $(PYTEST_ARGS)
 
-## test-slow: the offline tests `make test` leaves out, marked `slow` (fuzzing, load and
-## isolation, subprocess runs of the examples and snippets, the ported suites); CI runs both
+## test-slow: the offline tests `make test` leaves out, marked `slow`: faults and fuzzing,
+## deadlines and retries, load, forks and races, echoed secrets, fresh-interpreter and
+## example runs (a third of the tests, two thirds of the time); CI runs both
 test-slow: .venv/.synced
 	$(RUN) pytest tests/unit_tests -m slow $(PYTEST_ARGS)
 

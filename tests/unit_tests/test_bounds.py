@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 #: Each test on the local server runs with the package's pools and with a user's own
 #: classic httpx clients (the client_kind fixture, conftest.py; a user's httpx2 clients
 #: take the pools' code path, which test_chat_e2e, test_embeddings and test_rerank run).
-pytestmark = pytest.mark.each_client_kind("pools", "httpx")
+# Slow (`make test-slow`, not `make test`): servers dripping bytes until deadlines pass, lost
+# answers and retries.
+pytestmark = [pytest.mark.each_client_kind("pools", "httpx"), pytest.mark.slow]
 
 
 #: Generous bound for anything that must not hang.

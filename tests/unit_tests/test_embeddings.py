@@ -567,6 +567,7 @@ def raw_json(payload: Any) -> fb.Reply:
     return fb.raw(200, json.dumps(payload).encode(), headers={"x-baseten-request-id": "req-bad"})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("payload", "fragment"),
     [

@@ -368,6 +368,7 @@ sys.stdout.write(repr(vectors[2][:4]) + "\\n" + emb.endpoint.base_url)
 """
 
 
+@pytest.mark.slow
 def test_a_pickled_model_behaves_the_same_in_another_process(
     fake_baseten: fb.FakeBaseten,
 ) -> None:

@@ -49,6 +49,7 @@ def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("BASETEN_", "OPENAI_"))}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_example_replays_without_a_key_and_marks_every_answer_as_replayed(example: Path) -> None:
     result = subprocess.run(  # noqa: S603
@@ -71,6 +72,7 @@ def test_example_replays_without_a_key_and_marks_every_answer_as_replayed(exampl
     assert all(line.endswith("(replaying: nothing is sent there)") for line in endpoints)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_example_runs_live_with_a_key_without_vcr_or_the_tests_package(
     example: Path, fake_baseten: FakeBaseten, tmp_path: Path
@@ -99,6 +101,7 @@ def test_example_runs_live_with_a_key_without_vcr_or_the_tests_package(
     )
 
 
+@pytest.mark.slow
 def test_replaying_without_vcrpy_says_what_to_install(tmp_path: Path) -> None:
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", LIVE_RUNNER, str(EXAMPLES_DIR / "quickstart.py")],

@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 #: Each test on the local server runs with the package's pools and with a user's own
 #: classic httpx clients (the client_kind fixture, conftest.py; a user's httpx2 clients
 #: take the pools' code path, which test_chat_e2e, test_embeddings and test_rerank run).
-pytestmark = pytest.mark.each_client_kind("pools", "httpx")
+# Slow (`make test-slow`, not `make test`): fault injection over real HTTP in every call style
+# and client kind, and hypothesis fuzzing.
+pytestmark = [pytest.mark.each_client_kind("pools", "httpx"), pytest.mark.slow]
 
 
 #: Generous upper bound for anything that must not hang (waits here are <= 0.5 s each).

@@ -140,6 +140,7 @@ async def test_the_package_leaves_the_users_classic_clients_open(
     assert emb.embed_query("y") == fb.float32(fb.fake_vector("y"))
 
 
+@pytest.mark.slow
 def test_the_package_runs_without_classic_httpx() -> None:
     """Classic httpx is optional: with it blocked, a model still answers."""
     code = (

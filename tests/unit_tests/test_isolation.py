@@ -32,6 +32,10 @@ from langchain_baseten import testing as fb
 from tests.local_models import KEY, chat_model, embeddings_model
 from tests.polling import wait_for
 
+# Slow (`make test-slow`, not `make test`): forked workers, tenants filling pools, event loops
+# shut down.
+pytestmark = pytest.mark.slow
+
 WORKERS = 4
 CALLS = 5
 #: Generous bound for anything that must not hang.

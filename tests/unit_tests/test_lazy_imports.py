@@ -10,8 +10,13 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 import langchain_baseten
 from langchain_baseten import _errors as errors
+
+# Slow (`make test-slow`, not `make test`): each check a fresh interpreter.
+pytestmark = pytest.mark.slow
 
 
 def _run(code: str) -> object:

@@ -18,6 +18,7 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Self
 
 import httpx2
+import pytest
 from langchain_core.callbacks import UsageMetadataCallbackHandler, get_usage_metadata_callback
 
 from langchain_baseten import ChatBaseten
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from langchain_core.messages import AIMessageChunk
+
+# Slow (`make test-slow`, not `make test`): hundreds of concurrent streams.
+pytestmark = pytest.mark.slow
 
 ASYNC_CALLERS = 200
 THREADS = 8

@@ -146,6 +146,7 @@ def test_instances_do_not_share_profile_objects() -> None:
     assert fresh["max_input_tokens"] == 128072
 
 
+@pytest.mark.slow
 def test_data_is_read_once_and_not_at_import() -> None:
     code = (
         "import langchain_baseten\n"

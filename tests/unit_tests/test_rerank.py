@@ -242,6 +242,7 @@ def test_raw_scores_and_truncate_are_sent_when_set(
     assert body["truncate"] is True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize(
     ("answer", "problem"),
@@ -442,6 +443,7 @@ def test_classify_batches_and_keeps_order(fake_baseten: fb.FakeBaseten, style: s
     assert sorted(len(r.json()["inputs"]) for r in fake_baseten.requests) == [2, 4, 4]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize(
     ("answer", "problem"),

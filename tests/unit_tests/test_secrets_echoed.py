@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 #: Each test on the local server runs with the package's pools and with a user's own
 #: classic httpx clients (the client_kind fixture, conftest.py): their errors and
 #: requests pass through the package's httpx2 wrapper, never chained as classic ones.
-pytestmark = pytest.mark.each_client_kind("pools", "httpx")
+# Slow (`make test-slow`, not `make test`): every class x call style x echoing server, on both
+# embeddings backends.
+pytestmark = [pytest.mark.each_client_kind("pools", "httpx"), pytest.mark.slow]
 
 HEADER_KEY = "xk-HDR-qzv-0987654321"
 AUTH_TOKEN = "tok-AUTH-wq-5555566666"

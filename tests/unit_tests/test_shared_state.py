@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
     from langchain_baseten._routing import Endpoint
 
+# Slow (`make test-slow`, not `make test`): races, forks and many tenants on the shared pools.
+pytestmark = pytest.mark.slow
+
 
 def _settings(server: fb.FakeBaseten, **overrides: Any) -> dict[str, Any]:
     """What :func:`tests.local_models.chat_model` passes, for another class."""
