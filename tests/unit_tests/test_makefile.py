@@ -79,6 +79,7 @@ def test_ci_runs_the_fast_and_the_slow_suite() -> None:
     assert "make test-resolutions" in steps
 
 
+@pytest.mark.slow  # a fresh pytest process: seconds
 def test_the_suite_prints_no_benchmark_table_and_ends_with_its_summary_line() -> None:
     # langchain-tests' test_init_time uses pytest-benchmark; addopts' --benchmark-disable
     # runs its body once, untimed, so no table follows the tests (timings live in bench/).
