@@ -64,7 +64,7 @@ echo "wheel check: adding the examples extra, replaying every example from the c
 timeout 600 "$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$wheel[examples]" \
     >"$work/pip-examples.log" 2>&1 || { cat "$work/pip-examples.log"; exit 1; }
 for example in "$repo"/examples/[!_]*.py; do
-    env -u BASETEN_API_KEY -u BASETEN_BASE_URL -u BASETEN_RECORD timeout 120 venv/bin/python - \
+    env -u BASETEN_API_KEY -u BASETEN_BASE_URL -u BASETEN_ORIGIN -u BASETEN_RECORD timeout 120 venv/bin/python - \
         "$example" "$work/venv" >"$work/replay.out" <<'PY'
 import runpy, sys
 from pathlib import Path
