@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.documents import Document
 
-from langchain_baseten._embed import Batch, _not_utf8
+from langchain_baseten._batches import Batch, not_utf8
 
 if TYPE_CHECKING:
     from collections.abc import (
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
     from langchain_core.vectorstores import VectorStore
 
-    from langchain_baseten._embed import Progress
+    from langchain_baseten._batches import Progress
 
 __all__ = [
     "DEFAULT_WINDOW_SIZE",
@@ -102,7 +102,7 @@ def _check_text(text: object, position: int) -> str:
             "embedding servers reject them. Filter them out before embedding."
         )
         raise ValueError(msg)
-    if _not_utf8(text):
+    if not_utf8(text):
         msg = (
             f"Cannot embed the text at position {position}: it contains lone surrogates, "
             "which are not valid UTF-8. Re-decode or clean it before embedding."

@@ -39,24 +39,23 @@ and ``proto/tei.proto``):
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx2
 from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import Field, PrivateAttr
 
+from langchain_baseten import _batches
 from langchain_baseten._baseten import REQUEST_ID_HEADER
 from langchain_baseten._connection import IdempotentConnection
 from langchain_baseten._routing import BasetenRoutingError, Endpoint
 from langchain_baseten._transport import response_error
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Sequence
+    from collections.abc import Sequence
 
     from langchain_core.callbacks import Callbacks
 
@@ -79,8 +78,6 @@ DEFAULT_MAX_CONCURRENCY = 8
 #: Texts one call may send in total (a guard against reranking a whole corpus by mistake).
 DEFAULT_MAX_TEXTS = 10_000
 
-_T = TypeVar("_T")
-
 
 @dataclass(frozen=True, slots=True)
 class RerankResult:
@@ -101,63 +98,6 @@ class ClassLabel:
 def _sync_root(endpoint: Endpoint) -> str:
     """The deployment's sync root: ``.../sync/v1`` -> ``.../sync``; ``base_url`` minus ``/v1``."""
     return endpoint.base_url.removesuffix("/v1")
-
-
-def _batches(texts: Sequence[str], size: int) -> list[list[str]]:
-    return [list(texts[start : start + size]) for start in range(0, len(texts), size)]
-
-
-def _run_batches(
-    work: Callable[[list[str]], _T], batches: list[list[str]], max_concurrency: int
-) -> list[_T]:
-    """Run ``work`` on each batch, at most ``max_concurrency`` at once; results in order."""
-    if len(batches) <= 1 or max_concurrency == 1:
-        return [work(batch) for batch in batches]
-    workers = min(max_concurrency, len(batches))
-    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="baseten-rerank")
-    try:
-        futures = [executor.submit(work, batch) for batch in batches]
-        return [future.result() for future in futures]
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-
-
-async def _arun_batches(
-    work: Callable[[list[str]], Awaitable[_T]], batches: list[list[str]], max_concurrency: int
-) -> list[_T]:
-    """Async twin of :func:`_run_batches` (a semaphore bounds the tasks in flight)."""
-    if len(batches) <= 1:
-        return [await work(batch) for batch in batches]
-    semaphore = asyncio.Semaphore(max_concurrency)
-
-    async def run(batch: list[str]) -> _T:
-        async with semaphore:
-            return await work(batch)
-
-    tasks = [asyncio.ensure_future(run(batch)) for batch in batches]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
-
-
-def _check_texts(texts: Sequence[str], what: str, limit: int) -> None:
-    if isinstance(texts, str):
-        msg = f"{what} must be a list of strings, not one string."
-        raise TypeError(msg)
-    bad = [index for index, text in enumerate(texts) if not isinstance(text, str)]
-    if bad:
-        msg = f"Every item of {what} must be a string; items at positions {bad[:10]} are not."
-        raise TypeError(msg)
-    if len(texts) > limit:
-        msg = (
-            f"{len(texts):,} {what} in one call is more than max_texts={limit:,}. Rerank a "
-            "shortlist (the top hits of a retriever), or raise max_texts= if you mean it."
-        )
-        raise ValueError(msg)
 
 
 class _BeiModel(IdempotentConnection):
@@ -207,6 +147,10 @@ class _BeiModel(IdempotentConnection):
         msg = f"The {path} response {problem}{where}."
         request = httpx2.Request("POST", self.sync_url + path)
         return response_error(msg, request, body=response.data)
+
+    def _check_texts(self, texts: Sequence[str]) -> None:
+        _batches.check_strings(texts, "texts must be a list of strings, not one string.")
+        _batches.check_count(texts, self.max_texts)
 
     def _options(self) -> dict[str, Any]:
         return {} if self.truncate is None else {"truncate": self.truncate}
@@ -399,7 +343,7 @@ class BasetenRerank(_BeiModel, BaseDocumentCompressor):
         if not isinstance(query, str) or not query.strip():
             msg = f"The query must be a non-empty string, got {str(query)[:50]!r}."
             raise ValueError(msg)
-        _check_texts(texts, "texts", self.max_texts)
+        self._check_texts(texts)
 
     # ------------------------------------------------------------------ public API
 
@@ -420,11 +364,10 @@ class BasetenRerank(_BeiModel, BaseDocumentCompressor):
         """
         with self._scrubbed_errors():
             self._check(query, texts)
-            batches = _batches(texts, self.batch_size)
-            scored = _run_batches(
-                lambda b: self._score_batch(query, b), batches, self.max_concurrency
-            )
-            return _ranked([score for batch in scored for score in batch])
+            batches = _batches.plan_batches(texts, self.batch_size)
+            runner = _batches.BatchRunner(self.max_concurrency, "rerank")
+            scores = runner.run_sync(batches, lambda b: self._score_batch(query, b.texts))
+            return _ranked(scores)
 
     async def arerank(self, query: str, texts: Sequence[str]) -> list[RerankResult]:
         """Async twin of :meth:`rerank`.
@@ -438,11 +381,10 @@ class BasetenRerank(_BeiModel, BaseDocumentCompressor):
         """
         with self._scrubbed_errors():
             self._check(query, texts)
-            batches = _batches(texts, self.batch_size)
-            scored = await _arun_batches(
-                lambda b: self._ascore_batch(query, b), batches, self.max_concurrency
-            )
-            return _ranked([score for batch in scored for score in batch])
+            batches = _batches.plan_batches(texts, self.batch_size)
+            runner = _batches.BatchRunner(self.max_concurrency, "rerank")
+            scores = await runner.run_async(batches, lambda b: self._ascore_batch(query, b.texts))
+            return _ranked(scores)
 
     def _keep(self, documents: Sequence[Document], ranked: list[RerankResult]) -> list[Document]:
         kept = ranked if self.top_n is None else ranked[: self.top_n]
@@ -563,10 +505,10 @@ class BasetenClassifier(_BeiModel):
             openai.APIError: When a request fails (Baseten's message, request id).
         """
         with self._scrubbed_errors():
-            _check_texts(texts, "texts", self.max_texts)
-            batches = _batches(texts, self.batch_size)
-            results = _run_batches(self._classify_batch, batches, self.max_concurrency)
-            return [labels for batch in results for labels in batch]
+            self._check_texts(texts)
+            batches = _batches.plan_batches(texts, self.batch_size)
+            runner = _batches.BatchRunner(self.max_concurrency, "classify")
+            return runner.run_sync(batches, lambda b: self._classify_batch(b.texts))
 
     async def aclassify(self, texts: Sequence[str]) -> list[list[ClassLabel]]:
         """Async twin of :meth:`classify`.
@@ -578,10 +520,10 @@ class BasetenClassifier(_BeiModel):
             For each text, its labels, highest score first.
         """
         with self._scrubbed_errors():
-            _check_texts(texts, "texts", self.max_texts)
-            batches = _batches(texts, self.batch_size)
-            results = await _arun_batches(self._aclassify_batch, batches, self.max_concurrency)
-            return [labels for batch in results for labels in batch]
+            self._check_texts(texts)
+            batches = _batches.plan_batches(texts, self.batch_size)
+            runner = _batches.BatchRunner(self.max_concurrency, "classify")
+            return await runner.run_async(batches, lambda b: self._aclassify_batch(b.texts))
 
 
 def _class_labels(prediction: Any) -> list[ClassLabel] | None:

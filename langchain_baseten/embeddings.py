@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.exceptions import ContextOverflowError
 from pydantic import AliasChoices, Field, field_validator
 
-from langchain_baseten import _corpus, _embed
+from langchain_baseten import _batches, _corpus, _embed
 from langchain_baseten._baseten import REQUEST_ID_HEADER, is_baseten_host
 from langchain_baseten._connection import IdempotentConnection
 from langchain_baseten._embed import (
@@ -25,7 +25,6 @@ from langchain_baseten._embed import (
     DEFAULT_MAX_CONCURRENCY,
     MAX_CONCURRENCY_LIMIT,
     BadVectorsError,
-    Batch,
 )
 from langchain_baseten._forksafe import ForkSafeLock
 from langchain_baseten._gc_pause import GC_PAUSE
@@ -44,8 +43,8 @@ if TYPE_CHECKING:
 
     import openai
 
+    from langchain_baseten._batches import Batch, Progress
     from langchain_baseten._corpus import EmbeddedBatch
-    from langchain_baseten._embed import Progress
     from langchain_baseten._embed_rust import RustPoster
     from langchain_baseten._transport import JsonResponse
 
@@ -54,6 +53,7 @@ __all__ = ["BasetenEmbeddings", "PerformanceClientWarning"]
 log = logging.getLogger(__name__)
 
 _EMBEDDINGS_PATH = "/embeddings"
+_ONE_STRING = "embed_documents takes a list of strings, not one string; use embed_query."
 
 EncodingFormat = Literal["base64", "float"]
 Backend = Literal["auto", "python", "performance-client"]
@@ -502,10 +502,14 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
         return vectors
 
     def _plan(self, texts: list[str]) -> tuple[list[Batch], Progress | None]:
-        _embed.check_texts(texts)
-        batches = _embed.plan_batches(texts, self.batch_size, self.max_chars_per_request)
+        _batches.check_strings(texts, _ONE_STRING)
+        _batches.check_embeddable(texts)
+        batches = _batches.plan_batches(texts, self.batch_size, self.max_chars_per_request)
         show = self.show_progress_bar and len(batches) > 1
         return batches, _progress_bar(len(texts)) if show else None
+
+    def _runner(self, progress: Progress | None) -> _batches.BatchRunner:
+        return _batches.BatchRunner(self.max_concurrency, "embed", "Embeddings", progress)
 
     # ------------------------------------------------------------------ Embeddings API
 
@@ -540,13 +544,11 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
                 rust = self._rust_poster(self.endpoint)
                 if rust is not None and len(batches) > 1:
                     # Requests that release the GIL: tasks on one loop, not a thread each.
-                    vectors = _embed.run_async_in_thread(
-                        batches, self._async_batch_sender(rust), self.max_concurrency, progress
+                    vectors = self._runner(progress).run_async_in_thread(
+                        batches, self._async_batch_sender(rust)
                     )
                 else:
-                    vectors = _embed.run_sync(
-                        batches, self._batch_sender(rust), self.max_concurrency, progress
-                    )
+                    vectors = self._runner(progress).run_sync(batches, self._batch_sender(rust))
             finally:
                 if progress is not None:
                     progress.close()  # type: ignore[attr-defined]
@@ -590,8 +592,8 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
         with GC_PAUSE:  # as in _embed_documents; other tasks' cycles are collected after
             try:
                 rust = self._rust_poster(self.endpoint)
-                vectors = await _embed.run_async(
-                    batches, self._async_batch_sender(rust), self.max_concurrency, progress
+                vectors = await self._runner(progress).run_async(
+                    batches, self._async_batch_sender(rust)
                 )
             finally:
                 if progress is not None:

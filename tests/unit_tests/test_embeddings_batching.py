@@ -17,7 +17,7 @@ import openai
 import pytest
 from langchain_core.exceptions import ContextOverflowError
 
-from langchain_baseten import BasetenEmbeddings, BasetenResponseError
+from langchain_baseten import BasetenEmbeddings, BasetenResponseError, _batches
 from langchain_baseten import _embed as embed_path
 from langchain_baseten import embeddings as embeddings_module
 from langchain_baseten import testing as fb
@@ -139,7 +139,7 @@ def test_explicit_float_never_asks_for_base64(fake_baseten: fb.FakeBaseten) -> N
 
 def test_plan_batches_by_count_and_characters() -> None:
     texts = ["a" * 3, "b" * 3, "c" * 3, "d" * 9, "e" * 20, "f", "g"]
-    batches = embed_path.plan_batches(texts, batch_size=3, max_chars=10)
+    batches = _batches.plan_batches(texts, batch_size=3, max_chars=10)
     assert [b.texts for b in batches] == [
         ["aaa", "bbb", "ccc"],  # 3 texts: the count bound
         ["d" * 9],  # 9 + 20 > 10
@@ -152,7 +152,7 @@ def test_plan_batches_by_count_and_characters() -> None:
         (2, 4, 5),
         (3, 5, 7),
     ]
-    assert embed_path.plan_batches([], 3, 10) == []
+    assert _batches.plan_batches([], 3, 10) == []
     assert batches[0].describe(4) == "batch 1 of 4 (inputs 0 to 2)"
     assert batches[1].describe(4) == "batch 2 of 4 (input 3)"
 
@@ -371,14 +371,14 @@ def test_ctrl_c_starts_no_batch_on_the_loop_thread_before_it_sees_the_cancellati
     first = threading.Event()
     interrupted = threading.Event()
 
-    async def embed(batch: embed_path.Batch) -> list[list[float]]:
+    async def embed(batch: _batches.Batch) -> list[list[float]]:
         started.append(batch.number)
         first.set()
         interrupted.wait(5)  # blocks the loop: the cancellation cannot run yet
         time.sleep(0.05)  # noqa: ASYNC251 - blocks the loop on purpose, as a busy one would
         return [[0.0]]
 
-    batches = [embed_path.Batch(number, number, [f"t{number}"]) for number in range(5)]
+    batches = [_batches.Batch(number, number, [f"t{number}"]) for number in range(5)]
     main = threading.get_ident()
 
     def press_ctrl_c() -> None:
@@ -389,7 +389,7 @@ def test_ctrl_c_starts_no_batch_on_the_loop_thread_before_it_sees_the_cancellati
     presser.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            embed_path.run_async_in_thread(batches, embed, 1)
+            _batches.BatchRunner(1, "embed").run_async_in_thread(batches, embed)
     finally:
         interrupted.set()
         presser.join(5)

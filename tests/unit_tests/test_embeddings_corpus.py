@@ -30,7 +30,7 @@ from tests.polling import wait_for
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-    from langchain_baseten._embed import Batch
+    from langchain_baseten._batches import Batch
 
 
 @pytest.fixture(autouse=True)

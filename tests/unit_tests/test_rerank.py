@@ -199,7 +199,7 @@ def test_texts_must_be_a_list_of_strings(fake_baseten: fb.FakeBaseten) -> None:
     reranker = rerank_model(fake_baseten)
     with pytest.raises(TypeError, match="not one string"):
         reranker.rerank(QUERY, "one text")
-    with pytest.raises(TypeError, match=r"positions \[1\]"):
+    with pytest.raises(TypeError, match=r"Every input must be a string; items at positions 1 are"):
         reranker.rerank(QUERY, ["a", 2])  # type: ignore[list-item]
     assert fake_baseten.requests == []
 
