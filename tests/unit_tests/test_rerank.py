@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.usefixtures("no_baseten_env"), pytest.mark.each_client_kind]
 
 STYLES = ["sync", "async"]
+HOLD_SECONDS = 10  # bound on how long the server holds a request
 
 DOCS = [
     Document(page_content="Cats purr when they are content.", metadata={"source": "a"}, id="d0"),
@@ -407,6 +409,34 @@ def test_a_failed_batch_fails_the_call(fake_baseten: fb.FakeBaseten, style: str)
     reranker = rerank_model(fake_baseten, batch_size=2, max_concurrency=1)
     with pytest.raises(openai.InternalServerError):
         rerank(reranker, style, ["a", "b", "c", "d"])
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_failed_batch_stops_the_call_without_waiting_for_batches_in_flight(
+    fake_baseten: fb.FakeBaseten, style: str
+) -> None:
+    # Two batches in flight: one held by the server, one refused. The call raises the
+    # refusal while the other is still held, and starts neither of the last two batches.
+    holding = fb.Holding(HOLD_SECONDS)
+    answered = threading.Event()
+    rendered = fb.rerank()
+
+    def answer(exchange: fb.Exchange) -> None:
+        answered.set()
+        rendered.render(exchange)
+
+    held = holding.reply(fb.Reply(answer, "a rerank answer, noted"))
+    fake_baseten.enqueue(held, fb.error(400), fb.rerank(), fb.rerank())
+    reranker = rerank_model(fake_baseten, batch_size=1, max_concurrency=2)
+    try:
+        with pytest.raises(openai.BadRequestError):
+            rerank(reranker, style, ["a", "b", "c", "d"])
+        returned_while_held = not answered.is_set()
+    finally:
+        holding.release.set()
+    assert returned_while_held
+    assert holding.wait_for(1)
+    assert len(fake_baseten.requests) == 2
 
 
 # ---------------------------------------------------------------- classification
