@@ -4,11 +4,11 @@
 ``baseten-performance-client`` (Rust: reqwest and tokio behind pyo3). It sends
 each batch's request with the GIL released, so while one request is on the
 wire Python threads decode other batches' vectors; it parses the JSON answer
-in Rust too. Only the sending changes: batches are still planned, checked,
-decoded (base64 float32 by default), ordered and reported by
-:mod:`langchain_baseten._embed` and ``BasetenEmbeddings``, exactly as on the
-Python path. One request per batch goes through ``batch_post``; the call's
-concurrency is the Python runner's: tasks on one event loop (for a sync call,
+in Rust too. Only the sending changes: batches are still checked, planned,
+run, ordered and reported by :mod:`langchain_baseten._batches`, and decoded
+(base64 float32 by default) by :mod:`langchain_baseten._embed`, exactly as on
+the Python path. One request per batch goes through ``batch_post``; the call's
+concurrency is the shared runner's: tasks on one event loop (for a sync call,
 a loop in one helper thread), as many as ``max_concurrency``.
 
 Only imported at the first request of a model whose ``backend`` allows it.
