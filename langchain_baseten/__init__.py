@@ -49,9 +49,9 @@ if TYPE_CHECKING:
         BasetenTruncatedOutputError,
         BasetenUnprocessableEntityError,
     )
+    from langchain_baseten._http.pools import aclose_clients, close_clients
     from langchain_baseten._media import ToolContentWarning
     from langchain_baseten._openai_options import StreamChunkTimeoutError
-    from langchain_baseten._pools import aclose_clients, close_clients
     from langchain_baseten._pricing import (
         ModelPrice,
         PriceSpec,
@@ -151,8 +151,8 @@ _SOURCES: dict[str, str] = {
     "ModelInfo": "langchain_baseten._catalog",
     "ModelPrice": "langchain_baseten._pricing",
     "RerankResult": "langchain_baseten._rerank",
-    "aclose_clients": "langchain_baseten._pools",
-    "close_clients": "langchain_baseten._pools",
+    "aclose_clients": "langchain_baseten._http.pools",
+    "close_clients": "langchain_baseten._http.pools",
     "get_baseten_callback": "langchain_baseten._callbacks",
     "register_price": "langchain_baseten._pricing",
 }

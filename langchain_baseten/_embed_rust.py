@@ -69,15 +69,15 @@ from langchain_baseten._errors import (
     unreadable_answer,
 )
 from langchain_baseten._forksafe import ForkSafeLock
-from langchain_baseten._limits import DEFAULT_MAX_RESPONSE_BYTES
-from langchain_baseten._pools import current_share
+from langchain_baseten._http.limits import DEFAULT_MAX_RESPONSE_BYTES
+from langchain_baseten._http.pools import current_share
+from langchain_baseten._http.transport import JsonResponse
 from langchain_baseten._redact import scrub, secret_values
-from langchain_baseten._transport import JsonResponse
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from langchain_baseten._connection import BasetenConnection
+    from langchain_baseten._http.connection import BasetenConnection
     from langchain_baseten._routing import Endpoint
 
 __all__ = ["RustPoster", "poster", "unusable_reason"]

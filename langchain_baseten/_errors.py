@@ -83,7 +83,7 @@ from langchain_baseten._baseten import (
     is_dedicated_host,
     server_name,
 )
-from langchain_baseten._limits import NotRetried, RetryPolicy
+from langchain_baseten._http.limits import NotRetried, RetryPolicy
 from langchain_baseten._redact import scrub
 
 __all__ = [
@@ -250,7 +250,7 @@ class BasetenTruncatedOutputError(OutputParserException):
 class TotalTimeoutError(httpx2.ReadTimeout):
     """The attempt ran past ``timeout`` while the server kept sending (slowly).
 
-    Raised by the openai client subclasses (:mod:`langchain_baseten._client`)
+    Raised by the openai client subclasses (:mod:`langchain_baseten._http.sdk_client`)
     as the transport error it is; :func:`enrich_api_error` words it.
     """
 

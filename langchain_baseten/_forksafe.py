@@ -8,7 +8,7 @@ Every lock the package owns is a :class:`ForkSafeLock`; ``os.register_at_fork``
 gives each a new, free lock in the child. What the locks guard stays as it was:
 the thread that held one was between two bytecodes of a dict or list update,
 so the data is whole, and the caches that hold parent-only objects (pools,
-clients) are replaced in the child by their own modules (``_pools``).
+clients) are replaced in the child by their own modules (``_http.pools``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import AliasChoices, BaseModel
 
-from langchain_baseten._config import map_published_endpoint
+from langchain_baseten._http.settings import map_published_endpoint
 from langchain_baseten._parameters import (
     BASETEN_EXTRA_PARAMS,
     PARAMETER_NAMES,
@@ -76,7 +76,7 @@ def _set_once(values: dict[str, Any], name: str, value: Any, source: str) -> Non
 
 
 def _apply_base_url(values: dict[str, Any], other: str, value: Any) -> None:
-    """``baseten_api_base``/``api_base``: the published package's meaning (see ``_config``)."""
+    """``baseten_api_base``/``api_base``: the published package's meaning (``_http.settings``)."""
     if not isinstance(value, str):
         msg = f"{other} must be a URL string, got {type(value).__name__}."
         raise ValueError(msg)  # noqa: TRY004  # bad input, reported like every other

@@ -4,7 +4,7 @@
 route of a BEI or TEI deployment; ``BasetenClassifier`` calls the ``/predict``
 route of a sequence-classification deployment. Both resolve the endpoint, key,
 client and errors exactly as ``ChatBaseten`` and ``BasetenEmbeddings`` do
-(:mod:`langchain_baseten._config`).
+(:mod:`langchain_baseten._http.settings`).
 
 Where the routes are: BEI and TEI serve ``/rerank`` and ``/predict`` at the
 deployment's sync root, beside the OpenAI-style ``/v1`` routes, so for
@@ -50,9 +50,9 @@ from pydantic import Field, PrivateAttr
 
 from langchain_baseten import _batches
 from langchain_baseten._baseten import REQUEST_ID_HEADER
-from langchain_baseten._connection import IdempotentConnection
+from langchain_baseten._http.connection import IdempotentConnection
+from langchain_baseten._http.transport import response_error
 from langchain_baseten._routing import BasetenRoutingError, Endpoint
-from langchain_baseten._transport import response_error
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from langchain_core.callbacks import Callbacks
 
     from langchain_baseten._errors import BasetenResponseError
-    from langchain_baseten._transport import JsonListResponse, JsonValueResponse
+    from langchain_baseten._http.transport import JsonListResponse, JsonValueResponse
 
 __all__ = ["BasetenClassifier", "BasetenRerank", "ClassLabel", "RerankApi", "RerankResult"]
 

@@ -18,7 +18,7 @@ Pure functions, no I/O. The rules:
   normalises it to its ``/sync/v1`` base.
 * ``base_url=`` replaces all of this: a gateway or a local server (``route``
   does not apply to it).
-* ``BASETEN_ORIGIN`` (read by :mod:`langchain_baseten._config`) keeps all of this
+* ``BASETEN_ORIGIN`` (read by :mod:`langchain_baseten._http.settings`) keeps all of this
   but sends Baseten's URLs to another server (:func:`on_origin`): the local
   Baseten-compatible server of :mod:`langchain_baseten.testing`.
 

@@ -1,6 +1,6 @@
 r"""Server-sent events: bytes in, events out. No I/O, so every case can be fuzzed.
 
-Two pure layers, used by :mod:`langchain_baseten._transport` for every stream:
+Two pure layers, used by :mod:`langchain_baseten._http.transport` for every stream:
 
 * :class:`SSEDecoder` turns the bytes of a ``text/event-stream`` body, in pieces
   of any size, into :class:`ServerSentEvent` objects, as the WHATWG rules for
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-from langchain_baseten._limits import DEFAULT_MAX_EVENT_BYTES
+from langchain_baseten._http.limits import DEFAULT_MAX_EVENT_BYTES
 
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",

@@ -1,7 +1,7 @@
 """Chat streams: events read from the body, LangChain chunks built, the end judged.
 
 What one streamed chat request does after the openai client has sent it
-(:meth:`langchain_baseten._transport.Transport.stream` opens the response):
+(:meth:`langchain_baseten._http.transport.Transport.stream` opens the response):
 
 * :class:`EventStream` / :class:`AsyncEventStream` read the raw body with the
   pure decoder of :mod:`langchain_baseten._sse`, yield each JSON event, stop at
@@ -24,7 +24,7 @@ connection or a total deadline passed mid-stream, an error event with the
 server's own words, bytes that are not well-formed events; their messages are
 written by :mod:`langchain_baseten._errors`. Errors before the answer (HTTP
 statuses, connecting, unsendable bodies) are the request variant, in
-:mod:`langchain_baseten._transport`.
+:mod:`langchain_baseten._http.transport`.
 
 Speed: a plain text delta (the vast majority of chunks) is built without
 pydantic validation, as ``model_construct`` would, into objects identical to

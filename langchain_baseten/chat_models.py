@@ -39,8 +39,13 @@ from langchain_baseten._baseten import (
     PROVIDER,
 )
 from langchain_baseten._catalog import ModelInfo, parse_models, remember
-from langchain_baseten._config import API_KEY_ENV, EnvEndpoint, secret_header_paths
-from langchain_baseten._connection import CONNECTION_FIELDS, CONNECTION_NAMES, BasetenConnection
+from langchain_baseten._http.connection import (
+    CONNECTION_FIELDS,
+    CONNECTION_NAMES,
+    BasetenConnection,
+)
+from langchain_baseten._http.settings import API_KEY_ENV, EnvEndpoint, secret_header_paths
+from langchain_baseten._http.transport import Transport
 from langchain_baseten._kwargs import CallKwargs, collect_init_kwargs, split_call_kwargs
 from langchain_baseten._messages import message_from_wire, messages_to_wire
 from langchain_baseten._openai_options import (
@@ -81,7 +86,6 @@ from langchain_baseten._structured_output import (
     tool_name,
 )
 from langchain_baseten._tools import ToolChoice, format_tools, tool_choice_to_wire
-from langchain_baseten._transport import Transport
 from langchain_baseten._usage import combine_token_usage
 from langchain_baseten._version import __version__
 

@@ -18,7 +18,6 @@ from pydantic import AliasChoices, Field, field_validator
 
 from langchain_baseten import _batches, _corpus, _embed
 from langchain_baseten._baseten import REQUEST_ID_HEADER, is_baseten_host
-from langchain_baseten._connection import IdempotentConnection
 from langchain_baseten._embed import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_CHARS_PER_REQUEST,
@@ -28,8 +27,9 @@ from langchain_baseten._embed import (
 )
 from langchain_baseten._forksafe import ForkSafeLock
 from langchain_baseten._gc_pause import GC_PAUSE
+from langchain_baseten._http.connection import IdempotentConnection
+from langchain_baseten._http.transport import response_error
 from langchain_baseten._routing import BasetenRoutingError, Endpoint
-from langchain_baseten._transport import response_error
 
 if TYPE_CHECKING:
     from collections.abc import (
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from langchain_baseten._batches import Batch, Progress
     from langchain_baseten._corpus import EmbeddedBatch
     from langchain_baseten._embed_rust import RustPoster
-    from langchain_baseten._transport import JsonResponse
+    from langchain_baseten._http.transport import JsonResponse
 
 __all__ = ["BasetenEmbeddings", "PerformanceClientWarning"]
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from langchain_baseten.testing._defaults import DEFAULT_MODEL
 
 if TYPE_CHECKING:
+    import threading
     from collections.abc import Callable
-
-    from langchain_baseten.testing._server import FakeBaseten, _Handler
+    from http.server import BaseHTTPRequestHandler
 
 
 #: Upper bound for any scripted sleep (``stall``, ``stream(stall_after=...)``).
@@ -58,11 +58,28 @@ class Dropped(Exception):  # noqa: N818 - a control-flow signal, not an error
     """Raised inside a handler to close the connection abruptly."""
 
 
+class ServerState(Protocol):
+    """What an exchange reads of the server that received it (``FakeBaseten`` has it).
+
+    A protocol, so that this module does not import the server module, which imports it.
+    """
+
+    closing: threading.Event
+
+    def prompt_cache(self, key: str, prompt_tokens: int) -> int:
+        """Remember this session's prompt; return how much of it the last one covered."""
+        ...
+
+
 class Exchange:
     """One request and the means to answer it (used by :class:`Reply` renderers)."""
 
     def __init__(
-        self, handler: _Handler, request: RecordedRequest, request_id: str, server: FakeBaseten
+        self,
+        handler: BaseHTTPRequestHandler,
+        request: RecordedRequest,
+        request_id: str,
+        server: ServerState,
     ) -> None:
         self.handler = handler
         self.request = request

@@ -89,7 +89,7 @@ async def test_a_slow_drip_that_finishes_in_time_is_answered(
 HEADER_DRIP_SECONDS = 30.0
 
 
-# The deadline bounds dripped headers through the package's pools (_sockets.py); a
+# The deadline bounds dripped headers through the package's pools (_http/sockets.py); a
 # user's own client, httpx2's or classic, bounds them by its per-read timeouts only
 # (README, "timeout"): the package's pools only.
 @pytest.mark.each_client_kind("pools")

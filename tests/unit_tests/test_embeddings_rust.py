@@ -45,7 +45,7 @@ from langchain_baseten import (
 from langchain_baseten import _embed_rust as rust
 from langchain_baseten import embeddings as embeddings_module
 from langchain_baseten import testing as fb
-from langchain_baseten._limits import DEFAULT_MAX_RESPONSE_BYTES
+from langchain_baseten._http.limits import DEFAULT_MAX_RESPONSE_BYTES
 from tests.local_models import DEDICATED_PATH, KEY, embeddings_model, http_library
 
 PATH = DEDICATED_PATH
@@ -712,4 +712,4 @@ def test_the_rust_backend_does_not_import_the_model_module() -> None:
         for alias in node.names
     }
     assert "langchain_baseten.embeddings" not in imported
-    assert "langchain_baseten._connection" in imported
+    assert "langchain_baseten._http.connection" in imported

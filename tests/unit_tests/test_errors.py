@@ -34,7 +34,7 @@ from langchain_baseten import BasetenEmbeddings, BasetenResponseError, ChatBaset
 from langchain_baseten import _errors as be
 from langchain_baseten import testing as fb
 from langchain_baseten._errors import MalformedResponseError
-from langchain_baseten._limits import NotRetried, RetryPolicy
+from langchain_baseten._http.limits import NotRetried, RetryPolicy
 from tests.call_styles import STYLES, answer
 from tests.local_models import KEY, chat_model
 from tests.recording import redirect_baseten_to
@@ -530,7 +530,7 @@ def test_a_stream_ended_early_is_worded_by_the_builder(*, done: bool) -> None:
 
 
 def test_the_retry_policy_logs_each_decision_once(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="langchain_baseten._limits")
+    caplog.set_level(logging.DEBUG, logger="langchain_baseten._http.limits")
     assert CHAT.status_refusal(500, {}) is NotRetried.LOST_ANSWER
     assert CHAT.status_refusal(503, {"x-should-retry": "false"}) is NotRetried.SERVER_SAID_NO
     assert CHAT.status_refusal(500, {"x-should-retry": "true"}) is None

@@ -18,8 +18,8 @@ from langchain_core.runnables.configurable import RunnableConfigurableFields
 from pydantic import SecretStr
 
 from langchain_baseten import BasetenEmbeddings, ChatBaseten
-from langchain_baseten._config import EnvEndpoint, FieldsKey
-from langchain_baseten._connection import CONNECTION_FIELDS, BasetenConnection
+from langchain_baseten._http.connection import CONNECTION_FIELDS, BasetenConnection
+from langchain_baseten._http.settings import EnvEndpoint, FieldsKey
 from tests.local_models import KEY
 from tests.recording import redirect_baseten_to
 

@@ -27,8 +27,9 @@ import openai
 import pytest
 
 import langchain_baseten
-from langchain_baseten import ChatBaseten, _pools
+from langchain_baseten import ChatBaseten
 from langchain_baseten import testing as fb
+from langchain_baseten._http import pools
 from tests.local_models import KEY, chat_model, embeddings_model
 from tests.polling import wait_for
 
@@ -170,7 +171,7 @@ async def test_forking_inside_a_running_loop_leaves_nothing_for_the_child_to_fin
 ) -> None:
     llm = chat_model(fake_baseten)
     assert (await llm.ainvoke("parent")).text == "echo: parent"  # this loop now has pools
-    entry = _pools.current_share().loops[id(asyncio.get_running_loop())]
+    entry = pools.current_share().loops[id(asyncio.get_running_loop())]
     closer = entry._closer
     assert isinstance(closer, types.AsyncGeneratorType)  # an async generator's frame is read
     pid = os.fork()
@@ -182,7 +183,7 @@ async def test_forking_inside_a_running_loop_leaves_nothing_for_the_child_to_fin
             closed = closer.ag_frame is None
             unraisable: list[object] = []
             sys.unraisablehook = unraisable.append
-            _pools._inherited.clear()  # what interpreter exit does to the parent's objects
+            pools._inherited.clear()  # what interpreter exit does to the parent's objects
             gc.collect()
             code = 0 if closed and unraisable == [] else 3
         finally:
@@ -319,7 +320,7 @@ def test_a_loop_closed_without_shutdown_is_forgotten_without_warnings(
 
 
 def test_the_lru_cache_keeps_the_most_recently_used_items() -> None:
-    from langchain_baseten._cache import LruCache
+    from langchain_baseten._http.shared_maps import LruCache
 
     cache: LruCache[str, int] = LruCache(2)
     made: list[str] = []

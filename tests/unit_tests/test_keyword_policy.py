@@ -18,7 +18,7 @@ from langchain_core.load import dumpd, dumps, load
 from pydantic import AliasChoices, BaseModel, SecretStr, ValidationError
 
 from langchain_baseten import BasetenEmbeddings, BasetenRerank, ChatBaseten
-from langchain_baseten._connection import CONNECTION_FIELDS, CONNECTION_NAMES
+from langchain_baseten._http.connection import CONNECTION_FIELDS, CONNECTION_NAMES
 from langchain_baseten._parameters import PARAMETERS, RENAMED, SAMPLING_FIELDS, Param
 from tests.local_models import KEY, chat_model
 from tests.recording import redirect_baseten_to

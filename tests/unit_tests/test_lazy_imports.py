@@ -32,7 +32,7 @@ def test_importing_the_chat_model_does_not_import_openai() -> None:
         "import json, sys\n"
         "from langchain_baseten import ChatBaseten\n"
         "print(json.dumps({m: m in sys.modules for m in\n"
-        "    ('openai', 'langchain_baseten._errors', 'langchain_baseten._client',\n"
+        "    ('openai', 'langchain_baseten._errors', 'langchain_baseten._http.sdk_client',\n"
         "     'langchain_baseten.embeddings', 'langchain_baseten._rerank',\n"
         "     'langchain_baseten.testing', 'http.server')}))"
     )
@@ -41,7 +41,7 @@ def test_importing_the_chat_model_does_not_import_openai() -> None:
         "http.server": False,
         "openai": False,
         "langchain_baseten._errors": False,
-        "langchain_baseten._client": False,
+        "langchain_baseten._http.sdk_client": False,
         "langchain_baseten.embeddings": False,
         "langchain_baseten._rerank": False,
     }

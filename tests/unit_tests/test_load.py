@@ -38,7 +38,7 @@ pytestmark = pytest.mark.slow
 ASYNC_CALLERS = 200
 THREADS = 8
 STREAMS_PER_THREAD = 10
-#: Idle connections a pool keeps (_pools.MAX_KEEPALIVE).
+#: Idle connections a pool keeps (pools.MAX_KEEPALIVE).
 KEEPALIVE = 100
 DEADLINE = 60.0  # only a hang gets near this
 

@@ -122,9 +122,9 @@ def import_graph(root: Path) -> dict[str, set[str]]:
 
     Every import statement counts: at module level, under ``TYPE_CHECKING`` and
     inside functions (an import delayed into a function still ties the modules).
-    The package's own modules only (``langchain_baseten/*.py``), not subpackages.
+    Every module of the package, its subpackages' too (``langchain_baseten/**/*.py``).
     """
-    paths = {_module_name(path, root): path for path in sorted(root.glob("*.py"))}
+    paths = {_module_name(path, root): path for path in sorted(root.rglob("*.py"))}
     graph: dict[str, set[str]] = {}
     for name, path in paths.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -171,9 +171,19 @@ def test_the_circle_check_sees_every_kind_of_import(tmp_path: Path) -> None:
     (root / "b.py").write_text("def f():\n    from pkg.c import x\n")
     (root / "c.py").write_text("if TYPE_CHECKING:\n    import pkg.a\n")
     (root / "d.py").write_text("from pkg.a import y\n")
+    (root / "sub").mkdir()
+    (root / "sub" / "__init__.py").write_text("")
+    (root / "sub" / "e.py").write_text("from pkg.sub import f\n")
+    (root / "sub" / "f.py").write_text("if TYPE_CHECKING:\n    from pkg.sub.e import z\n")
     graph = import_graph(root)
     assert graph["pkg.a"] == {"pkg.b"}
     assert graph["pkg.d"] == {"pkg.a"}
-    assert import_circles(graph) == {frozenset({"pkg.a", "pkg.b", "pkg.c"})}
+    assert graph["pkg.sub.e"] == {"pkg.sub.f"}
+    assert import_circles(graph) == {
+        frozenset({"pkg.a", "pkg.b", "pkg.c"}),
+        frozenset({"pkg.sub.e", "pkg.sub.f"}),  # subpackages are walked too
+    }
     # The real package's delayed imports are seen too.
-    assert "langchain_baseten._streaming" in import_graph(PACKAGE)["langchain_baseten._transport"]
+    graph = import_graph(PACKAGE)
+    assert "langchain_baseten._streaming" in graph["langchain_baseten._http.transport"]
+    assert "langchain_baseten._http.sockets" in graph["langchain_baseten._http.pools"]

@@ -28,9 +28,10 @@ import pytest
 from pydantic import SecretStr
 
 import langchain_baseten
-from langchain_baseten import ChatBaseten, _config, _pools
+from langchain_baseten import ChatBaseten
 from langchain_baseten import testing as fb
 from langchain_baseten._forksafe import live_locks
+from langchain_baseten._http import pools, settings
 from tests.local_models import CHAT_MODEL, KEY, chat_model, embeddings_model
 from tests.polling import wait_for
 
@@ -231,7 +232,7 @@ class _Holder:
         self.thread = threading.Thread(target=self._hold)
 
     def _hold(self) -> None:
-        with _config._SHARED._lock:  # what a thread deriving a new model holds
+        with settings._SHARED._lock:  # what a thread deriving a new model holds
             self.entered.set()
             self.release.wait(HANG)
 
@@ -345,7 +346,7 @@ def test_dropped_tenant_models_leave_at_most_a_few_warm_pools_open(
     for n in range(TENANTS):
         assert chat_model(fake_baseten, api_key=_tenant_key(n)).invoke("hi").text == "echo: hi"
     gc.collect()
-    assert _open_client_sockets(fake_baseten) <= _pools.RECENT_POOLS
+    assert _open_client_sockets(fake_baseten) <= pools.RECENT_POOLS
 
 
 @needs_proc
@@ -395,7 +396,7 @@ async def test_dropped_tenant_models_close_their_async_sockets_on_a_running_loop
     gc.collect()
     await asyncio.sleep(0.05)  # the closing of collected pools runs on this loop
     assert await asyncio.to_thread(
-        wait_for, lambda: _open_client_sockets(fake_baseten) <= _pools.RECENT_POOLS, 5
+        wait_for, lambda: _open_client_sockets(fake_baseten) <= pools.RECENT_POOLS, 5
     )
 
 

@@ -1,4 +1,4 @@
-"""The pools' connections: the async idle probe (``_sockets``) and leftover bytes (``_reuse``).
+"""The pools' connections: the async idle probe (``_http.sockets``) and leftover bytes (``_http.pool_reuse``).
 
 httpcore2 asks every idle connection of an async pool whether the server has
 closed it, each time a request enters or leaves the pool. These tests check
@@ -20,8 +20,8 @@ import httpcore2
 import httpx2
 import pytest
 
-from langchain_baseten import _pools, _reuse, _sockets
 from langchain_baseten import testing as fb
+from langchain_baseten._http import pool_reuse, pools, sockets
 from tests.local_models import KEY, chat_model
 from tests.polling import wait_for
 
@@ -29,36 +29,36 @@ from tests.polling import wait_for
 def test_is_readable_is_false_while_nothing_waits_and_true_for_data_or_a_close() -> None:
     ours, peer = socket.socketpair()
     with ours, peer:
-        assert _sockets.is_readable(ours) is False
+        assert sockets.is_readable(ours) is False
         peer.sendall(b"x")
-        assert wait_for(lambda: _sockets.is_readable(ours), 2)
+        assert wait_for(lambda: sockets.is_readable(ours), 2)
         assert ours.recv(1) == b"x"
-        assert _sockets.is_readable(ours) is False
+        assert sockets.is_readable(ours) is False
         peer.close()  # the server hung up: the next read returns b""
-        assert wait_for(lambda: _sockets.is_readable(ours), 2)
-    assert _sockets.is_readable(ours) is True  # closed here: no descriptor any more
-    assert _sockets.is_readable(None) is True
+        assert wait_for(lambda: sockets.is_readable(ours), 2)
+    assert sockets.is_readable(ours) is True  # closed here: no descriptor any more
+    assert sockets.is_readable(None) is True
 
 
 async def test_the_package_async_pools_probe_through_the_wrapper() -> None:
-    key = _pools.PoolKey.for_url("http://127.0.0.1:9/v1", KEY, 10)
+    key = pools.PoolKey.for_url("http://127.0.0.1:9/v1", KEY, 10)
     loop = weakref.ref(asyncio.get_running_loop())
-    client = _pools._new_async_pool(key, _pools.current_share().ssl_context(), loop)
+    client = pools._new_async_pool(key, pools.current_share().ssl_context(), loop)
     transport = client._transport
     assert isinstance(transport, httpx2.AsyncHTTPTransport)
     backend = transport._pool._network_backend
     # A newer httpx2/httpcore2 that moved these would fail here, not silently slow down.
-    assert isinstance(backend, _sockets.ProbedBackend)
-    assert _sockets.install(transport) is True  # installing twice keeps one wrapper
+    assert isinstance(backend, sockets.ProbedBackend)
+    assert sockets.install(transport) is True  # installing twice keeps one wrapper
     assert transport._pool._network_backend is backend
 
 
 def test_a_proxy_transport_is_left_as_it_is() -> None:
     transport = httpx2.AsyncHTTPTransport(proxy="http://127.0.0.1:9")
     before = transport._pool
-    assert _sockets.install(transport) is False
+    assert sockets.install(transport) is False
     assert transport._pool is before
-    assert not isinstance(getattr(before, "_network_backend", None), _sockets.ProbedBackend)
+    assert not isinstance(getattr(before, "_network_backend", None), sockets.ProbedBackend)
 
 
 class _CountingStream(httpcore2.AsyncNetworkStream):
@@ -85,7 +85,7 @@ async def test_probes_look_the_socket_up_once_and_other_questions_pass_through()
     ours, peer = socket.socketpair()
     with ours, peer:
         inner = _CountingStream(ours)
-        stream = await _sockets.ProbedBackend(_CountingBackend(inner)).connect_tcp("h", 1)
+        stream = await sockets.ProbedBackend(_CountingBackend(inner)).connect_tcp("h", 1)
         answers = [stream.get_extra_info("is_readable") for _ in range(50)]
         assert answers == [False] * 50
         assert stream.get_extra_info("socket") is ours
@@ -150,9 +150,9 @@ async def test_bytes_after_an_answer_never_become_the_next_calls_answer(
 def test_pools_of_another_shape_keep_their_connections() -> None:
     transport = httpx2.HTTPTransport(proxy="http://127.0.0.1:9")
     before = transport._pool.create_connection
-    assert _reuse.install(transport) is False
+    assert pool_reuse.install(transport) is False
     assert transport._pool.create_connection == before
     plain = httpx2.HTTPTransport()
-    assert _reuse.install(plain) is True
-    assert _reuse.install(plain) is True  # installing twice wraps once
+    assert pool_reuse.install(plain) is True
+    assert pool_reuse.install(plain) is True  # installing twice wraps once
     assert getattr(plain._pool.create_connection, "checks_leftovers", False)

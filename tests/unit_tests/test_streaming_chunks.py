@@ -21,9 +21,9 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs.chat_generation import merge_chat_generation_chunks
 
 from langchain_baseten import _streaming
+from langchain_baseten._http.transport import ClientSettings
 from langchain_baseten._sse import SSEError, json_loads, loads
 from langchain_baseten._streaming import StreamParser
-from langchain_baseten._transport import ClientSettings
 
 if TYPE_CHECKING:
     from langchain_core.outputs import ChatGenerationChunk

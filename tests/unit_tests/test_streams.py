@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from langchain_baseten import BasetenResponseError
 from langchain_baseten import testing as fb
-from langchain_baseten._transport import ClientSettings, Transport
+from langchain_baseten._http.transport import ClientSettings, Transport
 from tests.call_styles import STREAM_STYLES, answer
 from tests.local_models import KEY, chat_model
 

@@ -23,10 +23,10 @@ import httpx2
 import openai
 import pytest
 
-from langchain_baseten import _pools, _reuse, _sockets
 from langchain_baseten import testing as fb
-from langchain_baseten._client import AsyncBasetenOpenAI, BasetenOpenAI
-from langchain_baseten._transport import ClientSettings, _without_openai_env
+from langchain_baseten._http import pool_reuse, pools, sockets
+from langchain_baseten._http.sdk_client import AsyncBasetenOpenAI, BasetenOpenAI
+from langchain_baseten._http.transport import ClientSettings, _without_openai_env
 from tests.local_models import KEY
 
 if TYPE_CHECKING:
@@ -60,11 +60,11 @@ def _retry_now(status: int) -> httpx2.Response:
     return httpx2.Response(status, json={"error": "busy"}, headers={"retry-after-ms": "1"})
 
 
-# ---------------------------------------------------------------------- openai: _client.py
+# ---------------------------------------------------------------------- openai: _http/sdk_client.py
 
 
 def test_openai_send_request_is_the_seam_of_one_attempt() -> None:
-    # _client.py overrides SyncAPIClient._send_request / AsyncAPIClient._send_request:
+    # _http/sdk_client.py overrides SyncAPIClient._send_request / AsyncAPIClient._send_request:
     # the SDK's retry loop must call it once per attempt with (request, stream=...).
     assert _keyword_names(openai.OpenAI._send_request) == ["self", "request", "stream"]
     assert _keyword_names(openai.AsyncOpenAI._send_request) == ["self", "request", "stream"]
@@ -91,7 +91,7 @@ def test_openai_send_request_is_the_seam_of_one_attempt() -> None:
 
 
 def test_openai_asks_should_retry_about_an_error_status() -> None:
-    # _client.py overrides _should_retry(response) to refuse retries the SDK would make.
+    # _http/sdk_client.py overrides _should_retry(response) to refuse retries the SDK would make.
     assert _keyword_names(openai.OpenAI._should_retry) == ["self", "response"]
     asked: list[int] = []
 
@@ -125,7 +125,7 @@ def test_openai_asks_should_retry_about_an_error_status() -> None:
 def test_openai_declines_a_retry_the_policy_allows_only_for_a_long_retry_after(
     status: int, headers: dict[str, str]
 ) -> None:
-    # _client.py asks the SDK only when RetryPolicy allows a retry; an error whose
+    # _http/sdk_client.py asks the SDK only when RetryPolicy allows a retry; an error whose
     # retries were left then says the SDK declined for the server's Retry-After.
     client = openai.OpenAI(api_key=KEY, base_url=BASE)
     for retry_after, retried in [(None, True), ("1", True), ("3600", False)]:
@@ -135,7 +135,7 @@ def test_openai_declines_a_retry_the_policy_allows_only_for_a_long_retry_after(
 
 
 def test_an_sdk_error_raised_by_send_request_ends_the_retry_loop() -> None:
-    # _client.py raises openai.APITimeoutError / APIConnectionError from _send_request
+    # _http/sdk_client.py raises openai.APITimeoutError / APIConnectionError from _send_request
     # for an answer lost after sending: the SDK must pass it on, not retry it.
     calls: list[httpx2.Request] = []
 
@@ -156,8 +156,8 @@ def test_an_sdk_error_raised_by_send_request_ends_the_retry_loop() -> None:
 
 
 def test_openai_hands_back_the_unread_response_for_cast_to_response() -> None:
-    # _transport.py posts with cast_to=httpx2.Response (stream=True for streams) and
-    # reads the body itself; _client.py sends every attempt with stream=True.
+    # _http/transport.py posts with cast_to=httpx2.Response (stream=True for streams) and
+    # reads the body itself; _http/sdk_client.py sends every attempt with stream=True.
     transport, _ = _answers(httpx2.Response(200, content=b"data: 1\n\n"))
     client = openai.OpenAI(
         api_key=KEY, base_url=BASE, http_client=httpx2.Client(transport=transport)
@@ -171,7 +171,7 @@ def test_openai_hands_back_the_unread_response_for_cast_to_response() -> None:
 def test_openai_environment_headers_live_in_two_private_attributes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # _transport._without_openai_env resets client._custom_headers and
+    # transport._without_openai_env resets client._custom_headers and
     # client._ambient_authorizations, where the SDK keeps OPENAI_CUSTOM_HEADERS.
     monkeypatch.setenv("OPENAI_CUSTOM_HEADERS", "Authorization: Bearer sk-env\nX-Corp: corp")
     transport, seen = _answers(httpx2.Response(200, json={}))
@@ -191,7 +191,7 @@ def test_openai_environment_headers_live_in_two_private_attributes(
     assert "x-corp" not in request.headers
 
 
-# ---------------------------------------------------------------------- httpx2: _client.py
+# ---------------------------------------------------------------------- httpx2: _http/sdk_client.py
 
 
 def _unread_ab(_: httpx2.Request) -> httpx2.Response:
@@ -225,7 +225,7 @@ class _AsyncWrapped(httpx2.AsyncByteStream):
 
 
 def test_a_response_reads_through_a_stream_put_in_its_place() -> None:
-    # _client.py replaces response.stream with its deadline-checking wrapper.
+    # _http/sdk_client.py replaces response.stream with its deadline-checking wrapper.
     with httpx2.Client(transport=httpx2.MockTransport(_unread_ab)) as client:
         with client.stream("GET", BASE) as response:
             wrapped = _Wrapped(response.stream)
@@ -245,7 +245,7 @@ async def test_an_async_response_reads_through_a_stream_put_in_its_place() -> No
 
 
 def test_a_body_read_in_pieces_is_stored_in_response_content() -> None:
-    # _client._CappedBody reads the decoded pieces itself (to stop at the cap) and
+    # sdk_client._CappedBody reads the decoded pieces itself (to stop at the cap) and
     # stores them where Response.read() would: response._content.
     response = httpx2.Response(200, stream=httpx2.ByteStream(b'{"a": 1}'))
     pieces = list(response.iter_bytes())
@@ -258,7 +258,7 @@ def test_a_body_read_in_pieces_is_stored_in_response_content() -> None:
 def test_httpcore2_reads_the_timeout_extension_at_every_body_read(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    # _client._limit_reads lowers request.extensions["timeout"]["read"] once the
+    # sdk_client._limit_reads lowers request.extensions["timeout"]["read"] once the
     # headers are in: httpcore2 must read it again for each read of the body.
     fake_baseten.enqueue(fb.drip(5.0, interval=1.0))
     with (
@@ -272,32 +272,32 @@ def test_httpcore2_reads_the_timeout_extension_at_every_body_read(
             response.read()
 
 
-# ---------------------------------------------------------------------- httpcore2: _sockets.py
+# ---------------------------------------------------------------------- httpcore2: _http/sockets.py
 
 
 async def test_transports_keep_their_pool_and_network_backend_where_sockets_looks() -> None:
-    # _sockets.install reaches transport._pool._network_backend (httpx2 has no
+    # sockets.install reaches transport._pool._network_backend (httpx2 has no
     # parameter for it); install() quietly does nothing when they move, so fail here.
     sync_transport = httpx2.HTTPTransport()
     assert type(sync_transport._pool) is httpcore2.ConnectionPool
     assert isinstance(sync_transport._pool._network_backend, httpcore2.NetworkBackend)
-    assert _sockets.install(sync_transport) is True
-    assert isinstance(sync_transport._pool._network_backend, _sockets.DeadlineBackend)
+    assert sockets.install(sync_transport) is True
+    assert isinstance(sync_transport._pool._network_backend, sockets.DeadlineBackend)
     async_transport = httpx2.AsyncHTTPTransport()
     assert type(async_transport._pool) is httpcore2.AsyncConnectionPool
     assert isinstance(async_transport._pool._network_backend, httpcore2.AsyncNetworkBackend)
-    assert _sockets.install(async_transport) is True
-    assert isinstance(async_transport._pool._network_backend, _sockets.ProbedBackend)
-    key = _pools.PoolKey.for_url(BASE, KEY, 10)
+    assert sockets.install(async_transport) is True
+    assert isinstance(async_transport._pool._network_backend, sockets.ProbedBackend)
+    key = pools.PoolKey.for_url(BASE, KEY, 10)
     loop = weakref.ref(asyncio.get_running_loop())
-    pool = _pools._new_async_pool(key, _pools.current_share().ssl_context(), loop)
+    pool = pools._new_async_pool(key, pools.current_share().ssl_context(), loop)
     assert isinstance(pool._transport, httpx2.AsyncHTTPTransport)
-    assert isinstance(pool._transport._pool._network_backend, _sockets.ProbedBackend)
+    assert isinstance(pool._transport._pool._network_backend, sockets.ProbedBackend)
     await pool.aclose()
 
 
 def test_pools_make_connections_through_create_connection(fake_baseten: fb.FakeBaseten) -> None:
-    # _reuse.install wraps pool.create_connection(origin) and turns the plain
+    # pool_reuse.install wraps pool.create_connection(origin) and turns the plain
     # HTTPConnection it returns into one that expires with leftover bytes.
     transport = httpx2.HTTPTransport()
     pool = transport._pool
@@ -310,19 +310,19 @@ def test_pools_make_connections_through_create_connection(fake_baseten: fb.FakeB
         return connection
 
     pool.create_connection = recording  # type: ignore[method-assign]
-    assert _reuse.install(transport) is True
+    assert pool_reuse.install(transport) is True
     with httpx2.Client(transport=transport) as client:
         url = fake_baseten.url("/v1/models")
         assert client.get(url, headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
     assert len(made) == 1
     assert isinstance(made[0], httpcore2.HTTPConnection)
-    assert type(made[0]).__name__ == "_Connection"  # the class _reuse gives it
+    assert type(made[0]).__name__ == "_Connection"  # the class pool_reuse gives it
 
 
 def test_an_http11_connection_keeps_h11_state_with_its_trailing_data(
     fake_baseten: fb.FakeBaseten,
 ) -> None:
-    # _reuse.has_leftover_bytes reads connection._connection._h11_state.trailing_data
+    # pool_reuse.has_leftover_bytes reads connection._connection._h11_state.trailing_data
     # (h11's received bytes that belong to no answer) of an idle connection.
     transport = httpx2.HTTPTransport()
     with httpx2.Client(transport=transport) as client:
@@ -334,16 +334,16 @@ def test_an_http11_connection_keeps_h11_state_with_its_trailing_data(
         http11: Any = connection._connection  # type: ignore[attr-defined]
         data, closed = http11._h11_state.trailing_data
         assert (data, closed) == (b"", False)
-        assert _reuse.has_leftover_bytes(connection) is False
+        assert pool_reuse.has_leftover_bytes(connection) is False
 
 
 @pytest.mark.parametrize(
     ("upstream", "ours"),
     [
-        (httpcore2.AsyncNetworkBackend, _sockets.ProbedBackend),
-        (httpcore2.AsyncNetworkStream, _sockets._ProbedStream),
-        (httpcore2.NetworkBackend, _sockets.DeadlineBackend),
-        (httpcore2.NetworkStream, _sockets._DeadlineStream),
+        (httpcore2.AsyncNetworkBackend, sockets.ProbedBackend),
+        (httpcore2.AsyncNetworkStream, sockets._ProbedStream),
+        (httpcore2.NetworkBackend, sockets.DeadlineBackend),
+        (httpcore2.NetworkStream, sockets._DeadlineStream),
     ],
 )
 def test_the_network_interfaces_sockets_wraps_have_the_same_methods(
@@ -360,22 +360,22 @@ def test_the_network_interfaces_sockets_wraps_have_the_same_methods(
 
 async def test_httpcore2_asks_idle_connections_is_readable(fake_baseten: fb.FakeBaseten) -> None:
     # The pool decides whether an idle connection is still usable by asking its stream
-    # get_extra_info("is_readable"); _sockets answers that from the socket its stream
+    # get_extra_info("is_readable"); sockets answers that from the socket its stream
     # hands out for get_extra_info("socket"), looked up once per connection.
     asked: list[str] = []
-    sockets: list[Any] = []
+    polled: list[Any] = []
 
-    class Recording(_sockets._ProbedStream):
+    class Recording(sockets._ProbedStream):
         def get_extra_info(self, info: str) -> Any:
             asked.append(info)
             return super().get_extra_info(info)
 
-    class Backend(_sockets.ProbedBackend):
+    class Backend(sockets.ProbedBackend):
         async def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore2.AsyncNetworkStream:
             stream = await super().connect_tcp(*args, **kwargs)
-            assert isinstance(stream, _sockets._ProbedStream)
+            assert isinstance(stream, sockets._ProbedStream)
             recording = Recording(stream._inner)
-            sockets.append(recording._socket)
+            polled.append(recording._socket)
             return recording
 
     transport = httpx2.AsyncHTTPTransport()
@@ -389,13 +389,13 @@ async def test_httpcore2_asks_idle_connections_is_readable(fake_baseten: fb.Fake
             )
             assert response.status_code == 200
     assert "is_readable" in asked
-    assert len(sockets) == 1
+    assert len(polled) == 1
     # asyncio's TransportSocket, or a socket.socket: what is_readable() polls by fileno().
-    assert isinstance(sockets[0].fileno(), int)
+    assert isinstance(polled[0].fileno(), int)
 
 
 def test_the_package_clients_are_the_sdk_clients() -> None:
-    # _client.py subclasses openai.OpenAI / AsyncOpenAI; both must still build with
+    # _http/sdk_client.py subclasses openai.OpenAI / AsyncOpenAI; both must still build with
     # only the SDK's own keyword arguments plus limits.
     transport, _ = _answers()
     sync = BasetenOpenAI(api_key=KEY, base_url=BASE, http_client=httpx2.Client(transport=transport))

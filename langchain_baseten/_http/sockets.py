@@ -1,7 +1,7 @@
 """The network streams of the package's pools: the attempt's deadline, a cheap idle probe.
 
 **The total deadline, headers included.** ``timeout`` bounds a whole attempt
-(see :mod:`langchain_baseten._client`), but httpcore2 bounds each network read
+(see :mod:`langchain_baseten._http.sdk_client`), but httpcore2 bounds each network read
 on its own: a server that drips a header byte every 0.4 s never lets one read
 wait ``timeout`` and held a ``timeout=2`` call for as long as it liked. The
 client sets :data:`current_attempt` while it sends a request and waits for

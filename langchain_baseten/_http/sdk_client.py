@@ -15,7 +15,7 @@ Two seams of the SDK's base client are overridden; the rest (auth, backoff,
   was not run are retried by default.
 
 Which failures are retried is decided by
-:class:`~langchain_baseten._limits.RetryPolicy` (both seams ask it); the
+:class:`~langchain_baseten._http.limits.RetryPolicy` (both seams ask it); the
 messages of the errors raised here are written by :mod:`langchain_baseten._errors`.
 """
 
@@ -29,8 +29,8 @@ import httpx2
 import openai
 
 from langchain_baseten._errors import TotalTimeoutError, answer_too_large, connection_error
-from langchain_baseten._limits import RequestLimits
-from langchain_baseten._sockets import Attempt, current_attempt
+from langchain_baseten._http.limits import RequestLimits
+from langchain_baseten._http.sockets import Attempt, current_attempt
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -101,7 +101,7 @@ def _raise_transport_error(
 
     A read timeout at the attempt's deadline after part of the answer came (a
     server dripping its headers) is the total ``timeout`` running out: the
-    pool's reads wait at most until the deadline (see ``_sockets``). One with
+    pool's reads wait at most until the deadline (see ``_http.sockets``). One with
     nothing received is the server's silence, reported as the SDK does.
     """
     failure: httpx2.TransportError = err

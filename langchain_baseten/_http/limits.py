@@ -2,7 +2,7 @@
 
 Imports no other module of the package and no SDK: the model classes' field
 defaults read it (importing a model class imports no HTTP client code), the
-openai client subclasses enforce it (:mod:`langchain_baseten._client`), and
+openai client subclasses enforce it (:mod:`langchain_baseten._http.sdk_client`), and
 the error messages explain its decisions (:mod:`langchain_baseten._errors`).
 
 :class:`RetryPolicy` is the one owner of which failed attempts are sent again

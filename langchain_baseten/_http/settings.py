@@ -1,7 +1,7 @@
 """Endpoint, key and transport from a model's fields: one code path for every class.
 
 Every model class accepts the same connection arguments, declared once in
-:class:`langchain_baseten._connection.BasetenConnection`, and interprets them
+:class:`langchain_baseten._http.connection.BasetenConnection`, and interprets them
 identically.
 
 Fields are inputs: nothing here writes a derived value back into a field. The
@@ -33,7 +33,8 @@ from langchain_baseten._baseten import (
     is_model_id,
     strip_prefix,
 )
-from langchain_baseten._cache import WeakCache
+from langchain_baseten._http.shared_maps import WeakCache
+from langchain_baseten._http.transport import ClientSettings, Transport
 from langchain_baseten._parameters import is_secret_header
 from langchain_baseten._routing import (
     BasetenRoutingError,
@@ -43,7 +44,6 @@ from langchain_baseten._routing import (
     on_origin,
     resolve_endpoint,
 )
-from langchain_baseten._transport import ClientSettings, Transport
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping

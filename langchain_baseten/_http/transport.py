@@ -16,7 +16,7 @@ keeps the text of error events, bounds one event's size, and reads a finished
 stream to the end of its body so the connection goes back to the pool.
 
 Clients are built lazily, on the first request, and shared (see
-:mod:`langchain_baseten._pools`): one ``openai.OpenAI`` / ``openai.AsyncOpenAI``
+:mod:`langchain_baseten._http.pools`): one ``openai.OpenAI`` / ``openai.AsyncOpenAI``
 per distinct :class:`ClientSettings` (the API key is part of the settings, so a
 key can never reach another instance's request), on one connection pool per
 endpoint and key, per process (fork-safe) and per event loop.
@@ -38,14 +38,14 @@ import httpx2
 import pydantic
 
 from langchain_baseten._baseten import server_name
-from langchain_baseten._limits import (
+from langchain_baseten._http.limits import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
     RequestLimits,
     RetryPolicy,
 )
-from langchain_baseten._pools import (
+from langchain_baseten._http.pools import (
     LoopShare,
     PoolKey,
     ProcessShare,
@@ -212,8 +212,8 @@ def _without_openai_env(client: _ClientT, settings: ClientSettings) -> _ClientT:
 def _new_sync_client(settings: ClientSettings, http_client: Any) -> openai.OpenAI:
     # The openai SDK is imported with the first client (the first request), not with
     # this module: building a model builds its transport, and imports no SDK.
-    from langchain_baseten._client import BasetenOpenAI  # noqa: PLC0415
-    from langchain_baseten._httpx_classic import as_httpx2_client  # noqa: PLC0415
+    from langchain_baseten._http.httpx_classic import as_httpx2_client  # noqa: PLC0415
+    from langchain_baseten._http.sdk_client import BasetenOpenAI  # noqa: PLC0415
 
     client = BasetenOpenAI(
         http_client=as_httpx2_client(http_client),
@@ -224,8 +224,8 @@ def _new_sync_client(settings: ClientSettings, http_client: Any) -> openai.OpenA
 
 
 def _new_async_client(settings: ClientSettings, http_client: Any) -> openai.AsyncOpenAI:
-    from langchain_baseten._client import AsyncBasetenOpenAI  # noqa: PLC0415 - see above
-    from langchain_baseten._httpx_classic import as_httpx2_async_client  # noqa: PLC0415
+    from langchain_baseten._http.httpx_classic import as_httpx2_async_client  # noqa: PLC0415
+    from langchain_baseten._http.sdk_client import AsyncBasetenOpenAI  # noqa: PLC0415 - see above
 
     client = AsyncBasetenOpenAI(
         http_client=as_httpx2_async_client(http_client),
@@ -418,7 +418,7 @@ class Transport:
     Args:
         settings: Connection settings (base URL, key, timeout, retries, headers).
         http_client: A user-supplied ``httpx2.Client`` or classic ``httpx.Client``
-            (see :mod:`langchain_baseten._httpx_classic`); replaces the shared pool.
+            (see :mod:`langchain_baseten._http.httpx_classic`); replaces the shared pool.
         http_async_client: A user-supplied ``httpx2.AsyncClient`` or classic
             ``httpx.AsyncClient``; likewise.
         max_event_bytes: The largest single stream event accepted (see

@@ -44,8 +44,8 @@ from typing import TYPE_CHECKING
 
 import httpx2
 
-from langchain_baseten._cache import LruCache, WeakCache
 from langchain_baseten._forksafe import ForkSafeLock
+from langchain_baseten._http.shared_maps import LruCache, WeakCache
 
 if TYPE_CHECKING:
     import ssl
@@ -102,11 +102,11 @@ def _new_sync_pool(key: PoolKey, ssl_context: ssl.SSLContext) -> httpx2.Client:
     ``weakref.finalize`` closes its transport (its sockets) when the last of
     them is gone, instead of leaving them to the garbage collector.
     """
-    from langchain_baseten import _reuse, _sockets  # noqa: PLC0415 - import httpcore2, see below
+    from langchain_baseten._http import pool_reuse, sockets  # noqa: PLC0415 - import httpcore2, see below
 
     transport = httpx2.HTTPTransport(verify=ssl_context, limits=key.limits)
-    _sockets.install(transport)  # the attempt's deadline bounds every read
-    _reuse.install(transport)  # no reuse of a connection with bytes after its answer
+    sockets.install(transport)  # the attempt's deadline bounds every read
+    pool_reuse.install(transport)  # no reuse of a connection with bytes after its answer
     pool = httpx2.Client(
         transport=transport, verify=ssl_context, limits=key.limits, follow_redirects=False
     )
@@ -119,13 +119,13 @@ def _new_async_pool(
 ) -> httpx2.AsyncClient:
     """An async pool whose connections close on ``loop`` once nothing uses it any more.
 
-    Its reads end at the attempt's deadline and its idle probes are cheap (``_sockets``).
+    Its reads end at the attempt's deadline and its idle probes are cheap (``_http.sockets``).
     """
-    from langchain_baseten import _reuse, _sockets  # noqa: PLC0415 - import httpcore2, as async pools do
+    from langchain_baseten._http import pool_reuse, sockets  # noqa: PLC0415 - import httpcore2, as async pools do
 
     transport = httpx2.AsyncHTTPTransport(verify=ssl_context, limits=key.limits)
-    _sockets.install(transport)
-    _reuse.install(transport)
+    sockets.install(transport)
+    pool_reuse.install(transport)
     pool = httpx2.AsyncClient(
         transport=transport, verify=ssl_context, limits=key.limits, follow_redirects=False
     )

@@ -2,8 +2,8 @@
 
 :class:`WeakCache` holds what models share only while a model uses it: the
 endpoints and transports of instances with equal connection fields
-(:mod:`langchain_baseten._config`), the clients and connection pools
-(:mod:`langchain_baseten._pools`), so a dropped model's pool closes.
+(:mod:`langchain_baseten._http.settings`), the clients and connection pools
+(:mod:`langchain_baseten._http.pools`), so a dropped model's pool closes.
 :class:`LruCache` keeps the few most recently used pools open for models yet
 to come.
 Pure lookups of immutable results use ``functools.cache``/``lru_cache`` instead

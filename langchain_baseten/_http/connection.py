@@ -3,7 +3,7 @@
 :class:`BasetenConnection` owns the connection fields (``model`` ...
 ``http_async_client``; their names are :data:`CONNECTION_FIELDS`, read from the
 class, never listed again), their checks, and the resolved ``endpoint`` and
-transport (derived by :mod:`langchain_baseten._config`).
+transport (derived by :mod:`langchain_baseten._http.settings`).
 ``ChatBaseten`` extends it directly; ``BasetenEmbeddings``, ``BasetenRerank``
 and ``BasetenClassifier`` extend :class:`IdempotentConnection` (lost answers
 retried by default). Each class adds only its own fields and checks, through
@@ -27,7 +27,12 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_baseten._config import (
+from langchain_baseten._http.limits import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+)
+from langchain_baseten._http.settings import (
     DerivedCache,
     EnvEndpoint,
     FieldsKey,
@@ -39,19 +44,14 @@ from langchain_baseten._config import (
     validated_secret_field,
 )
 from langchain_baseten._kwargs import collect_init_kwargs, known_names
-from langchain_baseten._limits import (
-    DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_MAX_EVENT_BYTES,
-    DEFAULT_MAX_RESPONSE_BYTES,
-)
 from langchain_baseten._redact import ScrubbedErrors, secret_values
 from langchain_baseten._routing import Route  # noqa: TC001  # pydantic reads it at runtime
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from langchain_baseten._http.transport import Transport
     from langchain_baseten._routing import Endpoint
-    from langchain_baseten._transport import Transport
 
 __all__ = ["CONNECTION_FIELDS", "CONNECTION_NAMES", "BasetenConnection", "IdempotentConnection"]
 
@@ -165,10 +165,10 @@ class BasetenConnection(BaseModel):
     @field_validator("http_client", "http_async_client")
     @classmethod
     def _check_http_client(cls, value: Any, info: ValidationInfo) -> Any:
-        """A client of the right kind, httpx2's or classic httpx's (see ``_httpx_classic``)."""
+        """A client of the right kind, httpx2's or classic httpx's (see ``_http.httpx_classic``)."""
         if value is None:
             return value
-        from langchain_baseten._httpx_classic import check_http_client  # noqa: PLC0415
+        from langchain_baseten._http.httpx_classic import check_http_client  # noqa: PLC0415
 
         return check_http_client(str(info.field_name), value)
 
