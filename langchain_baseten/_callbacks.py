@@ -55,7 +55,7 @@ from langchain_core.outputs import ChatGeneration
 from langchain_core.tracers.context import register_configure_hook
 from typing_extensions import override
 
-from langchain_baseten._baseten import CHAT_LLM_TYPE, PROVIDER, is_baseten_deployment_url
+from langchain_baseten._baseten_api import CHAT_LLM_TYPE, PROVIDER, is_baseten_deployment_url
 from langchain_baseten._forksafe import ForkSafeLock
 from langchain_baseten._pricing import ModelPrice, PriceSpec, get_price, normalize_model, to_price
 

@@ -77,7 +77,7 @@ from langchain_core.exceptions import (
     OutputParserException,
 )
 
-from langchain_baseten._baseten import (
+from langchain_baseten._baseten_api import (
     MODEL_API_HOST,
     REQUEST_ID_HEADER,
     is_dedicated_host,

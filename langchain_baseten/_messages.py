@@ -29,7 +29,7 @@ from langchain_core.messages import (
 from langchain_core.messages.block_translators import register_translator
 from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
 
-from langchain_baseten._baseten import PROVIDER, REQUEST_ID_HEADER
+from langchain_baseten._baseten_api import PROVIDER, REQUEST_ID_HEADER
 from langchain_baseten._media import (
     MessageConversionError,
     ToolContentWarning,
@@ -52,9 +52,14 @@ __all__ = [
     "PROVIDER",
     "MalformedResponseError",
     "MessageConversionError",
+    "malformed",
     "message_from_wire",
     "messages_to_wire",
+    "reasoning_of",
+    "refusal_of",
     "response_metadata_from_wire",
+    "text_or_none",
+    "wire_text",
 ]
 
 
@@ -329,7 +334,7 @@ def messages_to_wire(
 # --------------------------------------------------------------------------- from wire
 
 
-def _malformed(where: str, expected: str, value: Any, *, stream: bool) -> str:
+def malformed(where: str, expected: str, value: Any, *, stream: bool) -> str:
     """The message for an answer whose shape is not what the API promises."""
     what = "a stream event from Baseten" if stream else "Baseten's response"
     shown = json.dumps(value, default=str)[:200]
@@ -339,14 +344,14 @@ def _malformed(where: str, expected: str, value: Any, *, stream: bool) -> str:
     )
 
 
-def _text_or_none(value: Any) -> str | None:
+def text_or_none(value: Any) -> str | None:
     """An id or name as a string (servers send the odd integer); ``None`` if absent."""
     if value is None or isinstance(value, str):
         return value
     return str(value)
 
 
-def _wire_text(content: Any) -> str:
+def wire_text(content: Any) -> str:
     if content is None:
         return ""
     if isinstance(content, str):
@@ -358,7 +363,7 @@ def _wire_text(content: Any) -> str:
     return str(content)
 
 
-def _reasoning_of(message: Mapping[str, Any]) -> str | None:
+def reasoning_of(message: Mapping[str, Any]) -> str | None:
     reasoning = message.get("reasoning_content")
     if reasoning is None:
         reasoning = message.get("reasoning")
@@ -415,7 +420,7 @@ def _parse_tool_calls(
         raw = {
             **call,
             # A call must have an id for its ToolMessage to answer it; some servers send none.
-            "id": _text_or_none(call.get("id")) or new_tool_call_id(),
+            "id": text_or_none(call.get("id")) or new_tool_call_id(),
             "function": {"name": name if isinstance(name, str) else None, "arguments": arguments},
         }
         if name is not None and not isinstance(name, str):
@@ -468,12 +473,12 @@ def _choice_message(choice: Mapping[str, Any]) -> Mapping[str, Any]:
     if wire is None:
         return {}
     if not isinstance(wire, dict):
-        msg = _malformed(where, "an object", wire, stream=False)
+        msg = malformed(where, "an object", wire, stream=False)
         raise _malformed_response(msg)
     return wire
 
 
-def _refusal_of(message: Mapping[str, Any]) -> str | None:
+def refusal_of(message: Mapping[str, Any]) -> str | None:
     """The ``refusal`` text of a message or delta (OpenAI's structured-output field)."""
     refusal = message.get("refusal")
     return refusal if isinstance(refusal, str) and refusal else None
@@ -511,30 +516,30 @@ def message_from_wire(
         raise _malformed_response(msg)
     choice = choices[0]
     if not isinstance(choice, dict):
-        msg = _malformed("choices[0]", "an object", choice, stream=False)
+        msg = malformed("choices[0]", "an object", choice, stream=False)
         raise _malformed_response(msg)
     wire = _choice_message(choice)
     raw_calls = wire.get("tool_calls") or []
     if not isinstance(raw_calls, list) or not all(isinstance(c, dict) for c in raw_calls):
         where = "choices[0].message.tool_calls"
-        msg = _malformed(where, "a list of objects", raw_calls, stream=False)
+        msg = malformed(where, "a list of objects", raw_calls, stream=False)
         raise _malformed_response(msg)
     additional_kwargs: dict[str, Any] = {}
-    if reasoning := _reasoning_of(wire):
+    if reasoning := reasoning_of(wire):
         additional_kwargs["reasoning_content"] = reasoning
-    if refusal := _refusal_of(wire):
+    if refusal := refusal_of(wire):
         additional_kwargs["refusal"] = refusal
     tool_calls, invalid_tool_calls = _parse_tool_calls(raw_calls)
     usage = response.get("usage")
     return AIMessage(
-        content=_wire_text(wire.get("content")),
+        content=wire_text(wire.get("content")),
         additional_kwargs=additional_kwargs,
         tool_calls=tool_calls,
         invalid_tool_calls=invalid_tool_calls,
         usage_metadata=usage_metadata_from_wire(usage) if isinstance(usage, dict) else None,
         response_metadata=response_metadata_from_wire(response, choice, headers),
-        id=_text_or_none(response.get("id")),
-        name=_text_or_none(wire.get("name")),  # as ChatOpenAI keeps it
+        id=text_or_none(response.get("id")),
+        name=text_or_none(wire.get("name")),  # as ChatOpenAI keeps it
     )
 
 

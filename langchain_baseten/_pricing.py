@@ -29,7 +29,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from langchain_baseten._baseten import strip_prefix
+from langchain_baseten._baseten_api import strip_prefix
 from langchain_baseten._forksafe import ForkSafeLock
 
 __all__ = [

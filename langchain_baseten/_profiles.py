@@ -43,7 +43,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from langchain_baseten._baseten import strip_prefix
+from langchain_baseten._baseten_api import strip_prefix
 from langchain_baseten._forksafe import ForkSafeLock
 
 if TYPE_CHECKING:

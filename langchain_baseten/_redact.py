@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 import httpx2
 
-from langchain_baseten._parameters import is_secret_header
+from langchain_baseten._request_params import is_secret_header
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -60,7 +60,7 @@ def secret_values(api_key: str | None, headers: Iterable[tuple[str, str]] = ()) 
     Args:
         api_key: The API key (surrounding whitespace is not part of it).
         headers: ``(name, value)`` pairs; the values of credential headers
-            (:func:`~langchain_baseten._parameters.is_secret_header`) are
+            (:func:`~langchain_baseten._request_params.is_secret_header`) are
             secrets, and so is the credential after an auth scheme
             (``Bearer <token>``).
 

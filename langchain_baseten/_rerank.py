@@ -49,7 +49,7 @@ from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import Field, PrivateAttr
 
 from langchain_baseten import _batches
-from langchain_baseten._baseten import REQUEST_ID_HEADER
+from langchain_baseten._baseten_api import REQUEST_ID_HEADER
 from langchain_baseten._http.connection import IdempotentConnection
 from langchain_baseten._http.transport import response_error
 from langchain_baseten._routing import BasetenRoutingError, Endpoint

@@ -39,7 +39,7 @@ from urllib.parse import SplitResult, urlsplit
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-from langchain_baseten._baseten import (
+from langchain_baseten._baseten_api import (
     DEDICATED_HOST,
     DEFAULT_ENVIRONMENT,
     MODEL_API_BASE_URL,

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from langchain_baseten._baseten import SERVER_TOOLS_HEADER
+from langchain_baseten._baseten_api import SERVER_TOOLS_HEADER
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_baseten._baseten import DEDICATED_SESSION_HEADER, MODEL_API_SESSION_HEADER
+from langchain_baseten._baseten_api import DEDICATED_SESSION_HEADER, MODEL_API_SESSION_HEADER
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -45,7 +45,7 @@ import openai
 from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_baseten._baseten import PROVIDER, REQUEST_ID_HEADER, server_name
+from langchain_baseten._baseten_api import PROVIDER, REQUEST_ID_HEADER, server_name
 from langchain_baseten._errors import (
     BasetenResponseError,
     ErrorFacts,
@@ -56,12 +56,12 @@ from langchain_baseten._errors import (
     stream_ended_early,
 )
 from langchain_baseten._messages import (
-    _malformed,
-    _reasoning_of,
-    _refusal_of,
-    _text_or_none,
-    _wire_text,
+    malformed,
+    reasoning_of,
+    refusal_of,
     response_metadata_from_wire,
+    text_or_none,
+    wire_text,
 )
 from langchain_baseten._redact import scrub
 from langchain_baseten._server_tools import SERVER_FIELD_PREFIX, add_hosted_tool_metadata
@@ -514,7 +514,7 @@ def _first_choice(event: Mapping[str, Any]) -> Mapping[str, Any] | None:
     if not choices:
         return None
     if not isinstance(choices, list) or not isinstance(choices[0], dict):
-        msg = _malformed("choices", "a list of objects", choices, stream=True)
+        msg = malformed("choices", "a list of objects", choices, stream=True)
         raise MalformedResponseError(msg)
     return choices[0]
 
@@ -532,7 +532,7 @@ def _stream_logprobs(logprobs: Any) -> dict[str, Any] | None:
         value is None or isinstance(value, list) for value in logprobs.values()
     ):
         return logprobs
-    msg = _malformed(
+    msg = malformed(
         "choices[0].logprobs", 'an object like {"content": [...]}', logprobs, stream=True
     )
     raise MalformedResponseError(msg)
@@ -542,7 +542,7 @@ def _stream_delta(choice: Mapping[str, Any]) -> Mapping[str, Any]:
     """A chunk's ``delta`` (``{}`` when missing or ``null``)."""
     delta = choice.get("delta") or {}
     if not isinstance(delta, dict):
-        msg = _malformed("choices[0].delta", "an object", delta, stream=True)
+        msg = malformed("choices[0].delta", "an object", delta, stream=True)
         raise MalformedResponseError(msg)
     return delta
 
@@ -553,7 +553,7 @@ def _stream_tool_calls(delta: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     if not raw_calls:
         return None
     if not isinstance(raw_calls, list) or not all(isinstance(d, dict) for d in raw_calls):
-        msg = _malformed("choices[0].delta.tool_calls", "a list of objects", raw_calls, stream=True)
+        msg = malformed("choices[0].delta.tool_calls", "a list of objects", raw_calls, stream=True)
         raise MalformedResponseError(msg)
     return raw_calls
 
@@ -617,12 +617,12 @@ class StreamParser:
             function = delta.get("function") or {}
             if not isinstance(function, dict):
                 where = f"choices[0].delta.tool_calls[{position}].function"
-                msg = _malformed(where, "an object", function, stream=True)
+                msg = malformed(where, "an object", function, stream=True)
                 raise MalformedResponseError(msg)
             name = function.get("name")
             if name is not None and not isinstance(name, str):
                 where = f"choices[0].delta.tool_calls[{position}].function.name"
-                msg = _malformed(where, "a string", name, stream=True)
+                msg = malformed(where, "a string", name, stream=True)
                 raise MalformedResponseError(msg)
             arguments = function.get("arguments") or ""
             if not isinstance(arguments, str):
@@ -635,7 +635,7 @@ class StreamParser:
             if index not in self._call_ids:
                 # The first id for an index is the call's; a server that sends none
                 # (TensorRT-LLM's forced tool choice) gets one made up, once per call.
-                call_id = _text_or_none(delta.get("id")) or new_tool_call_id()
+                call_id = text_or_none(delta.get("id")) or new_tool_call_id()
                 self._call_ids[index] = chunk["id"] = call_id
             if index not in self._call_names and name:
                 self._call_names.add(index)
@@ -667,9 +667,9 @@ class StreamParser:
             if choice.get(key) is not None:
                 self._choice[key] = choice[key]
         delta = _stream_delta(choice)
-        content = _wire_text(delta.get("content"))
-        reasoning = _reasoning_of(delta)
-        refusal = _refusal_of(delta)
+        content = wire_text(delta.get("content"))
+        reasoning = reasoning_of(delta)
+        refusal = refusal_of(delta)
         raw_calls = _stream_tool_calls(delta)
         logprobs = _stream_logprobs(choice.get("logprobs"))
         if not reasoning and not raw_calls and not logprobs and not refusal:

@@ -32,7 +32,7 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_baseten._baseten import (
+from langchain_baseten._baseten_api import (
     CHAT_LLM_TYPE,
     MODEL_API_BASE_URL,
     MODEL_API_HOST,
@@ -46,7 +46,7 @@ from langchain_baseten._http.connection import (
 )
 from langchain_baseten._http.settings import API_KEY_ENV, EnvEndpoint, secret_header_paths
 from langchain_baseten._http.transport import Transport
-from langchain_baseten._kwargs import CallKwargs, collect_init_kwargs, split_call_kwargs
+from langchain_baseten._keyword_policy import CallKwargs, collect_init_kwargs, split_call_kwargs
 from langchain_baseten._messages import message_from_wire, messages_to_wire
 from langchain_baseten._openai_options import (
     check_disabled_params,
@@ -55,7 +55,6 @@ from langchain_baseten._openai_options import (
     drop_disabled,
     events_within,
 )
-from langchain_baseten._parameters import SAMPLING_FIELDS, check_body_keys, check_request_params
 from langchain_baseten._profiles import (
     known_model_names,
     model_ids,
@@ -63,6 +62,7 @@ from langchain_baseten._profiles import (
     reasoning_switch_for,
 )
 from langchain_baseten._reasoning import apply_reasoning, check_reasoning, reasoning_body
+from langchain_baseten._request_params import SAMPLING_FIELDS, check_body_keys, check_request_params
 from langchain_baseten._routing import (
     Endpoint,
     Route,

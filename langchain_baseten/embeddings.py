@@ -17,7 +17,7 @@ from langchain_core.exceptions import ContextOverflowError
 from pydantic import AliasChoices, Field, field_validator
 
 from langchain_baseten import _batches, _corpus, _embed
-from langchain_baseten._baseten import REQUEST_ID_HEADER, is_baseten_host
+from langchain_baseten._baseten_api import REQUEST_ID_HEADER, is_baseten_host
 from langchain_baseten._embed import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_CHARS_PER_REQUEST,

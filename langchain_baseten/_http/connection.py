@@ -43,7 +43,7 @@ from langchain_baseten._http.settings import (
     endpoint_from_env,
     validated_secret_field,
 )
-from langchain_baseten._kwargs import collect_init_kwargs, known_names
+from langchain_baseten._keyword_policy import collect_init_kwargs, known_names
 from langchain_baseten._redact import ScrubbedErrors, secret_values
 from langchain_baseten._routing import Route  # noqa: TC001  # pydantic reads it at runtime
 
@@ -130,7 +130,7 @@ class BasetenConnection(BaseModel):
         populate_by_name=True, protected_namespaces=(), hide_input_in_errors=True
     )
 
-    # Fields are inputs: endpoint and transport are derived from them (see _config).
+    # Fields are inputs: endpoint and transport are derived from them (see settings).
     _derived: DerivedCache = PrivateAttr(default_factory=_new_derived_cache)
     _env: EnvEndpoint | None = PrivateAttr(default=None)  # read by the validator below
 

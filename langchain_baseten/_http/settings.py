@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from langchain_core.utils import secret_from_env
 from pydantic import AliasChoices, BaseModel, Field, SecretStr
 
-from langchain_baseten._baseten import (
+from langchain_baseten._baseten_api import (
     API_KEYS_URL,
     MODEL_API_BASE_URL,
     is_model_id,
@@ -35,7 +35,7 @@ from langchain_baseten._baseten import (
 )
 from langchain_baseten._http.shared_maps import WeakCache
 from langchain_baseten._http.transport import ClientSettings, Transport
-from langchain_baseten._parameters import is_secret_header
+from langchain_baseten._request_params import is_secret_header
 from langchain_baseten._routing import (
     BasetenRoutingError,
     Endpoint,
@@ -399,7 +399,7 @@ def derive(
 # fields are equal (building them again was a large part of a construction: see
 # bench/README.md, "Figures behind the code"). Held
 # by the instances only: once none uses a transport, it goes, and so do its clients and
-# (see _pools) its connections. Only for the shared pools: an instance with its own
+# (see pools) its connections. Only for the shared pools: an instance with its own
 # http_client keeps its own transport.
 _SHARED: WeakCache[tuple[Any, ...], _Derived] = WeakCache()
 

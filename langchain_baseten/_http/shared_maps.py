@@ -9,7 +9,7 @@ to come.
 Pure lookups of immutable results use ``functools.cache``/``lru_cache`` instead
 (the per-call endpoint of a ``model=`` override, the shipped data files); a
 model's derived endpoint and transport live in its own one-entry
-``_config.DerivedCache``.
+``settings.DerivedCache``.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx2
 import pydantic
 
-from langchain_baseten._baseten import server_name
+from langchain_baseten._baseten_api import server_name
 from langchain_baseten._http.limits import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_EVENT_BYTES,
@@ -54,8 +54,8 @@ from langchain_baseten._http.pools import (
     shared_async_client,
     shared_sync_client,
 )
+from langchain_baseten._json_decode import JSONNumberError, json_loads
 from langchain_baseten._redact import secret_values
-from langchain_baseten._sse import JSONNumberError, json_loads
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator

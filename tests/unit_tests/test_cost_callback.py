@@ -25,7 +25,7 @@ from langchain_baseten import (
     register_price,
 )
 from langchain_baseten import testing as fb
-from langchain_baseten._baseten import CHAT_LLM_TYPE
+from langchain_baseten._baseten_api import CHAT_LLM_TYPE
 from langchain_baseten._pricing import _shipped_prices, get_price, to_price, unregister_price
 from tests.local_models import KEY
 from tests.recording import redirect_baseten_to

@@ -19,7 +19,7 @@ from pydantic import AliasChoices, BaseModel, SecretStr, ValidationError
 
 from langchain_baseten import BasetenEmbeddings, BasetenRerank, ChatBaseten
 from langchain_baseten._http.connection import CONNECTION_FIELDS, CONNECTION_NAMES
-from langchain_baseten._parameters import PARAMETERS, RENAMED, SAMPLING_FIELDS, Param
+from langchain_baseten._request_params import PARAMETERS, RENAMED, SAMPLING_FIELDS, Param
 from tests.local_models import KEY, chat_model
 from tests.recording import redirect_baseten_to
 
@@ -133,22 +133,22 @@ def test_the_policy_decisions_are_logged_at_debug_level(
     llm.invoke("hi", my_flag=1)
     messages = [(r.name, r.levelno, r.getMessage()) for r in caplog.records]
     assert (
-        "langchain_baseten._kwargs",
+        "langchain_baseten._keyword_policy",
         logging.DEBUG,
         "baseten_api_base= is another client's name for base_url=: mapped",
     ) in messages
     assert (
-        "langchain_baseten._kwargs",
+        "langchain_baseten._keyword_policy",
         logging.DEBUG,
         "baseten_api_base= is not a Baseten URL: used as base_url=",
     ) in messages
     assert (
-        "langchain_baseten._kwargs",
+        "langchain_baseten._keyword_policy",
         logging.DEBUG,
         "ChatBaseten: keyword 'top_k' is not a field: sent as a request body key",
     ) in messages
     assert (
-        "langchain_baseten._kwargs",
+        "langchain_baseten._keyword_policy",
         logging.DEBUG,
         "ChatBaseten call: keyword 'my_flag' is not a known parameter: sent as a body key",
     ) in messages
@@ -538,7 +538,7 @@ def test_the_docs_parameter_table_is_the_table_in_parameters_py() -> None:
     )
     expected = _docs_parameter_rows()
     assert expected in page, (
-        "docs/parameters.md's table differs from langchain_baseten/_parameters.py's "
+        "docs/parameters.md's table differs from langchain_baseten/_request_params.py's "
         "PARAMETERS; replace it with:\n" + expected
     )
 

@@ -74,29 +74,29 @@ def test_every_imported_package_is_a_declared_dependency_with_a_lower_bound() ->
 
 
 def test_baseten_facts_are_spelled_only_in_the_facts_module() -> None:
-    """Hosts, the prefix, header and provider names live in ``_baseten.py`` (one fact, one place)."""
-    from langchain_baseten import _baseten
+    """Hosts, the prefix, header and provider names live in ``_baseten_api.py`` (one fact, one place)."""
+    from langchain_baseten import _baseten_api
 
     facts = {
-        _baseten.MODEL_PREFIX,
-        _baseten.CHAT_LLM_TYPE,
-        _baseten.MODEL_API_HOST,
-        _baseten.MODEL_API_BASE_URL,
-        _baseten.REQUEST_ID_HEADER,
-        _baseten.MODEL_API_SESSION_HEADER,
-        _baseten.DEDICATED_SESSION_HEADER,
-        _baseten.SERVER_TOOLS_HEADER,
-        _baseten.API_KEYS_URL,
+        _baseten_api.MODEL_PREFIX,
+        _baseten_api.CHAT_LLM_TYPE,
+        _baseten_api.MODEL_API_HOST,
+        _baseten_api.MODEL_API_BASE_URL,
+        _baseten_api.REQUEST_ID_HEADER,
+        _baseten_api.MODEL_API_SESSION_HEADER,
+        _baseten_api.DEDICATED_SESSION_HEADER,
+        _baseten_api.SERVER_TOOLS_HEADER,
+        _baseten_api.API_KEYS_URL,
         ".api.baseten.co",
     }
     spelled: list[str] = []
     for path in sorted(PACKAGE.glob("*.py")):
-        if path.name == "_baseten.py":
+        if path.name == "_baseten_api.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and node.value in facts:
                 spelled.append(f"{path.name}:{node.lineno}: {node.value!r}")
-    assert not spelled, f"read these from langchain_baseten._baseten instead: {spelled}"
+    assert not spelled, f"read these from langchain_baseten._baseten_api instead: {spelled}"
 
 
 # ---------------------------------------------------------------------- no import circles

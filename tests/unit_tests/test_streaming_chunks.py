@@ -22,7 +22,8 @@ from langchain_core.outputs.chat_generation import merge_chat_generation_chunks
 
 from langchain_baseten import _streaming
 from langchain_baseten._http.transport import ClientSettings
-from langchain_baseten._sse import SSEError, json_loads, loads
+from langchain_baseten._json_decode import json_loads
+from langchain_baseten._sse import SSEError, loads
 from langchain_baseten._streaming import StreamParser
 
 if TYPE_CHECKING:

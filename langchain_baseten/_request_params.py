@@ -1,4 +1,4 @@
-"""Request parameters: which keys are known, the keyword policy, and the checks before sending.
+"""Request parameters: which keys are known, the names refused or mapped, the checks before sending.
 
 :data:`PARAMETERS` declares every request parameter once: its name, whether it
 is a ``ChatBaseten`` field or a pass-through body key, its range and a doc
@@ -7,26 +7,8 @@ instance, and in the tracing params), the range checks below and the table of
 docs/parameters.md derive from it; ``test_keyword_policy.py`` fails when a
 field, that page or a check drifts from it.
 
-Keyword policy (construction and call time alike; docs/parameters.md is the
-user-facing copy):
-
-* A declared field or its alias (``model_name``, ``baseten_api_key``,
-  ``max_completion_tokens``, ``stop_sequences``, ``request_timeout``) sets it.
-* A known Baseten/vLLM extra (:data:`BASETEN_EXTRA_PARAMS`) goes in the body.
-* Another client's name for the same setting is mapped (:data:`RENAMED`):
-  ``baseten_api_base``/``api_base`` (the published langchain-baseten's and
-  LiteLLM's base URL), ``model_id`` and ``model_apis`` (LlamaIndex).
-* Another client's name without an equivalent, or whose value must not reach
-  Baseten, is refused with the replacement named (:data:`REFUSED`):
-  ``openai_api_key``, ``openai_api_base``, ``openai_organization`` ...
-* A name that looks like a credential (``*_key``, ``token``, ``secret``,
-  ``password``, ``access_token``, ``authorization`` ...) is refused; the value
-  is never shown (not in the error, a warning, ``repr``, dumps or a body).
-* Connection settings cannot change per call (refused at call time, with the
-  way to do it: ``model_copy(update=...)`` or ``configurable_fields``).
-* Any other name is sent as a body key: at construction with a warning
-  (pass it in ``model_kwargs`` to silence it), at call time as given (that is
-  what ``bind(...)`` and per-call keywords are for).
+Where each keyword of a constructor or a call goes (the keyword policy) is
+decided by :mod:`langchain_baseten._keyword_policy`, from the tables here.
 
 Numbers outside the ranges Baseten's API accepts, ``n`` other than 1, and too
 many stop sequences are rejected here, with an error naming the parameter and

@@ -1,9 +1,30 @@
-"""The keyword policy applied at construction and at call time.
+"""The keyword policy: where each keyword of a constructor or a call goes.
 
-The policy itself (what is mapped, refused or sent) is described and tabled in
-:mod:`langchain_baseten._parameters`; this module applies it to the keyword
-arguments of ``ChatBaseten(...)``/``BasetenEmbeddings(...)`` and of each call.
-No message here ever quotes a value.
+This module applies it to the keyword arguments of
+``ChatBaseten(...)``/``BasetenEmbeddings(...)`` and of each call, reading the
+tables of known, mapped and refused names in
+:mod:`langchain_baseten._request_params`. No message here ever quotes a value.
+
+Keyword policy (construction and call time alike; docs/parameters.md is the
+user-facing copy):
+
+* A declared field or its alias (``model_name``, ``baseten_api_key``,
+  ``max_completion_tokens``, ``stop_sequences``, ``request_timeout``) sets it.
+* A known Baseten/vLLM extra (:data:`BASETEN_EXTRA_PARAMS`) goes in the body.
+* Another client's name for the same setting is mapped (:data:`RENAMED`):
+  ``baseten_api_base``/``api_base`` (the published langchain-baseten's and
+  LiteLLM's base URL), ``model_id`` and ``model_apis`` (LlamaIndex).
+* Another client's name without an equivalent, or whose value must not reach
+  Baseten, is refused with the replacement named (:data:`REFUSED`):
+  ``openai_api_key``, ``openai_api_base``, ``openai_organization`` ...
+* A name that looks like a credential (``*_key``, ``token``, ``secret``,
+  ``password``, ``access_token``, ``authorization`` ...) is refused; the value
+  is never shown (not in the error, a warning, ``repr``, dumps or a body).
+* Connection settings cannot change per call (refused at call time, with the
+  way to do it: ``model_copy(update=...)`` or ``configurable_fields``).
+* Any other name is sent as a body key: at construction with a warning
+  (pass it in ``model_kwargs`` to silence it), at call time as given (that is
+  what ``bind(...)`` and per-call keywords are for).
 """
 
 from __future__ import annotations
@@ -16,7 +37,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pydantic import AliasChoices, BaseModel
 
 from langchain_baseten._http.settings import map_published_endpoint
-from langchain_baseten._parameters import (
+from langchain_baseten._request_params import (
     BASETEN_EXTRA_PARAMS,
     PARAMETER_NAMES,
     RENAMED,
