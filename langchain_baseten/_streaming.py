@@ -40,7 +40,6 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
-import httpx2
 import openai
 from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
@@ -55,6 +54,7 @@ from langchain_baseten._errors import (
     server_message,
     stream_ended_early,
 )
+from langchain_baseten._http.bodies import READ_ERRORS, afirst_bytes, first_bytes
 from langchain_baseten._messages import (
     malformed,
     reasoning_of,
@@ -79,14 +79,13 @@ from langchain_baseten._usage import usage_metadata_from_wire
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator, Mapping
 
+    import httpx2
     from langchain_core.messages import ToolCallChunk
 
 __all__ = ["AsyncEventStream", "EventStream", "StreamParser", "aopen_events", "open_events"]
 
 log = logging.getLogger(__name__)
 
-#: Errors of a read in the middle of a body (TLS failures surface as ssl.SSLError, an OSError).
-READ_ERRORS = (httpx2.RequestError, OSError)
 # Bytes read past [DONE] to reach the body's end (normally just the chunked terminator).
 _DRAIN_LIMIT = 64 * 1024
 
@@ -344,32 +343,6 @@ def _raise_not_an_event_stream(
     raise BasetenResponseError(msg, response.request, body=None)
 
 
-def _first_bytes(response: httpx2.Response, cap: int) -> bytes:
-    """The first ``cap`` bytes of a body, or what arrived before a read failed (for a message)."""
-    parts: list[bytes] = []
-    size = 0
-    with suppress(*READ_ERRORS):
-        for piece in response.iter_bytes():
-            parts.append(piece)
-            size += len(piece)
-            if size > cap:
-                break
-    return b"".join(parts)[:cap]
-
-
-async def _afirst_bytes(response: httpx2.Response, cap: int) -> bytes:
-    """Async twin of :func:`_first_bytes`."""
-    parts: list[bytes] = []
-    size = 0
-    with suppress(*READ_ERRORS):
-        async for piece in response.aiter_bytes():
-            parts.append(piece)
-            size += len(piece)
-            if size > cap:
-                break
-    return b"".join(parts)[:cap]
-
-
 def open_events(
     response: httpx2.Response, url: str, settings: StreamSettings, max_event_bytes: int
 ) -> EventStream:
@@ -379,7 +352,7 @@ def open_events(
         BasetenResponseError: The server answered with JSON or HTML instead of events.
     """
     if _needs_body_check(response):
-        data = _first_bytes(response, max_event_bytes)
+        data = first_bytes(response, max_event_bytes)
         _raise_not_an_event_stream(response, data, settings.secrets)
     return EventStream(response, url, settings, max_event_bytes)
 
@@ -389,7 +362,7 @@ async def aopen_events(
 ) -> AsyncEventStream:
     """Async twin of :func:`open_events`."""
     if _needs_body_check(response):
-        data = await _afirst_bytes(response, max_event_bytes)
+        data = await afirst_bytes(response, max_event_bytes)
         _raise_not_an_event_stream(response, data, settings.secrets)
     return AsyncEventStream(response, url, settings, max_event_bytes)
 

@@ -6,6 +6,7 @@
 * :mod:`.pools`: connection pools per endpoint and key, per process and per event loop.
 * :mod:`.pool_reuse`: a connection holding bytes after its answer is closed, not reused.
 * :mod:`.sockets`: the pools' network backends (the attempt's deadline, the idle probe).
+* :mod:`.bodies`: answer bodies read under a byte cap.
 * :mod:`.limits`: what bounds one request, and the retry policy (imports nothing else).
 * :mod:`.sdk_client`: the openai client subclasses; the only module that imports openai lazily
   at client construction.

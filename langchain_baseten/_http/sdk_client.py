@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import httpx2
 import openai
 
-from langchain_baseten._errors import TotalTimeoutError, answer_too_large, connection_error
+from langchain_baseten._errors import TotalTimeoutError, connection_error
+from langchain_baseten._http.bodies import aread_whole_body, read_whole_body
 from langchain_baseten._http.limits import RequestLimits
 from langchain_baseten._http.sockets import Attempt, current_attempt
 
@@ -150,7 +151,7 @@ class BasetenOpenAI(openai.OpenAI):
             _limit_reads(response, deadline)
             response.stream = _GuardedStream(response.stream, deadline, limits)
             if not stream or response.is_error:  # an error body is read whole by the SDK
-                _read_whole_body(response, limits.max_response_bytes)
+                read_whole_body(response, limits.max_response_bytes)
         except httpx2.TransportError as err:
             _raise_transport_error(err, request, attempt, limits)
         finally:
@@ -183,57 +184,9 @@ class AsyncBasetenOpenAI(openai.AsyncOpenAI):
             _limit_reads(response, deadline)
             response.stream = _AsyncGuardedStream(response.stream, deadline, limits)
             if not stream or response.is_error:  # an error body is read whole by the SDK
-                await _aread_whole_body(response, limits.max_response_bytes)
+                await aread_whole_body(response, limits.max_response_bytes)
         except httpx2.TransportError as err:
             _raise_transport_error(err, request, attempt, limits)
         finally:
             current_attempt.reset(token)
         return response
-
-
-class _CappedBody:
-    """The decoded pieces of a plain answer, refusing to grow past ``cap`` bytes."""
-
-    def __init__(self, response: httpx2.Response, cap: int) -> None:
-        self._response = response
-        self._cap = cap
-        self._size = 0
-        self._chunks: list[bytes] = []
-
-    def add(self, chunk: bytes) -> None:
-        self._size += len(chunk)
-        if self._size > self._cap:
-            raise answer_too_large(self._response.request, self._response.status_code, self._cap)
-        self._chunks.append(chunk)
-
-    def store(self) -> None:
-        # What Response.read() stores; reading in pieces is what lets us stop early.
-        self._response._content = b"".join(self._chunks)  # noqa: SLF001
-
-
-def _read_whole_body(response: httpx2.Response, cap: int) -> None:
-    """Read a plain answer whole, decoded; past ``cap`` bytes stop, close and raise.
-
-    Raises:
-        BasetenResponseError: The decoded body is larger than ``cap``.
-    """
-    body = _CappedBody(response, cap)
-    try:
-        for chunk in response.iter_bytes():
-            body.add(chunk)
-    except BaseException:
-        response.close()
-        raise
-    body.store()
-
-
-async def _aread_whole_body(response: httpx2.Response, cap: int) -> None:
-    """Async twin of :func:`_read_whole_body`."""
-    body = _CappedBody(response, cap)
-    try:
-        async for chunk in response.aiter_bytes():
-            body.add(chunk)
-    except BaseException:
-        await response.aclose()
-        raise
-    body.store()

@@ -245,7 +245,7 @@ async def test_an_async_response_reads_through_a_stream_put_in_its_place() -> No
 
 
 def test_a_body_read_in_pieces_is_stored_in_response_content() -> None:
-    # sdk_client._CappedBody reads the decoded pieces itself (to stop at the cap) and
+    # bodies.CappedBody reads the decoded pieces itself (to stop at the cap) and
     # stores them where Response.read() would: response._content.
     response = httpx2.Response(200, stream=httpx2.ByteStream(b'{"a": 1}'))
     pieces = list(response.iter_bytes())
