@@ -19,11 +19,8 @@ When the pause ends, the objects made during it go straight to the oldest
 generation (``gc.freeze()`` then ``gc.unfreeze()``: two list splices, no
 walk), where a young collection would have walked every new vector list
 once, and the next middle collection again, before moving them there anyway.
-Measured (20,000 x 1024 base64 vectors decoded in answers of 32, no HTTP, one
-process, six interleaved rounds): 0.88 s with the young collection at the end
-of the pause, 0.64 s with the move; work done by the caller afterwards (300,000
-new dicts) took 0.52 s more in the first case (its collections walked the
-vectors again) and 0.02 s in the second. They are walked by the next full
+The caller's later collections do not walk the vectors again (figures:
+bench/README.md, "Figures behind the code"). They are walked by the next full
 collection, as any old object is. Cyclic garbage other threads made during the
 call moves too and is freed by that full collection instead of a young one. A
 program that froze objects itself (``gc.freeze()``, e.g. before forking

@@ -10,12 +10,12 @@ user-facing copy):
 
 * A declared field or its alias (``model_name``, ``baseten_api_key``,
   ``max_completion_tokens``, ``stop_sequences``, ``request_timeout``) sets it.
-* A known Baseten/vLLM extra (:data:`BASETEN_EXTRA_PARAMS`) goes in the body.
-* Another client's name for the same setting is mapped (:data:`RENAMED`):
+* A known Baseten/vLLM extra (:data:`_request_params.BASETEN_EXTRA_PARAMS`) goes in the body.
+* Another client's name for the same setting is mapped (:data:`_request_params.RENAMED`):
   ``baseten_api_base``/``api_base`` (the published langchain-baseten's and
   LiteLLM's base URL), ``model_id`` and ``model_apis`` (LlamaIndex).
 * Another client's name without an equivalent, or whose value must not reach
-  Baseten, is refused with the replacement named (:data:`REFUSED`):
+  Baseten, is refused with the replacement named (:data:`_request_params.REFUSED`):
   ``openai_api_key``, ``openai_api_base``, ``openai_organization`` ...
 * A name that looks like a credential (``*_key``, ``token``, ``secret``,
   ``password``, ``access_token``, ``authorization`` ...) is refused; the value

@@ -571,8 +571,8 @@ class BasetenEmbeddings(IdempotentConnection, Embeddings):
         Batches are sent by up to ``max_concurrency`` worker tasks on the
         caller's event loop, through the async client (``http_async_client``
         when given), or the Rust backend when it is used. Each answer is
-        decoded on the loop between awaits (about 1 ms per 32 vectors of 1024
-        dimensions), so other tasks keep running in between. Cancelling the
+        decoded on the loop between awaits, one answer at a time, so other
+        tasks keep running in between. Cancelling the
         call stops it at once: no further batch is started and requests in
         flight are abandoned, not waited for.
 
