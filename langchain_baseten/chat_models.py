@@ -44,7 +44,7 @@ from langchain_baseten._http.connection import (
     CONNECTION_NAMES,
     BasetenConnection,
 )
-from langchain_baseten._http.settings import API_KEY_ENV, EnvEndpoint, secret_header_paths
+from langchain_baseten._http.settings import API_KEY_ENV, NO_ENV, secret_header_paths
 from langchain_baseten._http.transport import Transport
 from langchain_baseten._keyword_policy import CallKwargs, collect_init_kwargs, split_call_kwargs
 from langchain_baseten._messages import message_from_wire, messages_to_wire
@@ -194,10 +194,6 @@ class _DerivedProfile(dict[str, Any]):
     (``configurable_fields``, ``configurable_alternatives``) derives the profile
     of its own ``model`` instead of inheriting this one.
     """
-
-
-#: What a model built without ``BASETEN_ORIGIN`` reads (no origin).
-_NO_ORIGIN = EnvEndpoint()
 
 
 @lru_cache(maxsize=256)
@@ -768,7 +764,7 @@ class ChatBaseten(BasetenConnection, BaseChatModel):
             self.environment,
             self.deployment_id,
         )
-        return on_origin(resolved, (self._env or _NO_ORIGIN).origin)
+        return on_origin(resolved, (self._env or NO_ENV).origin)
 
     def _request(
         self,

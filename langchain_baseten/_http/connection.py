@@ -33,6 +33,7 @@ from langchain_baseten._http.limits import (
     DEFAULT_MAX_RESPONSE_BYTES,
 )
 from langchain_baseten._http.settings import (
+    NO_ENV,
     DerivedCache,
     EnvEndpoint,
     FieldsKey,
@@ -54,8 +55,6 @@ if TYPE_CHECKING:
     from langchain_baseten._routing import Endpoint
 
 __all__ = ["CONNECTION_FIELDS", "CONNECTION_NAMES", "BasetenConnection", "IdempotentConnection"]
-
-_NO_ENV = EnvEndpoint()
 
 
 def _new_derived_cache() -> DerivedCache:
@@ -236,7 +235,7 @@ class BasetenConnection(BaseModel):
         return derive(
             self,
             private["_derived"],
-            private["_env"] or _NO_ENV,
+            private["_env"] or NO_ENV,
             self._check_endpoint,
             self._transport_base,
         )

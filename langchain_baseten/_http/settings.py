@@ -52,6 +52,7 @@ __all__ = [
     "API_BASE_ENV",
     "API_KEY_ENV",
     "BASE_URL_ENV",
+    "NO_ENV",
     "ORIGIN_ENV",
     "DerivedCache",
     "EnvEndpoint",
@@ -147,6 +148,10 @@ class EnvEndpoint(NamedTuple):
     origin: str | None = None
 
 
+#: No endpoint named by the environment (what a model built without one reads).
+NO_ENV = EnvEndpoint()
+
+
 def map_published_endpoint(url: str) -> EnvEndpoint:
     """What a base URL given as the published package's ``baseten_api_base`` means here.
 
@@ -164,7 +169,7 @@ def map_published_endpoint(url: str) -> EnvEndpoint:
         Model APIs' default URL).
     """
     if url.strip().rstrip("/") == MODEL_API_BASE_URL:
-        return EnvEndpoint()
+        return NO_ENV
     try:
         normalize_model_url(url)
     except BasetenRoutingError:
@@ -202,7 +207,7 @@ def endpoint_from_env() -> EnvEndpoint:
         return EnvEndpoint(base_url=base_url)
     if api_base := os.environ.get(API_BASE_ENV):
         return map_published_endpoint(api_base)
-    return EnvEndpoint()
+    return NO_ENV
 
 
 def _resolve(fields: Mapping[str, Any], env: EnvEndpoint) -> Endpoint:
