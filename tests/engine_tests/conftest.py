@@ -64,9 +64,9 @@ def engine() -> Iterator[Engine]:
             server.stop()
 
 
-def baseten_chat(server: VllmServer, **overrides: Any) -> ChatBaseten:
-    """``ChatBaseten`` on a vLLM server: temperature 0, bounded answers, no retries."""
-    settings: dict[str, Any] = {
+def chat_settings(server: VllmServer) -> dict[str, Any]:
+    """Chat settings on a vLLM server: temperature 0, bounded answers, no retries."""
+    return {
         "model": CHAT_MODEL,
         "base_url": server.base_url,
         "api_key": ENGINE_KEY,
@@ -74,20 +74,16 @@ def baseten_chat(server: VllmServer, **overrides: Any) -> ChatBaseten:
         "temperature": 0,
         "max_tokens": MAX_TOKENS,
     }
-    return ChatBaseten(**{**settings, **overrides})
+
+
+def baseten_chat(server: VllmServer, **overrides: Any) -> ChatBaseten:
+    """``ChatBaseten`` on a vLLM server with :func:`chat_settings`."""
+    return ChatBaseten(**{**chat_settings(server), **overrides})
 
 
 def openai_chat(server: VllmServer, **overrides: Any) -> ChatOpenAI:
     """``ChatOpenAI`` with the same settings, for side-by-side checks."""
-    settings: dict[str, Any] = {
-        "model": CHAT_MODEL,
-        "base_url": server.base_url,
-        "api_key": ENGINE_KEY,
-        "max_retries": 0,
-        "temperature": 0,
-        "max_tokens": MAX_TOKENS,
-    }
-    return ChatOpenAI(**{**settings, **overrides})
+    return ChatOpenAI(**{**chat_settings(server), **overrides})
 
 
 CLIENTS = {"ChatBaseten": baseten_chat, "ChatOpenAI": openai_chat}

@@ -37,11 +37,11 @@ from langchain_tests.integration_tests import (
 )
 
 from langchain_baseten import BasetenEmbeddings, ChatBaseten
-from tests.engine_tests.conftest import ENGINE_KEY, MAX_TOKENS
-from tests.engine_tests.servers import CHAT_MODEL, EMBED_MODEL
+from tests.engine_tests.conftest import ENGINE_KEY, chat_settings
+from tests.engine_tests.servers import EMBED_MODEL
 
 if TYPE_CHECKING:
-    from tests.engine_tests.servers import Engine
+    from tests.engine_tests.servers import Engine, VllmServer
 
 #: Tests the tiny random model fails for both classes, with why (marked ``xfail(strict=True)``
 #: by ``conftest.py``: the model is deterministic, so a pass would mean something changed).
@@ -73,22 +73,16 @@ def expected_failure(cls: str, test: str) -> pytest.MarkDecorator | None:
 class _EngineChat:
     """Flags and settings shared by both chat classes' suites."""
 
-    base_url = ""
+    server: VllmServer | None = None
 
     @pytest.fixture(autouse=True)
     def _on_the_engine(self, engine: Engine) -> None:
-        type(self).base_url = engine.chat.base_url
+        type(self).server = engine.chat
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
-        return {
-            "model": CHAT_MODEL,
-            "base_url": self.base_url,
-            "api_key": ENGINE_KEY,
-            "max_retries": 0,
-            "temperature": 0,
-            "max_tokens": MAX_TOKENS,
-        }
+        assert self.server is not None, "the engine fixture sets the server first"
+        return chat_settings(self.server)
 
     @property
     def has_tool_calling(self) -> bool:
